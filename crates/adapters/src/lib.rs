@@ -1,0 +1,5 @@
+//! Tollgate's adapters: the wire formats it receives (LiteLLM) and the systems it talks to
+//! (PostgreSQL today), each implementing ports of `tollgate-application`.
+
+pub mod litellm;
+pub mod postgres;

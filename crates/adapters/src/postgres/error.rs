@@ -1,0 +1,57 @@
+//! Translating database failures into the ports' vocabulary.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::pooled_connection::{PoolError as ConnectionError, deadpool::PoolError};
+use tollgate_application::PortError;
+
+const SERVICE: &str = "postgres";
+
+pub(super) fn from_pool(error: PoolError) -> PortError {
+    let reason = match &error {
+        PoolError::Timeout(_) => "no database connection became free in time".to_owned(),
+        PoolError::Backend(ConnectionError::ConnectionError(e)) => {
+            format!("cannot connect: {e}")
+        }
+        other => other.to_string(),
+    };
+    PortError::Unavailable {
+        service: SERVICE,
+        reason,
+    }
+}
+
+pub(super) fn from_query(error: DieselError) -> PortError {
+    match &error {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            PortError::Unavailable {
+                service: SERVICE,
+                reason: error.to_string(),
+            }
+        }
+        DieselError::DatabaseError(_, info) if is_transient(info.message()) => {
+            PortError::Unavailable {
+                service: SERVICE,
+                reason: error.to_string(),
+            }
+        }
+        _ => PortError::Internal {
+            service: SERVICE,
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// Failures worth a retry by the sender: the server going away, deadlocks, cancellations.
+pub(super) fn is_transient(message: &str) -> bool {
+    [
+        "deadlock detected",
+        "terminating connection",
+        "server closed the connection",
+        "canceling statement",
+        "connection reset",
+        "the database system is",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}

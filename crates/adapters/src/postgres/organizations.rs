@@ -1,0 +1,66 @@
+//! Organizations, as far as start-up needs them: make sure one exists and learn its id.
+
+use diesel::{
+    QueryableByName,
+    sql_types::{Text, Uuid as SqlUuid},
+};
+use diesel_async::RunQueryDsl;
+use tollgate_application::PortError;
+use tollgate_domain::organization::{OrganizationId, OrganizationSlug};
+use uuid::Uuid;
+
+use super::{PgPool, error};
+
+pub struct PgOrganizations {
+    pool: PgPool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrganization {
+    pub id: OrganizationId,
+    pub created_now: bool,
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    created_now: bool,
+}
+
+impl PgOrganizations {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The organization with this slug, created with `name` when there is none yet. Safe when
+    /// several processes ask at once.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached or refuses the row.
+    pub async fn ensure(
+        &self,
+        slug: &OrganizationSlug,
+        name: &str,
+    ) -> Result<StoredOrganization, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        // The no-op update makes RETURNING yield the existing row too; xmax = 0 only for a row
+        // this statement inserted.
+        let row: Row = diesel::sql_query(
+            "INSERT INTO organizations (id, slug, name) VALUES ($1, $2, $3)
+             ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+             RETURNING id, (xmax = 0) AS created_now",
+        )
+        .bind::<SqlUuid, _>(OrganizationId::new().as_uuid())
+        .bind::<Text, _>(slug.as_str())
+        .bind::<Text, _>(name)
+        .get_result(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(StoredOrganization {
+            id: OrganizationId::from_uuid(row.id),
+            created_now: row.created_now,
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! Errors of the application layer: what ports report and what use cases answer.
+
+use thiserror::Error;
+use tollgate_domain::DomainError;
+
+/// What any port may report; adapters translate their technology's errors into these.
+#[derive(Debug, Error)]
+pub enum PortError {
+    /// The backing system cannot be reached or is overloaded; the same call may succeed later.
+    #[error("{service} is unavailable: {reason}")]
+    Unavailable {
+        service: &'static str,
+        reason: String,
+    },
+    /// Anything else: a bug or a broken invariant. Never shown to clients.
+    #[error("{service} failed: {reason}")]
+    Internal {
+        service: &'static str,
+        reason: String,
+    },
+}
+
+/// What a use case answers when it cannot do what was asked.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("missing or invalid credentials")]
+    Unauthorized,
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}

@@ -1,0 +1,18 @@
+//! The ports: small capability traits the services need, implemented in `tollgate-adapters`.
+
+mod clock;
+mod usage_events;
+mod webhook_secrets;
+
+pub use clock::{Clock, SystemClock};
+pub use usage_events::{
+    BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
+    StoredOrDuplicate, UsageEventStore,
+};
+pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use {
+    clock::MockClock, usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
+    webhook_secrets::MockWebhookSecretStore,
+};

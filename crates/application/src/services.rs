@@ -1,0 +1,7 @@
+//! The use cases.
+
+pub mod webhook;
+
+pub use webhook::{
+    DecodedEvent, GroupCommit, GroupCommitSettings, IngestReport, RejectedEvent, WebhookService,
+};

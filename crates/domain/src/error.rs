@@ -1,0 +1,23 @@
+//! The domain's errors: each says what is wrong with a value, in words a client can act on.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    #[error("{field} is too long ({len} characters, at most {max})")]
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error("{field} must not be negative, got {value}")]
+    Negative { field: &'static str, value: String },
+    #[error("{field} is not a valid number: `{text}`")]
+    NotANumber { field: &'static str, text: String },
+    #[error("{field} is out of range: `{text}`")]
+    OutOfRange { field: &'static str, text: String },
+    #[error("`{0}` is not a valid organization slug (lower-case letters, digits and dashes)")]
+    InvalidSlug(String),
+}

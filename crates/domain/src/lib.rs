@@ -1,0 +1,11 @@
+//! Tollgate's domain: entities, value objects and pure rules. No I/O, no async, no framework
+//! types: everything here can be tested with plain `#[test]`s.
+
+pub mod alert;
+pub mod error;
+pub mod money;
+pub mod organization;
+pub mod usage;
+pub mod webhook_secret;
+
+pub use error::DomainError;

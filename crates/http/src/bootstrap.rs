@@ -1,0 +1,204 @@
+//! The composition root: settings in, a running server out. The only place that knows which
+//! adapter sits behind which port.
+
+mod webhook_secret;
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use tollgate_adapters::postgres::{
+    self, PgBudgetAlertStore, PgOrganizations, PgUsageEventStore, PgWebhookSecretStore,
+    PoolSettings,
+};
+use tollgate_application::{
+    ports::WebhookSecret,
+    services::{GroupCommit, WebhookService},
+};
+use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
+use tracing_actix_web::TracingLogger;
+
+use crate::{metrics::Metrics, middleware, routes, settings::Settings, state::AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the database: {0}")]
+    Database(String),
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[from] postgres::MigrationError),
+    #[error("cannot bind {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+    #[error("cannot keep local state: {0}")]
+    LocalState(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    group_commit: Arc<GroupCommit>,
+}
+
+impl Application {
+    /// Prepares the database (create, migrate), wires every port, and binds the listener.
+    ///
+    /// # Errors
+    /// [`StartupError`] when the database cannot be prepared or the address cannot be bound.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        if settings.database.create_if_missing {
+            postgres::create_database_if_missing(&settings.database.url)
+                .await
+                .map_err(|e| StartupError::Database(e.to_string()))?;
+        }
+        let applied = postgres::run_migrations(&settings.database.url).await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied database migrations");
+        }
+        let pool = postgres::connect(&PoolSettings {
+            url: settings.database.url.clone(),
+            max_connections: settings.database.max_connections,
+            acquire_timeout: settings.pool_acquire_timeout(),
+            connect_timeout: Duration::from_millis(settings.database.connect_timeout_ms),
+        })
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+
+        let slug = OrganizationSlug::parse(&settings.organization.slug)
+            .map_err(|e| StartupError::Invalid(e.to_string()))?;
+        let organization = PgOrganizations::new(pool.clone())
+            .ensure(&slug, &settings.organization.name)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let secret_store = Arc::new(PgWebhookSecretStore::new(pool.clone()));
+        let configured_secrets: Vec<WebhookSecret> = settings
+            .litellm
+            .webhook_secrets
+            .iter()
+            .map(|secret| WebhookSecret {
+                organization: organization.id,
+                digest: SecretDigest::of(secrecy::ExposeSecret::expose_secret(secret)),
+            })
+            .collect();
+        if configured_secrets.is_empty() {
+            webhook_secret::ensure_generated(&settings, organization.id, &secret_store).await?;
+        }
+
+        let group_commit = Arc::new(GroupCommit::start(
+            Arc::new(PgUsageEventStore::new(
+                pool.clone(),
+                settings.delivery_targets(),
+            )),
+            settings.group_commit(),
+        ));
+        let webhooks = Arc::new(WebhookService::new(
+            group_commit.clone(),
+            Arc::new(PgBudgetAlertStore::new(pool.clone())),
+            secret_store,
+            configured_secrets,
+            Duration::from_secs(settings.litellm.secret_refresh_secs),
+        ));
+        let state = AppState {
+            webhooks,
+            metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?),
+            pool,
+            customer_fallback: settings.litellm.customer_fallback,
+            body_limit_bytes: settings.server.body_limit_bytes,
+        };
+
+        let listener =
+            TcpListener::bind(settings.server.bind).map_err(|source| StartupError::Bind {
+                address: settings.server.bind.to_string(),
+                source,
+            })?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state, &settings)?;
+        Ok(Self {
+            port,
+            server,
+            group_commit,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT / SIGTERM (or the handle's stop), lets in-flight requests finish,
+    /// then stores whatever the group-commit writers still hold.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        tokio::select! {
+            result = server => {
+                self.group_commit.shutdown().await;
+                return result.map_err(std::io::Error::other)?;
+            }
+            signal = shutdown_signal() => {
+                tracing::info!(%signal, "stopping: finishing in-flight requests");
+            }
+        }
+        handle.stop(true).await;
+        self.group_commit.shutdown().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT, naming which one arrived.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = terminate.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    settings: &Settings,
+) -> Result<Server, StartupError> {
+    let address = listener.local_addr()?;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(from_fn(middleware::record_latency))
+            .wrap(from_fn(middleware::echo_request_id))
+            .wrap(TracingLogger::default())
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    // Signals are handled in `run_until_stopped`, which also drains the group commit.
+    .disable_signals();
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    let server = server.listen(listener)?.run();
+    tracing::info!(%address, "listening on http://{address}");
+    Ok(server)
+}

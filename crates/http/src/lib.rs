@@ -1,0 +1,13 @@
+//! Tollgate's HTTP entry point (actix-web) and its composition root.
+
+pub mod bootstrap;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod routes;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+
+pub use bootstrap::{Application, StartupError};
+pub use settings::Settings;

@@ -1,0 +1,55 @@
+//! Cross-cutting request handling: request ids on responses, and latency metrics.
+
+use std::time::Instant;
+
+use actix_web::{
+    Error, HttpMessage,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Next,
+    web,
+};
+use tracing_actix_web::RequestId;
+
+use crate::state::AppState;
+
+/// Echoes the id of the request's tracing span as `x-request-id`, so a client's report can be
+/// matched to the log lines of its request.
+pub async fn echo_request_id(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = request.extensions().get::<RequestId>().copied();
+    let mut response = next.call(request).await?;
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Observes each request's latency under its route pattern (not its path, which may hold a
+/// secret or an id).
+pub async fn record_latency(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let method = request.method().to_string();
+    let response = next.call(request).await?;
+    if let Some(state) = state {
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        state
+            .metrics
+            .request_duration
+            .with_label_values(&[&method, &route, response.status().as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}

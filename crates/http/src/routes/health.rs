@@ -1,0 +1,32 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use tollgate_adapters::postgres::migrations_are_current;
+
+use crate::{error::ApiError, state::AppState};
+
+/// The process is up; says nothing about its dependencies.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready to take traffic: the database answers and every migration is applied.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let mut connection = state
+        .pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
+    match migrations_are_current(&mut connection).await {
+        Ok(true) => Ok(HttpResponse::Ok().json(json!({ "status": "ready" }))),
+        Ok(false) => Err(ApiError::Unavailable("migrations are pending".into())),
+        Err(error) => Err(ApiError::Unavailable(format!("database: {error}"))),
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.pool))
+}

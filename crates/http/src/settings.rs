@@ -1,0 +1,182 @@
+//! Configuration: embedded defaults (`config/base.toml`), then an optional file named by
+//! `TOLLGATE_CONFIG`, then `TOLLGATE__SECTION__KEY` environment variables. Secrets are
+//! `SecretString`s: they print as `[REDACTED]` in any `Debug` output.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tollgate_adapters::litellm::CustomerFallback;
+use tollgate_application::services::GroupCommitSettings;
+
+const DEFAULTS: &str = include_str!("../../../config/base.toml");
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub litellm: LiteLlmSettings,
+    pub ingest: IngestSettings,
+    pub organization: OrganizationSettings,
+    pub log: LogSettings,
+    pub openmeter: EndpointSettings,
+    pub lago: EndpointSettings,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    pub body_limit_bytes: usize,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub create_if_missing: bool,
+    pub max_connections: usize,
+    pub acquire_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct LiteLlmSettings {
+    pub webhook_secrets: Vec<SecretString>,
+    pub customer_fallback: CustomerFallback,
+    pub secret_refresh_secs: u64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct IngestSettings {
+    pub writers: usize,
+    pub max_events_per_commit: usize,
+    pub linger_micros: u64,
+    pub queue_depth: usize,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct OrganizationSettings {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// An outside system, switched on by setting its URL.
+#[derive(Debug, Deserialize, Clone)]
+pub struct EndpointSettings {
+    pub url: String,
+}
+
+impl EndpointSettings {
+    pub fn is_enabled(&self) -> bool {
+        !self.url.trim().is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(#[from] config::ConfigError);
+
+impl Settings {
+    /// # Errors
+    /// When a file or variable cannot be read or does not fit the expected shape.
+    pub fn load() -> Result<Self, SettingsError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Ok(path) = std::env::var("TOLLGATE_CONFIG") {
+            builder = builder.add_source(File::with_name(&path).format(FileFormat::Toml));
+        }
+        let settings = builder
+            .add_source(
+                Environment::with_prefix("TOLLGATE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("litellm.webhook_secrets"),
+            )
+            .build()?
+            .try_deserialize()?;
+        Ok(settings)
+    }
+
+    pub fn pool_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database.acquire_timeout_ms)
+    }
+
+    pub fn group_commit(&self) -> GroupCommitSettings {
+        GroupCommitSettings {
+            writers: self.ingest.writers,
+            max_events: self.ingest.max_events_per_commit,
+            linger: Duration::from_micros(self.ingest.linger_micros),
+            queue_depth: self.ingest.queue_depth,
+        }
+    }
+
+    /// Where every new usage event is queued for delivery: the embedded meters unless
+    /// OpenMeter is configured, and Lago when it is.
+    pub fn delivery_targets(&self) -> Vec<String> {
+        let mut targets = vec![if self.openmeter.is_enabled() {
+            "openmeter".to_owned()
+        } else {
+            "embedded_meter".to_owned()
+        }];
+        if self.lago.is_enabled() {
+            targets.push("lago".to_owned());
+        }
+        targets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_keep_secrets_out_of_debug_output() {
+        let mut settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert_eq!(settings.server.body_limit_bytes, 32 * 1024 * 1024);
+        assert_eq!(settings.delivery_targets(), vec!["embedded_meter"]);
+
+        settings.database.url = SecretString::from("postgres://u:hunter2@db/x");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        assert_eq!(
+            settings.database.url.expose_secret(),
+            "postgres://u:hunter2@db/x"
+        );
+    }
+
+    #[test]
+    fn configured_systems_become_delivery_targets() {
+        let mut settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        settings.openmeter.url = "http://openmeter:8888".into();
+        settings.lago.url = "http://lago:3000".into();
+        assert_eq!(settings.delivery_targets(), vec!["openmeter", "lago"]);
+    }
+}
