@@ -4,4 +4,5 @@ pub mod webhook;
 
 pub use webhook::{
     DecodedEvent, GroupCommit, GroupCommitSettings, IngestReport, RejectedEvent, WebhookService,
+    WebhookSettings,
 };

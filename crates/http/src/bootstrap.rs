@@ -12,7 +12,7 @@ use tollgate_adapters::postgres::{
 };
 use tollgate_application::{
     ports::WebhookSecret,
-    services::{GroupCommit, WebhookService},
+    services::{GroupCommit, WebhookService, WebhookSettings},
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
 use tracing_actix_web::TracingLogger;
@@ -96,8 +96,11 @@ impl Application {
             group_commit.clone(),
             Arc::new(PgBudgetAlertStore::new(pool.clone())),
             secret_store,
-            configured_secrets,
-            Duration::from_secs(settings.litellm.secret_refresh_secs),
+            WebhookSettings {
+                configured_secrets,
+                secret_refresh: Duration::from_secs(settings.litellm.secret_refresh_secs),
+                recent_keys: settings.ingest.recent_keys,
+            },
         ));
         let state = AppState {
             webhooks,

@@ -55,6 +55,7 @@ pub struct IngestSettings {
     pub max_events_per_commit: usize,
     pub linger_micros: u64,
     pub queue_depth: usize,
+    pub recent_keys: usize,
 }
 
 #[derive(Debug, Deserialize, Clone)]

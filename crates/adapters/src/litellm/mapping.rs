@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 use tollgate_application::services::{DecodedEvent, RejectedEvent};
 use tollgate_domain::{
     DomainError,
@@ -147,7 +148,7 @@ fn payload(wire: &WireEvent<'_>, options: &DecodeOptions) -> Result<EventPayload
         idempotency_key,
         occurred_at,
         customer: customer(wire, metadata, options.customer_fallback)?,
-        api_key_hash: metadata.and_then(|m| label(m.user_api_key_hash)),
+        api_key_hash: metadata.and_then(|m| key_fingerprint(m.user_api_key_hash)),
         api_key_alias: metadata.and_then(|m| label(m.user_api_key_alias)),
         user_id: metadata.and_then(|m| label(m.user_api_key_user_id)),
         team_id: metadata.and_then(|m| label(m.user_api_key_team_id)),
@@ -207,6 +208,18 @@ fn non_blank(raw: Raw<'_>) -> Option<Cow<'_, str>> {
 
 fn label(raw: Raw<'_>) -> Option<Label> {
     text(raw).and_then(|t| Label::new(&t))
+}
+
+/// The API key's id as LiteLLM reports it: a SHA-256 in hex for `sk-` keys. LiteLLM sends
+/// other keys (and a marker for the master key) as they are, so anything that is not already a
+/// SHA-256 is hashed here: a live credential must never be stored.
+fn key_fingerprint(raw: Raw<'_>) -> Option<Label> {
+    let reported = non_blank(raw)?;
+    let is_sha256_hex = reported.len() == 64 && reported.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_sha256_hex {
+        return Label::new(&reported.to_ascii_lowercase());
+    }
+    Label::new(&hex::encode(Sha256::digest(reported.as_bytes())))
 }
 
 /// `true` only for JSON `true`: LiteLLM sends `null` and `false` alike for "no".

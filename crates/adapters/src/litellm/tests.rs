@@ -214,6 +214,17 @@ fn without_end_user_the_configured_fallback_names_the_customer() {
 }
 
 #[test]
+fn raw_api_keys_are_never_kept_only_their_sha256() {
+    let body = br#"{"litellm_call_id":"c1","status":"success",
+        "metadata":{"user_api_key_hash":"my-raw-key-123"}}"#;
+    // `printf %s my-raw-key-123 | sha256sum`
+    assert_eq!(
+        label(only(body).api_key_hash.as_ref()),
+        Some("f16de5c60543689d72fdedf8da646c8821d573e9f433b241721e3dc186257ef8")
+    );
+}
+
+#[test]
 fn cached_and_reasoning_tokens_come_from_the_usage_object() {
     let body = br#"{"litellm_call_id":"c1","status":"success","endTime":1795625138,
         "prompt_tokens":100,"completion_tokens":50,"total_tokens":150,

@@ -3,14 +3,15 @@
 
 mod authentication;
 mod group_commit;
+mod recent_keys;
 
 use std::{sync::Arc, time::Duration};
 
 use tollgate_domain::{alert::BudgetAlert, organization::OrganizationId, usage::EventPayload};
 use tracing::instrument;
 
-use self::authentication::SecretCache;
 pub use self::group_commit::{GroupCommit, GroupCommitSettings};
+use self::{authentication::SecretCache, recent_keys::RecentKeys};
 use crate::{
     AppError,
     ports::{
@@ -58,22 +59,36 @@ pub struct WebhookService {
     events: Arc<dyn UsageEventStore>,
     alerts: Arc<dyn BudgetAlertStore>,
     secrets: SecretCache,
+    recent_keys: RecentKeys,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Secrets from configuration, checked alongside the stored ones.
+    pub configured_secrets: Vec<WebhookSecret>,
+    /// How often stored secrets are re-read.
+    pub secret_refresh: Duration,
+    /// Committed idempotency keys remembered per generation (two generations), so replays are
+    /// answered without the database; 0 turns this off.
+    pub recent_keys: usize,
 }
 
 impl WebhookService {
-    /// `configured_secrets` come from configuration and are checked alongside the stored ones;
-    /// stored secrets are re-read at most every `secret_refresh`.
     pub fn new(
         events: Arc<dyn UsageEventStore>,
         alerts: Arc<dyn BudgetAlertStore>,
         secret_store: Arc<dyn WebhookSecretStore>,
-        configured_secrets: Vec<WebhookSecret>,
-        secret_refresh: Duration,
+        settings: WebhookSettings,
     ) -> Self {
         Self {
             events,
             alerts,
-            secrets: SecretCache::new(secret_store, configured_secrets, secret_refresh),
+            secrets: SecretCache::new(
+                secret_store,
+                settings.configured_secrets,
+                settings.secret_refresh,
+            ),
+            recent_keys: RecentKeys::new(settings.recent_keys),
         }
     }
 
@@ -100,8 +115,16 @@ impl WebhookService {
     ) -> Result<IngestReport, AppError> {
         let mut batch = IngestBatch::default();
         let mut quarantined = Vec::new();
+        let mut known_duplicates = 0;
         for (index, event) in decoded.into_iter().enumerate() {
             match event {
+                DecodedEvent::Valid(payload)
+                    if self
+                        .recent_keys
+                        .contains(organization, &payload.idempotency_key) =>
+                {
+                    known_duplicates += 1;
+                }
                 DecodedEvent::Valid(payload) => batch.events.push(IncomingEvent {
                     organization,
                     payload,
@@ -123,9 +146,18 @@ impl WebhookService {
             }
         }
         if batch.is_empty() {
-            return Ok(IngestReport::default());
+            return Ok(IngestReport {
+                duplicates: known_duplicates,
+                ..IngestReport::default()
+            });
         }
+        let keys: Vec<_> = batch
+            .events
+            .iter()
+            .map(|e| e.payload.idempotency_key.clone())
+            .collect();
         let receipt = self.events.ingest(batch).await?;
+        self.recent_keys.remember(organization, &keys);
         let accepted = receipt
             .newly_stored
             .iter()
@@ -133,7 +165,7 @@ impl WebhookService {
             .count();
         Ok(IngestReport {
             accepted,
-            duplicates: receipt.newly_stored.len() - accepted,
+            duplicates: receipt.newly_stored.len() - accepted + known_duplicates,
             quarantined,
         })
     }

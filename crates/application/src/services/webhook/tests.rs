@@ -66,8 +66,11 @@ fn service(
         Arc::new(events),
         Arc::new(MockBudgetAlertStore::new()),
         Arc::new(secrets),
-        configured,
-        Duration::from_secs(60),
+        WebhookSettings {
+            configured_secrets: configured,
+            secret_refresh: Duration::from_secs(60),
+            recent_keys: 1_000,
+        },
     )
 }
 
@@ -109,6 +112,80 @@ async fn valid_events_are_stored_and_rejected_ones_quarantined_in_one_call() {
     assert_eq!(report.quarantined.len(), 1);
     assert_eq!(report.quarantined[0].index, 1);
     assert_eq!(report.quarantined[0].code, "negative_tokens");
+}
+
+#[tokio::test]
+async fn replays_of_committed_events_are_answered_without_the_store() {
+    let org = OrganizationId::new();
+    let mut events = MockUsageEventStore::new();
+    events
+        .expect_ingest()
+        .withf(|batch| batch.events.len() == 2)
+        .times(1)
+        .returning(|_| {
+            Ok(IngestReceipt {
+                newly_stored: vec![true, true],
+            })
+        });
+    events
+        .expect_ingest()
+        .withf(|batch| {
+            batch.events.len() == 1 && batch.events[0].payload.idempotency_key.as_str() == "c"
+        })
+        .times(1)
+        .returning(|_| {
+            Ok(IngestReceipt {
+                newly_stored: vec![true],
+            })
+        });
+    let service = service(events, MockWebhookSecretStore::new(), vec![]);
+    let first = vec![
+        DecodedEvent::Valid(event("a")),
+        DecodedEvent::Valid(event("b")),
+    ];
+
+    let stored = service.ingest_usage(org, first.clone()).await.unwrap();
+    let replayed = service.ingest_usage(org, first).await.unwrap();
+    let mixed = service
+        .ingest_usage(
+            org,
+            vec![
+                DecodedEvent::Valid(event("a")),
+                DecodedEvent::Valid(event("c")),
+            ],
+        )
+        .await
+        .unwrap();
+
+    assert_eq!((stored.accepted, stored.duplicates), (2, 0));
+    assert_eq!((replayed.accepted, replayed.duplicates), (0, 2));
+    assert_eq!((mixed.accepted, mixed.duplicates), (1, 1));
+}
+
+#[tokio::test]
+async fn keys_of_a_failed_store_are_not_remembered() {
+    let org = OrganizationId::new();
+    let mut events = MockUsageEventStore::new();
+    let mut calls = 0;
+    events.expect_ingest().times(2).returning(move |_| {
+        calls += 1;
+        if calls == 1 {
+            Err(PortError::Unavailable {
+                service: "postgres",
+                reason: "down".into(),
+            })
+        } else {
+            Ok(IngestReceipt {
+                newly_stored: vec![true],
+            })
+        }
+    });
+    let service = service(events, MockWebhookSecretStore::new(), vec![]);
+    let batch = vec![DecodedEvent::Valid(event("a"))];
+
+    assert!(service.ingest_usage(org, batch.clone()).await.is_err());
+    let retried = service.ingest_usage(org, batch).await.unwrap();
+    assert_eq!(retried.accepted, 1);
 }
 
 #[tokio::test]
