@@ -1,0 +1,76 @@
+# Tollgate's commands. `make run` and `make test` work on a fresh Debian machine with only the
+# Rust toolchain: deploy/dev/ensure-postgres.sh finds, starts or installs PostgreSQL.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENSURE_PG := bash deploy/dev/ensure-postgres.sh
+# Layers that must stay free of I/O frameworks: `cargo tree -i` must find none of these.
+GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:reqwest \
+           tollgate-domain:actix-web tollgate-domain:tokio \
+           tollgate-application:diesel tollgate-application:diesel-async \
+           tollgate-application:reqwest tollgate-application:actix-web
+
+.PHONY: help run test unit e2e lint guards type-check bench db clean-test-dbs
+
+help:
+	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
+	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e"
+	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards"
+	@echo "make type-check  cargo check of every target"
+	@echo "make bench       ingest load benchmark (release build, fresh database)"
+	@echo "make e2e         the real LiteLLM proxy against Tollgate"
+	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
+
+db:
+	@$(ENSURE_PG)
+
+# The service's own database sits beside the admin one and is created on first start.
+run:
+	@if [[ -z "$${TOLLGATE__DATABASE__URL:-}" ]]; then \
+	    admin=$$($(ENSURE_PG)); \
+	    export TOLLGATE__DATABASE__URL=$$(sed -E 's#/postgres(\?|$$)#/tollgate\1#' <<<"$$admin"); \
+	fi; \
+	cargo run --release -p tollgate-http --bin tollgate -- serve
+
+test: lint unit e2e
+
+unit:
+	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$($(ENSURE_PG))}; \
+	$(MAKE) --no-print-directory clean-test-dbs; \
+	if cargo nextest --version >/dev/null 2>&1; then \
+	    cargo nextest run --workspace --all-targets --no-fail-fast; \
+	else \
+	    cargo test --workspace --all-targets --no-fail-fast; \
+	fi
+
+e2e:
+	@bash tests/e2e/run.sh
+
+lint: guards
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+guards:
+	@for pair in $(GUARDED); do \
+	    crate=$${pair%%:*}; dep=$${pair##*:}; \
+	    if out=$$(cargo tree -p $$crate -e normal -i $$dep 2>&1); then \
+	        echo "layer guard: $$crate must not depend on $$dep:"; echo "$$out"; exit 1; \
+	    elif ! grep -q "did not match any packages" <<<"$$out"; then \
+	        echo "layer guard: cannot check $$crate -> $$dep:"; echo "$$out"; exit 1; \
+	    fi; \
+	done; echo "layer guards: ok"
+
+type-check:
+	cargo check --workspace --all-targets
+
+bench:
+	@bash tests/bench/run.sh
+
+# Test databases are made per test; drop what earlier runs left (needs psql; skipped without).
+clean-test-dbs:
+	@if command -v psql >/dev/null; then \
+	    psql "$$TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'tollgate\_test\_%'" \
+	      | psql "$$TEST_DATABASE_URL" -q >/dev/null 2>&1 || true; \
+	fi
