@@ -1,10 +1,15 @@
 //! The ports: small capability traits the services need, implemented in `tollgate-adapters`.
 
 mod clock;
+mod identity;
 mod usage_events;
 mod webhook_secrets;
 
 pub use clock::{Clock, SystemClock};
+pub use identity::{
+    AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
+    SessionResolver, VerifiedToken,
+};
 pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
     StoredOrDuplicate, UsageEventStore,
@@ -13,6 +18,7 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    clock::MockClock, usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
-    webhook_secrets::MockWebhookSecretStore,
+    clock::MockClock, identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
+    identity::MockSessionResolver, usage_events::MockBudgetAlertStore,
+    usage_events::MockUsageEventStore, webhook_secrets::MockWebhookSecretStore,
 };
