@@ -1,10 +1,15 @@
 //! The ports: small capability traits the services need, implemented in `tollgate-adapters`.
 
+mod access;
 mod clock;
 mod identity;
 mod usage_events;
 mod webhook_secrets;
 
+pub use access::{
+    ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, Membership,
+    MembershipStore, NewApiKey, OrganizationDirectory,
+};
 pub use clock::{Clock, SystemClock};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
@@ -18,7 +23,9 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    clock::MockClock, identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
-    identity::MockSessionResolver, usage_events::MockBudgetAlertStore,
-    usage_events::MockUsageEventStore, webhook_secrets::MockWebhookSecretStore,
+    access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
+    access::MockOrganizationDirectory, clock::MockClock, identity::MockAccessTokenVerifier,
+    identity::MockPermissionChecker, identity::MockSessionResolver,
+    usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
+    webhook_secrets::MockWebhookSecretStore,
 };

@@ -1,5 +1,7 @@
 //! The use cases.
 
+pub mod access;
+pub mod api_keys;
 pub mod webhook;
 
 pub use webhook::{

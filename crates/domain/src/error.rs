@@ -18,6 +18,12 @@ pub enum DomainError {
     NotANumber { field: &'static str, text: String },
     #[error("{field} is out of range: `{text}`")]
     OutOfRange { field: &'static str, text: String },
+    #[error("unknown role `{0}` (owner, admin, billing, viewer, customer)")]
+    UnknownRole(String),
+    #[error(
+        "unknown scope `{0}` (usage:read, billing:read, billing:write, settings:write, events:write)"
+    )]
+    UnknownScope(String),
     #[error("`{0}` is not a valid organization slug (lower-case letters, digits and dashes)")]
     InvalidSlug(String),
 }

@@ -1,7 +1,10 @@
 //! Tollgate's domain: entities, value objects and pure rules. No I/O, no async, no framework
 //! types: everything here can be tested with plain `#[test]`s.
 
+pub mod access;
 pub mod alert;
+pub mod api_key;
+pub mod audit;
 pub mod error;
 pub mod money;
 pub mod organization;

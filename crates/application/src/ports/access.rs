@@ -1,0 +1,186 @@
+//! Stores behind identity and access: organizations, memberships, API keys, the audit trail.
+//!
+//! Every method that changes state takes the [`AuditEntry`] describing the change and writes it
+//! in the same transaction: a change without its audit record cannot commit.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tollgate_domain::{
+    access::{Role, Scope},
+    organization::OrganizationId,
+    webhook_secret::SecretDigest,
+};
+use uuid::Uuid;
+
+use crate::PortError;
+
+/// Who acts, from where, within which request: shared by every record of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditContext {
+    /// `user:<subject>`, `api_key:<id>`, `system`...
+    pub actor: String,
+    pub request_id: Option<String>,
+    /// Salted SHA-256 of the client's address: never the address itself.
+    pub client_address_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub context: AuditContext,
+    /// `api_key.create`, `settings.update`...
+    pub action: &'static str,
+    pub target: Option<String>,
+    /// `success`, or `denied` / `invalid` for refused attempts recorded on their own.
+    pub result: &'static str,
+}
+
+impl AuditEntry {
+    pub fn success(context: &AuditContext, action: &'static str, target: Option<String>) -> Self {
+        Self {
+            context: context.clone(),
+            action,
+            target,
+            result: "success",
+        }
+    }
+}
+
+/// One audit record as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditView {
+    pub sequence: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub request_id: Option<String>,
+    pub result: String,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuditTrail: Send + Sync {
+    /// Appends a record on its own (refused attempts, actions with no other write).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn append(
+        &self,
+        organization: OrganizationId,
+        entry: &AuditEntry,
+    ) -> Result<(), PortError>;
+
+    /// Records after `after_sequence`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn page(
+        &self,
+        organization: OrganizationId,
+        after_sequence: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditView>, PortError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrganizationDirectory: Send + Sync {
+    /// The organization named by its id or its slug.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, PortError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub role: Role,
+    pub customer: Option<String>,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MembershipStore: Send + Sync {
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn membership(
+        &self,
+        organization: OrganizationId,
+        subject: &str,
+    ) -> Result<Option<Membership>, PortError>;
+
+    /// Gives `subject` a role (replacing any other).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn grant(
+        &self,
+        organization: OrganizationId,
+        subject: &str,
+        membership: &Membership,
+        audit: &AuditEntry,
+    ) -> Result<(), PortError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub organization: OrganizationId,
+    pub name: String,
+    pub display_prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub display_prefix: String,
+    pub digest: SecretDigest,
+    pub scopes: Vec<Scope>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn create(
+        &self,
+        organization: OrganizationId,
+        key: &NewApiKey,
+        audit: &AuditEntry,
+    ) -> Result<ApiKeyRecord, PortError>;
+
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn list(&self, organization: OrganizationId) -> Result<Vec<ApiKeyRecord>, PortError>;
+
+    /// Revokes the organization's key `id`; `false` when it has no such key (another
+    /// organization's key included).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn revoke(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> Result<bool, PortError>;
+
+    /// The key with this digest if it is neither revoked nor expired at `now`; records its use.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn authenticate(
+        &self,
+        digest: &SecretDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKeyRecord>, PortError>;
+}

@@ -1,0 +1,242 @@
+//! Who is calling and may they do this: one decision for every `/api` request.
+//!
+//! Machines present Tollgate API keys (scopes only, bound to one organization). People
+//! present an access token (Ory Hydra or the embedded issuer) or a Kratos session; their role
+//! in the organization comes from the [`PermissionChecker`] (Ory Keto or embedded
+//! memberships), which must answer, or the request is refused (fail closed).
+
+use std::sync::Arc;
+
+use tollgate_domain::{
+    access::{Role, Scope},
+    api_key::looks_like_api_key,
+    organization::OrganizationId,
+    webhook_secret::SecretDigest,
+};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::ports::{
+    AccessTokenVerifier, ApiKeyStore, AuthError, Clock, OrganizationDirectory, PermissionChecker,
+    RelationCheck, SessionCredential, SessionResolver,
+};
+
+/// The namespace of organization roles in Keto (and in the embedded memberships).
+pub const ORGANIZATIONS_NAMESPACE: &str = "organizations";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Bearer(String),
+    Session(SessionCredential),
+}
+
+/// What a route needs: a scope, and (for people) one of these roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    pub scope: Scope,
+    pub roles: &'static [Role],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    ApiKey { id: Uuid },
+    Person { role: Role },
+}
+
+/// An authenticated caller allowed to act on one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// `api_key:<id>` or `user:<subject>`: what the audit log names as the actor.
+    pub actor: String,
+    pub organization: OrganizationId,
+    pub kind: PrincipalKind,
+    pub scopes: Vec<Scope>,
+}
+
+pub struct AccessService {
+    tokens: Arc<dyn AccessTokenVerifier>,
+    sessions: Option<Arc<dyn SessionResolver>>,
+    permissions: Arc<dyn PermissionChecker>,
+    api_keys: Arc<dyn ApiKeyStore>,
+    organizations: Arc<dyn OrganizationDirectory>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccessService {
+    pub fn new(
+        tokens: Arc<dyn AccessTokenVerifier>,
+        sessions: Option<Arc<dyn SessionResolver>>,
+        permissions: Arc<dyn PermissionChecker>,
+        api_keys: Arc<dyn ApiKeyStore>,
+        organizations: Arc<dyn OrganizationDirectory>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            tokens,
+            sessions,
+            permissions,
+            api_keys,
+            organizations,
+            clock,
+        }
+    }
+
+    /// Authenticates `credential` and checks it may do what `requirement` names in the
+    /// organization the request names (`requested_organization`, an id or slug) or, for
+    /// tokens, the one they were minted for.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (401), `Forbidden` (403) or `Unavailable` (503, fail closed).
+    #[instrument(skip_all, fields(scope = %requirement.scope))]
+    pub async fn authorize(
+        &self,
+        credential: &Credential,
+        requested_organization: Option<&str>,
+        requirement: Requirement,
+    ) -> Result<Principal, AuthError> {
+        match credential {
+            Credential::Bearer(token) if looks_like_api_key(token) => {
+                self.authorize_api_key(token, requested_organization, requirement)
+                    .await
+            }
+            Credential::Bearer(token) => {
+                let verified = self.tokens.verify(token).await?;
+                let token_scopes: Vec<Scope> = verified
+                    .scopes
+                    .iter()
+                    .filter_map(|s| Scope::parse(s).ok())
+                    .collect();
+                let organization = requested_organization
+                    .or(verified.organization.as_deref())
+                    .ok_or_else(|| {
+                        AuthError::Forbidden(
+                            "name the organization in the Tollgate-Organization header".into(),
+                        )
+                    })?;
+                // A token without Tollgate scopes acts with its holder's role; one with scopes
+                // is narrowed to them.
+                let narrowed = (!token_scopes.is_empty()).then_some(token_scopes);
+                self.authorize_person(&verified.subject, organization, narrowed, requirement)
+                    .await
+            }
+            Credential::Session(session) => {
+                let sessions = self.sessions.as_ref().ok_or_else(|| {
+                    AuthError::Unauthenticated("sessions are not enabled here".into())
+                })?;
+                let session = sessions.whoami(session).await?;
+                let organization = requested_organization.ok_or_else(|| {
+                    AuthError::Forbidden(
+                        "name the organization in the Tollgate-Organization header".into(),
+                    )
+                })?;
+                self.authorize_person(&session.subject, organization, None, requirement)
+                    .await
+            }
+        }
+    }
+
+    async fn authorize_api_key(
+        &self,
+        secret: &str,
+        requested_organization: Option<&str>,
+        requirement: Requirement,
+    ) -> Result<Principal, AuthError> {
+        let key = self
+            .api_keys
+            .authenticate(&SecretDigest::of(secret), self.clock.now())
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| {
+                AuthError::Unauthenticated("unknown, revoked or expired API key".into())
+            })?;
+        if let Some(requested) = requested_organization {
+            let organization = self.resolve(requested).await?;
+            if organization != Some(key.organization) {
+                return Err(AuthError::Forbidden(
+                    "this API key belongs to another organization".into(),
+                ));
+            }
+        }
+        if !key.scopes.contains(&requirement.scope) {
+            return Err(AuthError::Forbidden(format!(
+                "this API key lacks the scope {}",
+                requirement.scope
+            )));
+        }
+        Ok(Principal {
+            actor: format!("api_key:{}", key.id),
+            organization: key.organization,
+            kind: PrincipalKind::ApiKey { id: key.id },
+            scopes: key.scopes,
+        })
+    }
+
+    async fn authorize_person(
+        &self,
+        subject: &str,
+        requested_organization: &str,
+        narrowed_scopes: Option<Vec<Scope>>,
+        requirement: Requirement,
+    ) -> Result<Principal, AuthError> {
+        let organization = self
+            .resolve(requested_organization)
+            .await?
+            .ok_or_else(|| AuthError::Forbidden("not a member of that organization".into()))?;
+        let mut role = None;
+        for candidate in requirement.roles {
+            let allowed = self
+                .permissions
+                .check(&RelationCheck {
+                    namespace: ORGANIZATIONS_NAMESPACE.into(),
+                    object: organization.to_string(),
+                    relation: candidate.as_str().into(),
+                    subject: subject.into(),
+                })
+                .await?;
+            if allowed {
+                role = Some(*candidate);
+                break;
+            }
+        }
+        let role = role.ok_or_else(|| {
+            AuthError::Forbidden("your role in this organization does not allow this".into())
+        })?;
+        let scopes: Vec<Scope> = match narrowed_scopes {
+            Some(token) => token
+                .into_iter()
+                .filter(|s| role.scopes().contains(s))
+                .collect(),
+            None => role.scopes().to_vec(),
+        };
+        if !scopes.contains(&requirement.scope) {
+            return Err(AuthError::Forbidden(format!(
+                "the token lacks the scope {}",
+                requirement.scope
+            )));
+        }
+        Ok(Principal {
+            actor: format!("user:{subject}"),
+            organization,
+            kind: PrincipalKind::Person { role },
+            scopes,
+        })
+    }
+
+    async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, AuthError> {
+        self.organizations
+            .resolve(id_or_slug)
+            .await
+            .map_err(unavailable)
+    }
+}
+
+fn unavailable(error: crate::PortError) -> AuthError {
+    AuthError::Unavailable {
+        service: "database",
+        reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

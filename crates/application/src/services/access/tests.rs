@@ -1,0 +1,242 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use tollgate_domain::{
+    access::{Role, Scope},
+    organization::OrganizationId,
+};
+use uuid::Uuid;
+
+use super::*;
+use crate::ports::{
+    ApiKeyRecord, MockAccessTokenVerifier, MockApiKeyStore, MockOrganizationDirectory,
+    MockPermissionChecker, SystemClock, VerifiedToken,
+};
+
+const READ_USAGE: Requirement = Requirement {
+    scope: Scope::UsageRead,
+    roles: &[Role::Owner, Role::Admin, Role::Viewer],
+};
+const WRITE_SETTINGS: Requirement = Requirement {
+    scope: Scope::SettingsWrite,
+    roles: &[Role::Owner, Role::Admin],
+};
+
+struct Mocks {
+    tokens: MockAccessTokenVerifier,
+    permissions: MockPermissionChecker,
+    api_keys: MockApiKeyStore,
+    organizations: MockOrganizationDirectory,
+}
+
+impl Mocks {
+    fn new() -> Self {
+        Self {
+            tokens: MockAccessTokenVerifier::new(),
+            permissions: MockPermissionChecker::new(),
+            api_keys: MockApiKeyStore::new(),
+            organizations: MockOrganizationDirectory::new(),
+        }
+    }
+
+    fn organization(mut self, name: &'static str, id: OrganizationId) -> Self {
+        self.organizations
+            .expect_resolve()
+            .returning(move |asked| Ok((asked == name).then_some(id)));
+        self
+    }
+
+    fn service(self) -> AccessService {
+        AccessService::new(
+            Arc::new(self.tokens),
+            None,
+            Arc::new(self.permissions),
+            Arc::new(self.api_keys),
+            Arc::new(self.organizations),
+            Arc::new(SystemClock),
+        )
+    }
+}
+
+fn key(organization: OrganizationId, scopes: Vec<Scope>) -> ApiKeyRecord {
+    ApiKeyRecord {
+        id: Uuid::now_v7(),
+        organization,
+        name: "ci".into(),
+        display_prefix: "tg_live_abcd".into(),
+        scopes,
+        created_by: "user:alice".into(),
+        created_at: Utc::now(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
+fn bearer(text: &str) -> Credential {
+    Credential::Bearer(text.into())
+}
+
+#[tokio::test]
+async fn an_api_key_acts_for_its_organization_within_its_scopes() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("acme", org);
+    let record = key(org, vec![Scope::UsageRead]);
+    mocks
+        .api_keys
+        .expect_authenticate()
+        .returning(move |_, _| Ok(Some(record.clone())));
+    let service = mocks.service();
+
+    let principal = service
+        .authorize(&bearer("tg_live_x"), Some("acme"), READ_USAGE)
+        .await
+        .unwrap();
+    assert_eq!(principal.organization, org);
+    assert!(principal.actor.starts_with("api_key:"));
+
+    let too_small = service
+        .authorize(&bearer("tg_live_x"), None, WRITE_SETTINGS)
+        .await;
+    assert!(matches!(too_small, Err(AuthError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn revoked_or_unknown_keys_are_unauthenticated_and_other_organizations_forbidden() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("other", OrganizationId::new());
+    let record = key(org, vec![Scope::UsageRead]);
+    mocks
+        .api_keys
+        .expect_authenticate()
+        .returning(move |digest, _| {
+            Ok(
+                (*digest == tollgate_domain::webhook_secret::SecretDigest::of("tg_live_good"))
+                    .then(|| record.clone()),
+            )
+        });
+    let service = mocks.service();
+
+    assert!(matches!(
+        service
+            .authorize(&bearer("tg_live_revoked"), None, READ_USAGE)
+            .await,
+        Err(AuthError::Unauthenticated(_))
+    ));
+    assert!(matches!(
+        service
+            .authorize(&bearer("tg_live_good"), Some("other"), READ_USAGE)
+            .await,
+        Err(AuthError::Forbidden(_))
+    ));
+}
+
+fn token_for(subject: &'static str, scopes: &'static [&'static str]) -> MockAccessTokenVerifier {
+    let mut tokens = MockAccessTokenVerifier::new();
+    tokens.expect_verify().returning(move |_| {
+        Ok(VerifiedToken {
+            subject: subject.into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_at: None,
+            organization: None,
+        })
+    });
+    tokens
+}
+
+#[tokio::test]
+async fn a_person_acts_with_the_first_role_the_checker_allows() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("acme", org);
+    mocks.tokens = token_for("alice", &[]);
+    mocks
+        .permissions
+        .expect_check()
+        .returning(|q| Ok(q.relation == "viewer" && q.subject == "alice"));
+    let service = mocks.service();
+
+    let principal = service
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .await
+        .unwrap();
+    assert_eq!(principal.kind, PrincipalKind::Person { role: Role::Viewer });
+    assert_eq!(principal.actor, "user:alice");
+
+    let denied = service
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), WRITE_SETTINGS)
+        .await;
+    assert!(matches!(denied, Err(AuthError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn an_unreachable_permission_checker_fails_closed() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("acme", org);
+    mocks.tokens = token_for("alice", &[]);
+    mocks.permissions.expect_check().returning(|_| {
+        Err(AuthError::Unavailable {
+            service: "keto",
+            reason: "connection refused".into(),
+        })
+    });
+    let result = mocks
+        .service()
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .await;
+    assert!(matches!(result, Err(AuthError::Unavailable { .. })));
+}
+
+#[tokio::test]
+async fn token_scopes_narrow_a_role_and_never_widen_it() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("acme", org);
+    mocks.tokens = token_for("bob", &["usage:read"]);
+    mocks
+        .permissions
+        .expect_check()
+        .returning(|q| Ok(q.relation == "owner"));
+    let service = mocks.service();
+
+    let principal = service
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .await
+        .unwrap();
+    assert_eq!(principal.scopes, vec![Scope::UsageRead]);
+    assert!(matches!(
+        service
+            .authorize(&bearer("eyJ.a.b"), Some("acme"), WRITE_SETTINGS)
+            .await,
+        Err(AuthError::Forbidden(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_person_must_name_an_organization_that_exists() {
+    let mut mocks = Mocks::new().organization("acme", OrganizationId::new());
+    mocks.tokens = token_for("carol", &[]);
+    mocks.permissions.expect_check().never();
+    let service = mocks.service();
+
+    assert!(matches!(
+        service
+            .authorize(&bearer("eyJ.a.b"), None, READ_USAGE)
+            .await,
+        Err(AuthError::Forbidden(_))
+    ));
+    assert!(matches!(
+        service
+            .authorize(&bearer("eyJ.a.b"), Some("nope"), READ_USAGE)
+            .await,
+        Err(AuthError::Forbidden(_))
+    ));
+    assert!(matches!(
+        service
+            .authorize(
+                &Credential::Session(crate::ports::SessionCredential::Token("t".into())),
+                Some("acme"),
+                READ_USAGE
+            )
+            .await,
+        Err(AuthError::Unauthenticated(_))
+    ));
+}

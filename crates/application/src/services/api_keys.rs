@@ -1,0 +1,76 @@
+//! Managing an organization's API keys: create (shown once), list (never the secret), revoke.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use tollgate_domain::{access::Scope, api_key::NewApiKeySecret, organization::OrganizationId};
+use uuid::Uuid;
+
+use crate::{
+    AppError,
+    ports::{ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, NewApiKey},
+};
+
+pub struct ApiKeyService {
+    store: Arc<dyn ApiKeyStore>,
+}
+
+/// A created key: the record, and the secret the caller must copy now.
+pub struct CreatedApiKey {
+    pub record: ApiKeyRecord,
+    pub secret: NewApiKeySecret,
+}
+
+impl ApiKeyService {
+    pub fn new(store: Arc<dyn ApiKeyStore>) -> Self {
+        Self { store }
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn create(
+        &self,
+        organization: OrganizationId,
+        name: &str,
+        scopes: Vec<Scope>,
+        expires_at: Option<DateTime<Utc>>,
+        context: &AuditContext,
+    ) -> Result<CreatedApiKey, AppError> {
+        let mut random = [0_u8; 32];
+        rand::rng().fill_bytes(&mut random);
+        let secret = NewApiKeySecret::from_random_bytes(random);
+        let id = Uuid::now_v7();
+        let key = NewApiKey {
+            id,
+            name: name.to_owned(),
+            display_prefix: secret.display_prefix(),
+            digest: secret.digest(),
+            scopes,
+            expires_at,
+        };
+        let audit = AuditEntry::success(context, "api_key.create", Some(format!("api_key:{id}")));
+        let record = self.store.create(organization, &key, &audit).await?;
+        Ok(CreatedApiKey { record, secret })
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn list(&self, organization: OrganizationId) -> Result<Vec<ApiKeyRecord>, AppError> {
+        Ok(self.store.list(organization).await?)
+    }
+
+    /// `false` when the organization has no such key.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn revoke(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<bool, AppError> {
+        let audit = AuditEntry::success(context, "api_key.revoke", Some(format!("api_key:{id}")));
+        Ok(self.store.revoke(organization, id, &audit).await?)
+    }
+}
