@@ -3,19 +3,29 @@
 //! Statements are written as SQL with bound arrays (`UNNEST`) so that a whole batch is one
 //! round trip and one statement, atomic without an explicit transaction.
 
+mod api_keys;
+mod audit;
 mod budget_alerts;
 mod database;
 mod error;
+mod installation;
+mod memberships;
 mod migrate;
 mod organizations;
 mod pool;
+mod transaction;
 mod usage_events;
 mod webhook_secrets;
 
+pub use api_keys::PgApiKeyStore;
+pub use audit::PgAuditTrail;
 pub use budget_alerts::PgBudgetAlertStore;
 pub use database::{DatabaseError, create_database_if_missing};
+pub use installation::installation_secret;
+pub use memberships::PgMemberships;
 pub use migrate::{MigrationError, migrations_are_current, run_migrations};
 pub use organizations::{PgOrganizations, StoredOrganization};
 pub use pool::{PgPool, PoolSettings, connect};
+use transaction::transaction;
 pub use usage_events::PgUsageEventStore;
 pub use webhook_secrets::PgWebhookSecretStore;

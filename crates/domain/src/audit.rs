@@ -62,9 +62,8 @@ pub fn verify_chain<'a>(
     records: impl IntoIterator<Item = (&'a AuditRecord, [u8; 32], [u8; 32])>,
 ) -> Result<usize, BrokenLink> {
     let mut previous = GENESIS_HASH;
-    let mut expected_sequence = 1;
     let mut count = 0;
-    for (record, stored_previous, stored_hash) in records {
+    for (expected_sequence, (record, stored_previous, stored_hash)) in (1..).zip(records) {
         if record.sequence != expected_sequence {
             return Err(BrokenLink {
                 sequence: record.sequence,
@@ -84,7 +83,6 @@ pub fn verify_chain<'a>(
             });
         }
         previous = stored_hash;
-        expected_sequence += 1;
         count += 1;
     }
     Ok(count)

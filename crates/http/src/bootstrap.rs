@@ -1,14 +1,15 @@
 //! The composition root: settings in, a running server out. The only place that knows which
 //! adapter sits behind which port.
 
+pub mod identity;
 mod webhook_secret;
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tollgate_adapters::postgres::{
-    self, PgBudgetAlertStore, PgOrganizations, PgUsageEventStore, PgWebhookSecretStore,
-    PoolSettings,
+    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgUsageEventStore,
+    PgWebhookSecretStore, PoolSettings,
 };
 use tollgate_application::{
     ports::WebhookSecret,
@@ -17,7 +18,12 @@ use tollgate_application::{
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
 use tracing_actix_web::TracingLogger;
 
-use crate::{metrics::Metrics, middleware, routes, settings::Settings, state::AppState};
+use tollgate_application::services::api_keys::ApiKeyService;
+
+use crate::{
+    access::FailedAuthLimiter, metrics::Metrics, middleware, routes, settings::Settings,
+    state::AppState,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -102,7 +108,25 @@ impl Application {
                 recent_keys: settings.ingest.recent_keys,
             },
         ));
+        let identity = identity::wire(&settings, &pool)?;
+        if organization.created_now && identity.embedded_issuer.is_some() {
+            print_first_start_help(&settings);
+        }
+        let address_salt = postgres::installation_secret(&pool, "audit_address_salt")
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
         let state = AppState {
+            access: Arc::new(identity.access),
+            api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
+                pool.clone(),
+            )))),
+            audit: Arc::new(PgAuditTrail::new(pool.clone())),
+            auth_limiter: Arc::new(FailedAuthLimiter::new(
+                settings.identity.max_failed_auth_per_minute,
+                Duration::from_secs(60),
+            )),
+            address_salt: address_salt.into(),
+            embedded_issuer: identity.embedded_issuer,
             webhooks,
             metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?),
             pool,
@@ -154,6 +178,19 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// On the first start with the embedded identity: how to reach the API.
+fn print_first_start_help(settings: &Settings) {
+    use std::io::Write;
+    let slug = &settings.organization.slug;
+    let base = format!("http://{}", settings.server.bind);
+    let help = format!(
+        "\n# Organization `{slug}` is ready. Call the API with a token from the embedded issuer:\n\
+TOKEN=$(tollgate dev-token --org {slug} --role owner)   # or: cargo run -p tollgate-http --bin tollgate -- dev-token ...\n\
+curl -H \"Authorization: Bearer $TOKEN\" {base}/api/me\n"
+    );
+    let _ = std::io::stdout().write_all(help.as_bytes());
 }
 
 /// Resolves on SIGTERM or SIGINT, naming which one arrived.

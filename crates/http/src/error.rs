@@ -23,6 +23,14 @@ pub enum ApiError {
     UnreadableBody(String),
     #[error("no such route")]
     NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{what} not found")]
+    Missing { what: &'static str },
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("too many failed authentications; wait a minute")]
+    TooManyRequests,
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -33,7 +41,10 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Unauthorized => Self::Unauthorized,
-            AppError::Invalid(domain) => Self::Internal(domain.to_string()),
+            AppError::Invalid(domain) => Self::Invalid {
+                code: "invalid_value",
+                message: domain.to_string(),
+            },
             AppError::Port(PortError::Unavailable { service, reason }) => {
                 Self::Unavailable(format!("{service}: {reason}"))
             }
@@ -70,7 +81,10 @@ impl ApiError {
             Self::InvalidBody(error) => error.code,
             Self::InvalidAlert(error) => error.code(),
             Self::UnreadableBody(_) => "unreadable_body",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::Missing { .. } => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Invalid { code, .. } => code,
+            Self::TooManyRequests => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -105,7 +119,10 @@ impl ResponseError for ApiError {
             Self::InvalidBody(_) | Self::InvalidAlert(_) | Self::UnreadableBody(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::Missing { .. } => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -117,6 +134,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header(("Retry-After", RETRY_AFTER_SECS));
+            }
+            Self::TooManyRequests => {
+                response.insert_header(("Retry-After", "60"));
             }
             Self::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));

@@ -1,5 +1,6 @@
 //! Tollgate's HTTP entry point (actix-web) and its composition root.
 
+pub mod access;
 pub mod bootstrap;
 pub mod error;
 pub mod metrics;

@@ -1,4 +1,6 @@
-//! The `tollgate` binary: `serve` (default) and `migrate`.
+//! The `tollgate` binary: `serve` (default), `migrate`, `dev-token` and `audit verify`.
+
+mod cli;
 
 use std::process::ExitCode;
 
@@ -22,6 +24,14 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Mint an access token from the embedded issuer (printed alone on stdout); the
+    /// organization is created when it does not exist, and the subject made a member.
+    DevToken(cli::DevTokenArgs),
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: cli::AuditCommand,
+    },
 }
 
 #[tokio::main]
@@ -34,31 +44,28 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Commands whose stdout is their answer log to stderr only, and quietly.
+    let quiet = matches!(command, Command::DevToken(_));
+    telemetry::init(&settings.log, quiet);
+    let result = match command {
         Command::Serve => serve(settings).await,
-        Command::Migrate => migrate(settings).await,
+        Command::Migrate => cli::migrate(&settings).await,
+        Command::DevToken(args) => cli::dev_token(&settings, &args).await,
+        Command::Audit { command } => cli::audit(&settings, &command).await,
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             tracing::error!("{error}");
+            eprintln!("tollgate: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(settings: Settings) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let application = Application::build(settings).await?;
     application.run_until_stopped().await?;
-    Ok(())
-}
-
-async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    if settings.database.create_if_missing {
-        tollgate_adapters::postgres::create_database_if_missing(&settings.database.url).await?;
-    }
-    let applied = tollgate_adapters::postgres::run_migrations(&settings.database.url).await?;
-    tracing::info!(count = applied.len(), ?applied, "migrations applied");
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

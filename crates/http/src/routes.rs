@@ -1,5 +1,6 @@
 //! Every route, registered in one place so tests can mount exactly what production serves.
 
+mod api;
 mod health;
 mod litellm;
 
@@ -19,7 +20,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/v1/webhooks/litellm/alerts/{secret}",
             web::post().to(litellm::receive_alert),
-        );
+        )
+        .route("/.well-known/jwks.json", web::get().to(health::jwks))
+        .configure(api::configure);
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -21,8 +21,38 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub organization: OrganizationSettings,
     pub log: LogSettings,
+    pub ory: OrySettings,
+    pub identity: IdentitySettings,
     pub openmeter: EndpointSettings,
     pub lago: EndpointSettings,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct OrySettings {
+    pub hydra_issuer: String,
+    pub hydra_jwks_url: String,
+    pub hydra_admin_url: String,
+    pub audience: String,
+    pub kratos_public_url: String,
+    pub keto_read_url: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct IdentitySettings {
+    pub allow_non_loopback: bool,
+    pub issuer: String,
+    pub dev_token_ttl_secs: u64,
+    pub max_failed_auth_per_minute: u32,
+}
+
+/// `Some(url)` for a set URL; blank means the system is off.
+pub fn optional_url(text: &str) -> Result<Option<url::Url>, SettingsError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    url::Url::parse(text.trim())
+        .map(Some)
+        .map_err(|e| SettingsError(config::ConfigError::Message(format!("`{text}`: {e}"))))
 }
 
 #[derive(Debug, Deserialize, Clone)]

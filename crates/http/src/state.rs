@@ -2,10 +2,15 @@
 
 use std::sync::Arc;
 
-use tollgate_adapters::{litellm::CustomerFallback, postgres::PgPool};
-use tollgate_application::services::WebhookService;
+use tollgate_adapters::{
+    embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
+};
+use tollgate_application::{
+    ports::AuditTrail,
+    services::{WebhookService, access::AccessService, api_keys::ApiKeyService},
+};
 
-use crate::metrics::Metrics;
+use crate::{access::FailedAuthLimiter, metrics::Metrics};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +19,12 @@ pub struct AppState {
     pub pool: PgPool,
     pub customer_fallback: CustomerFallback,
     pub body_limit_bytes: usize,
+    pub access: Arc<AccessService>,
+    pub api_keys: Arc<ApiKeyService>,
+    pub audit: Arc<dyn AuditTrail>,
+    pub auth_limiter: Arc<FailedAuthLimiter>,
+    /// Salt for hashing client addresses in the audit log, the same on every replica.
+    pub address_salt: Arc<[u8]>,
+    /// The embedded issuer, when Ory is not configured: its JWKS is served.
+    pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
 }

@@ -1,11 +1,12 @@
 //! Organizations, as far as start-up needs them: make sure one exists and learn its id.
 
+use async_trait::async_trait;
 use diesel::{
     QueryableByName,
     sql_types::{Text, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
-use tollgate_application::PortError;
+use tollgate_application::{PortError, ports::OrganizationDirectory};
 use tollgate_domain::organization::{OrganizationId, OrganizationSlug};
 use uuid::Uuid;
 
@@ -62,5 +63,49 @@ impl PgOrganizations {
             id: OrganizationId::from_uuid(row.id),
             created_now: row.created_now,
         })
+    }
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+impl PgOrganizations {
+    /// Every organization's id (for whole-installation jobs such as audit verification).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    pub async fn all(&self) -> Result<Vec<OrganizationId>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<Found> =
+            diesel::sql_query("SELECT id FROM organizations ORDER BY created_at")
+                .load(&mut connection)
+                .await
+                .map_err(error::from_query)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| OrganizationId::from_uuid(row.id))
+            .collect())
+    }
+}
+
+#[async_trait]
+impl OrganizationDirectory for PgOrganizations {
+    async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let by_id = Uuid::parse_str(id_or_slug).ok();
+        let rows: Vec<Found> =
+            diesel::sql_query("SELECT id FROM organizations WHERE id = $1 OR slug = $2 LIMIT 1")
+                .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(by_id)
+                .bind::<Text, _>(id_or_slug)
+                .load(&mut connection)
+                .await
+                .map_err(error::from_query)?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|row| OrganizationId::from_uuid(row.id)))
     }
 }

@@ -64,7 +64,7 @@ impl WebhookSecretStore for PgWebhookSecretStore {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let rows: Vec<Row> = diesel::sql_query(
             "SELECT organization_id, secret_sha256 FROM litellm_webhook_secrets
-             WHERE revoked_at IS NULL",
+             WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
         )
         .load(&mut connection)
         .await

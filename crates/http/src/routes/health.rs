@@ -30,3 +30,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render(&state.pool))
 }
+
+/// The embedded issuer's public keys (404 when Ory issues the tokens).
+pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let issuer = state.embedded_issuer.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(issuer.jwks()))
+}

@@ -1,0 +1,25 @@
+//! Ory: Hydra access tokens (JWTs verified locally against the JWKS, opaque `ory_at_` tokens
+//! introspected), Kratos sessions (`/sessions/whoami`) and Keto relation checks, each behind
+//! its port in `tollgate_application::ports`.
+//!
+//! Every adapter fails closed: when Ory cannot be asked and nothing cached can answer, the
+//! answer is `AuthError::Unavailable` (a 503), never a guess. Tokens, cookies and API keys are
+//! never logged; caches key on the SHA-256 of a credential, never on the credential itself.
+//! Time comes from the injected [`Clock`](tollgate_application::ports::Clock) so that token
+//! lifetimes and cache expiry can be tested without sleeping.
+
+mod cache;
+mod http;
+mod introspection;
+mod jwks;
+mod jwt;
+mod keto;
+mod kratos;
+mod tokens;
+
+pub use http::OrySetupError;
+pub use introspection::{HydraIntrospection, HydraIntrospectionConfig};
+pub use jwt::{HydraJwtConfig, HydraJwtVerifier};
+pub use keto::{KetoConfig, KetoPermissions};
+pub use kratos::{KratosConfig, KratosSessions};
+pub use tokens::OryAccessTokens;

@@ -1,0 +1,9 @@
+//! Access control for `/api`: one table of what each route needs, one extractor that applies it.
+
+mod caller;
+mod rate_limit;
+mod table;
+
+pub use caller::Caller;
+pub use rate_limit::FailedAuthLimiter;
+pub use table::requirement_for;

@@ -1,0 +1,109 @@
+//! The `Caller` extractor: authenticates and authorizes a request against the access table
+//! before its handler runs, and carries what the audit log needs to name the actor.
+
+use std::net::IpAddr;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use futures_util::future::LocalBoxFuture;
+use sha2::{Digest, Sha256};
+use tollgate_application::{
+    ports::{AuditContext, AuthError, SessionCredential},
+    services::access::{Credential, Principal},
+};
+use tracing_actix_web::RequestId;
+
+use super::requirement_for;
+use crate::{error::ApiError, state::AppState};
+
+/// The organization a person acts on: its id or slug.
+pub const ORGANIZATION_HEADER: &str = "tollgate-organization";
+
+pub struct Caller {
+    pub principal: Principal,
+    pub audit: AuditContext,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move { authorize(&request).await })
+    }
+}
+
+async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+    let requirement = request
+        .match_pattern()
+        .and_then(|pattern| requirement_for(request.method(), &pattern))
+        .ok_or_else(|| ApiError::Internal("this route has no access rule".into()))?;
+    let client = request.peer_addr().map(|address| address.ip());
+    if client.is_some_and(|ip| state.auth_limiter.is_blocked(ip)) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let refuse = |error: ApiError| {
+        if let (ApiError::Unauthorized, Some(ip)) = (&error, client) {
+            state.auth_limiter.record_failure(ip);
+        }
+        error
+    };
+    let credential = credential(request).ok_or_else(|| refuse(ApiError::Unauthorized))?;
+    let organization = request
+        .headers()
+        .get(ORGANIZATION_HEADER)
+        .and_then(|value| value.to_str().ok());
+    let principal = state
+        .access
+        .authorize(&credential, organization, requirement)
+        .await
+        .map_err(|error| {
+            refuse(match error {
+                AuthError::Unauthenticated(_) => ApiError::Unauthorized,
+                AuthError::Forbidden(reason) => ApiError::Forbidden(reason),
+                AuthError::Unavailable { service, reason } => {
+                    ApiError::Unavailable(format!("{service}: {reason}"))
+                }
+            })
+        })?;
+    let audit = AuditContext {
+        actor: principal.actor.clone(),
+        request_id: request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string),
+        client_address_hash: client.map(|ip| hash_address(&state.address_salt, ip)),
+    };
+    Ok(Caller { principal, audit })
+}
+
+fn credential(request: &HttpRequest) -> Option<Credential> {
+    let headers = request.headers();
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .then(|| Credential::Bearer(token.to_owned()));
+    }
+    if let Some(token) = headers.get("x-session-token").and_then(|v| v.to_str().ok()) {
+        return Some(Credential::Session(SessionCredential::Token(
+            token.to_owned(),
+        )));
+    }
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(|cookie| Credential::Session(SessionCredential::Cookie(cookie.to_owned())))
+}
+
+/// Salted so the audit log links a client's actions without revealing its address.
+fn hash_address(salt: &[u8], ip: IpAddr) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(ip.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}

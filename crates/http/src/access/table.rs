@@ -1,0 +1,131 @@
+//! What every `/api` route needs: kept in one table so a review sees all of it at once. A
+//! route missing here is refused (fail closed).
+
+use actix_web::http::Method;
+use tollgate_application::services::access::Requirement;
+use tollgate_domain::access::{Role, Scope};
+
+const OWNER_ADMIN: &[Role] = &[Role::Owner, Role::Admin];
+const STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
+
+/// (method, route pattern as registered, requirement).
+const TABLE: &[(&str, &str, Requirement)] = &[
+    (
+        "GET",
+        "/api/me",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/settings",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "PUT",
+        "/api/settings",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
+        "/api/settings/api-keys",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/settings/api-keys",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/settings/api-keys/{id}",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
+        "/api/settings/litellm-secrets",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/settings/litellm-secrets",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/settings/litellm-secrets/{id}/rotate",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/settings/litellm-secrets/{id}",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
+        "/api/audit",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+];
+
+pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
+    TABLE
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == pattern)
+        .map(|(_, _, requirement)| *requirement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_need_a_write_scope_and_unknown_routes_have_no_rule() {
+        for (method, pattern, requirement) in TABLE {
+            if *method != "GET" {
+                assert!(
+                    matches!(
+                        requirement.scope,
+                        Scope::SettingsWrite | Scope::BillingWrite | Scope::EventsWrite
+                    ),
+                    "{method} {pattern}"
+                );
+            }
+            assert!(!requirement.roles.is_empty(), "{method} {pattern}");
+        }
+        assert!(requirement_for(&Method::GET, "/api/nope").is_none());
+        assert!(requirement_for(&Method::DELETE, "/api/audit").is_none());
+    }
+}

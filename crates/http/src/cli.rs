@@ -1,0 +1,147 @@
+//! The one-shot commands of the binary.
+
+use std::{
+    io::{self, Write},
+    process::ExitCode,
+};
+
+use clap::{Args, Subcommand};
+use tollgate_adapters::postgres::{
+    self, PgAuditTrail, PgMemberships, PgOrganizations, PoolSettings,
+};
+use tollgate_application::ports::{
+    AuditContext, AuditEntry, Membership, MembershipStore, OrganizationDirectory,
+};
+use tollgate_domain::{access::Role, organization::OrganizationSlug};
+use tollgate_http::{
+    Settings,
+    bootstrap::identity::{dev_token_ttl, embedded_issuer},
+};
+
+type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+
+#[derive(Args)]
+pub struct DevTokenArgs {
+    /// The organization's slug (created if missing).
+    #[arg(long)]
+    org: String,
+    /// owner, admin, billing or viewer.
+    #[arg(long, default_value = "owner")]
+    role: String,
+    /// Who the token names.
+    #[arg(long, default_value = "dev-user")]
+    subject: String,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check every organization's hash chain (or one's); exit 1 at the first broken link.
+    Verify {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+async fn prepare_database(
+    settings: &Settings,
+) -> Result<postgres::PgPool, Box<dyn std::error::Error>> {
+    if settings.database.create_if_missing {
+        postgres::create_database_if_missing(&settings.database.url).await?;
+    }
+    postgres::run_migrations(&settings.database.url).await?;
+    Ok(postgres::connect(&PoolSettings {
+        url: settings.database.url.clone(),
+        max_connections: 2,
+        acquire_timeout: settings.pool_acquire_timeout(),
+        connect_timeout: settings.pool_acquire_timeout(),
+    })?)
+}
+
+pub async fn migrate(settings: &Settings) -> CliResult {
+    if settings.database.create_if_missing {
+        postgres::create_database_if_missing(&settings.database.url).await?;
+    }
+    let applied = postgres::run_migrations(&settings.database.url).await?;
+    tracing::info!(count = applied.len(), ?applied, "migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
+    let role = Role::parse(&args.role)?;
+    if role == Role::Customer {
+        return Err("dev tokens are for staff roles: owner, admin, billing or viewer".into());
+    }
+    let slug = OrganizationSlug::parse(&args.org)?;
+    let pool = prepare_database(settings).await?;
+    let organization = PgOrganizations::new(pool.clone())
+        .ensure(&slug, slug.as_str())
+        .await?;
+    let context = AuditContext {
+        actor: "system:dev-token".into(),
+        ..AuditContext::default()
+    };
+    PgMemberships::new(pool)
+        .grant(
+            organization.id,
+            &args.subject,
+            &Membership {
+                role,
+                customer: None,
+            },
+            &AuditEntry::success(
+                &context,
+                "membership.grant",
+                Some(format!("user:{}", args.subject)),
+            ),
+        )
+        .await?;
+    let scopes: Vec<String> = role
+        .scopes()
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let token = embedded_issuer(settings)?.issue(
+        &args.subject,
+        slug.as_str(),
+        role.as_str(),
+        &scopes,
+        dev_token_ttl(settings),
+    )?;
+    writeln!(io::stdout(), "{token}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit(settings: &Settings, command: &AuditCommand) -> CliResult {
+    let AuditCommand::Verify { org } = command;
+    let pool = prepare_database(settings).await?;
+    let organizations = match org {
+        Some(name) => vec![
+            PgOrganizations::new(pool.clone())
+                .resolve(name)
+                .await?
+                .ok_or_else(|| format!("no organization `{name}`"))?,
+        ],
+        None => PgOrganizations::new(pool.clone()).all().await?,
+    };
+    let trail = PgAuditTrail::new(pool);
+    let mut out = io::stdout();
+    let mut intact = true;
+    for organization in organizations {
+        match trail.verify(organization).await? {
+            Ok(count) => writeln!(out, "{organization}: ok, {count} records")?,
+            Err(broken) => {
+                intact = false;
+                writeln!(
+                    out,
+                    "{organization}: BROKEN at sequence {}: {}",
+                    broken.sequence, broken.reason
+                )?;
+            }
+        }
+    }
+    Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

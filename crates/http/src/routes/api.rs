@@ -1,0 +1,20 @@
+//! The JSON API under `/api`: every handler takes a [`Caller`](crate::access::Caller), so
+//! nothing here runs for an unauthenticated or unauthorized request.
+
+mod api_keys;
+mod audit;
+mod me;
+
+use actix_web::web;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/me", web::get().to(me::show))
+        .route("/api/settings/api-keys", web::get().to(api_keys::list))
+        .route("/api/settings/api-keys", web::post().to(api_keys::create))
+        .route(
+            "/api/settings/api-keys/{id}",
+            web::delete().to(api_keys::revoke),
+        )
+        .route("/api/audit", web::get().to(audit::page));
+}

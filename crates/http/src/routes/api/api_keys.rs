@@ -1,0 +1,127 @@
+//! `/api/settings/api-keys`: create (the secret is in this answer only), list, revoke.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tollgate_application::ports::ApiKeyRecord;
+use tollgate_domain::access::Scope;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::{access::Caller, error::ApiError, state::AppState};
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    #[validate(length(min = 1, max = 100))]
+    name: String,
+    #[validate(length(min = 1, max = 5))]
+    scopes: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+struct ApiKeyResponse {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    scopes: Vec<&'static str>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+impl From<ApiKeyRecord> for ApiKeyResponse {
+    fn from(key: ApiKeyRecord) -> Self {
+        Self {
+            id: key.id,
+            name: key.name,
+            prefix: key.display_prefix,
+            scopes: key.scopes.iter().map(Scope::as_str).collect(),
+            created_by: key.created_by,
+            created_at: key.created_at,
+            expires_at: key.expires_at,
+            last_used_at: key.last_used_at,
+            revoked_at: key.revoked_at,
+            secret: None,
+        }
+    }
+}
+
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate().map_err(|e| ApiError::Invalid {
+        code: "invalid_request",
+        message: e.to_string(),
+    })?;
+    let scopes = body
+        .scopes
+        .iter()
+        .map(|s| Scope::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Nobody hands out more than they hold.
+    if let Some(scope) = scopes.iter().find(|s| !caller.principal.scopes.contains(s)) {
+        return Err(ApiError::Forbidden(format!(
+            "you cannot grant the scope {scope}, which you do not hold"
+        )));
+    }
+    if body.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(ApiError::Invalid {
+            code: "invalid_request",
+            message: "expires_at must be in the future".into(),
+        });
+    }
+    let created = state
+        .api_keys
+        .create(
+            caller.principal.organization,
+            &body.name,
+            scopes,
+            body.expires_at,
+            &caller.audit,
+        )
+        .await?;
+    let mut response = ApiKeyResponse::from(created.record);
+    response.secret = Some(created.secret.expose().to_owned());
+    Ok(HttpResponse::Created().json(response))
+}
+
+pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let keys = state.api_keys.list(caller.principal.organization).await?;
+    let keys: Vec<ApiKeyResponse> = keys.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": keys })))
+}
+
+pub async fn revoke(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // An id that is not a UUID, or another organization's key, is simply not found here.
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "api key" })?;
+    if state
+        .api_keys
+        .revoke(caller.principal.organization, id, &caller.audit)
+        .await?
+    {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::Missing { what: "api key" })
+    }
+}
+
+impl From<tollgate_domain::DomainError> for ApiError {
+    fn from(error: tollgate_domain::DomainError) -> Self {
+        Self::Invalid {
+            code: "invalid_request",
+            message: error.to_string(),
+        }
+    }
+}
