@@ -1,6 +1,7 @@
 //! Tollgate's adapters: the wire formats it receives (LiteLLM) and the systems it talks to
 //! (PostgreSQL today), each implementing ports of `tollgate-application`.
 
+pub mod dns;
 pub mod embedded_identity;
 pub mod litellm;
 pub mod ory;

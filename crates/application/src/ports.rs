@@ -3,6 +3,7 @@
 mod access;
 mod clock;
 mod identity;
+mod settings;
 mod usage_events;
 mod webhook_secrets;
 
@@ -15,6 +16,9 @@ pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
 };
+pub use settings::{
+    HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,
+};
 pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
     StoredOrDuplicate, UsageEventStore,
@@ -25,7 +29,8 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
     access::MockOrganizationDirectory, clock::MockClock, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver,
+    identity::MockPermissionChecker, identity::MockSessionResolver, settings::MockHostResolver,
+    settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
     webhook_secrets::MockWebhookSecretStore,
 };

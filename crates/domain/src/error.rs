@@ -18,6 +18,10 @@ pub enum DomainError {
     NotANumber { field: &'static str, text: String },
     #[error("{field} is out of range: `{text}`")]
     OutOfRange { field: &'static str, text: String },
+    #[error("`{url}` cannot be a webhook target: {reason}")]
+    UnsafeUrl { url: String, reason: String },
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
     #[error("unknown role `{0}` (owner, admin, billing, viewer, customer)")]
     UnknownRole(String),
     #[error(

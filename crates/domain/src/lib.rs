@@ -8,6 +8,7 @@ pub mod audit;
 pub mod error;
 pub mod money;
 pub mod organization;
+pub mod settings;
 pub mod usage;
 pub mod webhook_secret;
 

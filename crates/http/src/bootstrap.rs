@@ -8,8 +8,8 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tollgate_adapters::postgres::{
-    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgUsageEventStore,
-    PgWebhookSecretStore, PoolSettings,
+    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgSettingsStore,
+    PgUsageEventStore, PgWebhookSecretStore, PoolSettings,
 };
 use tollgate_application::{
     ports::WebhookSecret,
@@ -18,7 +18,8 @@ use tollgate_application::{
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
 use tracing_actix_web::TracingLogger;
 
-use tollgate_application::services::api_keys::ApiKeyService;
+use tollgate_adapters::dns::SystemResolver;
+use tollgate_application::services::{api_keys::ApiKeyService, settings::SettingsService};
 
 use crate::{
     access::FailedAuthLimiter, metrics::Metrics, middleware, routes, settings::Settings,
@@ -78,6 +79,7 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let secret_store = Arc::new(PgWebhookSecretStore::new(pool.clone()));
+        let secret_store_admin = Arc::clone(&secret_store);
         let configured_secrets: Vec<WebhookSecret> = settings
             .litellm
             .webhook_secrets
@@ -101,7 +103,7 @@ impl Application {
         let webhooks = Arc::new(WebhookService::new(
             group_commit.clone(),
             Arc::new(PgBudgetAlertStore::new(pool.clone())),
-            secret_store,
+            secret_store.clone(),
             WebhookSettings {
                 configured_secrets,
                 secret_refresh: Duration::from_secs(settings.litellm.secret_refresh_secs),
@@ -120,6 +122,11 @@ impl Application {
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),
+            settings: Arc::new(SettingsService::new(
+                Arc::new(PgSettingsStore::new(pool.clone())),
+                Arc::new(SystemResolver),
+                secret_store_admin,
+            )),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
             auth_limiter: Arc::new(FailedAuthLimiter::new(
                 settings.identity.max_failed_auth_per_minute,

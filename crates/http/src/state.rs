@@ -7,7 +7,9 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::AuditTrail,
-    services::{WebhookService, access::AccessService, api_keys::ApiKeyService},
+    services::{
+        WebhookService, access::AccessService, api_keys::ApiKeyService, settings::SettingsService,
+    },
 };
 
 use crate::{access::FailedAuthLimiter, metrics::Metrics};
@@ -21,6 +23,7 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
+    pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
     pub auth_limiter: Arc<FailedAuthLimiter>,
     /// Salt for hashing client addresses in the audit log, the same on every replica.

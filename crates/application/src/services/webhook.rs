@@ -102,6 +102,12 @@ impl WebhookService {
         self.secrets.organization_for(presented_secret).await
     }
 
+    /// Makes the next authentication re-read the stored secrets (after one was created,
+    /// rotated or revoked here; other replicas follow within the refresh interval).
+    pub async fn forget_stored_secrets(&self) {
+        self.secrets.forget().await;
+    }
+
     /// Stores the usable events (once per idempotency key) and quarantines the rest, in one
     /// transaction.
     ///

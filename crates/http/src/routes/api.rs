@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod me;
+mod settings;
 
 use actix_web::web;
 
@@ -16,5 +17,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/settings/api-keys/{id}",
             web::delete().to(api_keys::revoke),
         )
-        .route("/api/audit", web::get().to(audit::page));
+        .route("/api/audit", web::get().to(audit::page))
+        .route("/api/settings", web::get().to(settings::show))
+        .route("/api/settings", web::put().to(settings::replace))
+        .route(
+            "/api/settings/litellm-secrets",
+            web::get().to(settings::list_secrets),
+        )
+        .route(
+            "/api/settings/litellm-secrets",
+            web::post().to(settings::create_secret),
+        )
+        .route(
+            "/api/settings/litellm-secrets/{id}/rotate",
+            web::post().to(settings::rotate_secret),
+        )
+        .route(
+            "/api/settings/litellm-secrets/{id}",
+            web::delete().to(settings::revoke_secret),
+        );
 }

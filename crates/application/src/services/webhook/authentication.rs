@@ -43,6 +43,10 @@ impl SecretCache {
         first_match(&stored, &digest).ok_or(AppError::Unauthorized)
     }
 
+    pub(super) async fn forget(&self) {
+        *self.loaded.write().await = None;
+    }
+
     async fn stored_secrets(&self) -> Result<Arc<Vec<WebhookSecret>>, AppError> {
         if let Some((loaded_at, secrets)) = self.loaded.read().await.as_ref()
             && loaded_at.elapsed() < self.refresh_every

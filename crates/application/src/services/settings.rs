@@ -1,0 +1,291 @@
+//! Organization settings and LiteLLM webhook secrets, changed by owners and admins.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use rand::RngCore;
+use tollgate_domain::{
+    DomainError,
+    organization::OrganizationId,
+    settings::{OrganizationSettings, is_public_address, webhook_target},
+    webhook_secret::SecretDigest,
+};
+use uuid::Uuid;
+
+use crate::{
+    AppError, PortError,
+    ports::{
+        AuditContext, AuditEntry, HostResolver, NewWebhookSecret, SettingsStore,
+        WebhookSecretAdmin, WebhookSecretRecord,
+    },
+};
+
+pub struct SettingsService {
+    store: Arc<dyn SettingsStore>,
+    resolver: Arc<dyn HostResolver>,
+    secrets: Arc<dyn WebhookSecretAdmin>,
+}
+
+/// A new LiteLLM secret: the record, and the secret text shown this once.
+pub struct CreatedWebhookSecret {
+    pub record: WebhookSecretRecord,
+    pub secret: String,
+}
+
+impl SettingsService {
+    pub fn new(
+        store: Arc<dyn SettingsStore>,
+        resolver: Arc<dyn HostResolver>,
+        secrets: Arc<dyn WebhookSecretAdmin>,
+    ) -> Self {
+        Self {
+            store,
+            resolver,
+            secrets,
+        }
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn get(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<OrganizationSettings, AppError> {
+        Ok(self.store.get(organization).await?)
+    }
+
+    /// Replaces the settings after checking every outbound URL resolves to public addresses
+    /// only (no SSRF into Tollgate's own network).
+    ///
+    /// # Errors
+    /// `AppError::Invalid` for an unsafe URL or thresholds out of order; `AppError::Port`.
+    pub async fn put(
+        &self,
+        organization: OrganizationId,
+        settings: OrganizationSettings,
+        context: &AuditContext,
+    ) -> Result<OrganizationSettings, AppError> {
+        for url in &settings.webhook_urls {
+            let (host, port) = webhook_target(url)?;
+            let addresses = match self.resolver.resolve(&host, port).await {
+                Ok(addresses) if !addresses.is_empty() => addresses,
+                Ok(_) | Err(PortError::Unavailable { .. }) => {
+                    return Err(DomainError::UnsafeUrl {
+                        url: url.clone(),
+                        reason: "the host name does not resolve".into(),
+                    }
+                    .into());
+                }
+                Err(other) => return Err(other.into()),
+            };
+            if addresses.iter().any(|ip| !is_public_address(*ip)) {
+                return Err(DomainError::UnsafeUrl {
+                    url: url.clone(),
+                    reason: "the host resolves to a non-public address".into(),
+                }
+                .into());
+            }
+        }
+        if settings.alert_thresholds.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(DomainError::Invalid {
+                field: "alert_thresholds",
+                reason: "must be strictly ascending".into(),
+            }
+            .into());
+        }
+        let audit = AuditEntry::success(context, "settings.update", Some("settings".into()));
+        self.store.put(organization, &settings, &audit).await?;
+        Ok(settings)
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn list_secrets(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Vec<WebhookSecretRecord>, AppError> {
+        Ok(self.secrets.list(organization).await?)
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn create_secret(
+        &self,
+        organization: OrganizationId,
+        label: &str,
+        context: &AuditContext,
+    ) -> Result<CreatedWebhookSecret, AppError> {
+        let (new, secret) = new_secret(label);
+        let audit = AuditEntry::success(
+            context,
+            "litellm_secret.create",
+            Some(format!("litellm_secret:{}", new.id)),
+        );
+        let record = self.secrets.create(organization, &new, &audit).await?;
+        Ok(CreatedWebhookSecret { record, secret })
+    }
+
+    /// Makes a replacement; the old secret keeps working for `overlap`, long enough to update
+    /// LiteLLM's configuration without losing a batch.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store fails. `Ok(None)` for an unknown or inactive id.
+    pub async fn rotate_secret(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        overlap: Duration,
+        context: &AuditContext,
+    ) -> Result<Option<CreatedWebhookSecret>, AppError> {
+        let old = self
+            .secrets
+            .list(organization)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id && s.revoked_at.is_none())
+            .map(|s| s.label);
+        let Some(label) = old else { return Ok(None) };
+        let (new, secret) = new_secret(&label);
+        let until = Utc::now() + chrono::Duration::from_std(overlap).unwrap_or_default();
+        let audit = AuditEntry::success(
+            context,
+            "litellm_secret.rotate",
+            Some(format!("litellm_secret:{id}")),
+        );
+        Ok(self
+            .secrets
+            .rotate(organization, id, &new, until, &audit)
+            .await?
+            .map(|record| CreatedWebhookSecret { record, secret }))
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn revoke_secret(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<bool, AppError> {
+        let audit = AuditEntry::success(
+            context,
+            "litellm_secret.revoke",
+            Some(format!("litellm_secret:{id}")),
+        );
+        Ok(self.secrets.revoke(organization, id, &audit).await?)
+    }
+}
+
+fn new_secret(label: &str) -> (NewWebhookSecret, String) {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("whsec_{}", hex::encode(bytes));
+    let new = NewWebhookSecret {
+        id: Uuid::now_v7(),
+        label: label.to_owned(),
+        display_prefix: secret.chars().take(10).collect(),
+        digest: SecretDigest::of(&secret),
+    };
+    (new, secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::ports::{MockHostResolver, MockSettingsStore, MockWebhookSecretAdmin};
+
+    fn service(resolver: MockHostResolver, store: MockSettingsStore) -> SettingsService {
+        SettingsService::new(
+            Arc::new(store),
+            Arc::new(resolver),
+            Arc::new(MockWebhookSecretAdmin::new()),
+        )
+    }
+
+    fn with_url(url: &str) -> OrganizationSettings {
+        OrganizationSettings {
+            webhook_urls: vec![url.to_owned()],
+            ..OrganizationSettings::default()
+        }
+    }
+
+    fn resolving_to(addresses: &'static [&'static str]) -> MockHostResolver {
+        let mut resolver = MockHostResolver::new();
+        resolver.expect_resolve().returning(move |_, _| {
+            Ok(addresses
+                .iter()
+                .map(|a| a.parse::<IpAddr>().unwrap())
+                .collect())
+        });
+        resolver
+    }
+
+    #[tokio::test]
+    async fn names_that_resolve_inside_the_network_are_refused_and_nothing_is_written() {
+        let mut store = MockSettingsStore::new();
+        store.expect_put().never();
+        let service = service(resolving_to(&["93.184.216.34", "10.0.0.7"]), store);
+
+        let result = service
+            .put(
+                OrganizationId::new(),
+                with_url("https://rebind.example.com/hook"),
+                &AuditContext::default(),
+            )
+            .await;
+        assert!(matches!(
+            result,
+            Err(AppError::Invalid(DomainError::UnsafeUrl { .. }))
+        ));
+    }
+
+    #[tokio::test]
+    async fn public_https_targets_are_saved_with_an_audit_record() {
+        let mut store = MockSettingsStore::new();
+        store
+            .expect_put()
+            .withf(|_, settings, audit| {
+                settings.webhook_urls.len() == 1 && audit.action == "settings.update"
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let service = service(resolving_to(&["93.184.216.34"]), store);
+
+        service
+            .put(
+                OrganizationId::new(),
+                with_url("https://hooks.example.com/tollgate"),
+                &AuditContext::default(),
+            )
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn unresolvable_and_literal_internal_targets_are_refused_before_resolving() {
+        let mut resolver = MockHostResolver::new();
+        resolver.expect_resolve().returning(|_, _| {
+            Err(PortError::Unavailable {
+                service: "dns",
+                reason: "NXDOMAIN".into(),
+            })
+        });
+        let service = service(resolver, MockSettingsStore::new());
+        for url in [
+            "https://nowhere.invalid/",
+            "https://169.254.169.254/",
+            "http://x.example/",
+        ] {
+            let result = service
+                .put(
+                    OrganizationId::new(),
+                    with_url(url),
+                    &AuditContext::default(),
+                )
+                .await;
+            assert!(matches!(result, Err(AppError::Invalid(_))), "{url}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! An organization's settings, and the rules outbound webhook targets must follow.
+
+use std::net::IpAddr;
+
+use crate::{DomainError, money::UsdAmount};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BillingContact {
+    pub name: String,
+    pub email: String,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrganizationSettings {
+    pub display_name: Option<String>,
+    pub billing_contact: Option<BillingContact>,
+    /// Shows LLM traces in the dashboard; off by default (traces may hold personal data).
+    pub debug_mode: bool,
+    /// Spend levels (USD per customer and month) that raise an alert, ascending.
+    pub alert_thresholds: Vec<UsdAmount>,
+    /// Where Tollgate posts its own events: https only, public addresses only.
+    pub webhook_urls: Vec<String>,
+}
+
+/// Whether `ip` is an address on the public internet. Everything an attacker could use to make
+/// Tollgate call inside its own network (SSRF) is not: loopback, private, link-local (cloud
+/// metadata lives there), unique-local, carrier-grade NAT, multicast, unspecified, broadcast,
+/// documentation and benchmarking ranges, and IPv4 hidden inside IPv6.
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_address(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8
+                || first == 0x0064 && v6.segments()[1] == 0xff9b
+                || v6.segments()[..6] == [0, 0, 0, 0, 0, 0])
+        }
+    }
+}
+
+/// The host and port of an outbound webhook URL, after the checks that need no network.
+///
+/// # Errors
+/// `DomainError::UnsafeUrl` unless the URL is `https://`, names a host, carries no
+/// credentials, and is not a non-public address literal or `localhost`.
+pub fn webhook_target(text: &str) -> Result<(String, u16), DomainError> {
+    let unsafe_url = |reason: &str| DomainError::UnsafeUrl {
+        url: text.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(text).map_err(|e| unsafe_url(&e.to_string()))?;
+    if url.scheme() != "https" {
+        return Err(unsafe_url("only https:// URLs are allowed"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(unsafe_url("credentials in the URL are not allowed"));
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    let host = match url.host() {
+        Some(url::Host::Domain(domain)) => {
+            let domain = domain.to_ascii_lowercase();
+            if domain == "localhost" || domain.ends_with(".localhost") {
+                return Err(unsafe_url("the address is not public"));
+            }
+            domain
+        }
+        Some(url::Host::Ipv4(ip)) if is_public_address(IpAddr::V4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) if is_public_address(IpAddr::V6(ip)) => ip.to_string(),
+        Some(_) => return Err(unsafe_url("the address is not public")),
+        None => return Err(unsafe_url("the URL names no host")),
+    };
+    Ok((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "::127.0.0.1",
+        ] {
+            assert!(!is_public_address(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(is_public_address(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn webhook_urls_must_be_https_to_a_named_or_public_host() {
+        assert_eq!(
+            webhook_target("https://hooks.example.com/tollgate").unwrap(),
+            ("hooks.example.com".into(), 443)
+        );
+        assert_eq!(
+            webhook_target("https://hooks.example.com:8443/x").unwrap(),
+            ("hooks.example.com".into(), 8443)
+        );
+        for bad in [
+            "http://hooks.example.com/",
+            "https://127.0.0.1/",
+            "https://[::1]/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://user:pw@hooks.example.com/",
+            "https://localhost:8080/",
+            "https://",
+            "ftp://x",
+        ] {
+            assert!(webhook_target(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! `/api/settings`: the organization's profile, billing contact, outbound webhook URLs, debug
+//! mode and alert thresholds; and `/api/settings/litellm-secrets`.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tollgate_application::ports::WebhookSecretRecord;
+use tollgate_domain::{
+    money::UsdAmount,
+    settings::{BillingContact, OrganizationSettings},
+};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::{access::Caller, error::ApiError, state::AppState};
+
+/// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
+const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Deserialize, Serialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDto {
+    #[validate(length(min = 1, max = 200))]
+    name: String,
+    #[validate(email)]
+    email: String,
+    #[validate(length(max = 1000))]
+    address: Option<String>,
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsRequest {
+    #[validate(length(max = 200))]
+    display_name: Option<String>,
+    #[validate(nested)]
+    billing_contact: Option<ContactDto>,
+    #[serde(default)]
+    debug_mode: bool,
+    /// USD amounts, as JSON numbers or decimal strings; read exactly, never through a float.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    alert_thresholds: Vec<Box<RawValue>>,
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    webhook_urls: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SettingsResponse {
+    display_name: Option<String>,
+    billing_contact: Option<ContactDto>,
+    debug_mode: bool,
+    alert_thresholds: Vec<String>,
+    webhook_urls: Vec<String>,
+}
+
+impl From<OrganizationSettings> for SettingsResponse {
+    fn from(s: OrganizationSettings) -> Self {
+        Self {
+            display_name: s.display_name,
+            billing_contact: s.billing_contact.map(|c| ContactDto {
+                name: c.name,
+                email: c.email,
+                address: c.address,
+            }),
+            debug_mode: s.debug_mode,
+            alert_thresholds: s.alert_thresholds.iter().map(ToString::to_string).collect(),
+            webhook_urls: s.webhook_urls,
+        }
+    }
+}
+
+fn invalid(message: impl ToString) -> ApiError {
+    ApiError::Invalid {
+        code: "invalid_request",
+        message: message.to_string(),
+    }
+}
+
+pub async fn show(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let settings = state.settings.get(caller.principal.organization).await?;
+    Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
+}
+
+pub async fn replace(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<SettingsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate().map_err(invalid)?;
+    let alert_thresholds = body
+        .alert_thresholds
+        .iter()
+        .map(|raw| {
+            let text = raw.get();
+            let text = text.trim_matches('"');
+            UsdAmount::parse_json_number("alert_thresholds", text)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = OrganizationSettings {
+        display_name: body.display_name,
+        billing_contact: body.billing_contact.map(|c| BillingContact {
+            name: c.name,
+            email: c.email,
+            address: c.address,
+        }),
+        debug_mode: body.debug_mode,
+        alert_thresholds,
+        webhook_urls: body.webhook_urls,
+    };
+    let saved = state
+        .settings
+        .put(caller.principal.organization, settings, &caller.audit)
+        .await?;
+    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+}
+
+#[derive(Serialize)]
+struct SecretResponse {
+    id: Uuid,
+    label: String,
+    prefix: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+impl SecretResponse {
+    fn new(record: WebhookSecretRecord, secret: Option<String>) -> Self {
+        Self {
+            id: record.id,
+            label: record.label,
+            prefix: record.display_prefix,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            revoked_at: record.revoked_at,
+            secret,
+        }
+    }
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSecretRequest {
+    #[validate(length(min = 1, max = 100))]
+    label: String,
+}
+
+pub async fn list_secrets(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let secrets = state
+        .settings
+        .list_secrets(caller.principal.organization)
+        .await?;
+    let data: Vec<_> = secrets
+        .into_iter()
+        .map(|s| SecretResponse::new(s, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data })))
+}
+
+pub async fn create_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateSecretRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate().map_err(invalid)?;
+    let created = state
+        .settings
+        .create_secret(caller.principal.organization, &body.label, &caller.audit)
+        .await?;
+    state.webhooks.forget_stored_secrets().await;
+    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+}
+
+pub async fn rotate_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "secret" })?;
+    let created = state
+        .settings
+        .rotate_secret(
+            caller.principal.organization,
+            id,
+            ROTATION_OVERLAP,
+            &caller.audit,
+        )
+        .await?
+        .ok_or(ApiError::Missing { what: "secret" })?;
+    state.webhooks.forget_stored_secrets().await;
+    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+}
+
+pub async fn revoke_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "secret" })?;
+    if !state
+        .settings
+        .revoke_secret(caller.principal.organization, id, &caller.audit)
+        .await?
+    {
+        return Err(ApiError::Missing { what: "secret" });
+    }
+    state.webhooks.forget_stored_secrets().await;
+    Ok(HttpResponse::NoContent().finish())
+}
