@@ -1,0 +1,7 @@
+//! `POST /v1/webhooks/litellm`: LiteLLM's usage events.
+
+mod body_limit;
+mod concurrency;
+mod ingest;
+mod privacy;
+mod rejections;
