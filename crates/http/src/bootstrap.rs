@@ -235,7 +235,7 @@ fn serve(
             .app_data(data.clone())
             .wrap(from_fn(middleware::record_latency))
             .wrap(from_fn(middleware::echo_request_id))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<middleware::RedactedRootSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -53,3 +53,37 @@ pub async fn record_latency(
     }
     Ok(response)
 }
+
+/// The root span of every request, without the raw path or query: paths can hold secrets
+/// (`/v1/webhooks/litellm/alerts/{secret}`), so the span names the route pattern instead.
+pub struct RedactedRootSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RedactedRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            http.method = %request.method(),
+            http.route = %route,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

@@ -1,6 +1,7 @@
 //! Splitting a webhook body into events: JSON array, NDJSON or a single object.
 
-use serde_json::Deserializer;
+use serde_json::{Deserializer, value::RawValue};
+use sha2::{Digest, Sha256};
 use tollgate_application::services::{DecodedEvent, RejectedEvent};
 
 use super::{
@@ -53,13 +54,13 @@ pub fn decode_usage_body(
     options: &DecodeOptions,
 ) -> Result<Vec<DecodedEvent>, BodyError> {
     match split(body) {
-        Ok(events) => finish(events, options),
+        Ok(events) => finish(events, options, body),
         // Python's json.dumps writes non-finite floats as bare NaN / Infinity, which is not
         // JSON. Rather than refuse a whole batch for one such number, quote them so the event
         // that holds one is quarantined for its field alone.
         Err(error) if mentions_non_finite(body) => match quote_non_finite(body) {
             Some(quoted) => match split(&quoted) {
-                Ok(events) => finish(events, options),
+                Ok(events) => finish(events, options, &quoted),
                 Err(_) => Err(error),
             },
             None => Err(error),
@@ -71,11 +72,12 @@ pub fn decode_usage_body(
 fn finish(
     events: Vec<Result<Parsed<'_>, usize>>,
     options: &DecodeOptions,
+    body: &[u8],
 ) -> Result<Vec<DecodedEvent>, BodyError> {
     if events.is_empty() {
         return Err(BodyError::empty("empty_batch", "the batch holds no events"));
     }
-    Ok(events
+    let mut decoded: Vec<DecodedEvent> = events
         .into_iter()
         .map(|event| match event {
             Ok(Element::Object(wire)) => decode_event(&wire, options),
@@ -83,14 +85,58 @@ fn finish(
                 code: "not_an_object",
                 message: format!("an event must be a JSON object, got {json_type}"),
                 content: quarantine::type_only(json_type),
+                fingerprint: [0; 32],
             }),
             Err(unparseable_bytes) => DecodedEvent::Rejected(RejectedEvent {
                 code: "invalid_json",
                 message: "this NDJSON line is not valid JSON".to_owned(),
                 content: quarantine::unparseable(unparseable_bytes),
+                fingerprint: [0; 32],
             }),
         })
-        .collect())
+        .collect();
+    fingerprint_rejections(&mut decoded, body);
+    Ok(decoded)
+}
+
+/// Gives each rejected event the SHA-256 of its bytes as received. Only batches with a
+/// rejection pay for the second pass over the body that finds those bytes.
+fn fingerprint_rejections(decoded: &mut [DecodedEvent], body: &[u8]) {
+    if !decoded
+        .iter()
+        .any(|e| matches!(e, DecodedEvent::Rejected(_)))
+    {
+        return;
+    }
+    let raw = raw_elements(body);
+    for (index, event) in decoded.iter_mut().enumerate() {
+        if let DecodedEvent::Rejected(rejected) = event {
+            let bytes = raw
+                .as_ref()
+                .and_then(|raw| raw.get(index).copied())
+                .unwrap_or(rejected.content.as_bytes());
+            rejected.fingerprint = Sha256::digest(bytes).into();
+        }
+    }
+}
+
+/// The bytes of each element, in the order `split` yields them.
+fn raw_elements(body: &[u8]) -> Option<Vec<&[u8]>> {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    if body[start] == b'[' {
+        let elements: Vec<&RawValue> = serde_json::from_slice(body).ok()?;
+        return Some(elements.iter().map(|r| r.get().as_bytes()).collect());
+    }
+    let stream: Result<Vec<&RawValue>, _> = Deserializer::from_slice(body)
+        .into_iter::<&RawValue>()
+        .collect();
+    Some(match stream {
+        Ok(elements) => elements.iter().map(|r| r.get().as_bytes()).collect(),
+        Err(_) => body
+            .split(|b| *b == b'\n')
+            .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+            .collect(),
+    })
 }
 
 /// Each element parsed, or the length of an NDJSON line that is not JSON.

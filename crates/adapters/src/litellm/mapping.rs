@@ -66,6 +66,7 @@ pub(super) fn decode_event(wire: &WireEvent<'_>, options: &DecodeOptions) -> Dec
             code: rejection.code,
             message: rejection.message,
             content: quarantine::minimized(wire),
+            fingerprint: [0; 32],
         }),
     }
 }

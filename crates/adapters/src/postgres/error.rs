@@ -22,7 +22,10 @@ pub(super) fn from_pool(error: PoolError) -> PortError {
 
 pub(super) fn from_query(error: DieselError) -> PortError {
     match &error {
+        // diesel-async reports a connection lost mid-statement (no SQLSTATE) as
+        // UnableToSendCommand: whether it committed is unknown, so the sender must retry.
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
         | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
             PortError::Unavailable {
                 service: SERVICE,
@@ -44,12 +47,15 @@ pub(super) fn from_query(error: DieselError) -> PortError {
 
 /// Failures worth a retry by the sender: the server going away, deadlocks, cancellations.
 pub(super) fn is_transient(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
     [
         "deadlock detected",
         "terminating connection",
         "server closed the connection",
         "canceling statement",
         "connection reset",
+        "connection closed",
+        "error communicating with the server",
         "the database system is",
     ]
     .iter()

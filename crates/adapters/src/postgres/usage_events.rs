@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use diesel::{
     QueryableByName,
-    sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{
+        Array, BigInt, Bool, Bytea, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    },
 };
 use diesel_async::RunQueryDsl;
 use tollgate_application::{
@@ -54,8 +56,13 @@ queued AS (
     FROM inserted CROSS JOIN UNNEST($26::text[]) AS target
 ),
 quarantined AS (
-    INSERT INTO quarantined_events (organization_id, batch_index, reason_code, reason, content)
-    SELECT * FROM UNNEST($27::uuid[], $28::int4[], $29::text[], $30::text[], $31::text[]::jsonb[])
+    INSERT INTO quarantined_events (
+        organization_id, batch_index, reason_code, reason, content, fingerprint
+    )
+    SELECT * FROM UNNEST(
+        $27::uuid[], $28::int4[], $29::text[], $30::text[], $31::text[]::jsonb[], $32::bytea[]
+    )
+    ON CONFLICT (organization_id, fingerprint) DO NOTHING
 )
 SELECT organization_id, idempotency_key FROM inserted
 ";
@@ -246,6 +253,7 @@ impl PgUsageEventStore {
             )
             .bind::<Array<Text>, _>(q.iter().map(|e| e.reason.clone()).collect::<Vec<_>>())
             .bind::<Array<Text>, _>(q.iter().map(|e| e.content.clone()).collect::<Vec<_>>())
+            .bind::<Array<Bytea>, _>(q.iter().map(|e| e.fingerprint.to_vec()).collect::<Vec<_>>())
             .load::<Inserted>(&mut connection)
             .await
             .map_err(error::from_query)

@@ -21,6 +21,8 @@ pub struct QuarantinedEvent {
     pub reason: String,
     /// Minimized JSON text of what arrived: never prompts, completions, headers or addresses.
     pub content: String,
+    /// Identifies the entry across retries: stored once per organization.
+    pub fingerprint: [u8; 32],
 }
 
 /// Everything one or more requests hand over to be stored at once.

@@ -38,6 +38,8 @@ pub struct RejectedEvent {
     pub message: String,
     /// Minimized JSON text of the event, as it will be kept in the quarantine.
     pub content: String,
+    /// SHA-256 of the event's bytes as received: a re-sent batch quarantines nothing twice.
+    pub fingerprint: [u8; 32],
 }
 
 /// What happened to each event of a request; every one of them is durable.
@@ -147,6 +149,7 @@ impl WebhookService {
                         reason_code: rejected.code,
                         reason: rejected.message,
                         content: rejected.content,
+                        fingerprint: rejected.fingerprint,
                     });
                 }
             }

@@ -54,6 +54,7 @@ fn rejected(code: &'static str) -> DecodedEvent {
         code,
         message: format!("{code} happened"),
         content: "{}".into(),
+        fingerprint: [0; 32],
     })
 }
 

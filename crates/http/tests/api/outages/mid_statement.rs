@@ -115,8 +115,6 @@ async fn a_session_the_server_terminates_mid_statement_answers_503_and_the_retry
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: a connection lost mid-statement answers 500, not 503 (postgres/error.rs \
-            maps diesel-async's UnableToSendCommand \"connection closed\" to PortError::Internal)"]
 async fn a_connection_lost_mid_statement_answers_503_and_the_retry_stores_each_event_once() {
     let proxy = PgProxy::start(host_port(&admin_url())).await;
     let app = spawn_behind(&proxy).await;

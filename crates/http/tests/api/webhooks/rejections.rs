@@ -216,3 +216,36 @@ async fn a_bare_nan_from_python_quarantines_its_event_not_the_batch() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_batch_quarantines_nothing_twice() {
+    let app = TestApp::spawn().await;
+    let valid = distinct_events(2);
+    let mut negative = event_with_call_id("negative-again");
+    negative["completion_tokens"] = json!(-1);
+    let body = batch_body(&[
+        valid[0].clone(),
+        negative,
+        json!("not an event"),
+        valid[1].clone(),
+    ]);
+
+    let (first_status, first) =
+        status_and_json(app.post_usage(body.clone(), "application/json").await).await;
+    let (retry_status, retried) =
+        status_and_json(app.post_usage(body, "application/json").await).await;
+
+    assert_eq!((first_status, retry_status), (202, 202));
+    assert_eq!(
+        (first["accepted"].clone(), first["quarantined"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_eq!(retried["accepted"], 0);
+    assert_eq!(retried["duplicates"], 2);
+    assert_eq!(app.count("usage_events").await, 2);
+    assert_eq!(
+        app.count("quarantined_events").await,
+        2,
+        "a byte-identical retry stores nothing new, quarantine included"
+    );
+}

@@ -1,0 +1,2 @@
+DROP INDEX quarantined_events_once;
+ALTER TABLE quarantined_events DROP COLUMN fingerprint;
