@@ -69,6 +69,7 @@ impl Application {
             max_connections: settings.database.max_connections,
             acquire_timeout: settings.pool_acquire_timeout(),
             connect_timeout: Duration::from_millis(settings.database.connect_timeout_ms),
+            statement_timeout: Duration::from_millis(settings.database.statement_timeout_ms),
         })
         .map_err(|e| StartupError::Database(e.to_string()))?;
 

@@ -54,6 +54,7 @@ async fn prepare_database(
         max_connections: 2,
         acquire_timeout: settings.pool_acquire_timeout(),
         connect_timeout: settings.pool_acquire_timeout(),
+        statement_timeout: std::time::Duration::from_millis(settings.database.statement_timeout_ms),
     })?)
 }
 

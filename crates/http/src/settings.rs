@@ -70,6 +70,7 @@ pub struct DatabaseSettings {
     pub max_connections: usize,
     pub acquire_timeout_ms: u64,
     pub connect_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
 }
 
 #[derive(Debug, Deserialize, Clone)]
