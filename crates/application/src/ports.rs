@@ -2,6 +2,7 @@
 
 mod access;
 mod clock;
+mod delivery;
 mod identity;
 mod settings;
 mod usage_events;
@@ -12,6 +13,7 @@ pub use access::{
     MembershipStore, NewApiKey, OrganizationDirectory,
 };
 pub use clock::{Clock, SystemClock};
+pub use delivery::{DeliveryOutcome, DeliveryTarget, OutboxItem, OutboxQueue, Settlement};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
@@ -28,9 +30,9 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
-    access::MockOrganizationDirectory, clock::MockClock, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver, settings::MockHostResolver,
-    settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
-    usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
-    webhook_secrets::MockWebhookSecretStore,
+    access::MockOrganizationDirectory, clock::MockClock, delivery::MockDeliveryTarget,
+    delivery::MockOutboxQueue, identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
+    identity::MockSessionResolver, settings::MockHostResolver, settings::MockSettingsStore,
+    settings::MockWebhookSecretAdmin, usage_events::MockBudgetAlertStore,
+    usage_events::MockUsageEventStore, webhook_secrets::MockWebhookSecretStore,
 };

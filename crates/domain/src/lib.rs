@@ -6,6 +6,7 @@ pub mod alert;
 pub mod api_key;
 pub mod audit;
 pub mod error;
+pub mod metering;
 pub mod money;
 pub mod organization;
 pub mod settings;

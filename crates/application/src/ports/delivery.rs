@@ -1,0 +1,84 @@
+//! Delivering stored usage events to where they are metered and billed, through the outbox.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tollgate_domain::{organization::OrganizationId, usage::EventPayload};
+
+use crate::PortError;
+
+/// One outbox row claimed for delivery, with the event it points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub outbox_id: i64,
+    pub event_id: i64,
+    pub organization: OrganizationId,
+    /// Earlier failed attempts.
+    pub attempts: i32,
+    pub event: EventPayload,
+}
+
+/// What became of one item at its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// Accepted, or recognised as a duplicate of something accepted before.
+    Delivered,
+    /// A transient failure (5xx, 429, timeout, connection): try again later, not before
+    /// `retry_after` when the target said so.
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Refused for good (a permanent 4xx): park it as dead, with the target's answer.
+    Rejected { reason: String },
+    /// Cannot go yet for a reason on our side (Lago: the customer has no subscription yet):
+    /// keep it pending, check again later, and do not count an attempt.
+    Waiting { reason: String },
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DeliveryTarget: Send + Sync {
+    /// The outbox `target` this delivers: `openmeter`, `lago` or `embedded_meter`.
+    fn name(&self) -> &'static str;
+
+    /// Items per call at most (OpenMeter batch size, Lago's 100...).
+    fn max_batch(&self) -> usize;
+
+    /// Delivers `items`, answering one outcome per item in the same order. A failure of the
+    /// whole call is a `Retry` for every item.
+    async fn deliver(&self, items: &[OutboxItem]) -> Vec<DeliveryOutcome>;
+}
+
+/// How a claimed item is settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Delivered,
+    RetryAt { at: DateTime<Utc>, reason: String },
+    Dead { reason: String },
+    WaitUntil { at: DateTime<Utc>, reason: String },
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxQueue: Send + Sync {
+    /// Claims up to `limit` due pending items of `target` for `lease` (`FOR UPDATE SKIP
+    /// LOCKED`: concurrent workers never claim the same item while its lease runs).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn claim(
+        &self,
+        target: &str,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<OutboxItem>, PortError>;
+
+    /// Records how each claimed item ended. Items whose lease expired and were taken by
+    /// another worker meanwhile are left alone.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn settle(&self, settled: &[(i64, Settlement)]) -> Result<(), PortError>;
+}
