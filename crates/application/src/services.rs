@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod dispatcher;
 pub mod settings;
 pub mod webhook;
 

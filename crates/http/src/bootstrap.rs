@@ -3,6 +3,7 @@
 
 pub mod identity;
 mod webhook_secret;
+pub mod workers;
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
@@ -47,6 +48,7 @@ pub struct Application {
     port: u16,
     server: Server,
     group_commit: Arc<GroupCommit>,
+    workers: Option<workers::Workers>,
 }
 
 impl Application {
@@ -111,6 +113,7 @@ impl Application {
                 recent_keys: settings.ingest.recent_keys,
             },
         ));
+        let dispatch_pool = pool.clone();
         let identity = identity::wire(&settings, &pool)?;
         if organization.created_now && identity.embedded_issuer.is_some() {
             print_first_start_help(&settings);
@@ -149,10 +152,15 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let server = serve(listener, state, &settings)?;
+        let workers = settings
+            .delivery
+            .run_in_server
+            .then(|| workers::Workers::start(&settings, &dispatch_pool));
         Ok(Self {
             port,
             server,
             group_commit,
+            workers,
         })
     }
 
@@ -175,6 +183,9 @@ impl Application {
         tokio::select! {
             result = server => {
                 self.group_commit.shutdown().await;
+                if let Some(workers) = self.workers {
+                    workers.stop().await;
+                }
                 return result.map_err(std::io::Error::other)?;
             }
             signal = shutdown_signal() => {
@@ -183,6 +194,9 @@ impl Application {
         }
         handle.stop(true).await;
         self.group_commit.shutdown().await;
+        if let Some(workers) = self.workers {
+            workers.stop().await;
+        }
         tracing::info!("stopped");
         Ok(())
     }
@@ -199,6 +213,11 @@ TOKEN=$(tollgate dev-token --org {slug} --role owner)   # or: cargo run -p tollg
 curl -H \"Authorization: Bearer $TOKEN\" {base}/api/me\n"
     );
     let _ = std::io::stdout().write_all(help.as_bytes());
+}
+
+/// Resolves on SIGTERM or SIGINT (also for `tollgate worker`).
+pub async fn wait_for_shutdown_signal() -> &'static str {
+    shutdown_signal().await
 }
 
 /// Resolves on SIGTERM or SIGINT, naming which one arrived.

@@ -67,6 +67,15 @@ pub async fn migrate(settings: &Settings) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn worker(settings: &Settings) -> CliResult {
+    let pool = prepare_database(settings).await?;
+    let workers = tollgate_http::bootstrap::workers::Workers::start(settings, &pool);
+    let signal = tollgate_http::bootstrap::wait_for_shutdown_signal().await;
+    tracing::info!(%signal, "stopping the outbox dispatchers");
+    workers.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
     let role = Role::parse(&args.role)?;
     if role == Role::Customer {

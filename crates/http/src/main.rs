@@ -24,6 +24,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run the outbox dispatchers only (no HTTP), until SIGTERM / SIGINT.
+    Worker,
     /// Mint an access token from the embedded issuer (printed alone on stdout); the
     /// organization is created when it does not exist, and the subject made a member.
     DevToken(cli::DevTokenArgs),
@@ -51,6 +53,7 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => cli::migrate(&settings).await,
+        Command::Worker => cli::worker(&settings).await,
         Command::DevToken(args) => cli::dev_token(&settings, &args).await,
         Command::Audit { command } => cli::audit(&settings, &command).await,
     };

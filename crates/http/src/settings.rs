@@ -25,6 +25,18 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub openmeter: EndpointSettings,
     pub lago: EndpointSettings,
+    pub delivery: DeliverySettings,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct DeliverySettings {
+    /// Run the outbox dispatchers inside `tollgate serve` (else run `tollgate worker`).
+    pub run_in_server: bool,
+    pub lease_secs: u64,
+    pub idle_poll_ms: u64,
+    pub max_attempts: i32,
+    /// Events per delivery to the embedded meters.
+    pub batch: usize,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -1,0 +1,159 @@
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+use tollgate_domain::{
+    money::UsdAmount,
+    organization::OrganizationId,
+    usage::{CallStatus, EventPayload, IdempotencyKey, TokenUsage},
+};
+
+use super::*;
+use crate::ports::{MockClock, MockDeliveryTarget, MockOutboxQueue, OutboxItem};
+
+fn item(outbox_id: i64, attempts: i32) -> OutboxItem {
+    OutboxItem {
+        outbox_id,
+        event_id: outbox_id,
+        organization: OrganizationId::new(),
+        attempts,
+        event: EventPayload {
+            idempotency_key: IdempotencyKey::parse(format!("k{outbox_id}")).unwrap(),
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+            customer: None,
+            api_key_hash: None,
+            api_key_alias: None,
+            user_id: None,
+            team_id: None,
+            org_id: None,
+            model_group: None,
+            provider_model: None,
+            provider: None,
+            call_type: None,
+            status: CallStatus::Success,
+            tokens: TokenUsage::default(),
+            cost: UsdAmount::new(Decimal::ZERO).unwrap(),
+            cache_hit: false,
+            stream: false,
+            trace_id: None,
+            request_tags: vec![],
+        },
+    }
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+fn dispatcher(
+    queue: MockOutboxQueue,
+    outcomes: Vec<DeliveryOutcome>,
+    settings: DispatcherSettings,
+) -> Dispatcher {
+    let mut target = MockDeliveryTarget::new();
+    target.expect_name().return_const("openmeter");
+    target.expect_max_batch().return_const(100_usize);
+    target.expect_deliver().returning(move |_| outcomes.clone());
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    Dispatcher::new(Arc::new(queue), Arc::new(target), Arc::new(clock), settings)
+}
+
+#[tokio::test]
+async fn each_outcome_becomes_its_settlement() {
+    let mut queue = MockOutboxQueue::new();
+    queue
+        .expect_claim()
+        .withf(|target, limit, _| target == "openmeter" && *limit == 100)
+        .returning(|_, _, _| Ok(vec![item(1, 0), item(2, 0), item(3, 0), item(4, 0)]));
+    queue
+        .expect_settle()
+        .withf(|settled| {
+            let at = |i: usize| &settled[i].1;
+            settled.len() == 4
+                && matches!(at(0), Settlement::Delivered)
+                && matches!(at(1), Settlement::RetryAt { at, .. } if *at >= now() + chrono::Duration::seconds(30))
+                && matches!(at(2), Settlement::Dead { reason } if reason.contains("422"))
+                && matches!(at(3), Settlement::WaitUntil { .. })
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let outcomes = vec![
+        DeliveryOutcome::Delivered,
+        DeliveryOutcome::Retry {
+            reason: "429".into(),
+            retry_after: Some(Duration::from_secs(30)),
+        },
+        DeliveryOutcome::Rejected {
+            reason: "422 bad event".into(),
+        },
+        DeliveryOutcome::Waiting {
+            reason: "no subscription".into(),
+        },
+    ];
+
+    let report = dispatcher(queue, outcomes, DispatcherSettings::default())
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        RoundReport {
+            claimed: 4,
+            delivered: 1,
+            retried: 1,
+            dead: 1,
+            waiting: 1
+        }
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_attempt_limit() {
+    let mut queue = MockOutboxQueue::new();
+    queue
+        .expect_claim()
+        .returning(|_, _, _| Ok(vec![item(1, 2)]));
+    queue
+        .expect_settle()
+        .withf(|settled| matches!(&settled[0].1, Settlement::Dead { reason } if reason.contains("3 attempts")))
+        .times(1)
+        .returning(|_| Ok(()));
+    let settings = DispatcherSettings {
+        max_attempts: 3,
+        ..DispatcherSettings::default()
+    };
+    let outcomes = vec![DeliveryOutcome::Retry {
+        reason: "503".into(),
+        retry_after: None,
+    }];
+    dispatcher(queue, outcomes, settings)
+        .run_once()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_empty_queue_delivers_nothing() {
+    let mut queue = MockOutboxQueue::new();
+    queue.expect_claim().returning(|_, _, _| Ok(vec![]));
+    queue.expect_settle().never();
+    let report = dispatcher(queue, vec![], DispatcherSettings::default())
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(report.claimed, 0);
+}
+
+#[test]
+fn backoff_is_jittered_below_the_schedule_step() {
+    let schedule = [Duration::from_secs(1), Duration::from_secs(10)];
+    for attempts in 0..5 {
+        let delay = backoff(&schedule, attempts);
+        let ceiling = if attempts == 0 { 1 } else { 10 };
+        assert!(
+            delay <= Duration::from_secs(ceiling),
+            "{attempts}: {delay:?}"
+        );
+    }
+}
