@@ -6,6 +6,7 @@
 //! Tests run on a multi-threaded runtime: migrations use `block_in_place`.
 
 mod alerts;
+mod delivery;
 mod health;
 mod helpers;
 mod migrations;
