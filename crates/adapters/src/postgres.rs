@@ -18,6 +18,7 @@ mod pool;
 mod settings;
 mod transaction;
 mod usage_events;
+mod usage_reader;
 mod webhook_secrets;
 
 pub use api_keys::PgApiKeyStore;
@@ -34,4 +35,5 @@ pub use pool::{PgPool, PoolSettings, connect};
 pub use settings::PgSettingsStore;
 use transaction::transaction;
 pub use usage_events::PgUsageEventStore;
+pub use usage_reader::PgUsageReader;
 pub use webhook_secrets::PgWebhookSecretStore;

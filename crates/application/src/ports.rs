@@ -6,6 +6,7 @@ mod delivery;
 mod identity;
 mod settings;
 mod usage_events;
+mod usage_query;
 mod webhook_secrets;
 
 pub use access::{
@@ -25,6 +26,7 @@ pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
     StoredOrDuplicate, UsageEventStore,
 };
+pub use usage_query::{GroupBy, UsagePoint, UsageQuery, UsageReader, UsageSeries, Window};
 pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -34,5 +36,6 @@ pub use {
     delivery::MockOutboxQueue, identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
     identity::MockSessionResolver, settings::MockHostResolver, settings::MockSettingsStore,
     settings::MockWebhookSecretAdmin, usage_events::MockBudgetAlertStore,
-    usage_events::MockUsageEventStore, webhook_secrets::MockWebhookSecretStore,
+    usage_events::MockUsageEventStore, usage_query::MockUsageReader,
+    webhook_secrets::MockWebhookSecretStore,
 };

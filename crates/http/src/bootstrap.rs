@@ -1,6 +1,7 @@
 //! The composition root: settings in, a running server out. The only place that knows which
 //! adapter sits behind which port.
 
+mod extractor_errors;
 pub mod identity;
 mod webhook_secret;
 pub mod workers;
@@ -10,7 +11,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tollgate_adapters::postgres::{
     self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgSettingsStore,
-    PgUsageEventStore, PgWebhookSecretStore, PoolSettings,
+    PgUsageEventStore, PgUsageReader, PgWebhookSecretStore, PoolSettings,
 };
 use tollgate_application::{
     ports::WebhookSecret,
@@ -132,6 +133,7 @@ impl Application {
                 secret_store_admin,
             )),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
+            usage: Arc::new(PgUsageReader::new(pool.clone())),
             auth_limiter: Arc::new(FailedAuthLimiter::new(
                 settings.identity.max_failed_auth_per_minute,
                 Duration::from_secs(60),
@@ -253,6 +255,9 @@ fn serve(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(extractor_errors::json())
+            .app_data(extractor_errors::query())
+            .app_data(extractor_errors::path())
             .wrap(from_fn(middleware::record_latency))
             .wrap(from_fn(middleware::echo_request_id))
             .wrap(TracingLogger::<middleware::RedactedRootSpan>::new())

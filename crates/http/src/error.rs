@@ -29,6 +29,9 @@ pub enum ApiError {
     Missing { what: &'static str },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// A request whose JSON body, query string or path could not even be read.
+    #[error("{message}")]
+    Malformed { code: &'static str, message: String },
     #[error("too many failed authentications; wait a minute")]
     TooManyRequests,
     #[error("temporarily unavailable: {0}")]
@@ -83,7 +86,7 @@ impl ApiError {
             Self::UnreadableBody(_) => "unreadable_body",
             Self::NotFound | Self::Missing { .. } => "not_found",
             Self::Forbidden(_) => "forbidden",
-            Self::Invalid { code, .. } => code,
+            Self::Invalid { code, .. } | Self::Malformed { code, .. } => code,
             Self::TooManyRequests => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -116,9 +119,10 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidBody(_) | Self::InvalidAlert(_) | Self::UnreadableBody(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidBody(_)
+            | Self::InvalidAlert(_)
+            | Self::UnreadableBody(_)
+            | Self::Malformed { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound | Self::Missing { .. } => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,

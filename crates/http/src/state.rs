@@ -6,7 +6,7 @@ use tollgate_adapters::{
     embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
 };
 use tollgate_application::{
-    ports::AuditTrail,
+    ports::{AuditTrail, UsageReader},
     services::{
         WebhookService, access::AccessService, api_keys::ApiKeyService, settings::SettingsService,
     },
@@ -25,6 +25,7 @@ pub struct AppState {
     pub api_keys: Arc<ApiKeyService>,
     pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
+    pub usage: Arc<dyn UsageReader>,
     pub auth_limiter: Arc<FailedAuthLimiter>,
     /// Salt for hashing client addresses in the audit log, the same on every replica.
     pub address_salt: Arc<[u8]>,

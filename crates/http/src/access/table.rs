@@ -92,6 +92,14 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/api/usage",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
         "/api/audit",
         Requirement {
             scope: Scope::SettingsWrite,

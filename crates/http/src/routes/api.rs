@@ -5,6 +5,7 @@ mod api_keys;
 mod audit;
 mod me;
 mod settings;
+mod usage;
 
 use actix_web::web;
 
@@ -18,6 +19,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::delete().to(api_keys::revoke),
         )
         .route("/api/audit", web::get().to(audit::page))
+        .route("/api/usage", web::get().to(usage::show))
         .route("/api/settings", web::get().to(settings::show))
         .route("/api/settings", web::put().to(settings::replace))
         .route(

@@ -4,6 +4,7 @@
 mod embedded_meters;
 mod leases;
 mod settlements;
+mod usage_api;
 
 use std::{sync::Arc, time::Duration};
 

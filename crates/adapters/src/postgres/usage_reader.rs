@@ -1,0 +1,139 @@
+//! Usage read from the embedded rollups, never from raw events.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Offset, TimeZone, Utc};
+use diesel::{
+    QueryableByName,
+    sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid},
+};
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+use tollgate_application::{
+    PortError,
+    ports::{GroupBy, UsagePoint, UsageQuery, UsageReader, UsageSeries, Window},
+};
+use tollgate_domain::{metering::Meter, organization::OrganizationId};
+
+use super::{PgPool, error};
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    meter: String,
+    #[diesel(sql_type = Text)]
+    grp: String,
+    #[diesel(sql_type = Timestamptz)]
+    window_start: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+pub struct PgUsageReader {
+    pool: PgPool,
+}
+
+impl PgUsageReader {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// The finest rollup that still aligns with the query's windows in its time zone: day buckets
+/// are UTC days, hour buckets only align with whole-hour offsets, minute buckets with all.
+fn source_granularity(
+    window: Window,
+    time_zone: &str,
+    offset_is_whole_hours: bool,
+) -> &'static str {
+    match window {
+        Window::Minute => "minute",
+        Window::Day if time_zone == "UTC" => "day",
+        Window::Hour | Window::Day if offset_is_whole_hours => "hour",
+        Window::Hour | Window::Day => "minute",
+    }
+}
+
+fn group_column(group: Option<GroupBy>) -> &'static str {
+    match group {
+        None => "''",
+        Some(GroupBy::Model) => "model",
+        Some(GroupBy::Customer) => "customer_id",
+        Some(GroupBy::Key) => "api_key",
+        Some(GroupBy::Team) => "team",
+        Some(GroupBy::Provider) => "provider",
+    }
+}
+
+#[async_trait]
+impl UsageReader for PgUsageReader {
+    async fn usage(
+        &self,
+        organization: OrganizationId,
+        query: &UsageQuery,
+    ) -> Result<Vec<UsageSeries>, PortError> {
+        // Offsets that are not whole hours (India, Nepal...) need minute buckets to split days
+        // and hours correctly.
+        let zone: chrono_tz::Tz = query.time_zone.parse().map_err(|_| PortError::Internal {
+            service: "usage",
+            reason: format!("unknown time zone {}", query.time_zone),
+        })?;
+        let whole = [query.from, query.to].iter().all(|at| {
+            zone.offset_from_utc_datetime(&at.naive_utc())
+                .fix()
+                .local_minus_utc()
+                % 3600
+                == 0
+        });
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let source = source_granularity(query.window, &query.time_zone, whole);
+        let sql = format!(
+            "SELECT meter, {group} AS grp,
+                    date_trunc($1, bucket_start, $2) AS window_start,
+                    sum(quantity)::text AS value
+             FROM meter_rollups
+             WHERE organization_id = $3 AND granularity = $4
+               AND bucket_start >= $5 AND bucket_start < $6
+               AND ($7::text IS NULL OR customer_id = $7)
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            group = group_column(query.group_by)
+        );
+        let rows: Vec<Row> = diesel::sql_query(sql)
+            .bind::<Text, _>(query.window.as_str())
+            .bind::<Text, _>(&query.time_zone)
+            .bind::<SqlUuid, _>(organization.as_uuid())
+            .bind::<Text, _>(source)
+            .bind::<Timestamptz, _>(query.from)
+            .bind::<Timestamptz, _>(query.to)
+            .bind::<Nullable<Text>, _>(query.customer.as_deref())
+            .load(&mut connection)
+            .await
+            .map_err(error::from_query)?;
+        let mut series: Vec<UsageSeries> = Vec::new();
+        for row in rows {
+            let Some(meter) = Meter::parse(&row.meter) else {
+                continue;
+            };
+            let value = row
+                .value
+                .parse::<Decimal>()
+                .map_err(|e| PortError::Internal {
+                    service: "postgres",
+                    reason: e.to_string(),
+                })?;
+            let group = query.group_by.map(|_| row.grp);
+            let point = UsagePoint {
+                window_start: row.window_start,
+                value,
+            };
+            match series.last_mut() {
+                Some(last) if last.meter == meter && last.group == group => last.points.push(point),
+                _ => series.push(UsageSeries {
+                    meter,
+                    group,
+                    points: vec![point],
+                }),
+            }
+        }
+        Ok(series)
+    }
+}

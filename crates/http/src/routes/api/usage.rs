@@ -1,0 +1,152 @@
+//! `GET /api/usage`: time series per meter from the embedded rollups (or OpenMeter).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tollgate_application::ports::{GroupBy, UsageQuery, UsageSeries, Window};
+
+use crate::{access::Caller, error::ApiError, state::AppState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageParams {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window: Option<String>,
+    group_by: Option<String>,
+    customer: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UsageResponse {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window: &'static str,
+    time_zone: String,
+    group_by: Option<&'static str>,
+    data: Vec<SeriesDto>,
+}
+
+#[derive(Serialize)]
+struct SeriesDto {
+    meter: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    points: Vec<PointDto>,
+}
+
+/// Values are decimal strings: exact, whatever the client's number type.
+#[derive(Serialize)]
+struct PointDto {
+    window_start: DateTime<Utc>,
+    value: String,
+}
+
+impl From<UsageSeries> for SeriesDto {
+    fn from(series: UsageSeries) -> Self {
+        Self {
+            meter: series.meter.slug(),
+            group: series.group,
+            points: series
+                .points
+                .into_iter()
+                .map(|p| PointDto {
+                    window_start: p.window_start,
+                    value: p.value.normalize().to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::Invalid {
+        code: "invalid_query",
+        message: message.into(),
+    }
+}
+
+/// Parses and bounds a usage query: windows must fit the range a client can sensibly chart.
+pub fn parse(params: UsageParams) -> Result<UsageQuery, ApiError> {
+    let window = match params
+        .window
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        Some("MINUTE") => Window::Minute,
+        None | Some("HOUR") => Window::Hour,
+        Some("DAY") => Window::Day,
+        Some(other) => {
+            return Err(invalid(format!(
+                "window must be MINUTE, HOUR or DAY, not {other}"
+            )));
+        }
+    };
+    let group_by = match params.group_by.as_deref() {
+        None => None,
+        Some("model") => Some(GroupBy::Model),
+        Some("customer") => Some(GroupBy::Customer),
+        Some("key") => Some(GroupBy::Key),
+        Some("team") => Some(GroupBy::Team),
+        Some("provider") => Some(GroupBy::Provider),
+        Some(other) => {
+            return Err(invalid(format!(
+                "group_by must be model, customer, key, team or provider, not {other}"
+            )));
+        }
+    };
+    let time_zone = params.time_zone.unwrap_or_else(|| "UTC".to_owned());
+    if time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(invalid(format!("unknown time zone {time_zone}")));
+    }
+    if params.from >= params.to {
+        return Err(invalid("from must be before to"));
+    }
+    let longest = match window {
+        Window::Minute => Duration::days(7),
+        Window::Hour => Duration::days(93),
+        Window::Day => Duration::days(3 * 366),
+    };
+    if params.to - params.from > longest {
+        return Err(invalid(format!(
+            "a {} window covers at most {} days",
+            window.as_str(),
+            longest.num_days()
+        )));
+    }
+    Ok(UsageQuery {
+        from: params.from,
+        to: params.to,
+        window,
+        time_zone,
+        group_by,
+        customer: params.customer,
+    })
+}
+
+pub async fn show(
+    caller: Caller,
+    state: web::Data<AppState>,
+    params: web::Query<UsageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse(params.into_inner())?;
+    let series = state
+        .usage
+        .usage(caller.principal.organization, &query)
+        .await
+        .map_err(tollgate_application::AppError::from)?;
+    Ok(HttpResponse::Ok().json(UsageResponse {
+        from: query.from,
+        to: query.to,
+        window: match query.window {
+            Window::Minute => "MINUTE",
+            Window::Hour => "HOUR",
+            Window::Day => "DAY",
+        },
+        time_zone: query.time_zone,
+        group_by: query.group_by.map(|g| g.as_str()),
+        data: series.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,121 @@
+//! `GET /api/usage` answers from the rollups, with the same totals in every window size and
+//! time zone.
+
+use rust_decimal::Decimal;
+use tollgate_domain::webhook_secret::SecretDigest;
+
+use super::*;
+
+const KEY: &str = "tg_live_usage-api-test-key-0123456789abcdefghijklmnop";
+
+/// An API key of the default organization with `scopes`, inserted directly.
+async fn api_key(app: &TestApp, scopes: &str) {
+    let digest = hex_digest(KEY);
+    app.texts(&format!(
+        "INSERT INTO api_keys (id, organization_id, name, display_prefix, secret_sha256, scopes,
+            created_by)
+         SELECT gen_random_uuid(), id, 'test', 'tg_live_usag', '\\x{digest}'::bytea,
+                '{scopes}'::text[], 'test'
+         FROM organizations WHERE slug = 'default'
+         RETURNING name AS value"
+    ))
+    .await;
+}
+
+fn hex_digest(secret: &str) -> String {
+    SecretDigest::of(secret)
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn usage(app: &TestApp, query: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/usage?{query}")))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::status_and_json(response).await
+}
+
+fn total(body: &Value, meter: &str) -> Decimal {
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["meter"] == meter)
+        .flat_map(|s| s["points"].as_array().unwrap().iter())
+        .map(|p| p["value"].as_str().unwrap().parse::<Decimal>().unwrap())
+        .sum()
+}
+
+const RANGE: &str = "from=2026-11-24T00:00:00Z&to=2026-11-30T00:00:00Z";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totals_match_the_events_in_every_window_and_time_zone() {
+    let app = app_without_workers().await;
+    post_all(&app, &spread_events(120)).await;
+    drain(&dispatcher(&pool(&app), 100)).await;
+    api_key(&app, "{usage:read}").await;
+    let cost: Decimal = app
+        .scalar_text("SELECT sum(cost_usd)::text AS value FROM usage_events")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    for query in [
+        format!("{RANGE}&window=DAY"),
+        format!("{RANGE}&window=HOUR"),
+        format!("{RANGE}&window=DAY&time_zone=Asia/Kolkata"),
+        format!("{RANGE}&window=DAY&time_zone=America/New_York&group_by=model"),
+        format!("{RANGE}&window=HOUR&time_zone=Asia/Kathmandu&group_by=customer"),
+    ] {
+        let (status, body) = usage(&app, &query).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!(total(&body, "requests"), Decimal::from(120), "{query}");
+        assert_eq!(total(&body, "cost_usd"), cost, "{query}");
+    }
+
+    let (_, by_model) = usage(&app, &format!("{RANGE}&window=DAY&group_by=model")).await;
+    let models: std::collections::BTreeSet<&str> = by_model["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(models.len(), 3);
+
+    let (_, one_customer) = usage(&app, &format!("{RANGE}&window=DAY&customer=cust-1")).await;
+    assert_eq!(total(&one_customer, "requests"), Decimal::from(30));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_queries_and_small_scopes_are_refused() {
+    let app = app_without_workers().await;
+    api_key(&app, "{usage:read}").await;
+    for query in [
+        format!("{RANGE}&window=WEEK"),
+        format!("{RANGE}&group_by=colour"),
+        format!("{RANGE}&time_zone=Mars/Olympus"),
+        "from=2026-11-30T00:00:00Z&to=2026-11-24T00:00:00Z".to_owned(),
+        "from=2026-01-01T00:00:00Z&to=2026-11-30T00:00:00Z&window=MINUTE".to_owned(),
+        "from=yesterday&to=2026-11-30T00:00:00Z".to_owned(),
+        format!("{RANGE}&colour=blue"),
+    ] {
+        let (status, body) = usage(&app, &query).await;
+        assert!(status == 422 || status == 400, "{query}: {status} {body}");
+        assert!(
+            body["error"]["code"] == "invalid_query" && body["error"]["message"].is_string(),
+            "{query}: {body}"
+        );
+    }
+
+    app.texts("UPDATE api_keys SET scopes = '{billing:read}' RETURNING name AS value")
+        .await;
+    let (status, body) = usage(&app, &format!("{RANGE}&window=DAY")).await;
+    assert_eq!(status, 403, "{body}");
+}
