@@ -14,7 +14,9 @@ pub use access::{
     MembershipStore, NewApiKey, OrganizationDirectory,
 };
 pub use clock::{Clock, SystemClock};
-pub use delivery::{DeliveryOutcome, DeliveryTarget, OutboxItem, OutboxQueue, Settlement};
+pub use delivery::{
+    DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue, Settlement,
+};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
@@ -33,9 +35,9 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
     access::MockOrganizationDirectory, clock::MockClock, delivery::MockDeliveryTarget,
-    delivery::MockOutboxQueue, identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
-    identity::MockSessionResolver, settings::MockHostResolver, settings::MockSettingsStore,
-    settings::MockWebhookSecretAdmin, usage_events::MockBudgetAlertStore,
-    usage_events::MockUsageEventStore, usage_query::MockUsageReader,
-    webhook_secrets::MockWebhookSecretStore,
+    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, identity::MockAccessTokenVerifier,
+    identity::MockPermissionChecker, identity::MockSessionResolver, settings::MockHostResolver,
+    settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
+    usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
+    usage_query::MockUsageReader, webhook_secrets::MockWebhookSecretStore,
 };

@@ -10,8 +10,8 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tollgate_adapters::postgres::{
-    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgSettingsStore,
-    PgUsageEventStore, PgUsageReader, PgWebhookSecretStore, PoolSettings,
+    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
+    PgSettingsStore, PgUsageEventStore, PgUsageReader, PgWebhookSecretStore, PoolSettings,
 };
 use tollgate_application::{
     ports::WebhookSecret,
@@ -122,6 +122,7 @@ impl Application {
         let address_salt = postgres::installation_secret(&pool, "audit_address_salt")
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
+        let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
@@ -141,7 +142,8 @@ impl Application {
             address_salt: address_salt.into(),
             embedded_issuer: identity.embedded_issuer,
             webhooks,
-            metrics: Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?),
+            metrics: Arc::clone(&metrics),
+            outbox: Arc::new(PgOutboxAdmin::new(pool.clone())),
             pool,
             customer_fallback: settings.litellm.customer_fallback,
             body_limit_bytes: settings.server.body_limit_bytes,
@@ -157,7 +159,7 @@ impl Application {
         let workers = settings
             .delivery
             .run_in_server
-            .then(|| workers::Workers::start(&settings, &dispatch_pool));
+            .then(|| workers::Workers::start(&settings, &dispatch_pool, metrics));
         Ok(Self {
             port,
             server,

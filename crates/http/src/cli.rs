@@ -69,7 +69,10 @@ pub async fn migrate(settings: &Settings) -> CliResult {
 
 pub async fn worker(settings: &Settings) -> CliResult {
     let pool = prepare_database(settings).await?;
-    let workers = tollgate_http::bootstrap::workers::Workers::start(settings, &pool);
+    // Without an HTTP server there is no /metrics here: the dispatchers' figures go to the
+    // serving replicas' scrapes only when they run there.
+    let metrics = std::sync::Arc::new(tollgate_http::metrics::Metrics::new()?);
+    let workers = tollgate_http::bootstrap::workers::Workers::start(settings, &pool, metrics);
     let signal = tollgate_http::bootstrap::wait_for_shutdown_signal().await;
     tracing::info!(%signal, "stopping the outbox dispatchers");
     workers.stop().await;

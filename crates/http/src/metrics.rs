@@ -4,6 +4,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use tollgate_adapters::postgres::PgPool;
+use tollgate_application::{ports::OutboxDepth, services::dispatcher::RoundReport};
 
 pub struct Metrics {
     registry: Registry,
@@ -11,6 +12,10 @@ pub struct Metrics {
     pub alerts: IntCounterVec,
     pub request_duration: HistogramVec,
     pool_connections: IntGaugeVec,
+    pub deliveries: IntCounterVec,
+    pub delivery_latency: HistogramVec,
+    outbox_depth: IntGaugeVec,
+    outbox_oldest_age: IntGaugeVec,
 }
 
 impl Metrics {
@@ -49,6 +54,41 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "outbox_deliveries_total",
+                "Outbox items settled, by target and outcome (delivered, retried, dead, waiting)",
+            ),
+            &["target", "outcome"],
+        )?;
+        let delivery_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "outbox_delivery_latency_seconds",
+                "From an event being stored to its delivery, by target",
+            )
+            .buckets(vec![
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0, 300.0, 3600.0,
+            ]),
+            &["target"],
+        )?;
+        let outbox_depth = IntGaugeVec::new(
+            Opts::new(
+                "outbox_depth",
+                "Outbox rows not delivered, by target and state",
+            ),
+            &["target", "state"],
+        )?;
+        let outbox_oldest_age = IntGaugeVec::new(
+            Opts::new(
+                "outbox_oldest_age_seconds",
+                "Age of the oldest undelivered outbox row, by target and state",
+            ),
+            &["target", "state"],
+        )?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(delivery_latency.clone()))?;
+        registry.register(Box::new(outbox_depth.clone()))?;
+        registry.register(Box::new(outbox_oldest_age.clone()))?;
         registry.register(Box::new(events.clone()))?;
         registry.register(Box::new(alerts.clone()))?;
         registry.register(Box::new(request_duration.clone()))?;
@@ -59,6 +99,10 @@ impl Metrics {
             alerts,
             request_duration,
             pool_connections,
+            deliveries,
+            delivery_latency,
+            outbox_depth,
+            outbox_oldest_age,
         })
     }
 
@@ -71,6 +115,37 @@ impl Metrics {
             self.events
                 .with_label_values(&[outcome])
                 .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+        }
+    }
+
+    /// Records one dispatcher round.
+    pub fn observe_round(&self, target: &str, report: &RoundReport) {
+        for (outcome, n) in [
+            ("delivered", report.delivered),
+            ("retried", report.retried),
+            ("dead", report.dead),
+            ("waiting", report.waiting),
+        ] {
+            self.deliveries
+                .with_label_values(&[target, outcome])
+                .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+        }
+        let histogram = self.delivery_latency.with_label_values(&[target]);
+        for latency in &report.delivery_latencies {
+            histogram.observe(latency.as_secs_f64());
+        }
+    }
+
+    /// Sets the outbox gauges from a fresh reading (states absent now read zero).
+    pub fn set_outbox_depth(&self, depth: &[OutboxDepth]) {
+        self.outbox_depth.reset();
+        self.outbox_oldest_age.reset();
+        for row in depth {
+            let labels = [row.target.as_str(), row.state.as_str()];
+            self.outbox_depth.with_label_values(&labels).set(row.count);
+            self.outbox_oldest_age
+                .with_label_values(&labels)
+                .set(row.oldest_age_secs);
         }
     }
 

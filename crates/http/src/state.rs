@@ -6,7 +6,7 @@ use tollgate_adapters::{
     embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
 };
 use tollgate_application::{
-    ports::{AuditTrail, UsageReader},
+    ports::{AuditTrail, OutboxAdmin, UsageReader},
     services::{
         WebhookService, access::AccessService, api_keys::ApiKeyService, settings::SettingsService,
     },
@@ -26,6 +26,7 @@ pub struct AppState {
     pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
     pub usage: Arc<dyn UsageReader>,
+    pub outbox: Arc<dyn OutboxAdmin>,
     pub auth_limiter: Arc<FailedAuthLimiter>,
     /// Salt for hashing client addresses in the audit log, the same on every replica.
     pub address_salt: Arc<[u8]>,

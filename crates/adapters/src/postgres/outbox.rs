@@ -35,7 +35,7 @@ WITH due AS (
 )
 UPDATE outbox o SET locked_until = now() + make_interval(secs => $3::double precision / 1000)
 FROM due WHERE o.id = due.id
-RETURNING o.id AS outbox_id, o.attempts
+RETURNING o.id AS outbox_id, o.attempts, o.created_at AS queued_at
 ";
 
 const EVENTS: &str = r"
@@ -54,6 +54,8 @@ struct Claimed {
     outbox_id: i64,
     #[diesel(sql_type = Integer)]
     attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    queued_at: DateTime<Utc>,
 }
 
 #[derive(QueryableByName)]
@@ -125,7 +127,7 @@ fn label(text: Option<&String>) -> Option<Label> {
 
 impl EventRow {
     /// Rows were valid domain values when stored; failing here means the table was edited.
-    fn into_item(self, attempts: i32) -> Result<OutboxItem, PortError> {
+    fn into_item(self, attempts: i32, queued_at: DateTime<Utc>) -> Result<OutboxItem, PortError> {
         let status = match self.status.as_str() {
             "success" => CallStatus::Success,
             _ => CallStatus::Failure {
@@ -171,6 +173,7 @@ impl EventRow {
             event_id: self.event_id,
             organization: OrganizationId::from_uuid(self.organization_id),
             attempts,
+            queued_at,
             event,
         })
     }
@@ -211,13 +214,18 @@ impl OutboxQueue for PgOutboxQueue {
             .load(&mut connection)
             .await
             .map_err(error::from_query)?;
-        let attempts: std::collections::HashMap<i64, i32> =
-            claimed.iter().map(|c| (c.outbox_id, c.attempts)).collect();
+        let claims: std::collections::HashMap<i64, (i32, DateTime<Utc>)> = claimed
+            .iter()
+            .map(|c| (c.outbox_id, (c.attempts, c.queued_at)))
+            .collect();
         let mut items = rows
             .into_iter()
             .map(|row| {
-                let tries = attempts.get(&row.outbox_id).copied().unwrap_or(0);
-                row.into_item(tries)
+                let (tries, queued_at) = claims
+                    .get(&row.outbox_id)
+                    .copied()
+                    .unwrap_or((0, Utc::now()));
+                row.into_item(tries, queued_at)
             })
             .collect::<Result<Vec<_>, _>>()?;
         items.sort_by_key(|item| item.outbox_id);

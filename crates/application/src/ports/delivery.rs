@@ -16,6 +16,8 @@ pub struct OutboxItem {
     pub organization: OrganizationId,
     /// Earlier failed attempts.
     pub attempts: i32,
+    /// When the event was stored (and queued): delivery latency is measured from here.
+    pub queued_at: DateTime<Utc>,
     pub event: EventPayload,
 }
 
@@ -81,4 +83,39 @@ pub trait OutboxQueue: Send + Sync {
     /// # Errors
     /// `PortError` when the database cannot be reached.
     async fn settle(&self, settled: &[(i64, Settlement)]) -> Result<(), PortError>;
+}
+
+/// Depth and age of one organization's outbox, per target and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxDepth {
+    pub target: String,
+    pub state: String,
+    pub count: i64,
+    /// Seconds since the oldest row in this state was queued.
+    pub oldest_age_secs: i64,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxAdmin: Send + Sync {
+    /// Rows not yet delivered, by target and state (`None`: every organization, for metrics).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn depth(
+        &self,
+        organization: Option<OrganizationId>,
+    ) -> Result<Vec<OutboxDepth>, PortError>;
+
+    /// Puts the organization's dead letters (of one target, or all) back to pending, due now,
+    /// with their attempts reset; answers how many.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn retry_dead(
+        &self,
+        organization: OrganizationId,
+        target: Option<String>,
+        audit: &super::AuditEntry,
+    ) -> Result<u64, PortError>;
 }

@@ -47,13 +47,15 @@ impl Default for DispatcherSettings {
 }
 
 /// What one round did, for metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
     pub claimed: usize,
     pub delivered: usize,
     pub retried: usize,
     pub dead: usize,
     pub waiting: usize,
+    /// From being stored to being delivered, for each delivered item.
+    pub delivery_latencies: Vec<Duration>,
 }
 
 pub struct Dispatcher {
@@ -119,7 +121,12 @@ impl Dispatcher {
                     });
                 let settlement = self.settle(&outcome, item.attempts, now);
                 match settlement {
-                    Settlement::Delivered => report.delivered += 1,
+                    Settlement::Delivered => {
+                        report.delivered += 1;
+                        report
+                            .delivery_latencies
+                            .push((now - item.queued_at).to_std().unwrap_or_default());
+                    }
                     Settlement::RetryAt { .. } => report.retried += 1,
                     Settlement::Dead { .. } => report.dead += 1,
                     Settlement::WaitUntil { .. } => report.waiting += 1,
@@ -163,13 +170,20 @@ impl Dispatcher {
 
     /// Runs rounds until `shutdown` turns true; a round in progress is finished first, so
     /// nothing claimed is left unsettled by a clean stop.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(
+        self,
+        mut shutdown: watch::Receiver<bool>,
+        observe: Arc<dyn Fn(&'static str, &RoundReport) + Send + Sync>,
+    ) {
         loop {
             if *shutdown.borrow() {
                 return;
             }
             let pause = match self.run_once().await {
-                Ok(report) if report.claimed > 0 => None,
+                Ok(report) if report.claimed > 0 => {
+                    observe(self.target.name(), &report);
+                    None
+                }
                 Ok(_) => Some(self.settings.idle_poll),
                 Err(error) => {
                     tracing::warn!(target = self.target.name(), %error, "outbox round failed");

@@ -100,6 +100,22 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/api/admin/outbox",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/admin/outbox/retry",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
         "/api/audit",
         Requirement {
             scope: Scope::SettingsWrite,

@@ -7,10 +7,10 @@ use tokio::{sync::watch, task::JoinHandle};
 use tollgate_adapters::postgres::{EMBEDDED_METER_TARGET, PgEmbeddedMeter, PgOutboxQueue, PgPool};
 use tollgate_application::{
     ports::{DeliveryTarget, SystemClock},
-    services::dispatcher::{Dispatcher, DispatcherSettings},
+    services::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
 };
 
-use crate::settings::Settings;
+use crate::{metrics::Metrics, settings::Settings};
 
 pub struct Workers {
     shutdown: watch::Sender<bool>,
@@ -19,7 +19,7 @@ pub struct Workers {
 
 impl Workers {
     /// Starts a dispatcher for every enabled target Tollgate can deliver to.
-    pub fn start(settings: &Settings, pool: &PgPool) -> Self {
+    pub fn start(settings: &Settings, pool: &PgPool, metrics: Arc<Metrics>) -> Self {
         let (shutdown, receiver) = watch::channel(false);
         let delivery = &settings.delivery;
         let dispatcher_settings = DispatcherSettings {
@@ -50,7 +50,11 @@ impl Workers {
                 dispatcher_settings.clone(),
             );
             tracing::info!(target = dispatcher.target(), "outbox dispatcher started");
-            tasks.push(tokio::spawn(dispatcher.run(receiver.clone())));
+            let metrics = Arc::clone(&metrics);
+            let observe = Arc::new(move |target: &'static str, report: &RoundReport| {
+                metrics.observe_round(target, report);
+            });
+            tasks.push(tokio::spawn(dispatcher.run(receiver.clone(), observe)));
         }
         Self { shutdown, tasks }
     }

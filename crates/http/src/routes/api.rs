@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod me;
+mod outbox;
 mod settings;
 mod usage;
 
@@ -20,6 +21,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/audit", web::get().to(audit::page))
         .route("/api/usage", web::get().to(usage::show))
+        .route("/api/admin/outbox", web::get().to(outbox::depth))
+        .route("/api/admin/outbox/retry", web::post().to(outbox::retry))
         .route("/api/settings", web::get().to(settings::show))
         .route("/api/settings", web::put().to(settings::replace))
         .route(

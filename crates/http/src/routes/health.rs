@@ -26,6 +26,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // A scrape while the database is down still answers, with the last outbox reading.
+    if let Ok(depth) = state.outbox.depth(None).await {
+        state.metrics.set_outbox_depth(&depth);
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render(&state.pool))

@@ -15,6 +15,8 @@ use tollgate_application::{
     services::dispatcher::{Dispatcher, DispatcherSettings},
 };
 
+use tollgate_domain::webhook_secret::SecretDigest;
+
 use crate::helpers::{TestApp, batch_body, event_with_call_id};
 
 /// An app whose own dispatchers are off, so each test drives delivery itself.
@@ -79,4 +81,28 @@ async fn drain(dispatcher: &Dispatcher) -> usize {
         }
         delivered += report.delivered;
     }
+}
+
+pub const KEY: &str = "tg_live_usage-api-test-key-0123456789abcdefghijklmnop";
+
+/// An API key of the default organization with `scopes`, inserted directly.
+pub async fn api_key(app: &TestApp, scopes: &str) {
+    let digest = hex_digest(KEY);
+    app.texts(&format!(
+        "INSERT INTO api_keys (id, organization_id, name, display_prefix, secret_sha256, scopes,
+            created_by)
+         SELECT gen_random_uuid(), id, 'test', 'tg_live_usag', '\\x{digest}'::bytea,
+                '{scopes}'::text[], 'test'
+         FROM organizations WHERE slug = 'default'
+         RETURNING name AS value"
+    ))
+    .await;
+}
+
+fn hex_digest(secret: &str) -> String {
+    SecretDigest::of(secret)
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -17,6 +17,7 @@ fn item(outbox_id: i64, attempts: i32) -> OutboxItem {
         event_id: outbox_id,
         organization: OrganizationId::new(),
         attempts,
+        queued_at: Utc.with_ymd_and_hms(2026, 11, 25, 11, 59, 0).unwrap(),
         event: EventPayload {
             idempotency_key: IdempotencyKey::parse(format!("k{outbox_id}")).unwrap(),
             occurred_at: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
@@ -103,7 +104,8 @@ async fn each_outcome_becomes_its_settlement() {
             delivered: 1,
             retried: 1,
             dead: 1,
-            waiting: 1
+            waiting: 1,
+            delivery_latencies: vec![Duration::from_secs(60)],
         }
     );
 }

@@ -75,6 +75,59 @@ async fn a_permanent_refusal_is_a_dead_letter_with_the_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_dead_letters_and_send_them_back() {
+    let app = settle_with(DeliveryOutcome::Rejected {
+        reason: "400 bad".into(),
+    })
+    .await;
+    api_key(&app, "{usage:read,settings:write}").await;
+
+    let depth = app
+        .client
+        .get(app.url("/api/admin/outbox"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = crate::helpers::status_and_json(depth).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"],
+        json!([{"target": "embedded_meter", "state": "dead", "count": 3,
+                "oldest_age_seconds": body["data"][0]["oldest_age_seconds"]}])
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"tollgate_outbox_depth{state="dead",target="embedded_meter"} 3"#),
+        "{metrics}"
+    );
+
+    let retry = app
+        .client
+        .post(app.url("/api/admin/outbox/retry"))
+        .bearer_auth(KEY)
+        .json(&json!({"target": "embedded_meter"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = crate::helpers::status_and_json(retry).await;
+    assert_eq!((status, body), (200, json!({"retried": 3})));
+    assert_eq!(
+        app.count_where("outbox", "state = 'pending' AND attempts = 0")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count_where(
+            "audit_log",
+            "action = 'outbox.retry_dead' AND actor LIKE 'api_key:%'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_items_stay_pending_without_spending_an_attempt() {
     let app = settle_with(DeliveryOutcome::Waiting {
         reason: "no subscription for cust-1".into(),

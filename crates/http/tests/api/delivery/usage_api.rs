@@ -2,33 +2,8 @@
 //! time zone.
 
 use rust_decimal::Decimal;
-use tollgate_domain::webhook_secret::SecretDigest;
 
 use super::*;
-
-const KEY: &str = "tg_live_usage-api-test-key-0123456789abcdefghijklmnop";
-
-/// An API key of the default organization with `scopes`, inserted directly.
-async fn api_key(app: &TestApp, scopes: &str) {
-    let digest = hex_digest(KEY);
-    app.texts(&format!(
-        "INSERT INTO api_keys (id, organization_id, name, display_prefix, secret_sha256, scopes,
-            created_by)
-         SELECT gen_random_uuid(), id, 'test', 'tg_live_usag', '\\x{digest}'::bytea,
-                '{scopes}'::text[], 'test'
-         FROM organizations WHERE slug = 'default'
-         RETURNING name AS value"
-    ))
-    .await;
-}
-
-fn hex_digest(secret: &str) -> String {
-    SecretDigest::of(secret)
-        .as_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 async fn usage(app: &TestApp, query: &str) -> (u16, Value) {
     let response = app
