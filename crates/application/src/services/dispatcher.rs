@@ -46,6 +46,9 @@ impl Default for DispatcherSettings {
     }
 }
 
+/// Told about every round that claimed something (metrics).
+pub type RoundObserver = Arc<dyn Fn(&'static str, &RoundReport) + Send + Sync>;
+
 /// What one round did, for metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
@@ -170,11 +173,7 @@ impl Dispatcher {
 
     /// Runs rounds until `shutdown` turns true; a round in progress is finished first, so
     /// nothing claimed is left unsettled by a clean stop.
-    pub async fn run(
-        self,
-        mut shutdown: watch::Receiver<bool>,
-        observe: Arc<dyn Fn(&'static str, &RoundReport) + Send + Sync>,
-    ) {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, observe: RoundObserver) {
         loop {
             if *shutdown.borrow() {
                 return;

@@ -1,5 +1,9 @@
 //! The outbox dispatcher and the embedded meters against real PostgreSQL: every stored event
 //! is counted exactly once, whatever the leases, crashes and concurrent workers do.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
+)]
 
 mod embedded_meters;
 mod leases;
