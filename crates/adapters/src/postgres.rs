@@ -19,6 +19,7 @@ mod pool;
 mod settings;
 mod transaction;
 mod usage_events;
+mod usage_export;
 mod usage_reader;
 mod webhook_secrets;
 
@@ -37,5 +38,6 @@ pub use pool::{PgPool, PoolSettings, connect};
 pub use settings::PgSettingsStore;
 use transaction::transaction;
 pub use usage_events::PgUsageEventStore;
+pub use usage_export::PgUsageExport;
 pub use usage_reader::PgUsageReader;
 pub use webhook_secrets::PgWebhookSecretStore;

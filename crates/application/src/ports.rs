@@ -28,7 +28,9 @@ pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
     StoredOrDuplicate, UsageEventStore,
 };
-pub use usage_query::{GroupBy, UsagePoint, UsageQuery, UsageReader, UsageSeries, Window};
+pub use usage_query::{
+    ExportRow, GroupBy, UsageExport, UsagePoint, UsageQuery, UsageReader, UsageSeries, Window,
+};
 pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -39,5 +41,6 @@ pub use {
     identity::MockPermissionChecker, identity::MockSessionResolver, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
-    usage_query::MockUsageReader, webhook_secrets::MockWebhookSecretStore,
+    usage_query::MockUsageExport, usage_query::MockUsageReader,
+    webhook_secrets::MockWebhookSecretStore,
 };

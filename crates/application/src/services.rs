@@ -1,6 +1,7 @@
 //! The use cases.
 
 pub mod access;
+pub mod analytics;
 pub mod api_keys;
 pub mod dispatcher;
 pub mod settings;

@@ -13,16 +13,19 @@ pub enum Meter {
     ReasoningTokens,
     Requests,
     CostUsd,
+    /// Calls answered from LiteLLM's cache (cost nothing; their savings are estimated).
+    CacheHits,
 }
 
 impl Meter {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::InputTokens,
         Self::OutputTokens,
         Self::CachedTokens,
         Self::ReasoningTokens,
         Self::Requests,
         Self::CostUsd,
+        Self::CacheHits,
     ];
 
     /// The meter's slug, also the property name in OpenMeter events and Lago properties.
@@ -34,6 +37,7 @@ impl Meter {
             Self::ReasoningTokens => "reasoning_tokens",
             Self::Requests => "requests",
             Self::CostUsd => "cost_usd",
+            Self::CacheHits => "cache_hits",
         }
     }
 
@@ -88,6 +92,7 @@ pub fn quantity(event: &EventPayload, meter: Meter) -> Decimal {
         Meter::ReasoningTokens => Decimal::from(event.tokens.reasoning),
         Meter::Requests => Decimal::ONE,
         Meter::CostUsd => event.cost.amount(),
+        Meter::CacheHits => Decimal::from(u8::from(event.cache_hit)),
     }
 }
 

@@ -9,19 +9,23 @@ pub mod workers;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-use tollgate_adapters::postgres::{
-    self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
-    PgSettingsStore, PgUsageEventStore, PgUsageReader, PgWebhookSecretStore, PoolSettings,
+use tollgate_adapters::{
+    dns::SystemResolver,
+    postgres::{
+        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
+        PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader, PgWebhookSecretStore,
+        PoolSettings,
+    },
 };
 use tollgate_application::{
-    ports::WebhookSecret,
-    services::{GroupCommit, WebhookService, WebhookSettings},
+    ports::{SystemClock, UsageReader, WebhookSecret},
+    services::{
+        GroupCommit, WebhookService, WebhookSettings, analytics::AnalyticsService,
+        api_keys::ApiKeyService, settings::SettingsService,
+    },
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
 use tracing_actix_web::TracingLogger;
-
-use tollgate_adapters::dns::SystemResolver;
-use tollgate_application::services::{api_keys::ApiKeyService, settings::SettingsService};
 
 use crate::{
     access::FailedAuthLimiter, metrics::Metrics, middleware, routes, settings::Settings,
@@ -123,6 +127,7 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
+        let usage_reader: Arc<dyn UsageReader> = Arc::new(PgUsageReader::new(pool.clone()));
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
@@ -134,7 +139,10 @@ impl Application {
                 secret_store_admin,
             )),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
-            usage: Arc::new(PgUsageReader::new(pool.clone())),
+            usage: usage_reader.clone(),
+            export: Arc::new(PgUsageExport::new(pool.clone())),
+            export_page_rows: settings.server.export_page_rows,
+            analytics: Arc::new(AnalyticsService::new(usage_reader, Arc::new(SystemClock))),
             auth_limiter: Arc::new(FailedAuthLimiter::new(
                 settings.identity.max_failed_auth_per_minute,
                 Duration::from_secs(60),

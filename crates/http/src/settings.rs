@@ -73,6 +73,7 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
+    pub export_page_rows: i64,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -6,9 +6,10 @@ use tollgate_adapters::{
     embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
 };
 use tollgate_application::{
-    ports::{AuditTrail, OutboxAdmin, UsageReader},
+    ports::{AuditTrail, OutboxAdmin, UsageExport, UsageReader},
     services::{
-        WebhookService, access::AccessService, api_keys::ApiKeyService, settings::SettingsService,
+        WebhookService, access::AccessService, analytics::AnalyticsService,
+        api_keys::ApiKeyService, settings::SettingsService,
     },
 };
 
@@ -27,6 +28,10 @@ pub struct AppState {
     pub audit: Arc<dyn AuditTrail>,
     pub usage: Arc<dyn UsageReader>,
     pub outbox: Arc<dyn OutboxAdmin>,
+    pub export: Arc<dyn UsageExport>,
+    pub analytics: Arc<AnalyticsService>,
+    /// Rows read per page while streaming an export.
+    pub export_page_rows: i64,
     pub auth_limiter: Arc<FailedAuthLimiter>,
     /// Salt for hashing client addresses in the audit log, the same on every replica.
     pub address_salt: Arc<[u8]>,

@@ -61,6 +61,7 @@ fn group_column(group: Option<GroupBy>) -> &'static str {
         Some(GroupBy::Key) => "api_key",
         Some(GroupBy::Team) => "team",
         Some(GroupBy::Provider) => "provider",
+        Some(GroupBy::Status) => "status",
     }
 }
 

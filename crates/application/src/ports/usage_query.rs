@@ -31,6 +31,7 @@ pub enum GroupBy {
     Key,
     Team,
     Provider,
+    Status,
 }
 
 impl GroupBy {
@@ -41,6 +42,7 @@ impl GroupBy {
             Self::Key => "key",
             Self::Team => "team",
             Self::Provider => "provider",
+            Self::Status => "status",
         }
     }
 }
@@ -85,4 +87,42 @@ pub trait UsageReader: Send + Sync {
         organization: OrganizationId,
         query: &UsageQuery,
     ) -> Result<Vec<UsageSeries>, PortError>;
+}
+
+/// One stored event as exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub occurred_at: DateTime<Utc>,
+    pub customer: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub api_key_alias: Option<String>,
+    pub team: Option<String>,
+    pub status: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub cost_usd: Decimal,
+    pub cache_hit: bool,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UsageExport: Send + Sync {
+    /// Events with `from <= occurred_at < to` and an id above `after_id`, in id order, at most
+    /// `limit`: callers page through a period without holding it all.
+    ///
+    /// # Errors
+    /// `PortError` when the store cannot be read.
+    async fn page(
+        &self,
+        organization: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<ExportRow>, PortError>;
 }

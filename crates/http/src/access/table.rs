@@ -116,6 +116,22 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/api/usage/export",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/analytics",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
         "/api/audit",
         Requirement {
             scope: Scope::SettingsWrite,

@@ -1,8 +1,10 @@
 //! The JSON API under `/api`: every handler takes a [`Caller`](crate::access::Caller), so
 //! nothing here runs for an unauthenticated or unauthorized request.
 
+mod analytics;
 mod api_keys;
 mod audit;
+mod export;
 mod me;
 mod outbox;
 mod settings;
@@ -21,6 +23,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/audit", web::get().to(audit::page))
         .route("/api/usage", web::get().to(usage::show))
+        .route("/api/usage/export", web::get().to(export::stream_rows))
+        .route("/api/analytics", web::get().to(analytics::show))
         .route("/api/admin/outbox", web::get().to(outbox::depth))
         .route("/api/admin/outbox/retry", web::post().to(outbox::retry))
         .route("/api/settings", web::get().to(settings::show))

@@ -91,9 +91,10 @@ pub fn parse(params: UsageParams) -> Result<UsageQuery, ApiError> {
         Some("key") => Some(GroupBy::Key),
         Some("team") => Some(GroupBy::Team),
         Some("provider") => Some(GroupBy::Provider),
+        Some("status") => Some(GroupBy::Status),
         Some(other) => {
             return Err(invalid(format!(
-                "group_by must be model, customer, key, team or provider, not {other}"
+                "group_by must be model, customer, key, team, provider or status, not {other}"
             )));
         }
     };

@@ -14,7 +14,8 @@ WITH events AS (
     FROM events CROSS JOIN LATERAL (VALUES
         ('input_tokens', prompt_tokens::numeric), ('output_tokens', completion_tokens::numeric),
         ('cached_tokens', cached_tokens::numeric), ('reasoning_tokens', reasoning_tokens::numeric),
-        ('requests', 1::numeric), ('cost_usd', cost_usd)) AS m(meter, quantity)
+        ('requests', 1::numeric), ('cost_usd', cost_usd),
+        ('cache_hits', cache_hit::int::numeric)) AS m(meter, quantity)
     GROUP BY 1, 2, 3, 4, 5
 ), actual AS (
     SELECT granularity, bucket_start AS bucket, customer_id AS customer, model, meter,

@@ -94,3 +94,89 @@ async fn bad_queries_and_small_scopes_are_refused() {
     let (status, body) = usage(&app, &format!("{RANGE}&window=DAY")).await;
     assert_eq!(status, 403, "{body}");
 }
+
+async fn get_text(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_stream_every_event_of_the_period_in_pages() {
+    // Pages of 7 rows: 45 events take 7 pages, the last one partial.
+    let app = TestApp::spawn_with(|settings| {
+        settings.delivery.run_in_server = false;
+        settings.server.export_page_rows = 7;
+    })
+    .await;
+    post_all(&app, &spread_events(45)).await;
+    api_key(&app, "{usage:read}").await;
+    let cost: Decimal = app
+        .scalar_text("SELECT sum(cost_usd)::text AS value FROM usage_events")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let (status, csv) = get_text(&app, &format!("/api/usage/export?format=csv&{RANGE}")).await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 46, "a header and one line per event");
+    assert!(lines[0].starts_with("id,idempotency_key,occurred_at"));
+    let csv_cost: Decimal = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(13).unwrap().parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(csv_cost, cost);
+
+    let (status, json) = get_text(&app, &format!("/api/usage/export?format=json&{RANGE}")).await;
+    assert_eq!(status, 200);
+    let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 45);
+    let ids: std::collections::BTreeSet<i64> =
+        rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 45, "no row twice across pages");
+
+    let (status, empty) = get_text(
+        &app,
+        "/api/usage/export?format=json&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+    )
+    .await;
+    assert_eq!((status, empty.as_str()), (200, "[]"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_compare_the_period_with_the_one_before() {
+    let app = app_without_workers().await;
+    post_all(&app, &spread_events(60)).await;
+    drain(&dispatcher(&pool(&app), 100)).await;
+    api_key(&app, "{usage:read}").await;
+
+    let (status, body) = get_text(&app, &format!("/api/analytics?{RANGE}")).await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["totals"]["requests"]["current"], "60");
+    assert_eq!(body["totals"]["requests"]["previous"], "0");
+    assert_eq!(body["cost_by_model"].as_array().unwrap().len(), 3);
+    assert_eq!(body["top_customers"].as_array().unwrap().len(), 4);
+    assert_eq!(body["error_rate"], "0");
+    let by_model: Decimal = body["cost_by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["cost_usd"].as_str().unwrap().parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(
+        by_model,
+        body["totals"]["cost_usd"]["current"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap()
+    );
+}

@@ -1,0 +1,299 @@
+//! The dashboard's summary: totals against the previous period, cost by model, top customers,
+//! error rate, cache savings and a month-end projection, all computed from the usage meters
+//! (so the same figures come out of the embedded rollups and of OpenMeter).
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use tollgate_domain::{metering::Meter, organization::OrganizationId};
+
+use crate::{
+    AppError,
+    ports::{Clock, GroupBy, UsageQuery, UsageReader, UsageSeries, Window},
+};
+
+/// How many customers the summary ranks.
+const TOP_CUSTOMERS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterTotal {
+    pub current: Decimal,
+    pub previous: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analytics {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The period of the same length just before, which `previous` totals cover.
+    pub previous_from: DateTime<Utc>,
+    pub totals: BTreeMap<Meter, MeterTotal>,
+    /// Cost per model, most expensive first.
+    pub cost_by_model: Vec<(String, Decimal)>,
+    /// (customer, cost, requests), most expensive first.
+    pub top_customers: Vec<(String, Decimal, Decimal)>,
+    /// Failed calls over all calls, `None` without calls.
+    pub error_rate: Option<Decimal>,
+    /// Estimated: each cache hit saved what a paid call of its model cost on average.
+    pub cache_savings_usd: Decimal,
+    /// This calendar month's cost so far, extended to the whole month at the same pace.
+    pub month_end_projection_usd: Decimal,
+}
+
+pub struct AnalyticsService {
+    usage: Arc<dyn UsageReader>,
+    clock: Arc<dyn Clock>,
+}
+
+fn sum(series: &[UsageSeries], meter: Meter) -> Decimal {
+    series
+        .iter()
+        .filter(|s| s.meter == meter)
+        .flat_map(|s| s.points.iter())
+        .map(|p| p.value)
+        .sum()
+}
+
+/// Per group value, the total of one meter.
+fn by_group(series: &[UsageSeries], meter: Meter) -> BTreeMap<String, Decimal> {
+    let mut groups = BTreeMap::new();
+    for s in series.iter().filter(|s| s.meter == meter) {
+        let total: Decimal = s.points.iter().map(|p| p.value).sum();
+        *groups
+            .entry(s.group.clone().unwrap_or_default())
+            .or_insert(Decimal::ZERO) += total;
+    }
+    groups
+}
+
+impl AnalyticsService {
+    pub fn new(usage: Arc<dyn UsageReader>, clock: Arc<dyn Clock>) -> Self {
+        Self { usage, clock }
+    }
+
+    async fn read(
+        &self,
+        organization: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group_by: Option<GroupBy>,
+    ) -> Result<Vec<UsageSeries>, AppError> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .usage
+            .usage(
+                organization,
+                &UsageQuery {
+                    from,
+                    to,
+                    window: Window::Day,
+                    time_zone: "UTC".into(),
+                    group_by,
+                    customer: None,
+                },
+            )
+            .await?)
+    }
+
+    /// # Errors
+    /// `AppError::Port` when usage cannot be read.
+    pub async fn summary(
+        &self,
+        organization: OrganizationId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Analytics, AppError> {
+        let previous_from = from - (to - from);
+        let current = self.read(organization, from, to, None).await?;
+        let previous = self.read(organization, previous_from, from, None).await?;
+        let models = self
+            .read(organization, from, to, Some(GroupBy::Model))
+            .await?;
+        let customers = self
+            .read(organization, from, to, Some(GroupBy::Customer))
+            .await?;
+        let statuses = self
+            .read(organization, from, to, Some(GroupBy::Status))
+            .await?;
+
+        let totals = Meter::ALL
+            .into_iter()
+            .map(|meter| {
+                (
+                    meter,
+                    MeterTotal {
+                        current: sum(&current, meter),
+                        previous: sum(&previous, meter),
+                    },
+                )
+            })
+            .collect();
+
+        let mut cost_by_model: Vec<(String, Decimal)> =
+            by_group(&models, Meter::CostUsd).into_iter().collect();
+        cost_by_model.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+        let customer_requests = by_group(&customers, Meter::Requests);
+        let mut top_customers: Vec<(String, Decimal, Decimal)> =
+            by_group(&customers, Meter::CostUsd)
+                .into_iter()
+                .map(|(customer, cost)| {
+                    let requests = customer_requests
+                        .get(&customer)
+                        .copied()
+                        .unwrap_or_default();
+                    (customer, cost, requests)
+                })
+                .collect();
+        top_customers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top_customers.truncate(TOP_CUSTOMERS);
+
+        let requests_by_status = by_group(&statuses, Meter::Requests);
+        let all_requests: Decimal = requests_by_status.values().copied().sum();
+        let failures = requests_by_status
+            .get("failure")
+            .copied()
+            .unwrap_or_default();
+        let error_rate = (!all_requests.is_zero()).then(|| failures / all_requests);
+
+        let model_requests = by_group(&models, Meter::Requests);
+        let model_hits = by_group(&models, Meter::CacheHits);
+        let cache_savings_usd = by_group(&models, Meter::CostUsd)
+            .into_iter()
+            .map(|(model, cost)| {
+                let hits = model_hits.get(&model).copied().unwrap_or_default();
+                let paid = model_requests.get(&model).copied().unwrap_or_default() - hits;
+                if hits.is_zero() || paid <= Decimal::ZERO {
+                    Decimal::ZERO
+                } else {
+                    hits * cost / paid
+                }
+            })
+            .sum();
+
+        let month_end_projection_usd = self.month_end_projection(organization).await?;
+        Ok(Analytics {
+            from,
+            to,
+            previous_from,
+            totals,
+            cost_by_model,
+            top_customers,
+            error_rate,
+            cache_savings_usd,
+            month_end_projection_usd,
+        })
+    }
+
+    async fn month_end_projection(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Decimal, AppError> {
+        let now = self.clock.now();
+        let month_start = Utc
+            .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+            .single()
+            .unwrap_or(now);
+        let next_month = if now.month() == 12 {
+            Utc.with_ymd_and_hms(now.year() + 1, 1, 1, 0, 0, 0)
+        } else {
+            Utc.with_ymd_and_hms(now.year(), now.month() + 1, 1, 0, 0, 0)
+        }
+        .single()
+        .unwrap_or(now);
+        let so_far = sum(
+            &self.read(organization, month_start, now, None).await?,
+            Meter::CostUsd,
+        );
+        let elapsed = (now - month_start).num_seconds();
+        let whole = (next_month - month_start).num_seconds();
+        if elapsed <= 0 || elapsed < Duration::hours(1).num_seconds() {
+            return Ok(so_far);
+        }
+        Ok(so_far * Decimal::from(whole) / Decimal::from(elapsed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockClock, MockUsageReader, UsagePoint};
+
+    fn series(meter: Meter, group: Option<&str>, value: i64) -> UsageSeries {
+        UsageSeries {
+            meter,
+            group: group.map(str::to_owned),
+            points: vec![UsagePoint {
+                window_start: Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).unwrap(),
+                value: Decimal::from(value),
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn figures_come_from_the_meters_of_each_period_and_group() {
+        let mut usage = MockUsageReader::new();
+        usage.expect_usage().returning(|_, query| {
+            let current = query.from == Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+            Ok(match query.group_by {
+                None if current && query.to.day() == 21 => vec![
+                    series(Meter::CostUsd, None, 100),
+                    series(Meter::Requests, None, 50),
+                ],
+                None if query.to.day() == 1 => vec![series(Meter::CostUsd, None, 80)],
+                // This month so far, for the projection (the clock says the 16th).
+                None => vec![series(Meter::CostUsd, None, 150)],
+                Some(GroupBy::Model) => vec![
+                    series(Meter::CostUsd, Some("gpt"), 90),
+                    series(Meter::CostUsd, Some("haiku"), 10),
+                    series(Meter::Requests, Some("gpt"), 40),
+                    series(Meter::CacheHits, Some("gpt"), 10),
+                    series(Meter::Requests, Some("haiku"), 10),
+                ],
+                Some(GroupBy::Customer) => vec![
+                    series(Meter::CostUsd, Some("a"), 30),
+                    series(Meter::CostUsd, Some("b"), 70),
+                    series(Meter::Requests, Some("b"), 7),
+                ],
+                Some(GroupBy::Status) => vec![
+                    series(Meter::Requests, Some("success"), 45),
+                    series(Meter::Requests, Some("failure"), 5),
+                ],
+                Some(_) => vec![],
+            })
+        });
+        let mut clock = MockClock::new();
+        clock
+            .expect_now()
+            .returning(|| Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap());
+        let service = AnalyticsService::new(Arc::new(usage), Arc::new(clock));
+
+        let summary = service
+            .summary(
+                OrganizationId::new(),
+                Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap(),
+            )
+            .await
+            .unwrap();
+
+        let cost = &summary.totals[&Meter::CostUsd];
+        assert_eq!(
+            (cost.current, cost.previous),
+            (Decimal::from(100), Decimal::from(80))
+        );
+        assert_eq!(summary.cost_by_model[0], ("gpt".into(), Decimal::from(90)));
+        assert_eq!(
+            summary.top_customers[0],
+            ("b".into(), Decimal::from(70), Decimal::from(7))
+        );
+        assert_eq!(summary.error_rate, Some(Decimal::new(1, 1)));
+        // gpt: 10 hits, 30 paid calls costing 90 in all: 3 each.
+        assert_eq!(summary.cache_savings_usd, Decimal::from(30));
+        // 150 in 15 of November's 30 days.
+        assert_eq!(summary.month_end_projection_usd, Decimal::from(300));
+    }
+}
