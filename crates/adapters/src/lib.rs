@@ -3,6 +3,8 @@
 
 pub mod dns;
 pub mod embedded_identity;
+pub mod lago;
 pub mod litellm;
+pub mod openmeter;
 pub mod ory;
 pub mod postgres;
