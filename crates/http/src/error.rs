@@ -32,6 +32,9 @@ pub enum ApiError {
     /// A request whose JSON body, query string or path could not even be read.
     #[error("{message}")]
     Malformed { code: &'static str, message: String },
+    /// An extractor's own error, already shaped as this API's error by its configuration.
+    #[error("{0}")]
+    Extractor(actix_web::Error),
     #[error("too many failed authentications; wait a minute")]
     TooManyRequests,
     #[error("temporarily unavailable: {0}")]
@@ -88,6 +91,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::Invalid { code, .. } | Self::Malformed { code, .. } => code,
             Self::TooManyRequests => "too_many_requests",
+            Self::Extractor(_) => "invalid_request",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -127,12 +131,16 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Extractor(error) => error.as_response_error().status_code(),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Extractor(error) = self {
+            return error.error_response();
+        }
         let (line, column) = self.position();
         let mut response = HttpResponse::build(self.status_code());
         match self {

@@ -23,8 +23,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub ory: OrySettings,
     pub identity: IdentitySettings,
-    pub openmeter: EndpointSettings,
-    pub lago: EndpointSettings,
+    pub openmeter: OpenMeterSettings,
+    pub lago: LagoSettings,
     pub delivery: DeliverySettings,
 }
 
@@ -121,13 +121,38 @@ pub struct LogSettings {
     pub level: String,
 }
 
-/// An outside system, switched on by setting its URL.
+/// OpenMeter, switched on by setting its URL.
 #[derive(Debug, Deserialize, Clone)]
-pub struct EndpointSettings {
+pub struct OpenMeterSettings {
     pub url: String,
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    pub source: String,
+    pub event_type: String,
+    pub batch_size: usize,
 }
 
-impl EndpointSettings {
+impl OpenMeterSettings {
+    pub fn is_enabled(&self) -> bool {
+        !self.url.trim().is_empty()
+    }
+}
+
+/// Lago, switched on by setting its URL.
+#[derive(Debug, Deserialize, Clone)]
+pub struct LagoSettings {
+    pub url: String,
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    pub billable_metric_code: String,
+    /// Customer id -> Lago subscription `external_id`, until billing keeps the mapping.
+    #[serde(default)]
+    pub subscriptions: std::collections::HashMap<String, String>,
+    /// For customers missing from `subscriptions`: use the customer id as the subscription id.
+    pub customer_id_as_subscription: bool,
+}
+
+impl LagoSettings {
     pub fn is_enabled(&self) -> bool {
         !self.url.trim().is_empty()
     }

@@ -52,10 +52,15 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
         error
     };
     let credential = credential(request).ok_or_else(|| refuse(ApiError::Unauthorized))?;
-    let organization = request
-        .headers()
-        .get(ORGANIZATION_HEADER)
-        .and_then(|value| value.to_str().ok());
+    // A header that names an organization unreadably is refused, not ignored: acting in
+    // another organization than the one named would be worse than failing.
+    let organization = match request.headers().get(ORGANIZATION_HEADER) {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| ApiError::Malformed {
+            code: "invalid_header",
+            message: format!("the {ORGANIZATION_HEADER} header is not readable text"),
+        })?),
+    };
     let principal = state
         .access
         .authorize(&credential, organization, requirement)

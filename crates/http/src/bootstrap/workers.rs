@@ -4,7 +4,11 @@
 use std::{sync::Arc, time::Duration};
 
 use tokio::{sync::watch, task::JoinHandle};
-use tollgate_adapters::postgres::{EMBEDDED_METER_TARGET, PgEmbeddedMeter, PgOutboxQueue, PgPool};
+use tollgate_adapters::{
+    lago::{LagoConfig, LagoEventsTarget, StaticSubscriptions},
+    openmeter::{OpenMeterConfig, OpenMeterTarget},
+    postgres::{EMBEDDED_METER_TARGET, PgEmbeddedMeter, PgOutboxQueue, PgPool},
+};
 use tollgate_application::{
     ports::{DeliveryTarget, SystemClock},
     services::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
@@ -31,15 +35,11 @@ impl Workers {
         let queue = Arc::new(PgOutboxQueue::new(pool.clone()));
         let mut tasks = Vec::new();
         for target in settings.delivery_targets() {
-            let deliverer: Arc<dyn DeliveryTarget> = match target.as_str() {
-                EMBEDDED_METER_TARGET => {
-                    Arc::new(PgEmbeddedMeter::new(pool.clone(), delivery.batch))
-                }
-                other => {
-                    tracing::warn!(
-                        target = other,
-                        "no deliverer for this target in this build: its events wait in the outbox"
-                    );
+            let deliverer: Arc<dyn DeliveryTarget> = match deliverer(settings, pool, &target) {
+                Ok(deliverer) => deliverer,
+                Err(error) => {
+                    // Events stay pending (nothing is lost) until the setting is fixed.
+                    tracing::error!(target, %error, "cannot deliver to this target");
                     continue;
                 }
             };
@@ -69,4 +69,42 @@ impl Workers {
             }
         }
     }
+}
+
+fn deliverer(
+    settings: &Settings,
+    pool: &PgPool,
+    target: &str,
+) -> Result<Arc<dyn DeliveryTarget>, String> {
+    Ok(match target {
+        EMBEDDED_METER_TARGET => {
+            Arc::new(PgEmbeddedMeter::new(pool.clone(), settings.delivery.batch))
+        }
+        "openmeter" => {
+            let om = &settings.openmeter;
+            let url = url::Url::parse(&om.url).map_err(|e| e.to_string())?;
+            let mut config = OpenMeterConfig::new(url);
+            config.api_key = om.api_key.clone();
+            config.source = om.source.clone();
+            config.event_type = om.event_type.clone();
+            config.batch_size = om.batch_size;
+            Arc::new(OpenMeterTarget::new(config).map_err(|e| e.to_string())?)
+        }
+        "lago" => {
+            let lago = &settings.lago;
+            let url = url::Url::parse(&lago.url).map_err(|e| e.to_string())?;
+            let api_key = lago
+                .api_key
+                .clone()
+                .ok_or("TOLLGATE__LAGO__API_KEY is not set")?;
+            let mut subscriptions = StaticSubscriptions::new(lago.subscriptions.clone());
+            if lago.customer_id_as_subscription {
+                subscriptions = subscriptions.customer_id_as_subscription_id();
+            }
+            let mut config = LagoConfig::new(url, api_key, Arc::new(subscriptions));
+            config.billable_metric_code = lago.billable_metric_code.clone();
+            Arc::new(LagoEventsTarget::new(config).map_err(|e| e.to_string())?)
+        }
+        other => return Err(format!("unknown delivery target {other}")),
+    })
 }

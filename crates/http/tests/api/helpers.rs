@@ -241,3 +241,10 @@ pub fn ingest_report(accepted: usize, duplicates: usize) -> Value {
         "errors": [],
     })
 }
+
+impl TestApp {
+    /// The app's `data_dir` (the embedded issuer's signing key lives there); removed on drop.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+}

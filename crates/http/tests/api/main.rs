@@ -9,6 +9,7 @@ mod alerts;
 mod delivery;
 mod health;
 mod helpers;
+mod identity;
 mod migrations;
 mod outages;
 mod shutdown;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,8 +17,9 @@ pub struct AnalyticsParams {
 pub async fn show(
     caller: Caller,
     state: web::Data<AppState>,
-    params: web::Query<AnalyticsParams>,
+    params: Checked<web::Query<AnalyticsParams>>,
 ) -> Result<HttpResponse, ApiError> {
+    let params = params.open()?;
     let now = Utc::now();
     let to = params.to.unwrap_or(now);
     // Default: this calendar month so far.

@@ -8,7 +8,7 @@ use tollgate_domain::access::Scope;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -55,8 +55,9 @@ impl From<ApiKeyRecord> for ApiKeyResponse {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateApiKeyRequest>,
+    body: Checked<web::Json<CreateApiKeyRequest>>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
     body.validate().map_err(|e| ApiError::Invalid {
         code: "invalid_request",
         message: e.to_string(),

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -16,8 +16,9 @@ pub struct PageQuery {
 pub async fn page(
     caller: Caller,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Checked<web::Query<PageQuery>>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.open()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let records = state
         .audit

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tollgate_application::ports::{ExportRow, UsageExport};
 use tollgate_domain::organization::OrganizationId;
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,9 +147,9 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, ApiError>, Curs
 pub async fn stream_rows(
     caller: Caller,
     state: web::Data<AppState>,
-    params: web::Query<ExportParams>,
+    params: Checked<web::Query<ExportParams>>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
+    let params = params.open()?.into_inner();
     let format = match params.format.as_deref() {
         None | Some("csv") => Format::Csv,
         Some("json") => Format::Json,

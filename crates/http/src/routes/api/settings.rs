@@ -14,7 +14,7 @@ use tollgate_domain::{
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
@@ -88,9 +88,9 @@ pub async fn show(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
 pub async fn replace(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<SettingsRequest>,
+    body: Checked<web::Json<SettingsRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.open()?.into_inner();
     body.validate().map_err(invalid)?;
     let alert_thresholds = body
         .alert_thresholds
@@ -170,8 +170,9 @@ pub async fn list_secrets(
 pub async fn create_secret(
     caller: Caller,
     state: web::Data<AppState>,
-    body: web::Json<CreateSecretRequest>,
+    body: Checked<web::Json<CreateSecretRequest>>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
     body.validate().map_err(invalid)?;
     let created = state
         .settings

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tollgate_application::ports::{GroupBy, UsageQuery, UsageSeries, Window};
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,9 +130,9 @@ pub fn parse(params: UsageParams) -> Result<UsageQuery, ApiError> {
 pub async fn show(
     caller: Caller,
     state: web::Data<AppState>,
-    params: web::Query<UsageParams>,
+    params: Checked<web::Query<UsageParams>>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = parse(params.into_inner())?;
+    let query = parse(params.open()?.into_inner())?;
     let series = state
         .usage
         .usage(caller.principal.organization, &query)

@@ -1,0 +1,15 @@
+//! `/api` identity and access: who may call (embedded issuer, Ory Hydra, API keys), what they
+//! may do (memberships or Ory Keto, scopes), in which organization, and what the audit log
+//! keeps of it. Also the `dev-token` and `audit verify` commands of the real binary.
+
+mod api_keys;
+mod audit;
+mod authentication;
+mod keys;
+mod litellm_secrets;
+mod ory;
+mod requests;
+mod settings;
+mod startup;
+mod support;
+mod tenancy;

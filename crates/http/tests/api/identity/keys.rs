@@ -1,0 +1,57 @@
+//! Fixed test keys, copied from `crates/adapters/tests/support/ory_keys.rs` (made once with
+//! `openssl genpkey`): they sign nothing outside the tests. The JWK parameters are the same
+//! public keys, base64url without padding.
+
+pub const RSA_PRIVATE_PEM: &str = "\
+-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCbE9pyyl3E9ZQ2
+Ot6j1DnLRTkOPzVe3/3EL/jBkmz59s6b6saLEumgdjQL5cRxT4PZtEW9m6JGl+gX
+Rx64h8e4mhH5iWHpUtMIOfZ4Od+Znoh6upAxzYGkqPE1ftBXZeYDVPe42oiOIOwE
+XzoUb3Iq1QFKeg6SLIKVI02WTD7D0WGBavc2TwR6JBPfiHQfowyox9m7NPQvFiGk
+lptI9S2amT6WLTyXyJjpScAffvsKnewp5LvTdZddIovUaFfNFgrlAZACqdHN+HNI
+ao/308Hdmkx8NVmR7P0BCsgKswqR0YwoIFGDteu7etFVva6BJPhnMZOdvDI1nOcf
+3oOHqOoPAgMBAAECggEAEgiD/ZdEwjOgkZHU9A4ozld1ZA+7oBXCB79gWPozC/pE
+WmM5xVBktJEqSjvk1RxfA8Dv3zWq8DSX+6T8kI7Rjcj00CTGqwBDpBBBdgec1dtW
+mZb6T6BLNB+lNQhTJ+akkbyetfNLr+NqLrP4KAoxp4Nvi/6XlS3x3W/mhNTG87RF
++Lmw8tEMhodVw4IJDBBt4gRD4qu+fjIyJTmWxZRPGBNv2ZqvuEOhxok/P/1VV3fy
+zJRMyrpBc7+SlpLFwF1z5cWI7trJQmAt9twJ7OqYZReYCacH+/CMAB4TtmqlWgcK
+996UzH0fAEwq7bk1Y3neTOiJ7eBW0pLi6SVV39UWMQKBgQDYN3prhPoS5eBRLfaO
+h5wzgDrCcCmUOWq1gH19lyLc6aqti9eSHDtdZGwPGaagO0N/wp6kRjc8px9o+Xvp
+83njkVU5eGorcTm3cypuA0/aq5lMHDCQWQurwuRhupB23myTD05ZX5XwczCocRdO
+5iXuurYwV4gvn4xpuP+tLYl8dwKBgQC3nITDCMUx0fFzqIpjJ7b4P8IALzWpMN48
+F1ehMwLmOiKI8Yay0KB6oa/HfM5mij74ZQUUhw+oATBfWS51eH2LBMCjHYXRhZPT
+euO63Vpw3QSf/jtZxFVx3wzXokEEvyv39THiRVDfymIrhFa5eRgJjAEnd7U2dEgA
+CaVlNemdKQKBgFrBpsQ89A88qJTKu0SGjb1cZM268OkD1NPM1GAEMaETAA6KtXji
+GtUP0v/fn36Agcu98IM56fOuntOcbTP9fDtWhLRz4/TKORTU5Yl6IGnEP7uf1Y6x
+oeF+FAklm4AZyu9LrHJ9Wd2tLE538fWvS1rSyqiuBT8gNHsoKUIS7DPvAoGBAIed
+Fj3LO4K5ksGfKV9lFPI0fUCPne2yB2KQxwtr1ude5uUIpzlpeC47P85ysyvvTeU/
+D8qCmyC2iBjUkMj4zpkgUHvpsU34gB/B83OwTD1yMRlOuF1r8sQhP6YA1E8COCJz
+On3qPnqcS3fizf89nnBmtO+GrhRjPE6y0TN452xJAoGBAIliQrfrGG50xfhs3uuH
+n3r5u7a4KjYAtxGEJxTVoptZGgwV8NpfyukEye8wXGlrkUAU/G9RuNx6JGDX7cjT
+0Rp9IJG6BSMfZl75IqsQTXGVbdlne/iYDZEaIwsSz+JE5YNtKDwJ/1WDu9songLr
+Y8PmFoWjZNSE91IRJpjd4GlM
+-----END PRIVATE KEY-----
+";
+
+pub const RSA_PUBLIC_PEM: &str = "\
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAmxPacspdxPWUNjreo9Q5
+y0U5Dj81Xt/9xC/4wZJs+fbOm+rGixLpoHY0C+XEcU+D2bRFvZuiRpfoF0ceuIfH
+uJoR+Ylh6VLTCDn2eDnfmZ6IerqQMc2BpKjxNX7QV2XmA1T3uNqIjiDsBF86FG9y
+KtUBSnoOkiyClSNNlkw+w9FhgWr3Nk8EeiQT34h0H6MMqMfZuzT0LxYhpJabSPUt
+mpk+li08l8iY6UnAH377Cp3sKeS703WXXSKL1GhXzRYK5QGQAqnRzfhzSGqP99PB
+3ZpMfDVZkez9AQrICrMKkdGMKCBRg7Xru3rRVb2ugST4ZzGTnbwyNZznH96Dh6jq
+DwIDAQAB
+-----END PUBLIC KEY-----
+";
+
+pub const RSA_N: &str = "mxPacspdxPWUNjreo9Q5y0U5Dj81Xt_9xC_4wZJs-fbOm-rGixLpoHY0C-XEcU-D2bRFvZuiRpfoF0ceuIfHuJoR-Ylh6VLTCDn2eDnfmZ6IerqQMc2BpKjxNX7QV2XmA1T3uNqIjiDsBF86FG9yKtUBSnoOkiyClSNNlkw-w9FhgWr3Nk8EeiQT34h0H6MMqMfZuzT0LxYhpJabSPUtmpk-li08l8iY6UnAH377Cp3sKeS703WXXSKL1GhXzRYK5QGQAqnRzfhzSGqP99PB3ZpMfDVZkez9AQrICrMKkdGMKCBRg7Xru3rRVb2ugST4ZzGTnbwyNZznH96Dh6jqDw";
+
+pub const RSA_E: &str = "AQAB";
+
+/// An Ed25519 key that is not the embedded issuer's: tokens signed with it are forgeries.
+pub const ED_PRIVATE_PEM: &str = "\
+-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIMJQS4Xyt0cw2SJcdorU4BCF3TIXig6ZEjFQy4ClN3oV
+-----END PRIVATE KEY-----
+";
