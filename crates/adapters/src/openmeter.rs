@@ -13,6 +13,7 @@ mod isolation;
 pub(crate) mod outbound;
 mod query;
 mod target;
+mod usage_reader;
 
 pub use cloud_event::UNATTRIBUTED_SUBJECT;
 pub use outbound::DeliverySetupError;
@@ -20,5 +21,6 @@ pub use query::{
     MeterQuery, MeterQueryResult, MeterQueryRow, OpenMeterQuery, OpenMeterQueryError, WindowSize,
 };
 pub use target::{OpenMeterConfig, OpenMeterTarget};
+pub use usage_reader::OpenMeterUsageReader;
 
 pub(crate) use isolation::{Answer, GroupSender, deliver_in_groups};

@@ -11,10 +11,11 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tollgate_adapters::{
     dns::SystemResolver,
+    openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
         self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
-        PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader, PgWebhookSecretStore,
-        PoolSettings,
+        PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
+        PgWebhookSecretStore, PoolSettings,
     },
 };
 use tollgate_application::{
@@ -127,7 +128,7 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
-        let usage_reader: Arc<dyn UsageReader> = Arc::new(PgUsageReader::new(pool.clone()));
+        let usage_reader = usage_reader(&settings, &pool)?;
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
@@ -212,6 +213,19 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Where usage is read back: OpenMeter when it meters, the embedded rollups otherwise.
+fn usage_reader(settings: &Settings, pool: &PgPool) -> Result<Arc<dyn UsageReader>, StartupError> {
+    if !settings.openmeter.is_enabled() {
+        return Ok(Arc::new(PgUsageReader::new(pool.clone())));
+    }
+    let url = url::Url::parse(&settings.openmeter.url)
+        .map_err(|e| StartupError::Invalid(format!("openmeter.url: {e}")))?;
+    let mut config = OpenMeterConfig::new(url);
+    config.api_key = settings.openmeter.api_key.clone();
+    let query = OpenMeterQuery::new(&config).map_err(|e| StartupError::Invalid(e.to_string()))?;
+    Ok(Arc::new(OpenMeterUsageReader::new(query)))
 }
 
 /// On the first start with the embedded identity: how to reach the API.
