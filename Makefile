@@ -40,9 +40,9 @@ unit:
 	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$($(ENSURE_PG))}; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	if cargo nextest --version >/dev/null 2>&1; then \
-	    cargo nextest run --workspace --all-targets --no-fail-fast; \
+	    cargo nextest run --workspace --lib --bins --tests --no-fail-fast; \
 	else \
-	    cargo test --workspace --all-targets --no-fail-fast; \
+	    cargo test --workspace --lib --bins --tests --no-fail-fast; \
 	fi
 
 e2e:

@@ -25,8 +25,8 @@ fn query(group_by: Option<GroupBy>, customer: Option<&str>) -> UsageQuery {
 }
 
 fn reader(server: &MockServer) -> OpenMeterUsageReader {
-    let config = OpenMeterConfig::new(Url::parse(&server.uri()).unwrap());
-    OpenMeterUsageReader::new(OpenMeterQuery::new(&config).unwrap())
+    let config = OpenMeterConfig::new(Url::parse(&server.uri()).expect("stand-in URL"));
+    OpenMeterUsageReader::new(OpenMeterQuery::new(&config).expect("client"))
 }
 
 #[tokio::test]
