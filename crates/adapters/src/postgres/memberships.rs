@@ -10,7 +10,7 @@ use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
     ports::{AuditEntry, AuthError, Membership, MembershipStore, PermissionChecker, RelationCheck},
-    services::access::ORGANIZATIONS_NAMESPACE,
+    services::access::{CUSTOMERS_NAMESPACE, ORGANIZATIONS_NAMESPACE},
 };
 use tollgate_domain::{access::Role, organization::OrganizationId};
 use uuid::Uuid;
@@ -94,10 +94,18 @@ impl MembershipStore for PgMemberships {
 #[async_trait]
 impl PermissionChecker for PgMemberships {
     async fn check(&self, question: &RelationCheck) -> Result<bool, AuthError> {
-        if question.namespace != ORGANIZATIONS_NAMESPACE {
-            return Ok(false);
-        }
-        let Ok(organization) = Uuid::parse_str(&question.object) else {
+        // `organizations:<org>#<role>` or `customers:<org>/<customer>#member`.
+        let (organization, customer) = match question.namespace.as_str() {
+            ORGANIZATIONS_NAMESPACE => (question.object.as_str(), None),
+            CUSTOMERS_NAMESPACE if question.relation == "member" => {
+                match question.object.split_once('/') {
+                    Some((organization, customer)) => (organization, Some(customer)),
+                    None => return Ok(false),
+                }
+            }
+            _ => return Ok(false),
+        };
+        let Ok(organization) = Uuid::parse_str(organization) else {
             return Ok(false);
         };
         let membership = self
@@ -107,6 +115,9 @@ impl PermissionChecker for PgMemberships {
                 service: "database",
                 reason: e.to_string(),
             })?;
-        Ok(membership.is_some_and(|m| m.role.as_str() == question.relation))
+        Ok(membership.is_some_and(|m| match customer {
+            Some(customer) => m.role == Role::Customer && m.customer.as_deref() == Some(customer),
+            None => m.role.as_str() == question.relation,
+        }))
     }
 }

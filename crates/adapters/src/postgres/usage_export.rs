@@ -66,6 +66,7 @@ impl UsageExport for PgUsageExport {
         organization: OrganizationId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        customer: Option<String>,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<ExportRow>, PortError> {
@@ -76,6 +77,7 @@ impl UsageExport for PgUsageExport {
                     cached_tokens, reasoning_tokens, cost_usd::text AS cost_usd, cache_hit
              FROM usage_events
              WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND id > $4
+               AND ($6::text IS NULL OR customer_id = $6)
              ORDER BY id LIMIT $5",
         )
         .bind::<SqlUuid, _>(organization.as_uuid())
@@ -83,6 +85,7 @@ impl UsageExport for PgUsageExport {
         .bind::<Timestamptz, _>(to)
         .bind::<BigInt, _>(after_id)
         .bind::<BigInt, _>(limit)
+        .bind::<Nullable<Text>, _>(customer)
         .load(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -112,7 +112,8 @@ pub struct ExportRow {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UsageExport: Send + Sync {
-    /// Events with `from <= occurred_at < to` and an id above `after_id`, in id order, at most
+    /// Events with `from <= occurred_at < to` (of one customer when given) and an id above
+    /// `after_id`, in id order, at most
     /// `limit`: callers page through a period without holding it all.
     ///
     /// # Errors
@@ -122,6 +123,7 @@ pub trait UsageExport: Send + Sync {
         organization: OrganizationId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        customer: Option<String>,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<ExportRow>, PortError>;

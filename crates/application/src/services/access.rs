@@ -24,6 +24,9 @@ use crate::ports::{
 /// The namespace of organization roles in Keto (and in the embedded memberships).
 pub const ORGANIZATIONS_NAMESPACE: &str = "organizations";
 
+/// The namespace of customer portal members: `customers:<organization id>/<customer id>#member`.
+pub const CUSTOMERS_NAMESPACE: &str = "customers";
+
 /// How the caller proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -52,6 +55,8 @@ pub struct Principal {
     pub organization: OrganizationId,
     pub kind: PrincipalKind,
     pub scopes: Vec<Scope>,
+    /// Set for a customer's member (the portal): everything they see is that customer's only.
+    pub customer: Option<String>,
 }
 
 pub struct AccessService {
@@ -93,6 +98,7 @@ impl AccessService {
         &self,
         credential: &Credential,
         requested_organization: Option<&str>,
+        requested_customer: Option<&str>,
         requirement: Requirement,
     ) -> Result<Principal, AuthError> {
         match credential {
@@ -117,8 +123,14 @@ impl AccessService {
                 // A token without Tollgate scopes acts with its holder's role; one with scopes
                 // is narrowed to them.
                 let narrowed = (!token_scopes.is_empty()).then_some(token_scopes);
-                self.authorize_person(&verified.subject, organization, narrowed, requirement)
-                    .await
+                self.authorize_person(
+                    &verified.subject,
+                    organization,
+                    requested_customer,
+                    narrowed,
+                    requirement,
+                )
+                .await
             }
             Credential::Session(session) => {
                 let sessions = self.sessions.as_ref().ok_or_else(|| {
@@ -130,8 +142,14 @@ impl AccessService {
                         "name the organization in the Tollgate-Organization header".into(),
                     )
                 })?;
-                self.authorize_person(&session.subject, organization, None, requirement)
-                    .await
+                self.authorize_person(
+                    &session.subject,
+                    organization,
+                    requested_customer,
+                    None,
+                    requirement,
+                )
+                .await
             }
         }
     }
@@ -169,6 +187,7 @@ impl AccessService {
             organization: key.organization,
             kind: PrincipalKind::ApiKey { id: key.id },
             scopes: key.scopes,
+            customer: None,
         })
     }
 
@@ -176,6 +195,7 @@ impl AccessService {
         &self,
         subject: &str,
         requested_organization: &str,
+        requested_customer: Option<&str>,
         narrowed_scopes: Option<Vec<Scope>>,
         requirement: Requirement,
     ) -> Result<Principal, AuthError> {
@@ -185,15 +205,24 @@ impl AccessService {
             .ok_or_else(|| AuthError::Forbidden("not a member of that organization".into()))?;
         let mut role = None;
         for candidate in requirement.roles {
-            let allowed = self
-                .permissions
-                .check(&RelationCheck {
+            let question = match (candidate, requested_customer) {
+                // A customer's member may act only on the customer the request names, and only
+                // when they belong to it.
+                (Role::Customer, Some(customer)) => RelationCheck {
+                    namespace: CUSTOMERS_NAMESPACE.into(),
+                    object: format!("{organization}/{customer}"),
+                    relation: "member".into(),
+                    subject: subject.into(),
+                },
+                (Role::Customer, None) => continue,
+                (staff, _) => RelationCheck {
                     namespace: ORGANIZATIONS_NAMESPACE.into(),
                     object: organization.to_string(),
-                    relation: candidate.as_str().into(),
+                    relation: staff.as_str().into(),
                     subject: subject.into(),
-                })
-                .await?;
+                },
+            };
+            let allowed = self.permissions.check(&question).await?;
             if allowed {
                 role = Some(*candidate);
                 break;
@@ -220,6 +249,9 @@ impl AccessService {
             organization,
             kind: PrincipalKind::Person { role },
             scopes,
+            customer: (role == Role::Customer)
+                .then(|| requested_customer.map(str::to_owned))
+                .flatten(),
         })
     }
 

@@ -75,6 +75,7 @@ impl AnalyticsService {
     async fn read(
         &self,
         organization: OrganizationId,
+        customer: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         group_by: Option<GroupBy>,
@@ -92,7 +93,7 @@ impl AnalyticsService {
                     window: Window::Day,
                     time_zone: "UTC".into(),
                     group_by,
-                    customer: None,
+                    customer: customer.map(str::to_owned),
                 },
             )
             .await?)
@@ -103,21 +104,17 @@ impl AnalyticsService {
     pub async fn summary(
         &self,
         organization: OrganizationId,
+        customer: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Analytics, AppError> {
         let previous_from = from - (to - from);
-        let current = self.read(organization, from, to, None).await?;
-        let previous = self.read(organization, previous_from, from, None).await?;
-        let models = self
-            .read(organization, from, to, Some(GroupBy::Model))
-            .await?;
-        let customers = self
-            .read(organization, from, to, Some(GroupBy::Customer))
-            .await?;
-        let statuses = self
-            .read(organization, from, to, Some(GroupBy::Status))
-            .await?;
+        let read = |from, to, group| self.read(organization, customer, from, to, group);
+        let current = read(from, to, None).await?;
+        let previous = read(previous_from, from, None).await?;
+        let models = read(from, to, Some(GroupBy::Model)).await?;
+        let customers = read(from, to, Some(GroupBy::Customer)).await?;
+        let statuses = read(from, to, Some(GroupBy::Status)).await?;
 
         let totals = Meter::ALL
             .into_iter()
@@ -174,7 +171,7 @@ impl AnalyticsService {
             })
             .sum();
 
-        let month_end_projection_usd = self.month_end_projection(organization).await?;
+        let month_end_projection_usd = self.month_end_projection(organization, customer).await?;
         Ok(Analytics {
             from,
             to,
@@ -191,6 +188,7 @@ impl AnalyticsService {
     async fn month_end_projection(
         &self,
         organization: OrganizationId,
+        customer: Option<&str>,
     ) -> Result<Decimal, AppError> {
         let now = self.clock.now();
         let month_start = Utc
@@ -205,7 +203,9 @@ impl AnalyticsService {
         .single()
         .unwrap_or(now);
         let so_far = sum(
-            &self.read(organization, month_start, now, None).await?,
+            &self
+                .read(organization, customer, month_start, now, None)
+                .await?,
             Meter::CostUsd,
         );
         let elapsed = (now - month_start).num_seconds();
@@ -274,6 +274,7 @@ mod tests {
         let summary = service
             .summary(
                 OrganizationId::new(),
+                None,
                 Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
                 Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap(),
             )

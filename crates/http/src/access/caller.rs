@@ -61,9 +61,14 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
             message: format!("the {ORGANIZATION_HEADER} header is not readable text"),
         })?),
     };
+    // The portal's customer members must name their customer; staff may name any.
+    let customer =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
+            .ok()
+            .and_then(|query| query.get("customer").cloned());
     let principal = state
         .access
-        .authorize(&credential, organization, requirement)
+        .authorize(&credential, organization, customer.as_deref(), requirement)
         .await
         .map_err(|error| {
             refuse(match error {

@@ -6,7 +6,15 @@ use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::{Role, Scope};
 
 const OWNER_ADMIN: &[Role] = &[Role::Owner, Role::Admin];
-const STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
+/// Staff, and a customer's members for that customer only (the portal: the request names the
+/// customer and every answer is limited to it).
+const STAFF_OR_CUSTOMER: &[Role] = &[
+    Role::Owner,
+    Role::Admin,
+    Role::Billing,
+    Role::Viewer,
+    Role::Customer,
+];
 
 /// (method, route pattern as registered, requirement).
 const TABLE: &[(&str, &str, Requirement)] = &[
@@ -15,7 +23,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/me",
         Requirement {
             scope: Scope::UsageRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -95,7 +103,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/usage",
         Requirement {
             scope: Scope::UsageRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -119,7 +127,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/usage/export",
         Requirement {
             scope: Scope::UsageRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -127,7 +135,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/analytics",
         Requirement {
             scope: Scope::UsageRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (

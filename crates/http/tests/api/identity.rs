@@ -8,6 +8,7 @@ mod authentication;
 mod keys;
 mod litellm_secrets;
 mod ory;
+mod portal;
 mod requests;
 mod settings;
 mod startup;

@@ -89,14 +89,14 @@ async fn an_api_key_acts_for_its_organization_within_its_scopes() {
     let service = mocks.service();
 
     let principal = service
-        .authorize(&bearer("tg_live_x"), Some("acme"), READ_USAGE)
+        .authorize(&bearer("tg_live_x"), Some("acme"), None, READ_USAGE)
         .await
         .unwrap();
     assert_eq!(principal.organization, org);
     assert!(principal.actor.starts_with("api_key:"));
 
     let too_small = service
-        .authorize(&bearer("tg_live_x"), None, WRITE_SETTINGS)
+        .authorize(&bearer("tg_live_x"), None, None, WRITE_SETTINGS)
         .await;
     assert!(matches!(too_small, Err(AuthError::Forbidden(_))));
 }
@@ -119,13 +119,13 @@ async fn revoked_or_unknown_keys_are_unauthenticated_and_other_organizations_for
 
     assert!(matches!(
         service
-            .authorize(&bearer("tg_live_revoked"), None, READ_USAGE)
+            .authorize(&bearer("tg_live_revoked"), None, None, READ_USAGE)
             .await,
         Err(AuthError::Unauthenticated(_))
     ));
     assert!(matches!(
         service
-            .authorize(&bearer("tg_live_good"), Some("other"), READ_USAGE)
+            .authorize(&bearer("tg_live_good"), Some("other"), None, READ_USAGE)
             .await,
         Err(AuthError::Forbidden(_))
     ));
@@ -156,14 +156,14 @@ async fn a_person_acts_with_the_first_role_the_checker_allows() {
     let service = mocks.service();
 
     let principal = service
-        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), None, READ_USAGE)
         .await
         .unwrap();
     assert_eq!(principal.kind, PrincipalKind::Person { role: Role::Viewer });
     assert_eq!(principal.actor, "user:alice");
 
     let denied = service
-        .authorize(&bearer("eyJ.a.b"), Some("acme"), WRITE_SETTINGS)
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), None, WRITE_SETTINGS)
         .await;
     assert!(matches!(denied, Err(AuthError::Forbidden(_))));
 }
@@ -181,7 +181,7 @@ async fn an_unreachable_permission_checker_fails_closed() {
     });
     let result = mocks
         .service()
-        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), None, READ_USAGE)
         .await;
     assert!(matches!(result, Err(AuthError::Unavailable { .. })));
 }
@@ -198,13 +198,13 @@ async fn token_scopes_narrow_a_role_and_never_widen_it() {
     let service = mocks.service();
 
     let principal = service
-        .authorize(&bearer("eyJ.a.b"), Some("acme"), READ_USAGE)
+        .authorize(&bearer("eyJ.a.b"), Some("acme"), None, READ_USAGE)
         .await
         .unwrap();
     assert_eq!(principal.scopes, vec![Scope::UsageRead]);
     assert!(matches!(
         service
-            .authorize(&bearer("eyJ.a.b"), Some("acme"), WRITE_SETTINGS)
+            .authorize(&bearer("eyJ.a.b"), Some("acme"), None, WRITE_SETTINGS)
             .await,
         Err(AuthError::Forbidden(_))
     ));
@@ -219,13 +219,13 @@ async fn a_person_must_name_an_organization_that_exists() {
 
     assert!(matches!(
         service
-            .authorize(&bearer("eyJ.a.b"), None, READ_USAGE)
+            .authorize(&bearer("eyJ.a.b"), None, None, READ_USAGE)
             .await,
         Err(AuthError::Forbidden(_))
     ));
     assert!(matches!(
         service
-            .authorize(&bearer("eyJ.a.b"), Some("nope"), READ_USAGE)
+            .authorize(&bearer("eyJ.a.b"), Some("nope"), None, READ_USAGE)
             .await,
         Err(AuthError::Forbidden(_))
     ));
@@ -234,9 +234,55 @@ async fn a_person_must_name_an_organization_that_exists() {
             .authorize(
                 &Credential::Session(crate::ports::SessionCredential::Token("t".into())),
                 Some("acme"),
+                None,
                 READ_USAGE
             )
             .await,
         Err(AuthError::Unauthenticated(_))
     ));
+}
+
+const PORTAL_USAGE: Requirement = Requirement {
+    scope: Scope::UsageRead,
+    roles: &[Role::Owner, Role::Admin, Role::Viewer, Role::Customer],
+};
+
+#[tokio::test]
+async fn a_customer_member_acts_only_on_the_customer_they_belong_to() {
+    let org = OrganizationId::new();
+    let mut mocks = Mocks::new().organization("acme", org);
+    mocks.tokens = token_for("carla", &[]);
+    mocks.permissions.expect_check().returning(move |q| {
+        Ok(q.namespace == CUSTOMERS_NAMESPACE
+            && q.object == format!("{org}/cust-7")
+            && q.relation == "member"
+            && q.subject == "carla")
+    });
+    let service = mocks.service();
+
+    let principal = service
+        .authorize(
+            &bearer("eyJ.a.b"),
+            Some("acme"),
+            Some("cust-7"),
+            PORTAL_USAGE,
+        )
+        .await
+        .unwrap();
+    assert_eq!(principal.customer.as_deref(), Some("cust-7"));
+    assert_eq!(
+        principal.kind,
+        PrincipalKind::Person {
+            role: Role::Customer
+        }
+    );
+
+    for customer in [Some("cust-8"), None] {
+        assert!(matches!(
+            service
+                .authorize(&bearer("eyJ.a.b"), Some("acme"), customer, PORTAL_USAGE)
+                .await,
+            Err(AuthError::Forbidden(_))
+        ));
+    }
 }

@@ -38,7 +38,12 @@ pub async fn show(
     }
     let summary = state
         .analytics
-        .summary(caller.principal.organization, from, to)
+        .summary(
+            caller.principal.organization,
+            caller.principal.customer.as_deref(),
+            from,
+            to,
+        )
         .await?;
     let mut totals = Map::new();
     for (meter, total) in &summary.totals {

@@ -18,6 +18,7 @@ pub struct ExportParams {
     format: Option<String>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    customer: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,7 @@ struct Cursor {
     organization: OrganizationId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    customer: Option<String>,
     after: i64,
     page: i64,
     first: bool,
@@ -103,7 +105,14 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, ApiError>, Curs
     }
     let rows = match c
         .export
-        .page(c.organization, c.from, c.to, c.after, c.page)
+        .page(
+            c.organization,
+            c.from,
+            c.to,
+            c.customer.clone(),
+            c.after,
+            c.page,
+        )
         .await
     {
         Ok(rows) => rows,
@@ -171,6 +180,8 @@ pub async fn stream_rows(
         organization: caller.principal.organization,
         from: params.from,
         to: params.to,
+        // A customer's member exports their customer's events only.
+        customer: caller.principal.customer.clone().or(params.customer),
         after: 0,
         page: state.export_page_rows,
         first: true,

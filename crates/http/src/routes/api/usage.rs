@@ -132,7 +132,10 @@ pub async fn show(
     state: web::Data<AppState>,
     params: Checked<web::Query<UsageParams>>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = parse(params.open()?.into_inner())?;
+    let mut query = parse(params.open()?.into_inner())?;
+    if let Some(customer) = &caller.principal.customer {
+        query.customer = Some(customer.clone());
+    }
     let series = state
         .usage
         .usage(caller.principal.organization, &query)
