@@ -13,6 +13,14 @@ pub enum AuthError {
     /// A valid credential that may not do this (or needs a second factor first): answer 403.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// An identified caller, known in `organization`, refused what they asked: answer 403, and
+    /// keep a record of the attempt in that organization's audit log.
+    #[error("forbidden: {reason}")]
+    Denied {
+        organization: tollgate_domain::organization::OrganizationId,
+        actor: String,
+        reason: String,
+    },
     /// The identity system cannot be asked: answer 503, never allow.
     #[error("{service} is unavailable: {reason}")]
     Unavailable {

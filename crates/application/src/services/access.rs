@@ -177,10 +177,11 @@ impl AccessService {
             }
         }
         if !key.scopes.contains(&requirement.scope) {
-            return Err(AuthError::Forbidden(format!(
-                "this API key lacks the scope {}",
-                requirement.scope
-            )));
+            return Err(AuthError::Denied {
+                organization: key.organization,
+                actor: format!("api_key:{}", key.id),
+                reason: format!("this API key lacks the scope {}", requirement.scope),
+            });
         }
         Ok(Principal {
             actor: format!("api_key:{}", key.id),
@@ -228,8 +229,10 @@ impl AccessService {
                 break;
             }
         }
-        let role = role.ok_or_else(|| {
-            AuthError::Forbidden("your role in this organization does not allow this".into())
+        let role = role.ok_or_else(|| AuthError::Denied {
+            organization,
+            actor: format!("user:{subject}"),
+            reason: "your role in this organization does not allow this".into(),
         })?;
         let scopes: Vec<Scope> = match narrowed_scopes {
             Some(token) => token
@@ -239,10 +242,11 @@ impl AccessService {
             None => role.scopes().to_vec(),
         };
         if !scopes.contains(&requirement.scope) {
-            return Err(AuthError::Forbidden(format!(
-                "the token lacks the scope {}",
-                requirement.scope
-            )));
+            return Err(AuthError::Denied {
+                organization,
+                actor: format!("user:{subject}"),
+                reason: format!("the token lacks the scope {}", requirement.scope),
+            });
         }
         Ok(Principal {
             actor: format!("user:{subject}"),

@@ -3,13 +3,15 @@
 
 use std::net::IpAddr;
 
+use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 use tollgate_application::{
-    ports::{AuditContext, AuthError, SessionCredential},
+    ports::{AuditContext, AuditEntry, AuthError, SessionCredential},
     services::access::{Credential, Principal},
 };
+use tollgate_domain::organization::OrganizationId;
 use tracing_actix_web::RequestId;
 
 use super::requirement_for;
@@ -66,19 +68,34 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
         web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
             .ok()
             .and_then(|query| query.get("customer").cloned());
-    let principal = state
+    let decision = state
         .access
         .authorize(&credential, organization, customer.as_deref(), requirement)
-        .await
-        .map_err(|error| {
-            refuse(match error {
+        .await;
+    let principal = match decision {
+        Ok(principal) => principal,
+        Err(AuthError::Denied {
+            organization,
+            actor,
+            reason,
+        }) => {
+            if !matches!(*request.method(), Method::GET | Method::HEAD) {
+                record_denial(request, state, organization, actor, client).await;
+            }
+            return Err(ApiError::Forbidden(reason));
+        }
+        Err(error) => {
+            return Err(refuse(match error {
                 AuthError::Unauthenticated(_) => ApiError::Unauthorized,
-                AuthError::Forbidden(reason) => ApiError::Forbidden(reason),
+                AuthError::Forbidden(reason) | AuthError::Denied { reason, .. } => {
+                    ApiError::Forbidden(reason)
+                }
                 AuthError::Unavailable { service, reason } => {
                     ApiError::Unavailable(format!("{service}: {reason}"))
                 }
-            })
-        })?;
+            }));
+        }
+    };
     let audit = AuditContext {
         actor: principal.actor.clone(),
         request_id: request
@@ -88,6 +105,34 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
         client_address_hash: client.map(|ip| hash_address(&state.address_salt, ip)),
     };
     Ok(Caller { principal, audit })
+}
+
+/// A refused attempt to change something is part of the audit trail too. Failing to record it
+/// must not turn the refusal into something else, so errors are only logged.
+async fn record_denial(
+    request: &HttpRequest,
+    state: &AppState,
+    organization: OrganizationId,
+    actor: String,
+    client: Option<IpAddr>,
+) {
+    let route = request.match_pattern().unwrap_or_default();
+    let entry = AuditEntry {
+        context: AuditContext {
+            actor,
+            request_id: request
+                .extensions()
+                .get::<RequestId>()
+                .map(ToString::to_string),
+            client_address_hash: client.map(|ip| hash_address(&state.address_salt, ip)),
+        },
+        action: "request.denied",
+        target: Some(format!("{} {route}", request.method())),
+        result: "denied",
+    };
+    if let Err(error) = state.audit.append(organization, &entry).await {
+        tracing::error!(%error, "cannot record a denied request in the audit log");
+    }
 }
 
 fn credential(request: &HttpRequest) -> Option<Credential> {

@@ -98,7 +98,10 @@ async fn an_api_key_acts_for_its_organization_within_its_scopes() {
     let too_small = service
         .authorize(&bearer("tg_live_x"), None, None, WRITE_SETTINGS)
         .await;
-    assert!(matches!(too_small, Err(AuthError::Forbidden(_))));
+    assert!(matches!(
+        too_small,
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
+    ));
 }
 
 #[tokio::test]
@@ -127,7 +130,7 @@ async fn revoked_or_unknown_keys_are_unauthenticated_and_other_organizations_for
         service
             .authorize(&bearer("tg_live_good"), Some("other"), None, READ_USAGE)
             .await,
-        Err(AuthError::Forbidden(_))
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
     ));
 }
 
@@ -165,7 +168,10 @@ async fn a_person_acts_with_the_first_role_the_checker_allows() {
     let denied = service
         .authorize(&bearer("eyJ.a.b"), Some("acme"), None, WRITE_SETTINGS)
         .await;
-    assert!(matches!(denied, Err(AuthError::Forbidden(_))));
+    assert!(matches!(
+        denied,
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
+    ));
 }
 
 #[tokio::test]
@@ -206,7 +212,7 @@ async fn token_scopes_narrow_a_role_and_never_widen_it() {
         service
             .authorize(&bearer("eyJ.a.b"), Some("acme"), None, WRITE_SETTINGS)
             .await,
-        Err(AuthError::Forbidden(_))
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
     ));
 }
 
@@ -221,13 +227,13 @@ async fn a_person_must_name_an_organization_that_exists() {
         service
             .authorize(&bearer("eyJ.a.b"), None, None, READ_USAGE)
             .await,
-        Err(AuthError::Forbidden(_))
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
     ));
     assert!(matches!(
         service
             .authorize(&bearer("eyJ.a.b"), Some("nope"), None, READ_USAGE)
             .await,
-        Err(AuthError::Forbidden(_))
+        Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
     ));
     assert!(matches!(
         service
@@ -282,7 +288,7 @@ async fn a_customer_member_acts_only_on_the_customer_they_belong_to() {
             service
                 .authorize(&bearer("eyJ.a.b"), Some("acme"), customer, PORTAL_USAGE)
                 .await,
-            Err(AuthError::Forbidden(_))
+            Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
         ));
     }
 }

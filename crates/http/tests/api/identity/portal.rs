@@ -96,3 +96,46 @@ async fn a_customer_member_sees_only_their_customer() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_attempts_to_change_something_are_audited() {
+    let app = TestApp::spawn().await;
+    let viewer = super::support::member(&app, "default", "vic", Role::Viewer).await;
+
+    let response = send(
+        call(&app, Method::POST, "/api/settings/api-keys", &viewer)
+            .json(&serde_json::json!({"name": "x", "scopes": ["usage:read"]})),
+    )
+    .await;
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    expect_error(response, 403, "forbidden").await;
+    // A refused read is not a change: not audited.
+    expect_error(
+        send(call(&app, Method::GET, "/api/audit", &viewer)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    assert_eq!(
+        app.count_where(
+            "audit_log",
+            "action = 'request.denied' AND result = 'denied' AND actor = 'user:vic'
+             AND target = 'POST /api/settings/api-keys'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar_text(
+            "SELECT request_id AS value FROM audit_log WHERE action = 'request.denied'"
+        )
+        .await,
+        request_id
+    );
+    assert_eq!(app.count("api_keys").await, 0);
+}
