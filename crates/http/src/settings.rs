@@ -1,5 +1,6 @@
-//! Configuration: embedded defaults (`config/base.toml`), then an optional file named by
-//! `TOLLGATE_CONFIG`, then `TOLLGATE__SECTION__KEY` environment variables. Secrets are
+//! Configuration: embedded defaults (`config/base.toml`), then `config/{TOLLGATE_ENV}.toml`
+//! when present, then an optional file named by `TOLLGATE_CONFIG`, then
+//! `TOLLGATE__SECTION__KEY` environment variables. Secrets are
 //! `SecretString`s: they print as `[REDACTED]` in any `Debug` output.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -166,7 +167,17 @@ impl Settings {
     /// # Errors
     /// When a file or variable cannot be read or does not fit the expected shape.
     pub fn load() -> Result<Self, SettingsError> {
-        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        // Layers, later ones winning: the compiled-in defaults, `config/{TOLLGATE_ENV}.toml`
+        // (`local` unless set; optional, so a bare binary runs anywhere), a file named by
+        // TOLLGATE_CONFIG, then TOLLGATE__SECTION__KEY variables.
+        let environment = std::env::var("TOLLGATE_ENV").unwrap_or_else(|_| "local".to_owned());
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(
+                File::with_name(&format!("config/{environment}"))
+                    .format(FileFormat::Toml)
+                    .required(false),
+            );
         if let Ok(path) = std::env::var("TOLLGATE_CONFIG") {
             builder = builder.add_source(File::with_name(&path).format(FileFormat::Toml));
         }
