@@ -44,6 +44,7 @@ fn item(
         organization: OrganizationId::new(),
         attempts: 0,
         queued_at: Utc::now(),
+        lease_until: Utc::now(),
         event: EventPayload {
             idempotency_key: IdempotencyKey::parse(key)?,
             occurred_at: Utc

@@ -15,7 +15,8 @@ pub use access::{
 };
 pub use clock::{Clock, SystemClock};
 pub use delivery::{
-    DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue, Settlement,
+    DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
+    SettledItem, Settlement,
 };
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,

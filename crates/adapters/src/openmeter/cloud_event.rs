@@ -118,6 +118,7 @@ mod tests {
             organization: OrganizationId::new(),
             attempts: 0,
             queued_at: Utc::now(),
+            lease_until: Utc::now(),
             event: EventPayload {
                 idempotency_key: IdempotencyKey::parse("req-1")?,
                 occurred_at: Utc

@@ -11,7 +11,7 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
-    ports::{OutboxItem, OutboxQueue, Settlement},
+    ports::{OutboxItem, OutboxQueue, SettledItem, Settlement},
 };
 use tollgate_domain::{
     money::UsdAmount,
@@ -35,7 +35,7 @@ WITH due AS (
 )
 UPDATE outbox o SET locked_until = now() + make_interval(secs => $3::double precision / 1000)
 FROM due WHERE o.id = due.id
-RETURNING o.id AS outbox_id, o.attempts, o.created_at AS queued_at
+RETURNING o.id AS outbox_id, o.attempts, o.created_at AS queued_at, o.locked_until AS lease_until
 ";
 
 const EVENTS: &str = r"
@@ -56,6 +56,8 @@ struct Claimed {
     attempts: i32,
     #[diesel(sql_type = Timestamptz)]
     queued_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    lease_until: DateTime<Utc>,
 }
 
 #[derive(QueryableByName)]
@@ -127,7 +129,12 @@ fn label(text: Option<&String>) -> Option<Label> {
 
 impl EventRow {
     /// Rows were valid domain values when stored; failing here means the table was edited.
-    fn into_item(self, attempts: i32, queued_at: DateTime<Utc>) -> Result<OutboxItem, PortError> {
+    fn into_item(
+        self,
+        attempts: i32,
+        queued_at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<OutboxItem, PortError> {
         let status = match self.status.as_str() {
             "success" => CallStatus::Success,
             _ => CallStatus::Failure {
@@ -174,6 +181,7 @@ impl EventRow {
             organization: OrganizationId::from_uuid(self.organization_id),
             attempts,
             queued_at,
+            lease_until,
             event,
         })
     }
@@ -214,34 +222,41 @@ impl OutboxQueue for PgOutboxQueue {
             .load(&mut connection)
             .await
             .map_err(error::from_query)?;
-        let claims: std::collections::HashMap<i64, (i32, DateTime<Utc>)> = claimed
+        let claims: std::collections::HashMap<i64, (i32, DateTime<Utc>, DateTime<Utc>)> = claimed
             .iter()
-            .map(|c| (c.outbox_id, (c.attempts, c.queued_at)))
+            .map(|c| (c.outbox_id, (c.attempts, c.queued_at, c.lease_until)))
             .collect();
         let mut items = rows
             .into_iter()
             .map(|row| {
-                let (tries, queued_at) = claims
+                let (tries, queued_at, lease_until) = claims
                     .get(&row.outbox_id)
                     .copied()
-                    .unwrap_or((0, Utc::now()));
-                row.into_item(tries, queued_at)
+                    .unwrap_or((0, Utc::now(), Utc::now()));
+                row.into_item(tries, queued_at, lease_until)
             })
             .collect::<Result<Vec<_>, _>>()?;
         items.sort_by_key(|item| item.outbox_id);
         Ok(items)
     }
 
-    async fn settle(&self, settled: &[(i64, Settlement)]) -> Result<(), PortError> {
+    async fn settle(&self, settled: &[SettledItem]) -> Result<(), PortError> {
         if settled.is_empty() {
             return Ok(());
         }
         let mut ids = Vec::with_capacity(settled.len());
+        let mut leases = Vec::with_capacity(settled.len());
         let mut states = Vec::with_capacity(settled.len());
         let mut next = Vec::with_capacity(settled.len());
         let mut counts = Vec::with_capacity(settled.len());
         let mut errors: Vec<Option<String>> = Vec::with_capacity(settled.len());
-        for (id, settlement) in settled {
+        for SettledItem {
+            outbox_id: id,
+            lease_until,
+            settlement,
+        } in settled
+        {
+            leases.push(*lease_until);
             let (state, at, counts_attempt, error) = match settlement {
                 Settlement::Delivered => ("delivered", None, true, None),
                 Settlement::RetryAt { at, reason } => ("pending", Some(*at), true, Some(reason)),
@@ -257,8 +272,8 @@ impl OutboxQueue for PgOutboxQueue {
             }));
         }
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
-        // Only rows still pending are touched: a row another worker re-claimed after this
-        // lease expired and already settled stays as that worker left it.
+        // Only rows still pending under this very claim are touched: a row another worker
+        // re-claimed after this lease expired is that worker's to settle.
         diesel::sql_query(
             "UPDATE outbox o SET
                 state = s.state,
@@ -267,15 +282,17 @@ impl OutboxQueue for PgOutboxQueue {
                 locked_until = NULL,
                 last_error = coalesce(s.error::jsonb, o.last_error),
                 delivered_at = CASE WHEN s.state = 'delivered' THEN now() ELSE o.delivered_at END
-             FROM UNNEST($1::int8[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[])
-                  AS s(id, state, next_at, counts, error)
-             WHERE o.id = s.id AND o.state = 'pending'",
+             FROM UNNEST($1::int8[], $2::text[], $3::timestamptz[], $4::int4[], $5::text[],
+                         $6::timestamptz[])
+                  AS s(id, state, next_at, counts, error, lease_until)
+             WHERE o.id = s.id AND o.state = 'pending' AND o.locked_until = s.lease_until",
         )
         .bind::<Array<BigInt>, _>(ids)
         .bind::<Array<Text>, _>(states)
         .bind::<Array<Nullable<Timestamptz>>, _>(next)
         .bind::<Array<Integer>, _>(counts)
         .bind::<Array<Nullable<Text>>, _>(errors)
+        .bind::<Array<Timestamptz>, _>(leases)
         .execute(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -18,6 +18,9 @@ pub struct OutboxItem {
     pub attempts: i32,
     /// When the event was stored (and queued): delivery latency is measured from here.
     pub queued_at: DateTime<Utc>,
+    /// This claim's lease: it also identifies the claim, so a worker whose lease ran out and
+    /// was taken over cannot settle the row under the new holder.
+    pub lease_until: DateTime<Utc>,
     pub event: EventPayload,
 }
 
@@ -53,6 +56,14 @@ pub trait DeliveryTarget: Send + Sync {
     async fn deliver(&self, items: &[OutboxItem]) -> Vec<DeliveryOutcome>;
 }
 
+/// One claimed item's settlement, with the claim it was made under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledItem {
+    pub outbox_id: i64,
+    pub lease_until: DateTime<Utc>,
+    pub settlement: Settlement,
+}
+
 /// How a claimed item is settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
@@ -78,11 +89,11 @@ pub trait OutboxQueue: Send + Sync {
     ) -> Result<Vec<OutboxItem>, PortError>;
 
     /// Records how each claimed item ended. Items whose lease expired and were taken by
-    /// another worker meanwhile are left alone.
+    /// another worker meanwhile (their lease is no longer the one settled under) are left alone.
     ///
     /// # Errors
     /// `PortError` when the database cannot be reached.
-    async fn settle(&self, settled: &[(i64, Settlement)]) -> Result<(), PortError>;
+    async fn settle(&self, settled: &[SettledItem]) -> Result<(), PortError>;
 }
 
 /// Depth and age of one organization's outbox, per target and state.

@@ -14,7 +14,7 @@ use tracing::instrument;
 
 use crate::{
     PortError,
-    ports::{Clock, DeliveryOutcome, DeliveryTarget, OutboxQueue, Settlement},
+    ports::{Clock, DeliveryOutcome, DeliveryTarget, OutboxQueue, SettledItem, Settlement},
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl Dispatcher {
             claimed: items.len(),
             ..RoundReport::default()
         };
-        let settled: Vec<(i64, Settlement)> = items
+        let settled: Vec<SettledItem> = items
             .iter()
             .enumerate()
             .map(|(index, item)| {
@@ -134,7 +134,11 @@ impl Dispatcher {
                     Settlement::Dead { .. } => report.dead += 1,
                     Settlement::WaitUntil { .. } => report.waiting += 1,
                 }
-                (item.outbox_id, settlement)
+                SettledItem {
+                    outbox_id: item.outbox_id,
+                    lease_until: item.lease_until,
+                    settlement,
+                }
             })
             .collect();
         self.queue.settle(&settled).await?;

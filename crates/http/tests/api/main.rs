@@ -7,6 +7,7 @@
 
 mod alerts;
 mod delivery;
+mod faults;
 mod health;
 mod helpers;
 mod identity;

@@ -18,6 +18,7 @@ fn item(outbox_id: i64, attempts: i32) -> OutboxItem {
         organization: OrganizationId::new(),
         attempts,
         queued_at: Utc.with_ymd_and_hms(2026, 11, 25, 11, 59, 0).unwrap(),
+        lease_until: Utc.with_ymd_and_hms(2026, 11, 25, 11, 59, 0).unwrap(),
         event: EventPayload {
             idempotency_key: IdempotencyKey::parse(format!("k{outbox_id}")).unwrap(),
             occurred_at: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
@@ -70,7 +71,7 @@ async fn each_outcome_becomes_its_settlement() {
     queue
         .expect_settle()
         .withf(|settled| {
-            let at = |i: usize| &settled[i].1;
+            let at = |i: usize| &settled[i].settlement;
             settled.len() == 4
                 && matches!(at(0), Settlement::Delivered)
                 && matches!(at(1), Settlement::RetryAt { at, .. } if *at >= now() + chrono::Duration::seconds(30))
@@ -118,7 +119,7 @@ async fn retries_stop_at_the_attempt_limit() {
         .returning(|_, _, _| Ok(vec![item(1, 2)]));
     queue
         .expect_settle()
-        .withf(|settled| matches!(&settled[0].1, Settlement::Dead { reason } if reason.contains("3 attempts")))
+        .withf(|settled| matches!(&settled[0].settlement, Settlement::Dead { reason } if reason.contains("3 attempts")))
         .times(1)
         .returning(|_| Ok(()));
     let settings = DispatcherSettings {
