@@ -7,4 +7,5 @@ pub mod lago;
 pub mod litellm;
 pub mod openmeter;
 pub mod ory;
+mod outbound_http;
 pub mod postgres;

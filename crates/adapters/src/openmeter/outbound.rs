@@ -36,45 +36,27 @@ pub enum DeliverySetupError {
     },
 }
 
-/// A client with a whole-request timeout, so a hung target costs one timeout, not a lease.
+/// The shared client ([`crate::outbound_http::client`]), failures named after `target`.
 pub(crate) fn client(
     target: &'static str,
     timeout: Duration,
 ) -> Result<reqwest::Client, DeliverySetupError> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        // Neither API redirects an API call; following one could carry the API key elsewhere.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| DeliverySetupError::Client {
-            target,
-            reason: error.to_string(),
-        })
+    crate::outbound_http::client(timeout).map_err(|error| DeliverySetupError::Client {
+        target,
+        reason: error.to_string(),
+    })
 }
 
-/// `base` joined with a relative `path`, keeping any path prefix of `base` (a target behind a
-/// reverse proxy at `https://host/openmeter/` still gets `.../openmeter/api/v1/events`).
+/// The shared endpoint join ([`crate::outbound_http::endpoint`]), failures named after `target`.
 pub(crate) fn endpoint(
     target: &'static str,
     base: &Url,
     path: &str,
 ) -> Result<Url, DeliverySetupError> {
-    let invalid = || DeliverySetupError::Url {
+    crate::outbound_http::endpoint(base, path).ok_or_else(|| DeliverySetupError::Url {
         target,
         url: base.to_string(),
-    };
-    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-        return Err(invalid());
-    }
-    let mut base = base.clone();
-    if !base.path().ends_with('/') {
-        let with_slash = format!("{}/", base.path());
-        base.set_path(&with_slash);
-    }
-    base.set_query(None);
-    base.join(path).map_err(|_| invalid())
+    })
 }
 
 /// A request that got no usable answer (connection refused, timeout): worth another try.

@@ -18,47 +18,27 @@ pub enum OrySetupError {
     },
 }
 
-/// A client with a whole-request timeout, so a hung Ory becomes a quick 503 rather than a hung
-/// request.
+/// The shared client ([`crate::outbound_http::client`]): a hung Ory becomes a quick 503.
 pub(super) fn client(
     service: &'static str,
     timeout: Duration,
 ) -> Result<reqwest::Client, OrySetupError> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        // An Ory API never redirects an API call; following one could carry a cookie or an API
-        // key to another host, so a redirect is an unexpected answer instead.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| OrySetupError::Client {
-            service,
-            reason: error.to_string(),
-        })
+    crate::outbound_http::client(timeout).map_err(|error| OrySetupError::Client {
+        service,
+        reason: error.to_string(),
+    })
 }
 
-/// `base` joined with a relative `path`, keeping any path prefix of `base` (Ory behind a
-/// reverse proxy at `https://host/kratos/` still gets `https://host/kratos/sessions/whoami`).
+/// The shared endpoint join ([`crate::outbound_http::endpoint`]), failures named after `service`.
 pub(super) fn endpoint(
     service: &'static str,
     base: &Url,
     path: &str,
 ) -> Result<Url, OrySetupError> {
-    let invalid = || OrySetupError::Url {
+    crate::outbound_http::endpoint(base, path).ok_or_else(|| OrySetupError::Url {
         service,
         url: base.to_string(),
-    };
-    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-        return Err(invalid());
-    }
-    let mut base = base.clone();
-    if !base.path().ends_with('/') {
-        let with_slash = format!("{}/", base.path());
-        base.set_path(&with_slash);
-    }
-    base.set_query(None);
-    base.join(path).map_err(|_| invalid())
+    })
 }
 
 /// A request that got no usable answer: connection refused, timeout, unreadable body.
