@@ -30,4 +30,17 @@ pub enum DomainError {
     UnknownScope(String),
     #[error("`{0}` is not a valid organization slug (lower-case letters, digits and dashes)")]
     InvalidSlug(String),
+    #[error("unknown currency `{0}`: give its ISO 4217 code with its minor units")]
+    UnknownCurrency(String),
+    #[error("currency mismatch: expected {expected}, got {found}")]
+    CurrencyMismatch { expected: String, found: String },
+    #[error("pricing tiers: {0}")]
+    InvalidTiers(crate::billing::TierError),
+    #[error("{field} is too large to compute")]
+    Overflow { field: &'static str },
+    #[error("cannot {action} a {status} invoice")]
+    InvoiceStatus {
+        action: &'static str,
+        status: &'static str,
+    },
 }

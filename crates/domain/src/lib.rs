@@ -5,6 +5,7 @@ pub mod access;
 pub mod alert;
 pub mod api_key;
 pub mod audit;
+pub mod billing;
 pub mod error;
 pub mod metering;
 pub mod money;
