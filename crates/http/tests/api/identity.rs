@@ -5,6 +5,9 @@
 mod api_keys;
 mod audit;
 mod authentication;
+// The same fixed test keys as the adapters' Ory tests (one copy in the repository).
+#[path = "../../../adapters/tests/support/ory_keys.rs"]
+#[allow(dead_code, reason = "the adapters' tests use keys these tests do not")]
 mod keys;
 mod litellm_secrets;
 mod ory;

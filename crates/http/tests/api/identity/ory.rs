@@ -11,7 +11,10 @@ use wiremock::{
 };
 
 use super::{
-    keys::{RSA_E, RSA_N, RSA_PRIVATE_PEM, RSA_PUBLIC_PEM},
+    keys::{
+        RSA_1_N as RSA_N, RSA_1_PRIVATE_PEM as RSA_PRIVATE_PEM, RSA_1_PUBLIC_PEM as RSA_PUBLIC_PEM,
+        RSA_E,
+    },
     support::{expect_error, expect_status, grant, me, org_id, token},
 };
 use crate::helpers::TestApp;
