@@ -6,6 +6,7 @@
 mod api_keys;
 mod audit;
 mod budget_alerts;
+mod customers;
 mod database;
 mod embedded_meter;
 mod error;
@@ -26,6 +27,7 @@ mod webhook_secrets;
 pub use api_keys::PgApiKeyStore;
 pub use audit::PgAuditTrail;
 pub use budget_alerts::PgBudgetAlertStore;
+pub use customers::PgCustomerStore;
 pub use database::{DatabaseError, create_database_if_missing};
 pub use embedded_meter::{EMBEDDED_METER_TARGET, PgEmbeddedMeter};
 pub use installation::installation_secret;

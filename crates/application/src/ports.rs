@@ -1,6 +1,7 @@
 //! The ports: small capability traits the services need, implemented in `tollgate-adapters`.
 
 mod access;
+mod billing;
 mod clock;
 mod delivery;
 mod identity;
@@ -13,6 +14,7 @@ pub use access::{
     ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, Membership,
     MembershipStore, NewApiKey, OrganizationDirectory,
 };
+pub use billing::{CustomerRecord, CustomerStore};
 pub use clock::{Clock, SystemClock};
 pub use delivery::{
     DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
@@ -37,9 +39,10 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
-    access::MockOrganizationDirectory, clock::MockClock, delivery::MockDeliveryTarget,
-    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver, settings::MockHostResolver,
+    access::MockOrganizationDirectory, billing::MockCustomerStore, clock::MockClock,
+    delivery::MockDeliveryTarget, delivery::MockOutboxAdmin, delivery::MockOutboxQueue,
+    identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
+    identity::MockSessionResolver, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
     usage_query::MockUsageExport, usage_query::MockUsageReader,

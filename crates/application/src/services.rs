@@ -3,6 +3,7 @@
 pub mod access;
 pub mod analytics;
 pub mod api_keys;
+pub mod customers;
 pub mod dispatcher;
 pub mod settings;
 pub mod webhook;

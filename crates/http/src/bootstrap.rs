@@ -13,8 +13,8 @@ use tollgate_adapters::{
     dns::SystemResolver,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
-        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
-        PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
+        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgCustomerStore, PgOrganizations,
+        PgOutboxAdmin, PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
         PgWebhookSecretStore, PoolSettings,
     },
 };
@@ -22,7 +22,7 @@ use tollgate_application::{
     ports::{SystemClock, UsageReader, WebhookSecret},
     services::{
         GroupCommit, WebhookService, WebhookSettings, analytics::AnalyticsService,
-        api_keys::ApiKeyService, settings::SettingsService,
+        api_keys::ApiKeyService, customers::CustomerService, settings::SettingsService,
     },
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
@@ -132,6 +132,9 @@ impl Application {
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
+                pool.clone(),
+            )))),
+            customers: Arc::new(CustomerService::new(Arc::new(PgCustomerStore::new(
                 pool.clone(),
             )))),
             settings: Arc::new(SettingsService::new(

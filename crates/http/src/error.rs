@@ -29,6 +29,9 @@ pub enum ApiError {
     Missing { what: &'static str },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// The request is valid but clashes with what is stored (a taken unique id).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// A request whose JSON body, query string or path could not even be read.
     #[error("{message}")]
     Malformed { code: &'static str, message: String },
@@ -89,7 +92,9 @@ impl ApiError {
             Self::UnreadableBody(_) => "unreadable_body",
             Self::NotFound | Self::Missing { .. } => "not_found",
             Self::Forbidden(_) => "forbidden",
-            Self::Invalid { code, .. } | Self::Malformed { code, .. } => code,
+            Self::Invalid { code, .. }
+            | Self::Malformed { code, .. }
+            | Self::Conflict { code, .. } => code,
             Self::TooManyRequests => "too_many_requests",
             Self::Extractor(_) => "invalid_request",
             Self::Unavailable(_) => "unavailable",
@@ -130,6 +135,7 @@ impl ResponseError for ApiError {
             Self::NotFound | Self::Missing { .. } => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Extractor(error) => error.as_response_error().status_code(),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

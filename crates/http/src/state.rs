@@ -9,7 +9,7 @@ use tollgate_application::{
     ports::{AuditTrail, OutboxAdmin, UsageExport, UsageReader},
     services::{
         WebhookService, access::AccessService, analytics::AnalyticsService,
-        api_keys::ApiKeyService, settings::SettingsService,
+        api_keys::ApiKeyService, customers::CustomerService, settings::SettingsService,
     },
 };
 
@@ -24,6 +24,7 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
+    pub customers: Arc<CustomerService>,
     pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
     pub usage: Arc<dyn UsageReader>,

@@ -6,6 +6,10 @@ use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::{Role, Scope};
 
 const OWNER_ADMIN: &[Role] = &[Role::Owner, Role::Admin];
+/// Who may change billing: staff in charge of it.
+const BILLING_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing];
+/// Who may read billing: staff, viewers included.
+const STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
 /// Staff, and a customer's members for that customer only (the portal: the request names the
 /// customer and every answer is limited to it).
 const STAFF_OR_CUSTOMER: &[Role] = &[
@@ -144,6 +148,38 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         Requirement {
             scope: Scope::SettingsWrite,
             roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/customers",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/customers",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/customers/{id}",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "PATCH",
+        "/api/billing/customers/{id}",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
         },
     ),
 ];

@@ -4,6 +4,7 @@
 mod analytics;
 mod api_keys;
 mod audit;
+mod customers;
 mod export;
 mod me;
 mod outbox;
@@ -22,6 +23,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::delete().to(api_keys::revoke),
         )
         .route("/api/audit", web::get().to(audit::page))
+        .route("/api/billing/customers", web::get().to(customers::list))
+        .route("/api/billing/customers", web::post().to(customers::create))
+        .route(
+            "/api/billing/customers/{id}",
+            web::get().to(customers::show),
+        )
+        .route(
+            "/api/billing/customers/{id}",
+            web::patch().to(customers::update),
+        )
         .route("/api/usage", web::get().to(usage::show))
         .route("/api/usage/export", web::get().to(export::stream_rows))
         .route("/api/analytics", web::get().to(analytics::show))

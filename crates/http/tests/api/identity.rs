@@ -15,5 +15,5 @@ mod portal;
 mod requests;
 mod settings;
 mod startup;
-mod support;
+pub(crate) mod support;
 mod tenancy;

@@ -6,6 +6,7 @@
 //! Tests run on a multi-threaded runtime: migrations use `block_in_place`.
 
 mod alerts;
+mod billing;
 mod delivery;
 mod faults;
 mod health;

@@ -1,0 +1,288 @@
+//! `/api/billing/customers`: the organization's billing customers: create, list (paged by id),
+//! show, change.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use tollgate_application::{ports::CustomerRecord, services::customers::CustomerChanges};
+use tollgate_domain::{
+    DomainError,
+    billing::{Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, Timezone},
+    usage::CustomerId,
+};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+
+/// Customers one page lists when the request does not say.
+const DEFAULT_PAGE: i64 = 100;
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressDto {
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postal_code: Option<String>,
+    state: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    country: String,
+}
+
+impl AddressDto {
+    fn parse(&self) -> Result<Address, DomainError> {
+        Address::new(
+            &self.line1,
+            self.line2.as_deref(),
+            &self.city,
+            self.postal_code.as_deref(),
+            self.state.as_deref(),
+            CountryCode::parse(&self.country)?,
+        )
+    }
+}
+
+impl From<&Address> for AddressDto {
+    fn from(address: &Address) -> Self {
+        Self {
+            line1: address.line1.clone(),
+            line2: address.line2.clone(),
+            city: address.city.clone(),
+            postal_code: address.postal_code.clone(),
+            state: address.state.clone(),
+            country: address.country.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    #[validate(length(min = 1, max = 255))]
+    external_id: String,
+    #[validate(length(min = 1, max = 255))]
+    name: String,
+    #[validate(length(min = 1, max = 254))]
+    billing_email: String,
+    /// An ISO 4217 code (`EUR`).
+    #[validate(length(equal = 3))]
+    currency: String,
+    address: Option<AddressDto>,
+    #[validate(length(min = 1, max = 64))]
+    tax_id: Option<String>,
+    #[validate(length(min = 1, max = 64))]
+    timezone: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+impl CreateCustomerRequest {
+    fn parse(&self) -> Result<Customer, DomainError> {
+        let mut customer = Customer::new(
+            CustomerId::parse(self.external_id.as_str())?,
+            &self.name,
+            BillingEmail::parse(&self.billing_email)?,
+            Currency::parse(&self.currency)?,
+        )?;
+        if let Some(address) = &self.address {
+            customer = customer.with_address(address.parse()?);
+        }
+        if let Some(tax_id) = &self.tax_id {
+            customer = customer.with_tax_id(TaxId::parse(tax_id)?);
+        }
+        if let Some(timezone) = &self.timezone {
+            customer = customer.with_timezone(Timezone::parse(timezone)?);
+        }
+        if let Some(metadata) = &self.metadata {
+            customer = customer.with_metadata(Metadata::new(metadata.clone())?);
+        }
+        Ok(customer)
+    }
+}
+
+/// A field that may be absent (left as it is), `null` (removed) or a value.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Only the fields given change; `address` and `tax_id` are removed with `null`. The external
+/// id and the currency cannot change.
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomerRequest {
+    #[validate(length(min = 1, max = 255))]
+    name: Option<String>,
+    #[validate(length(min = 1, max = 254))]
+    billing_email: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    address: Option<Option<AddressDto>>,
+    #[serde(default, deserialize_with = "present")]
+    tax_id: Option<Option<String>>,
+    #[validate(length(min = 1, max = 64))]
+    timezone: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+impl UpdateCustomerRequest {
+    fn parse(self) -> Result<CustomerChanges, DomainError> {
+        Ok(CustomerChanges {
+            name: self.name,
+            billing_email: self
+                .billing_email
+                .as_deref()
+                .map(BillingEmail::parse)
+                .transpose()?,
+            address: self
+                .address
+                .map(|address| address.as_ref().map(AddressDto::parse).transpose())
+                .transpose()?,
+            tax_id: self
+                .tax_id
+                .map(|tax_id| tax_id.as_deref().map(TaxId::parse).transpose())
+                .transpose()?,
+            timezone: self.timezone.as_deref().map(Timezone::parse).transpose()?,
+            metadata: self.metadata.map(Metadata::new).transpose()?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct CustomerResponse {
+    id: Uuid,
+    external_id: String,
+    name: String,
+    billing_email: String,
+    currency: String,
+    currency_minor_units: u32,
+    address: Option<AddressDto>,
+    tax_id: Option<String>,
+    timezone: String,
+    metadata: BTreeMap<String, String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<CustomerRecord> for CustomerResponse {
+    fn from(record: CustomerRecord) -> Self {
+        let customer = &record.customer;
+        Self {
+            id: record.id,
+            external_id: customer.external_id().as_str().to_owned(),
+            name: customer.name().to_owned(),
+            billing_email: customer.billing_email().as_str().to_owned(),
+            currency: customer.currency().code().to_owned(),
+            currency_minor_units: customer.currency().minor_units(),
+            address: customer.address().map(AddressDto::from),
+            tax_id: customer.tax_id().map(|t| t.as_str().to_owned()),
+            timezone: customer.timezone().as_str().to_owned(),
+            metadata: customer.metadata().entries().clone(),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    after: Option<Uuid>,
+    limit: Option<i64>,
+}
+
+fn invalid(error: &validator::ValidationErrors) -> ApiError {
+    ApiError::Invalid {
+        code: "invalid_request",
+        message: error.to_string(),
+    }
+}
+
+/// An id that is not a UUID, or another organization's customer, is simply not found here.
+fn customer_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "customer" })
+}
+
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Checked<web::Json<CreateCustomerRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
+    body.validate().map_err(|e| invalid(&e))?;
+    let customer = body.parse()?;
+    let external_id = customer.external_id().as_str().to_owned();
+    match state
+        .customers
+        .create(caller.principal.organization, customer, &caller.audit)
+        .await?
+    {
+        Some(record) => Ok(HttpResponse::Created().json(CustomerResponse::from(record))),
+        None => Err(ApiError::Conflict {
+            code: "customer_exists",
+            message: format!("a customer with external_id `{external_id}` already exists"),
+        }),
+    }
+}
+
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: Checked<web::Query<PageQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.open()?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 1000);
+    let records = state
+        .customers
+        .list(caller.principal.organization, query.after, limit)
+        .await?;
+    let next = (i64::try_from(records.len()).ok() == Some(limit))
+        .then(|| records.last().map(|r| r.id))
+        .flatten();
+    let data: Vec<CustomerResponse> = records.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+}
+
+pub async fn show(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = customer_id(&id)?;
+    match state
+        .customers
+        .get(caller.principal.organization, id)
+        .await?
+    {
+        Some(record) => Ok(HttpResponse::Ok().json(CustomerResponse::from(record))),
+        None => Err(ApiError::Missing { what: "customer" }),
+    }
+}
+
+pub async fn update(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Checked<web::Json<UpdateCustomerRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
+    let id = customer_id(&id)?;
+    body.validate().map_err(|e| invalid(&e))?;
+    let changes = body.into_inner().parse()?;
+    match state
+        .customers
+        .update(caller.principal.organization, id, changes, &caller.audit)
+        .await
+    {
+        Ok(Some(record)) => Ok(HttpResponse::Ok().json(CustomerResponse::from(record))),
+        Ok(None) => Err(ApiError::Missing { what: "customer" }),
+        // A blank name is the request's fault, said the same way as any other bad field.
+        Err(tollgate_application::AppError::Invalid(error)) => Err(error.into()),
+        Err(other) => Err(other.into()),
+    }
+}
