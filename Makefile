@@ -28,6 +28,7 @@ db:
 
 # The service's own database sits beside the admin one and is created on first start.
 run:
+	@bash deploy/dev/ensure-tools.sh
 	@if [[ -z "$${TOLLGATE__DATABASE__URL:-}" ]]; then \
 	    admin=$$($(ENSURE_PG)); \
 	    export TOLLGATE__DATABASE__URL=$$(sed -E 's#/postgres(\?|$$)#/tollgate\1#' <<<"$$admin"); \
@@ -37,6 +38,7 @@ run:
 test: lint unit e2e
 
 unit:
+	@bash deploy/dev/ensure-tools.sh
 	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$($(ENSURE_PG))}; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	if cargo nextest --version >/dev/null 2>&1; then \

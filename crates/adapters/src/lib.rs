@@ -8,4 +8,5 @@ pub mod litellm;
 pub mod openmeter;
 pub mod ory;
 mod outbound_http;
+pub mod pdf;
 pub mod postgres;

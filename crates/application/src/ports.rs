@@ -5,6 +5,7 @@ mod billing;
 mod clock;
 mod delivery;
 mod identity;
+mod rendering;
 mod settings;
 mod usage_events;
 mod usage_query;
@@ -24,6 +25,7 @@ pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
 };
+pub use rendering::{InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
     HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,
 };
@@ -42,7 +44,7 @@ pub use {
     access::MockOrganizationDirectory, billing::MockCustomerStore, clock::MockClock,
     delivery::MockDeliveryTarget, delivery::MockOutboxAdmin, delivery::MockOutboxQueue,
     identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
-    identity::MockSessionResolver, settings::MockHostResolver,
+    identity::MockSessionResolver, rendering::MockInvoiceRenderer, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
     usage_query::MockUsageExport, usage_query::MockUsageReader,

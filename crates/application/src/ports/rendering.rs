@@ -1,0 +1,134 @@
+//! Rendering invoices and receipts as documents (PDF) to send to customers or download.
+//!
+//! The renderer only lays out what it is given: every figure comes from the domain
+//! [`Invoice`], already rounded and totalled there, so a document can never disagree with the
+//! invoice it shows.
+
+use async_trait::async_trait;
+use tollgate_domain::{
+    DomainError,
+    billing::{Address, BillingEmail, Customer, Invoice, TaxId},
+};
+
+use crate::PortError;
+
+/// Who issues the invoice: the organization, as its invoices name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    /// The organization's legal or trading name.
+    pub name: String,
+    pub address: Option<Address>,
+    /// VAT, GST, EIN...: many jurisdictions require the seller's on every invoice.
+    pub tax_id: Option<TaxId>,
+    /// Where customers write about their invoices.
+    pub billing_email: Option<BillingEmail>,
+}
+
+/// Everything an invoice or receipt document shows: the seller, the buyer (the billed
+/// [`Customer`]: name, address, tax id, billing e-mail, and the time zone its dates are shown
+/// in) and the [`Invoice`] itself (number, dates, lines, totals, status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceDocument {
+    seller: Seller,
+    customer: Customer,
+    invoice: Invoice,
+}
+
+impl InvoiceDocument {
+    /// # Errors
+    /// `Invalid` when `invoice` bills another customer than `customer`: the document would
+    /// print one customer's charges under another's name.
+    pub fn new(seller: Seller, customer: Customer, invoice: Invoice) -> Result<Self, DomainError> {
+        if invoice.customer() != customer.external_id() {
+            return Err(DomainError::Invalid {
+                field: "invoice document",
+                reason: format!(
+                    "the invoice bills customer `{}`, not `{}`",
+                    invoice.customer().as_str(),
+                    customer.external_id().as_str()
+                ),
+            });
+        }
+        Ok(Self {
+            seller,
+            customer,
+            invoice,
+        })
+    }
+
+    pub fn seller(&self) -> &Seller {
+        &self.seller
+    }
+
+    pub fn customer(&self) -> &Customer {
+        &self.customer
+    }
+
+    pub fn invoice(&self) -> &Invoice {
+        &self.invoice
+    }
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait InvoiceRenderer: Send + Sync {
+    /// The invoice as a PDF: seller, buyer, number, dates, one row per line, subtotal, tax,
+    /// total and payment status. A draft renders too (marked as such, without a number), for
+    /// previews.
+    ///
+    /// # Errors
+    /// `PortError::Internal` when the document cannot be laid out or written.
+    async fn render_invoice(&self, document: &InvoiceDocument) -> Result<Vec<u8>, PortError>;
+
+    /// The receipt for a paid invoice as a PDF: the invoice's figures, the amount paid and the
+    /// date it was paid.
+    ///
+    /// # Errors
+    /// `PortError::Internal` for an invoice that is not paid (a receipt is proof of payment),
+    /// or when the document cannot be laid out or written.
+    async fn render_receipt(&self, document: &InvoiceDocument) -> Result<Vec<u8>, PortError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+    use tollgate_domain::{
+        billing::{Currency, TaxRate},
+        usage::CustomerId,
+    };
+
+    use super::*;
+
+    fn customer(id: &str) -> Customer {
+        Customer::new(
+            CustomerId::parse(id).unwrap(),
+            "Acme Corp",
+            BillingEmail::parse("billing@acme.example").unwrap(),
+            Currency::EUR,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_document_shows_an_invoice_under_its_own_customer_only() {
+        let seller = Seller {
+            name: "Demo Co".to_owned(),
+            address: None,
+            tax_id: None,
+            billing_email: None,
+        };
+        let rate = TaxRate::new(Decimal::from(20)).unwrap();
+        let invoice = Invoice::draft(CustomerId::parse("cust_1").unwrap(), Currency::EUR, rate);
+        let document =
+            InvoiceDocument::new(seller.clone(), customer("cust_1"), invoice.clone()).unwrap();
+        assert_eq!(document.customer().name(), "Acme Corp");
+        assert_eq!(document.invoice(), &invoice);
+        assert!(matches!(
+            InvoiceDocument::new(seller, customer("cust_2"), invoice),
+            Err(DomainError::Invalid {
+                field: "invoice document",
+                ..
+            })
+        ));
+    }
+}
