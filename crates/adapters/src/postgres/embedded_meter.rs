@@ -20,6 +20,33 @@ use super::{PgPool, transaction};
 
 pub const EMBEDDED_METER_TARGET: &str = "embedded_meter";
 
+/// Folds (customer, model, meter) cells into `usage_rollups`, one numeric column per meter.
+/// The column names are the meters' slugs (`metering::Meter::slug`); a test checks they match.
+const USAGE_ROLLUPS_UPSERT: &str = r"
+INSERT INTO usage_rollups AS r (organization_id, granularity, bucket_start, customer_id, model,
+    input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits)
+SELECT o, g, b, c, m,
+       coalesce(sum(q) FILTER (WHERE meter = 'input_tokens'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'output_tokens'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'cached_tokens'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'reasoning_tokens'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'requests'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'cost_usd'), 0),
+       coalesce(sum(q) FILTER (WHERE meter = 'cache_hits'), 0)
+FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+            $7::text[]::numeric[]) AS t(o, g, b, c, m, meter, q)
+GROUP BY o, g, b, c, m
+ORDER BY o, g, b, c, m
+ON CONFLICT (organization_id, granularity, bucket_start, customer_id, model) DO UPDATE SET
+    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
+    requests = r.requests + EXCLUDED.requests,
+    cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+    cache_hits = r.cache_hits + EXCLUDED.cache_hits
+";
+
 const GRANULARITIES: [(&str, TimeDelta); 3] = [
     ("minute", TimeDelta::minutes(1)),
     ("hour", TimeDelta::hours(1)),
@@ -169,19 +196,31 @@ impl DeliveryTarget for PgEmbeddedMeter {
                         provider, api_key, team, status, meter)
                      DO UPDATE SET quantity = meter_rollups.quantity + EXCLUDED.quantity",
                 )
-                .bind::<Array<SqlUuid>, _>(columns.0)
-                .bind::<Array<Text>, _>(columns.1)
-                .bind::<Array<Timestamptz>, _>(columns.2)
-                .bind::<Array<Text>, _>(columns.3)
-                .bind::<Array<Text>, _>(columns.4)
-                .bind::<Array<Text>, _>(columns.5)
-                .bind::<Array<Text>, _>(columns.6)
-                .bind::<Array<Text>, _>(columns.7)
-                .bind::<Array<Text>, _>(columns.8)
-                .bind::<Array<Text>, _>(columns.9)
-                .bind::<Array<Text>, _>(columns.10)
+                .bind::<Array<SqlUuid>, _>(&columns.0)
+                .bind::<Array<Text>, _>(&columns.1)
+                .bind::<Array<Timestamptz>, _>(&columns.2)
+                .bind::<Array<Text>, _>(&columns.3)
+                .bind::<Array<Text>, _>(&columns.4)
+                .bind::<Array<Text>, _>(&columns.5)
+                .bind::<Array<Text>, _>(&columns.6)
+                .bind::<Array<Text>, _>(&columns.7)
+                .bind::<Array<Text>, _>(&columns.8)
+                .bind::<Array<Text>, _>(&columns.9)
+                .bind::<Array<Text>, _>(&columns.10)
                 .execute(connection)
                 .await?;
+                // The same cells folded to customer x model with a column per meter, for the
+                // queries that do not break usage down by key, team, provider or status.
+                diesel::sql_query(USAGE_ROLLUPS_UPSERT)
+                    .bind::<Array<SqlUuid>, _>(&columns.0)
+                    .bind::<Array<Text>, _>(&columns.1)
+                    .bind::<Array<Timestamptz>, _>(&columns.2)
+                    .bind::<Array<Text>, _>(&columns.3)
+                    .bind::<Array<Text>, _>(&columns.4)
+                    .bind::<Array<Text>, _>(&columns.9)
+                    .bind::<Array<Text>, _>(&columns.10)
+                    .execute(connection)
+                    .await?;
                 Ok(())
             })
         })

@@ -87,6 +87,12 @@ impl UsageReader for PgUsageReader {
         });
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let source = source_granularity(query.window, &query.time_zone, whole);
+        if matches!(
+            query.group_by,
+            None | Some(GroupBy::Model) | Some(GroupBy::Customer)
+        ) {
+            return by_customer_and_model(&mut connection, organization, query, source).await;
+        }
         let sql = format!(
             "SELECT meter, {group} AS grp,
                     date_trunc($1, bucket_start, $2) AS window_start,
@@ -137,4 +143,106 @@ impl UsageReader for PgUsageReader {
         }
         Ok(series)
     }
+}
+
+/// One row of `usage_rollups` summed over a window: every meter, as decimal text.
+#[derive(QueryableByName)]
+struct WideRow {
+    #[diesel(sql_type = Text)]
+    grp: String,
+    #[diesel(sql_type = Timestamptz)]
+    window_start: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    input_tokens: String,
+    #[diesel(sql_type = Text)]
+    output_tokens: String,
+    #[diesel(sql_type = Text)]
+    cached_tokens: String,
+    #[diesel(sql_type = Text)]
+    reasoning_tokens: String,
+    #[diesel(sql_type = Text)]
+    requests: String,
+    #[diesel(sql_type = Text)]
+    cost_usd: String,
+    #[diesel(sql_type = Text)]
+    cache_hits: String,
+}
+
+impl WideRow {
+    fn value(&self, meter: Meter) -> &str {
+        match meter {
+            Meter::InputTokens => &self.input_tokens,
+            Meter::OutputTokens => &self.output_tokens,
+            Meter::CachedTokens => &self.cached_tokens,
+            Meter::ReasoningTokens => &self.reasoning_tokens,
+            Meter::Requests => &self.requests,
+            Meter::CostUsd => &self.cost_usd,
+            Meter::CacheHits => &self.cache_hits,
+        }
+    }
+}
+
+/// The common queries (ungrouped, by model, by customer) read the narrow `usage_rollups`.
+async fn by_customer_and_model(
+    connection: &mut diesel_async::AsyncPgConnection,
+    organization: OrganizationId,
+    query: &UsageQuery,
+    source: &str,
+) -> Result<Vec<UsageSeries>, PortError> {
+    let sql = format!(
+        "SELECT {group} AS grp, date_trunc($1, bucket_start, $2) AS window_start,
+                sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
+                sum(cached_tokens)::text AS cached_tokens,
+                sum(reasoning_tokens)::text AS reasoning_tokens, sum(requests)::text AS requests,
+                sum(cost_usd)::text AS cost_usd, sum(cache_hits)::text AS cache_hits
+         FROM usage_rollups
+         WHERE organization_id = $3 AND granularity = $4
+           AND bucket_start >= $5 AND bucket_start < $6
+           AND ($7::text IS NULL OR customer_id = $7)
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        group = group_column(query.group_by)
+    );
+    let rows: Vec<WideRow> = diesel::sql_query(sql)
+        .bind::<Text, _>(query.window.as_str())
+        .bind::<Text, _>(&query.time_zone)
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Text, _>(source)
+        .bind::<Timestamptz, _>(query.from)
+        .bind::<Timestamptz, _>(query.to)
+        .bind::<Nullable<Text>, _>(query.customer.as_deref())
+        .load(connection)
+        .await
+        .map_err(error::from_query)?;
+    let mut meters = Meter::ALL;
+    meters.sort_by_key(|m| m.slug());
+    let mut series = Vec::new();
+    for meter in meters {
+        for row in &rows {
+            let value = row
+                .value(meter)
+                .parse::<Decimal>()
+                .map_err(|e| PortError::Internal {
+                    service: "postgres",
+                    reason: e.to_string(),
+                })?;
+            let group = query.group_by.map(|_| row.grp.clone());
+            let point = UsagePoint {
+                window_start: row.window_start,
+                value,
+            };
+            match series.last_mut() {
+                Some(UsageSeries {
+                    meter: last_meter,
+                    group: last_group,
+                    points,
+                }) if *last_meter == meter && *last_group == group => points.push(point),
+                _ => series.push(UsageSeries {
+                    meter,
+                    group,
+                    points: vec![point],
+                }),
+            }
+        }
+    }
+    Ok(series)
 }

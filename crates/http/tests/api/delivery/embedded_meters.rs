@@ -89,3 +89,31 @@ async fn the_server_dispatches_on_its_own_by_default() {
     assert_eq!(delivered, 30);
     assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_by_model_rollups_agree_with_the_detailed_ones() {
+    let app = app_without_workers().await;
+    post_all(&app, &spread_events(150)).await;
+    drain(&dispatcher(&pool(&app), 40)).await;
+
+    let disagreements = app
+        .texts(
+            "WITH detailed AS (
+                SELECT granularity, bucket_start, customer_id, model, meter, sum(quantity) AS q
+                FROM meter_rollups GROUP BY 1, 2, 3, 4, 5
+            ), narrow AS (
+                SELECT granularity, bucket_start, customer_id, model, m.meter, m.q
+                FROM usage_rollups CROSS JOIN LATERAL (VALUES
+                    ('input_tokens', input_tokens), ('output_tokens', output_tokens),
+                    ('cached_tokens', cached_tokens), ('reasoning_tokens', reasoning_tokens),
+                    ('requests', requests), ('cost_usd', cost_usd), ('cache_hits', cache_hits)
+                ) AS m(meter, q)
+            )
+            SELECT (granularity || ' ' || meter) AS value
+            FROM detailed d FULL JOIN narrow n USING (granularity, bucket_start, customer_id, model, meter)
+            WHERE d.q IS DISTINCT FROM n.q",
+        )
+        .await;
+    assert_eq!(disagreements, Vec::<Option<String>>::new());
+    assert!(app.count("usage_rollups").await > 0);
+}
