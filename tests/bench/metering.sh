@@ -541,6 +541,19 @@ SQL
         insert_events "$org2" 1 "$CROSSCHECK_EVENTS" "$CROSSCHECK_EVENTS" "'$t0'::timestamptz" \
             "interval '30 days'" 3 embedded_meter
     fi
+    # The customer x model rollups (one column per meter) that most usage queries read: folded
+    # from the detailed ones exactly as the migration that introduced them does.
+    sql -c "INSERT INTO usage_rollups
+            SELECT organization_id, granularity, bucket_start, customer_id, model,
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'input_tokens'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'output_tokens'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'cached_tokens'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'reasoning_tokens'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'requests'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'cost_usd'), 0),
+                   coalesce(sum(quantity) FILTER (WHERE meter = 'cache_hits'), 0)
+            FROM meter_rollups WHERE organization_id = '$org'
+            GROUP BY 1, 2, 3, 4, 5" >/dev/null
     t=$(now_s)
     sql -c "DROP TABLE bench.cells CASCADE" -c "VACUUM (ANALYZE)" >/dev/null
     echo "f.vacuum_s=$(since "$t")" >>"$RESULTS"
