@@ -156,15 +156,21 @@ impl ApiKeyStore for PgApiKeyStore {
         now: DateTime<Utc>,
     ) -> Result<Option<ApiKeyRecord>, PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
-        // Recording the use in the same statement costs no extra round trip; at most once a
-        // minute per key so a busy key does not rewrite its row on every request.
+        // The use is recorded in the same round trip, but only when the last record is over a
+        // minute old: an UPDATE that sets the same value still writes a new row version and
+        // takes a row lock, which a busy key would pay on every request.
         let rows: Vec<Row> = diesel::sql_query(format!(
-            "UPDATE api_keys SET last_used_at = CASE
-                 WHEN last_used_at IS NULL OR last_used_at < $2 - interval '1 minute' THEN $2
-                 ELSE last_used_at END
-             WHERE secret_sha256 = $1 AND revoked_at IS NULL
-               AND (expires_at IS NULL OR expires_at > $2)
-             RETURNING {COLUMNS}"
+            "WITH key AS (
+                 SELECT {COLUMNS} FROM api_keys
+                 WHERE secret_sha256 = $1 AND revoked_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > $2)
+             ), touched AS (
+                 UPDATE api_keys SET last_used_at = $2
+                 WHERE id IN (SELECT id FROM key
+                              WHERE last_used_at IS NULL
+                                 OR last_used_at < $2 - interval '1 minute')
+             )
+             SELECT {COLUMNS} FROM key"
         ))
         .bind::<Bytea, _>(digest.as_bytes().as_slice())
         .bind::<Timestamptz, _>(now)
