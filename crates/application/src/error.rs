@@ -12,6 +12,13 @@ pub enum PortError {
         service: &'static str,
         reason: String,
     },
+    /// The outside system understood the request and refused it (Lago's 422): retrying the
+    /// same request will not help. `reason` is the system's own explanation, safe to show.
+    #[error("{service} refused the request: {reason}")]
+    Refused {
+        service: &'static str,
+        reason: String,
+    },
     /// Anything else: a bug or a broken invariant. Never shown to clients.
     #[error("{service} failed: {reason}")]
     Internal {

@@ -2,9 +2,11 @@
 
 mod access;
 mod billing;
+mod billing_engine;
 mod clock;
 mod delivery;
 mod identity;
+mod invoices;
 mod rendering;
 mod settings;
 mod usage_events;
@@ -16,6 +18,9 @@ pub use access::{
     MembershipStore, NewApiKey, OrganizationDirectory,
 };
 pub use billing::{CustomerRecord, CustomerStore};
+pub use billing_engine::{
+    BillingEngine, PlanVersionSync, SubscriptionChangeKind, SubscriptionSync,
+};
 pub use clock::{Clock, SystemClock};
 pub use delivery::{
     DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
@@ -24,6 +29,9 @@ pub use delivery::{
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
+};
+pub use invoices::{
+    InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord, InvoiceSource,
 };
 pub use rendering::{InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
@@ -41,12 +49,12 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
-    access::MockOrganizationDirectory, billing::MockCustomerStore, clock::MockClock,
-    delivery::MockDeliveryTarget, delivery::MockOutboxAdmin, delivery::MockOutboxQueue,
-    identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
-    identity::MockSessionResolver, rendering::MockInvoiceRenderer, settings::MockHostResolver,
-    settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
-    usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
-    usage_query::MockUsageExport, usage_query::MockUsageReader,
+    access::MockOrganizationDirectory, billing::MockCustomerStore,
+    billing_engine::MockBillingEngine, clock::MockClock, delivery::MockDeliveryTarget,
+    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, identity::MockAccessTokenVerifier,
+    identity::MockPermissionChecker, identity::MockSessionResolver, invoices::MockInvoiceBook,
+    rendering::MockInvoiceRenderer, settings::MockHostResolver, settings::MockSettingsStore,
+    settings::MockWebhookSecretAdmin, usage_events::MockBudgetAlertStore,
+    usage_events::MockUsageEventStore, usage_query::MockUsageExport, usage_query::MockUsageReader,
     webhook_secrets::MockWebhookSecretStore,
 };

@@ -44,3 +44,32 @@ pub enum DomainError {
         status: &'static str,
     },
 }
+
+impl DomainError {
+    /// A stable, machine-readable name for what is wrong, for API clients to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty { .. } => "empty_value",
+            Self::TooLong { .. } => "value_too_long",
+            Self::Negative { .. } => "negative_value",
+            Self::NotANumber { .. } => "not_a_number",
+            Self::OutOfRange { .. } => "out_of_range",
+            Self::UnsafeUrl { .. } => "unsafe_url",
+            Self::Invalid { .. } => "invalid_value",
+            Self::UnknownRole(_) => "unknown_role",
+            Self::UnknownScope(_) => "unknown_scope",
+            Self::InvalidSlug(_) => "invalid_slug",
+            Self::UnknownCurrency(_) => "unknown_currency",
+            Self::CurrencyMismatch { .. } => "currency_mismatch",
+            Self::InvalidTiers(_) => "invalid_tiers",
+            Self::Overflow { .. } => "value_too_large",
+            Self::InvoiceStatus { .. } => "invalid_invoice_state",
+        }
+    }
+
+    /// Whether the value is fine but the state of what it applies to refuses it (a conflict,
+    /// not bad input).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::InvoiceStatus { .. })
+    }
+}

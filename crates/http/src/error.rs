@@ -50,9 +50,18 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Unauthorized => Self::Unauthorized,
-            AppError::Invalid(domain) => Self::Invalid {
-                code: "invalid_value",
+            AppError::Invalid(domain) if domain.is_conflict() => Self::Conflict {
+                code: domain.code(),
                 message: domain.to_string(),
+            },
+            AppError::Invalid(domain) => Self::Invalid {
+                code: domain.code(),
+                message: domain.to_string(),
+            },
+            // The engine's own words: they describe the client's data, not our internals.
+            AppError::Port(PortError::Refused { service, reason }) => Self::Invalid {
+                code: "billing_engine_refused",
+                message: format!("{service} refused the request: {reason}"),
             },
             AppError::Port(PortError::Unavailable { service, reason }) => {
                 Self::Unavailable(format!("{service}: {reason}"))

@@ -168,7 +168,7 @@ async fn write_group(inner: &dyn UsageEventStore, jobs: Vec<Job>) {
         }
         // One request's odd data must not fail the others that happened to share its
         // transaction: store each alone so the failure stays with the request that caused it.
-        Err(PortError::Internal { .. }) => {
+        Err(PortError::Internal { .. } | PortError::Refused { .. }) => {
             for job in jobs {
                 let result = inner.ingest(job.batch).await;
                 let _ = job.reply.send(result);

@@ -35,7 +35,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
         let request = call(&app, Method::PUT, "/api/settings", &owner)
             .json(&json!({ "display_name": "Changed", "webhook_urls": [url] }));
         let (_, body) = expect_status(send(request).await, 422).await;
-        assert_eq!(body["error"]["code"], "invalid_value", "{url}: {body}");
+        assert_eq!(body["error"]["code"], "unsafe_url", "{url}: {body}");
         assert_eq!(get_settings(&app, &owner).await, before, "{url}");
     }
     assert_eq!(
