@@ -14,9 +14,11 @@
 //!   Subtotal, tax and total are then exact sums of already-rounded amounts: the total always
 //!   equals the sum of the lines plus the tax, to the cent.
 //! - **Proration is by UTC calendar days.** A partial period costs `days used / days in the
-//!   period` of a base fee or a minimum commitment, where a span's days are the UTC dates it
-//!   touches (a subscription starting at 14:00 pays for its first day). Usage is never
-//!   prorated: it is what was used. See [`Proration`].
+//!   period` of a base fee or a minimum commitment, where a span's days are the UTC dates
+//!   from its start's up to (not including) its end's: a subscription starting at 14:00 pays
+//!   for its first day, and the day of a plan change is billed once, on the new plan, so the
+//!   phases of a period add up to exactly its days. Usage is never prorated: it is what was
+//!   used. See [`Proration`] and [`BillingPeriod::days`].
 //! - **Invoices go draft → finalized → paid | voided**, and nothing about a finalized invoice
 //!   changes afterwards. Voiding a finalized or paid invoice issues a [`CreditNote`] for its
 //!   whole total; a draft cannot be voided (it has no number yet: discard it). See [`Invoice`].

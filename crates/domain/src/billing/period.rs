@@ -1,6 +1,6 @@
 //! Billing periods: the span of time a plan's fees and usage are billed for.
 
-use chrono::{DateTime, Months, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Months, TimeDelta, Utc};
 
 use crate::DomainError;
 
@@ -102,19 +102,14 @@ impl BillingPeriod {
         self.start <= other.start && other.end <= self.end
     }
 
-    /// The number of UTC calendar days the period touches: `[Jan 1, Feb 1)` has 31 and
-    /// `[Jan 15 14:00, Feb 1)` has 17, its first, partial day counted whole. Proration divides
-    /// these, so a customer who starts during a day pays for that day.
+    /// The UTC calendar days billed for this span: every date from `start`'s up to, but not
+    /// including, `end`'s. `[Jan 1, Feb 1)` has 31 and `[Jan 15 14:00, Feb 1)` has 17: a
+    /// customer who starts during a day pays for that day. A span ending during a day does not
+    /// pay for it: the next span, which starts that day, does. So contiguous spans (the phases
+    /// of a period split by plan changes) add up to exactly the period's days, and the day of
+    /// a change is billed once, on the new plan.
     pub fn days(&self) -> u32 {
-        let first = self.start.date_naive();
-        let end_date = self.end.date_naive();
-        // `end` is excluded: at midnight it touches nothing of its own date.
-        let after_last = if self.end.time() == NaiveTime::MIN {
-            end_date
-        } else {
-            end_date.succ_opt().unwrap_or(end_date)
-        };
-        let days = (after_last - first).num_days();
+        let days = (self.end.date_naive() - self.start.date_naive()).num_days();
         u32::try_from(days).unwrap_or(u32::MAX)
     }
 }
@@ -156,13 +151,20 @@ mod tests {
     }
 
     #[test]
-    fn days_count_the_utc_dates_touched() {
+    fn days_count_the_dates_from_the_start_up_to_the_end() {
         let days = |start, end| BillingPeriod::new(start, end).unwrap().days();
         assert_eq!(days(at(2025, 1, 1, 0), at(2025, 2, 1, 0)), 31);
         assert_eq!(days(at(2024, 2, 1, 0), at(2024, 3, 1, 0)), 29);
         assert_eq!(days(at(2025, 1, 15, 14), at(2025, 2, 1, 0)), 17);
-        assert_eq!(days(at(2025, 1, 15, 14), at(2025, 1, 15, 15)), 1);
-        assert_eq!(days(at(2025, 1, 15, 14), at(2025, 1, 16, 1)), 2);
+        assert_eq!(days(at(2025, 1, 15, 14), at(2025, 2, 15, 14)), 31);
+        // Split anywhere, the parts add up to the whole: the change day goes to the later part.
+        let split = at(2025, 1, 20, 9);
+        assert_eq!(
+            days(at(2025, 1, 15, 14), split) + days(split, at(2025, 2, 15, 14)),
+            31
+        );
+        assert_eq!(days(at(2025, 1, 15, 14), at(2025, 1, 15, 15)), 0);
+        assert_eq!(days(at(2025, 1, 15, 14), at(2025, 1, 16, 1)), 1);
         assert_eq!(Interval::parse("yearly"), Some(Interval::Yearly));
         assert_eq!(Interval::Monthly.as_str(), "monthly");
     }
