@@ -1,29 +1,31 @@
-//! Invoices and receipts as PDF files, laid out with genpdf (the `InvoiceRenderer` port).
+//! Invoices and receipts as PDF files (the `InvoiceRenderer` port).
 //!
-//! genpdf 0.2 (on printpdf 0.3 and rusttype) is pure Rust and needs no system library but the
-//! font files; it is also unmaintained, which is why it stays behind the port: replacing it
-//! touches this module only.
+//! Laid out here (`layout`, `page`, `text`) and written with typst's `pdf-writer`, each face
+//! embedded as the subset of glyphs the document uses (typst's `subsetter`), glyph metrics
+//! from `ttf-parser`: pure Rust, no system library but the font files. genpdf 0.2 did this
+//! before; it was dropped because its printpdf 0.3 embeds every face whole and scans all
+//! 1.1 million Unicode code points of each for every document (120 ms and 3 MB an invoice),
+//! and because it pulls unmaintained crates (stdweb, encoding) flagged by RustSec.
 //!
-//! The fonts are read and parsed once, when the renderer is built ([`FontConfig`]: DejaVu
-//! Sans from Debian's `fonts-dejavu-core` unless configured otherwise), so a missing font is a
-//! startup error rather than a failed invoice later. Laying out and writing a PDF is
-//! CPU-bound: it runs on tokio's blocking pool, never on an executor thread other requests are
-//! waiting on.
+//! The fonts are read and checked once, when the renderer is built ([`FontConfig`]: DejaVu
+//! Sans from Debian's `fonts-dejavu-core` unless configured otherwise), so a missing or
+//! unusable font is a startup error rather than a failed invoice later. Laying out and writing
+//! a PDF is CPU-bound: it runs on tokio's blocking pool, never on an executor thread other
+//! requests are waiting on.
 //!
-//! Cost: printpdf 0.3 embeds each of the four faces whole (no subsetting) and, for each, scans
-//! every Unicode code point to map glyphs back to text. With DejaVu Sans an invoice is about
-//! 3 MB and takes about 120 ms of one core in a release build (1.6 s in a debug build); see
-//! the ignored timing test in `tests/pdf.rs`. Callers rendering in bulk should bound how many
-//! run at once.
+//! Cost: an invoice of 20 lines is about 30 KB and a couple of milliseconds of one core in a
+//! release build; `cargo bench -p tollgate-adapters --bench pdf_render` prints the figures.
 
 mod fonts;
 mod format;
 mod layout;
+mod page;
+mod text;
+mod write;
 
 use std::{fmt, sync::Arc};
 
 use async_trait::async_trait;
-use genpdf::fonts::{FontData, FontFamily};
 use tollgate_application::{
     PortError,
     ports::{InvoiceDocument, InvoiceRenderer},
@@ -35,21 +37,24 @@ use layout::Kind;
 
 const SERVICE: &str = "pdf renderer";
 
-/// Renders [`InvoiceDocument`]s with genpdf, in the configured font family.
+/// Renders [`InvoiceDocument`]s as PDF, in the configured font family.
 #[derive(Clone)]
-pub struct GenPdfInvoiceRenderer {
+pub struct PdfInvoiceRenderer {
     config: FontConfig,
-    /// Parsed once; each document gets its own copy, since genpdf's `Document` takes its fonts
-    /// by value.
-    fonts: Arc<FontFamily<FontData>>,
+    /// Read once; each document parses its faces from these bytes and embeds a subset.
+    fonts: Arc<fonts::Fonts>,
 }
 
-impl GenPdfInvoiceRenderer {
-    /// Reads the family's regular, bold, italic and bold italic files from the directory.
+/// The renderer's name from when genpdf laid documents out, for callers written against it.
+pub type GenPdfInvoiceRenderer = PdfInvoiceRenderer;
+
+impl PdfInvoiceRenderer {
+    /// Reads the family's regular and bold files from the directory and checks that
+    /// documents can be set in them.
     ///
     /// # Errors
     /// [`FontError`] naming the directory and the files looked for when one is missing, or a
-    /// file that cannot be read or is not a TrueType font.
+    /// file that cannot be read, is not a TrueType font, or lacks digits or Latin capitals.
     pub fn new(config: FontConfig) -> Result<Self, FontError> {
         let fonts = fonts::load(&config)?;
         Ok(Self {
@@ -63,11 +68,9 @@ impl GenPdfInvoiceRenderer {
         // The blocking task outlives this borrow as far as the compiler knows: it gets its own
         // copy (a few lines and addresses).
         let document = document.clone();
-        let rendered = tokio::task::spawn_blocking(move || {
-            layout::render(FontFamily::clone(&fonts), &document, kind)
-        })
-        .await
-        .map_err(|error| internal(format!("the rendering task failed: {error}")))?;
+        let rendered = tokio::task::spawn_blocking(move || layout::render(&fonts, &document, kind))
+            .await
+            .map_err(|error| internal(format!("the rendering task failed: {error}")))?;
         rendered.map_err(|error| {
             internal(format!(
                 "cannot render the {}: {error}",
@@ -78,7 +81,7 @@ impl GenPdfInvoiceRenderer {
 }
 
 #[async_trait]
-impl InvoiceRenderer for GenPdfInvoiceRenderer {
+impl InvoiceRenderer for PdfInvoiceRenderer {
     async fn render_invoice(&self, document: &InvoiceDocument) -> Result<Vec<u8>, PortError> {
         self.render(document, Kind::Invoice).await
     }
@@ -95,10 +98,10 @@ impl InvoiceRenderer for GenPdfInvoiceRenderer {
     }
 }
 
-impl fmt::Debug for GenPdfInvoiceRenderer {
+impl fmt::Debug for PdfInvoiceRenderer {
     // By hand: the derived form would print the fonts' megabytes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GenPdfInvoiceRenderer")
+        f.debug_struct("PdfInvoiceRenderer")
             .field("config", &self.config)
             .finish_non_exhaustive()
     }

@@ -1,8 +1,8 @@
-//! The genpdf renderer against real invoices from the billing domain: the PDF's text, as
-//! `pdftotext` (poppler-utils) extracts it, must show every figure of the invoice.
+//! The PDF renderer against real invoices from the billing domain: the PDF's text, as
+//! `pdftotext` (poppler-utils) extracts it, must show every figure of the invoice, in embedded
+//! subset fonts (`pdffonts`).
 //!
-//! Render time: `cargo test --release -p tollgate-adapters --test pdf -- --ignored --nocapture`
-//! prints the average over 20 invoices.
+//! Render time: `cargo bench -p tollgate-adapters --bench pdf_render` (benches/pdf_render.rs).
 
 use std::{
     collections::BTreeMap,
@@ -10,12 +10,11 @@ use std::{
     path::PathBuf,
     process::{Command, Stdio},
     str::FromStr,
-    time::Instant,
 };
 
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
-use tollgate_adapters::pdf::{FontConfig, FontError, GenPdfInvoiceRenderer};
+use tollgate_adapters::pdf::{FontConfig, FontError, PdfInvoiceRenderer};
 use tollgate_application::{
     PortError,
     ports::{InvoiceDocument, InvoiceRenderer, Seller},
@@ -51,6 +50,16 @@ fn at(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 
 fn january() -> Fallible<BillingPeriod> {
     Ok(BillingPeriod::new(at(1, 1, 0, 0), at(2, 1, 0, 0))?)
+}
+
+/// The usage of `finalized_invoice()`: enough for the minimum commitment to top it up.
+fn usage() -> BTreeMap<Meter, Decimal> {
+    [
+        (Meter::InputTokens, dec("12345")),
+        (Meter::OutputTokens, dec("1250000")),
+        (Meter::Requests, dec("2001")),
+    ]
+    .into()
 }
 
 fn tier(from: i64, up_to: Option<i64>, price: &str) -> Fallible<Tier> {
@@ -128,14 +137,8 @@ fn draft(tax_percent: &str) -> Fallible<Invoice> {
 
 /// January 2025 rated, taxed at 20 % and finalized as DEMO-CO-000042 on 1 February.
 fn finalized_invoice() -> Fallible<Invoice> {
-    let used: BTreeMap<Meter, Decimal> = [
-        (Meter::InputTokens, dec("12345")),
-        (Meter::OutputTokens, dec("1250000")),
-        (Meter::Requests, dec("2001")),
-    ]
-    .into();
     let mut invoice = draft("20")?;
-    invoice.add_lines(rate(&plan()?, january()?, &used, Proration::Full)?)?;
+    invoice.add_lines(rate(&plan()?, january()?, &usage(), Proration::Full)?)?;
     invoice.finalize(InvoiceNumber::new("demo-co", 42)?, at(2, 1, 9, 0))?;
     Ok(invoice)
 }
@@ -144,43 +147,45 @@ fn document(invoice: Invoice) -> Fallible<InvoiceDocument> {
     Ok(InvoiceDocument::new(seller()?, customer()?, invoice)?)
 }
 
-fn renderer() -> GenPdfInvoiceRenderer {
-    GenPdfInvoiceRenderer::new(FontConfig::default())
+fn renderer() -> PdfInvoiceRenderer {
+    PdfInvoiceRenderer::new(FontConfig::default())
         .expect("DejaVu Sans is needed: apt-get install fonts-dejavu-core")
 }
 
 /// The PDF's text as laid out on the page (`-layout` keeps a label and its value on one
-/// line), whitespace runs collapsed to one space. Fails rather than skips without
-/// `pdftotext`: a skipped check would let unreadable invoices pass.
+/// line), whitespace runs collapsed to one space.
 fn text_of(pdf: &[u8]) -> String {
-    let mut child = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+    poppler("pdftotext", &["-layout", "-enc", "UTF-8", "-", "-"], pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What a poppler-utils tool prints about the PDF, given on its standard input. Fails rather
+/// than skips without the tool: a skipped check would let unreadable invoices pass.
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let mut child = Command::new(tool)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| {
             panic!(
-                "cannot run `pdftotext` ({error}): these tests read the PDF's text with it; \
+                "cannot run `{tool}` ({error}): these tests read the PDF with it; \
                  install poppler-utils (`apt-get install -y poppler-utils`)"
             )
         });
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(pdf)
-        .expect("pdftotext reads the PDF");
-    let output = child.wait_with_output().expect("pdftotext ends");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(pdf).expect("the tool reads the PDF");
+    drop(stdin);
+    let output = child.wait_with_output().expect("the tool ends");
     assert!(
         output.status.success(),
-        "pdftotext failed: {}",
+        "{tool} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn assert_shows(text: &str, expected: &[&str]) {
@@ -331,7 +336,7 @@ async fn a_draft_renders_as_a_draft_without_a_number() -> TestResult {
 #[test]
 fn a_missing_font_directory_is_a_startup_error_naming_it() {
     let directory = PathBuf::from("/nonexistent/tollgate-fonts");
-    let result = GenPdfInvoiceRenderer::new(FontConfig {
+    let result = PdfInvoiceRenderer::new(FontConfig {
         directory: directory.clone(),
         family: "DejaVuSans".to_owned(),
     });
@@ -349,21 +354,57 @@ fn a_missing_font_directory_is_a_startup_error_naming_it() {
     }
 }
 
-/// Prints the average render time of one invoice (target: < 50 ms). Ignored by default:
-/// timings only mean something in a release build on an idle machine.
 #[tokio::test]
-#[ignore = "timing: run with --release -- --ignored --nocapture"]
-async fn render_time_of_one_invoice() -> TestResult {
-    const RENDERS: u32 = 20;
-    let renderer = renderer();
-    let document = document(finalized_invoice()?)?;
-    // Warm-up: the first render pays for the blocking pool's thread.
-    let size = renderer.render_invoice(&document).await?.len();
-    let started = Instant::now();
-    for _ in 0..RENDERS {
-        renderer.render_invoice(&document).await?;
+async fn names_in_any_script_are_embedded_and_read_back_exactly() -> TestResult {
+    let names = ["Łódź Ωmega ООО", "Café Société € ₹ ¥ £"];
+    let customer = Customer::new(
+        customer()?.external_id().clone(),
+        names[0],
+        BillingEmail::parse("ap@lodz.example")?,
+        Currency::USD,
+    )?;
+    let seller = Seller {
+        name: names[1].to_owned(),
+        ..seller()?
+    };
+    let document = InvoiceDocument::new(seller, customer, finalized_invoice()?)?;
+
+    let pdf = renderer().render_invoice(&document).await?;
+
+    assert_shows(&text_of(&pdf), &names);
+    // Both faces embedded, as subsets, with a map back to Unicode: `emb sub uni` all `yes`.
+    let fonts = poppler("pdffonts", &["-"], &pdf);
+    let subsets = fonts
+        .lines()
+        .filter(|l| l.contains("CID TrueType  ") && l.contains("yes yes yes"));
+    assert_eq!(subsets.count(), 2, "{fonts}");
+    // Whole DejaVu faces would be 1.4 MB: the subsets keep an invoice small.
+    assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_long_invoice_runs_onto_numbered_pages_with_the_header_on_each() -> TestResult {
+    let mut invoice = draft("20")?;
+    for month in 1..=12 {
+        let period = BillingPeriod::new(at(month, 1, 0, 0), at(month, 28, 0, 0))?;
+        invoice.add_lines(rate(&plan()?, period, &usage(), Proration::Full)?)?;
     }
-    let average = started.elapsed() / RENDERS;
-    println!("render_invoice: {average:?} on average over {RENDERS} renders, {size} bytes each");
+    assert_eq!(invoice.lines().len(), 60);
+    invoice.finalize(InvoiceNumber::new("demo-co", 43)?, at(12, 31, 9, 0))?;
+
+    let text = text_of(&renderer().render_invoice(&document(invoice)?).await?);
+
+    assert_shows(
+        &text,
+        &[
+            "2025-12-01 – 2025-12-27",
+            "Invoice DEMO-CO-000043 – page 1 of 3",
+            "Invoice DEMO-CO-000043 – page 3 of 3",
+            "Total 18,720.00 USD",
+        ],
+    );
+    assert_eq!(text.matches("Description").count(), 3, "{text}");
+    assert_eq!(text.matches("Minimum commitment: top-up").count(), 12);
     Ok(())
 }

@@ -1,17 +1,19 @@
-//! The font family every document is set in, read from disk once, at startup.
+//! The font family every document is set in, read from disk and checked once, at startup.
 //!
 //! PDF viewers only guarantee the 14 standard fonts, which cover Windows-1252 at best: a
 //! customer named `Łódź Sp. z o.o.` or an amount in `₹` needs an embedded TrueType font.
-//! genpdf embeds the four styles of one family; its own loader wants them named
-//! `{family}-Regular.ttf`, `-Bold`, `-Italic` and `-BoldItalic`, which DejaVu (`DejaVuSans.ttf`,
-//! `-Oblique`, `-BoldOblique`) does not follow, so the files are found and read here.
+//! Documents use two styles, regular and bold; the files are found by the family's stem
+//! (`DejaVuSans.ttf`, `DejaVuSans-Bold.ttf`), with the `-Regular` convention of most other
+//! families (Liberation, Noto) tried too.
 
 use std::{
     fs, io,
     path::{Path, PathBuf},
 };
 
-use genpdf::fonts::{FontData, FontFamily};
+use subsetter::GlyphRemapper;
+
+use super::text::Face;
 
 /// Where Debian and Ubuntu's `fonts-dejavu-core` install DejaVu.
 pub const DEFAULT_FONT_DIRECTORY: &str = "/usr/share/fonts/truetype/dejavu";
@@ -56,38 +58,107 @@ pub enum FontError {
     Invalid { path: PathBuf, reason: String },
 }
 
-/// The four styles, each with the file suffixes tried in order: DejaVu's names first, then
-/// the `-Regular`/`-Italic` convention most other families (Liberation, Noto) use.
-const STYLES: [(&str, &[&str]); 4] = [
-    ("regular", &["", "-Regular"]),
-    ("bold", &["-Bold"]),
-    ("italic", &["-Oblique", "-Italic"]),
-    ("bold italic", &["-BoldOblique", "-BoldItalic"]),
-];
+/// The two styles, each with the file suffixes tried in order.
+const STYLES: [(&str, &[&str]); 2] = [("regular", &["", "-Regular"]), ("bold", &["-Bold"])];
 
-/// Reads and parses the family's four files.
+/// Characters every document prints (digits, capitals, punctuation of amounts and dates): a
+/// family without them would produce invoices of empty boxes.
+const REQUIRED: &str = "0123456789,.-:%()ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// One style's file, kept whole: each document embeds the subset of it that it uses.
+pub(super) struct FontFile {
+    pub(super) path: PathBuf,
+    pub(super) data: Vec<u8>,
+    /// The PostScript name the PDF gives the font (`DejaVuSans-Bold`).
+    pub(super) postscript_name: String,
+}
+
+impl FontFile {
+    /// Parses the file: cheap (ttf-parser reads table offsets, not glyphs), so done per
+    /// document rather than kept in a self-referencing struct.
+    pub(super) fn face(&self) -> Result<Face<'_>, String> {
+        Face::parse(&self.data).map_err(|error| format!("{}: {error}", self.path.display()))
+    }
+}
+
+/// The family's regular and bold files.
+pub(super) struct Fonts {
+    pub(super) regular: FontFile,
+    pub(super) bold: FontFile,
+}
+
+/// Reads the family's files and checks that documents can be set and embedded in them.
 ///
 /// # Errors
-/// `Missing` naming the directory when a style has no file, `Unreadable` or `Invalid` for a
-/// file that cannot be read or parsed.
-pub(super) fn load(config: &FontConfig) -> Result<FontFamily<FontData>, FontError> {
-    let [regular, bold, italic, bold_italic] = STYLES.map(|(style, suffixes)| {
+/// `Missing` naming the directory when a style has no file, `Unreadable` for a file that
+/// cannot be read, `Invalid` for one that is not a TrueType font, lacks the glyphs every
+/// document needs, or cannot be subset.
+pub(super) fn load(config: &FontConfig) -> Result<Fonts, FontError> {
+    let [regular, bold] = STYLES.map(|(style, suffixes)| {
         let path = find(config, style, suffixes)?;
-        let bytes = fs::read(&path).map_err(|source| FontError::Unreadable {
+        let data = fs::read(&path).map_err(|source| FontError::Unreadable {
             path: path.clone(),
             source,
         })?;
-        FontData::new(bytes, None).map_err(|error| FontError::Invalid {
+        let postscript_name = check(&data).map_err(|reason| FontError::Invalid {
+            path: path.clone(),
+            reason,
+        })?;
+        Ok(FontFile {
             path,
-            reason: error.to_string(),
+            data,
+            postscript_name,
         })
     });
-    Ok(FontFamily {
+    Ok(Fonts {
         regular: regular?,
         bold: bold?,
-        italic: italic?,
-        bold_italic: bold_italic?,
     })
+}
+
+/// Everything that would otherwise fail on the first invoice: parsing, TrueType outlines (the
+/// PDF embeds them as `FontFile2`; CFF-flavoured OpenType is not supported), the glyphs in
+/// [`REQUIRED`], and subsetting. Returns the PostScript name.
+fn check(data: &[u8]) -> Result<String, String> {
+    let face = Face::parse(data).map_err(|error| error.to_string())?;
+    let ttf = face.ttf();
+    if ttf.tables().glyf.is_none() {
+        return Err("no TrueType outlines (glyf table): use a .ttf, not a CFF-based .otf".into());
+    }
+    let missing: String = REQUIRED
+        .chars()
+        .filter(|c| ttf.glyph_index(*c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("no glyphs for {missing:?}"));
+    }
+    let mut remapper = GlyphRemapper::new();
+    for glyph in face.glyphs(REQUIRED) {
+        remapper.remap(glyph.id);
+    }
+    subsetter::subset(data, 0, &remapper)
+        .map_err(|error| format!("cannot be subset for embedding: {error}"))?;
+    Ok(postscript_name(&face))
+}
+
+/// The font's PostScript name (name id 6), reduced to the characters a PDF name may hold
+/// unescaped; `Font` when it has none.
+fn postscript_name(face: &Face<'_>) -> String {
+    let name: String = face
+        .ttf()
+        .names()
+        .into_iter()
+        .filter(|name| name.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|name| name.to_string())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    if name.is_empty() {
+        "Font".to_owned()
+    } else {
+        name
+    }
 }
 
 fn find(config: &FontConfig, style: &'static str, suffixes: &[&str]) -> Result<PathBuf, FontError> {
@@ -114,4 +185,20 @@ fn find(config: &FontConfig, style: &'static str, suffixes: &[&str]) -> Result<P
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_a_truetype_font_is_refused_at_load() {
+        assert!(check(b"not a font").is_err());
+        // Skipped where DejaVu is not installed: tests/pdf.rs fails loudly instead.
+        let Ok(dejavu) = fs::read(Path::new(DEFAULT_FONT_DIRECTORY).join("DejaVuSans-Bold.ttf"))
+        else {
+            return;
+        };
+        assert_eq!(check(&dejavu).as_deref(), Ok("DejaVuSans-Bold"));
+    }
 }

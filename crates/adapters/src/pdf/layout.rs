@@ -1,27 +1,27 @@
-//! The page: what goes where on an invoice or a receipt, in genpdf's elements.
+//! The page: what goes where on an invoice or a receipt.
 //!
 //! One A4 column, top to bottom: title, the document's facts (number, dates, status), seller
-//! and buyer side by side, one table row per invoice line, the totals, a closing sentence.
-//! Everything is synchronous and CPU-bound: the caller runs it off the async executor.
+//! and buyer side by side, one table row per invoice line (the header repeated on each page
+//! the table runs onto), the totals, a closing sentence. Everything is synchronous and
+//! CPU-bound: the caller runs it off the async executor.
 
-use genpdf::{
-    Alignment, Document, Element, SimplePageDecorator,
-    elements::{Break, FrameCellDecorator, LinearLayout, Paragraph, TableLayout},
-    error::Error,
-    fonts::{FontData, FontFamily},
-    style::{Color, Style},
-};
 use tollgate_application::ports::{InvoiceDocument, Seller};
 use tollgate_domain::billing::{Address, Customer, Invoice, InvoiceLine, InvoiceStatus};
 
-use super::format::{self, Dates};
+use super::{
+    fonts::Fonts,
+    format::{self, Dates},
+    page::{Align, Block, Faces, Pages, Span, Style, mm},
+    write,
+};
 
-const MARGIN_MM: u8 = 18;
-const TITLE_SIZE: u8 = 20;
-const BODY_SIZE: u8 = 10;
-const SMALL_SIZE: u8 = 8;
-const CELL_PADDING_MM: u8 = 1;
-const GREY: Color = Color::Greyscale(100);
+const MARGIN_MM: f32 = 18.0;
+const TITLE_SIZE: f32 = 20.0;
+const BODY_SIZE: f32 = 10.0;
+const SMALL_SIZE: f32 = 8.0;
+const CELL_PADDING_MM: f32 = 1.0;
+/// Labels, a line's period and the page numbers: 100/255, genpdf's grey before.
+const GREY: f32 = 0.39;
 
 /// Which document to lay out. Both show the invoice's lines and totals; a receipt adds when
 /// it was paid and how much.
@@ -43,58 +43,71 @@ impl Kind {
 /// The whole PDF file.
 ///
 /// # Errors
-/// When genpdf cannot fit an element on a page or write the file.
+/// When a font file no longer parses or cannot be subset: checked at startup, so only for a
+/// bug.
 pub(super) fn render(
-    fonts: FontFamily<FontData>,
+    fonts: &Fonts,
     document: &InvoiceDocument,
     kind: Kind,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, String> {
+    let faces = Faces {
+        regular: fonts.regular.face()?,
+        bold: fonts.bold.face()?,
+    };
     let invoice = document.invoice();
-    let dates = Dates::of(document.customer().timezone());
     let number = invoice
         .number()
         .map_or_else(|| "draft".to_owned(), ToString::to_string);
+    let name = format!("{} {number}", kind.title());
+    let pages = compose(&faces, document, kind, &number).finish(
+        &faces,
+        Style::new(SMALL_SIZE).gray(GREY),
+        &name,
+    );
+    write::pdf(fonts, &faces, &pages, &name)
+}
 
-    let mut pdf = Document::new(fonts);
-    pdf.set_title(format!("{} {number}", kind.title()));
-    // No ICC profile or XMP metadata: smaller files, and nothing a reader of an invoice needs.
-    pdf.set_minimal_conformance();
-    pdf.set_font_size(BODY_SIZE);
-    pdf.set_line_spacing(1.25);
-    let mut decorator = SimplePageDecorator::new();
-    decorator.set_margins(MARGIN_MM);
-    pdf.set_page_decorator(decorator);
-
+fn compose(faces: &Faces<'_>, document: &InvoiceDocument, kind: Kind, number: &str) -> Pages {
+    let invoice = document.invoice();
+    let dates = Dates::of(document.customer().timezone());
+    let mut pages = Pages::new(mm(MARGIN_MM));
+    let span = pages.span();
     let title = match (kind, invoice.status()) {
         (Kind::Invoice, InvoiceStatus::Draft) => "Invoice (draft)",
         (Kind::Invoice, InvoiceStatus::Voided) => "Invoice (void)",
         _ => kind.title(),
     };
-    pdf.push(Paragraph::new(title).styled(Style::new().bold().with_font_size(TITLE_SIZE)));
-    pdf.push(Break::new(0.5));
-    pdf.push(facts(invoice, kind, &number, dates)?);
-    pdf.push(Break::new(1));
-    pdf.push(parties(document.seller(), document.customer())?);
-    pdf.push(Break::new(1));
-    pdf.push(lines(invoice)?);
-    pdf.push(Break::new(0.5));
-    pdf.push(totals(invoice)?);
-    pdf.push(Break::new(1.5));
-    pdf.push(Paragraph::new(closing(
-        invoice,
-        kind,
-        &number,
-        dates,
-        document.seller(),
-    )));
-
-    let mut bytes = Vec::new();
-    pdf.render(&mut bytes)?;
-    Ok(bytes)
+    let body = Style::new(BODY_SIZE);
+    pages.place(Block::text(
+        faces,
+        span,
+        Style::new(TITLE_SIZE).bold(),
+        Align::Left,
+        title,
+    ));
+    pages.space(BODY_SIZE * 0.5);
+    pages.place(facts(faces, span, invoice, kind, number, dates));
+    pages.space(BODY_SIZE);
+    pages.place(parties(faces, span, document.seller(), document.customer()));
+    pages.space(BODY_SIZE);
+    lines(faces, span, invoice, &mut pages);
+    pages.space(BODY_SIZE * 0.5);
+    pages.place(totals(faces, span, invoice));
+    pages.space(BODY_SIZE * 1.5);
+    let closing = closing(invoice, kind, number, dates, document.seller());
+    pages.place(Block::text(faces, span, body, Align::Left, &closing));
+    pages
 }
 
 /// Label and value pairs: number, dates, period, status.
-fn facts(invoice: &Invoice, kind: Kind, number: &str, dates: Dates) -> Result<TableLayout, Error> {
+fn facts(
+    faces: &Faces<'_>,
+    span: Span,
+    invoice: &Invoice,
+    kind: Kind,
+    number: &str,
+    dates: Dates,
+) -> Block {
     let date_or =
         |at: Option<_>, missing: &str| at.map_or_else(|| missing.to_owned(), |at| dates.date(at));
     let issued = date_or(invoice.finalized_at(), "not issued");
@@ -115,15 +128,15 @@ fn facts(invoice: &Invoice, kind: Kind, number: &str, dates: Dates) -> Result<Ta
             ("Amount paid", format::money(invoice.total())),
         ],
     };
-    let mut table = TableLayout::new(vec![1, 3]);
-    for (label, value) in rows {
-        table
-            .row()
-            .element(Paragraph::new(label).styled(Style::new().with_color(GREY)))
-            .element(Paragraph::new(value))
-            .push()?;
-    }
-    Ok(table)
+    let [labels, values] = span.columns([1.0, 3.0]);
+    let body = Style::new(BODY_SIZE);
+    rows.into_iter()
+        .fold(Block::default(), |block, (label, value)| {
+            block.above(Block::beside([
+                Block::text(faces, labels, body.gray(GREY), Align::Left, label),
+                Block::text(faces, values, body, Align::Left, &value),
+            ]))
+        })
 }
 
 fn status(invoice: &Invoice, dates: Dates) -> String {
@@ -140,36 +153,36 @@ fn status(invoice: &Invoice, dates: Dates) -> String {
 }
 
 /// Seller and buyer side by side.
-fn parties(seller: &Seller, customer: &Customer) -> Result<TableLayout, Error> {
+fn parties(faces: &Faces<'_>, span: Span, seller: &Seller, customer: &Customer) -> Block {
+    let [from, to] = span.columns([1.0, 1.0]);
     let from = party(
-        "From",
-        &seller.name,
+        faces,
+        from.inset(mm(CELL_PADDING_MM)),
+        ("From", &seller.name),
         seller.address.as_ref(),
         seller.tax_id.as_ref().map(|id| id.as_str()),
         seller.billing_email.as_ref().map(|email| email.as_str()),
     );
     let to = party(
-        "Bill to",
-        customer.name(),
+        faces,
+        to.inset(mm(CELL_PADDING_MM)),
+        ("Bill to", customer.name()),
         customer.address(),
         customer.tax_id().map(|id| id.as_str()),
         Some(customer.billing_email().as_str()),
     );
-    let mut table = TableLayout::new(vec![1, 1]);
-    table.row().element(from).element(to).push()?;
-    Ok(table)
+    Block::beside([from, to])
 }
 
 fn party(
-    heading: &str,
-    name: &str,
+    faces: &Faces<'_>,
+    span: Span,
+    (heading, name): (&str, &str),
     address: Option<&Address>,
     tax_id: Option<&str>,
     email: Option<&str>,
-) -> LinearLayout {
-    let mut block = LinearLayout::vertical()
-        .element(Paragraph::new(heading).styled(Style::new().with_color(GREY)))
-        .element(Paragraph::new(name).styled(Style::new().bold()));
+) -> Block {
+    let body = Style::new(BODY_SIZE);
     let mut lines: Vec<String> = Vec::new();
     if let Some(address) = address {
         lines.push(address.line1.clone());
@@ -185,46 +198,84 @@ fn party(
     }
     lines.extend(tax_id.map(|id| format!("Tax ID: {id}")));
     lines.extend(email.map(str::to_owned));
-    for line in lines {
-        block.push(Paragraph::new(line));
-    }
-    block
+    let heading = Block::text(faces, span, body.gray(GREY), Align::Left, heading)
+        .above(Block::text(faces, span, body.bold(), Align::Left, name));
+    lines.iter().fold(heading, |block, line| {
+        block.above(Block::text(faces, span, body, Align::Left, line))
+    })
 }
 
-/// One row per invoice line, with a header row; the line's own period under its description.
-fn lines(invoice: &Invoice) -> Result<TableLayout, Error> {
+/// One row per invoice line under a header row, each line's own period under its
+/// description; the header starts every page the table continues on.
+fn lines(faces: &Faces<'_>, span: Span, invoice: &Invoice, pages: &mut Pages) {
     let currency = invoice.currency();
-    let mut table = TableLayout::new(vec![14, 6, 7, 6]);
-    table.set_cell_decorator(FrameCellDecorator::new(false, true, false));
-    let bold = Style::new().bold();
-    table
-        .row()
-        .element(cell(Paragraph::new("Description").styled(bold)))
-        .element(cell(right("Quantity").styled(bold)))
-        .element(cell(right(format!("Unit price ({currency})")).styled(bold)))
-        .element(cell(right(format!("Amount ({currency})")).styled(bold)))
-        .push()?;
-    for line in invoice.lines() {
-        table
-            .row()
-            .element(cell(description(line)))
-            .element(cell(right(format::quantity(line.quantity()))))
-            .element(cell(right(format::unit_price(line.unit_price(), currency))))
-            .element(cell(right(format::amount(line.amount()))))
-            .push()?;
+    let columns = span
+        .columns([14.0, 6.0, 7.0, 6.0])
+        .map(|c| c.inset(mm(CELL_PADDING_MM)));
+    let [description_column, ..] = columns;
+    let row = |first: Block, style: Style, figures: [&str; 3]| {
+        let figures = columns[1..]
+            .iter()
+            .zip(figures)
+            .map(|(column, text)| Block::text(faces, *column, style, Align::Right, text));
+        Block::beside(std::iter::once(first).chain(figures)).padded(mm(CELL_PADDING_MM))
+    };
+    let bold = Style::new(BODY_SIZE).bold();
+    let header = row(
+        Block::text(faces, description_column, bold, Align::Left, "Description"),
+        bold,
+        [
+            "Quantity",
+            &format!("Unit price ({currency})"),
+            &format!("Amount ({currency})"),
+        ],
+    )
+    .ruled(span, 0.75, 0.0);
+    let mut rows = invoice
+        .lines()
+        .iter()
+        .map(|line| {
+            row(
+                description(faces, description_column, line),
+                Style::new(BODY_SIZE),
+                [
+                    &format::quantity(line.quantity()),
+                    &format::unit_price(line.unit_price(), currency),
+                    &format::amount(line.amount()),
+                ],
+            )
+            .ruled(span, 0.25, GREY)
+        })
+        .peekable();
+    // The header never ends a page on its own.
+    let first = rows.peek().map_or(0.0, Block::height);
+    if !pages.fits(header.height() + first) {
+        pages.break_page();
     }
-    Ok(table)
+    pages.place(header.clone());
+    for row in rows {
+        if !pages.fits(row.height()) {
+            pages.break_page();
+            pages.place(header.clone());
+        }
+        pages.place(row);
+    }
 }
 
-fn description(line: &InvoiceLine) -> LinearLayout {
-    let period = Style::new().with_font_size(SMALL_SIZE).with_color(GREY);
-    LinearLayout::vertical()
-        .element(Paragraph::new(format::description(line)))
-        .element(Paragraph::new(format::period(line.period())).styled(period))
+fn description(faces: &Faces<'_>, span: Span, line: &InvoiceLine) -> Block {
+    let period = Style::new(SMALL_SIZE).gray(GREY);
+    let text = format::description(line);
+    Block::text(faces, span, Style::new(BODY_SIZE), Align::Left, &text).above(Block::text(
+        faces,
+        span,
+        period,
+        Align::Left,
+        &format::period(line.period()),
+    ))
 }
 
 /// Subtotal, tax and total, right-aligned under the amounts.
-fn totals(invoice: &Invoice) -> Result<TableLayout, Error> {
+fn totals(faces: &Faces<'_>, span: Span, invoice: &Invoice) -> Block {
     let rows = [
         ("Subtotal".to_owned(), invoice.subtotal(), false),
         (
@@ -234,20 +285,24 @@ fn totals(invoice: &Invoice) -> Result<TableLayout, Error> {
         ),
         ("Total".to_owned(), invoice.total(), true),
     ];
-    let mut table = TableLayout::new(vec![12, 6]);
-    for (label, money, strong) in rows {
-        let style = if strong {
-            Style::new().bold()
-        } else {
-            Style::new()
-        };
-        table
-            .row()
-            .element(cell(right(label).styled(style)))
-            .element(cell(right(format::money(money)).styled(style)))
-            .push()?;
-    }
-    Ok(table)
+    let [labels, amounts] = span
+        .columns([12.0, 6.0])
+        .map(|c| c.inset(mm(CELL_PADDING_MM)));
+    rows.into_iter()
+        .fold(Block::default(), |block, (label, money, strong)| {
+            let style = if strong {
+                Style::new(BODY_SIZE).bold()
+            } else {
+                Style::new(BODY_SIZE)
+            };
+            block.above(
+                Block::beside([
+                    Block::text(faces, labels, style, Align::Right, &label),
+                    Block::text(faces, amounts, style, Align::Right, &format::money(money)),
+                ])
+                .padded(mm(CELL_PADDING_MM)),
+            )
+        })
 }
 
 /// What the reader is to do with the document.
@@ -275,12 +330,4 @@ fn closing(invoice: &Invoice, kind: Kind, number: &str, dates: Dates, seller: &S
         text.push_str(&format!(" Questions: {email}."));
     }
     text
-}
-
-fn right(text: impl Into<String>) -> Paragraph {
-    Paragraph::new(text.into()).aligned(Alignment::Right)
-}
-
-fn cell(element: impl Element) -> impl Element {
-    element.padded(CELL_PADDING_MM)
 }
