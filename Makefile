@@ -19,7 +19,7 @@ help:
 	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e"
 	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards"
 	@echo "make type-check  cargo check of every target"
-	@echo "make bench       ingest load benchmark (release build, fresh database)"
+	@echo "make bench       ingest, metering and month-close benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
 	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
 
@@ -69,6 +69,7 @@ type-check:
 
 bench:
 	@bash tests/bench/run.sh
+	@bash tests/bench/period_close.sh
 
 # Test databases are made per test; drop what earlier runs left (needs psql; skipped without).
 clean-test-dbs:

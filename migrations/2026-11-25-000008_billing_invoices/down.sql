@@ -1,3 +1,4 @@
+DROP INDEX usage_rollups_customer_buckets;
 DROP TABLE lago_webhook_receipts;
 DROP TRIGGER billing_invoice_lines_frozen ON billing_invoice_lines;
 DROP FUNCTION billing_invoice_lines_freeze_finalized();

@@ -32,6 +32,10 @@ CREATE TABLE billing_invoices (
     tax               numeric NOT NULL,
     total             numeric NOT NULL,
     issued_at         timestamptz NOT NULL,
+    -- Embedded invoices of a subscription: 'opening' bills the first period's in-advance base
+    -- fee as the subscription starts; 'closing' bills a period once it has ended (its usage,
+    -- its in-arrears fees and the next period's in-advance fee). 'other' for Lago's.
+    kind              text NOT NULL DEFAULT 'closing' CHECK (kind IN ('opening', 'closing', 'other')),
     finalized_at      timestamptz,
     paid_at           timestamptz,
     voided_at         timestamptz,
@@ -44,11 +48,20 @@ CREATE TABLE billing_invoices (
     UNIQUE (organization_id, sequence),
     UNIQUE (organization_id, lago_id)
 );
--- Never two invoices for one subscription and period, however many closers race.
+-- Never two invoices of one kind for one subscription and period, however many closers race
+-- (the period close claims subscriptions FOR UPDATE SKIP LOCKED; this is the last guard).
+-- Lago's invoices are Lago's business: it may issue several for one period (plan changes).
 CREATE UNIQUE INDEX billing_invoices_one_per_period
-    ON billing_invoices (subscription_id, period_start) WHERE subscription_id IS NOT NULL;
+    ON billing_invoices (subscription_id, period_start, kind)
+    WHERE subscription_id IS NOT NULL AND source = 'embedded';
 CREATE INDEX billing_invoices_org_id ON billing_invoices (organization_id, id);
 CREATE INDEX billing_invoices_customer ON billing_invoices (organization_id, customer_id, id);
+
+-- The period close reads each customer's rollup buckets of a span (a month of day buckets,
+-- hours and minutes at unaligned edges): by customer first, so that a batch of customers is a
+-- handful of short index ranges instead of scans of every customer's buckets.
+CREATE INDEX usage_rollups_customer_buckets
+    ON usage_rollups (organization_id, customer_id, granularity, bucket_start);
 
 CREATE TABLE billing_invoice_lines (
     invoice_id            uuid NOT NULL,
@@ -98,11 +111,11 @@ BEGIN
     IF OLD.source = 'embedded' AND OLD.status <> 'draft' AND (
         NEW.customer_id, NEW.subscription_id, NEW.period_start, NEW.period_end, NEW.number,
         NEW.sequence, NEW.currency, NEW.tax_rate, NEW.subtotal, NEW.tax, NEW.total,
-        NEW.issued_at, NEW.finalized_at
+        NEW.issued_at, NEW.finalized_at, NEW.kind
     ) IS DISTINCT FROM (
         OLD.customer_id, OLD.subscription_id, OLD.period_start, OLD.period_end, OLD.number,
         OLD.sequence, OLD.currency, OLD.tax_rate, OLD.subtotal, OLD.tax, OLD.total,
-        OLD.issued_at, OLD.finalized_at
+        OLD.issued_at, OLD.finalized_at, OLD.kind
     ) THEN
         RAISE EXCEPTION 'invoice % is finalized: its billed figures cannot change', OLD.id;
     END IF;

@@ -36,4 +36,12 @@ pub enum AppError {
     Invalid(#[from] DomainError),
     #[error(transparent)]
     Port(#[from] PortError),
+    /// The request is valid but the state it applies to refuses it (409): a taken code, a
+    /// customer that already has a live subscription, a subscription already terminated.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// The request names something that does not exist or cannot be used (422): an unknown
+    /// plan or customer, an upgrade to the plan already in place.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
 }

@@ -5,10 +5,15 @@ mod billing;
 mod billing_engine;
 mod clock;
 mod delivery;
+mod engine_view;
 mod identity;
+mod invoice_parties;
 mod invoices;
+mod period_close;
+mod plans;
 mod rendering;
 mod settings;
+mod subscriptions;
 mod usage_events;
 mod usage_query;
 mod webhook_secrets;
@@ -26,16 +31,28 @@ pub use delivery::{
     DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
     SettledItem, Settlement,
 };
+pub use engine_view::{
+    EngineViewStore, SignatureAlgorithm, SignatureError, ViewOutcome, WebhookReceipt,
+    WebhookSignatureVerifier,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use engine_view::{MockEngineViewStore, MockWebhookSignatureVerifier};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
 };
+pub use invoice_parties::InvoiceParties;
 pub use invoices::{
     InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord, InvoiceSource,
 };
+pub use period_close::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore};
+pub use plans::{PlanDraft, PlanRecord, PlanStore, PlanVersionRecord};
 pub use rendering::{InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
     HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,
+};
+pub use subscriptions::{
+    NewSubscription, PhaseChange, SubscriptionConflict, SubscriptionRecord, SubscriptionStore,
 };
 pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
@@ -52,9 +69,13 @@ pub use {
     access::MockOrganizationDirectory, billing::MockCustomerStore,
     billing_engine::MockBillingEngine, clock::MockClock, delivery::MockDeliveryTarget,
     delivery::MockOutboxAdmin, delivery::MockOutboxQueue, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver, invoices::MockInvoiceBook,
-    rendering::MockInvoiceRenderer, settings::MockHostResolver, settings::MockSettingsStore,
-    settings::MockWebhookSecretAdmin, usage_events::MockBudgetAlertStore,
-    usage_events::MockUsageEventStore, usage_query::MockUsageExport, usage_query::MockUsageReader,
+    identity::MockPermissionChecker, identity::MockSessionResolver,
+    invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
+    period_close::MockPeriodCloseStore, rendering::MockInvoiceRenderer, settings::MockHostResolver,
+    settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
+    usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
+    usage_query::MockUsageExport, usage_query::MockUsageReader,
     webhook_secrets::MockWebhookSecretStore,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use {plans::MockPlanStore, subscriptions::MockSubscriptionStore};

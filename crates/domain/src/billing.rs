@@ -29,6 +29,7 @@
 mod amount;
 mod currency;
 mod customer;
+pub mod engine_event;
 mod invoice;
 mod line;
 mod period;
@@ -36,6 +37,7 @@ mod plan;
 mod pricing;
 mod proration;
 mod rating;
+mod subscription;
 
 pub use amount::Money;
 pub use currency::Currency;
@@ -47,6 +49,10 @@ pub use plan::{BaseFee, Charge, FeeTiming, NewPlan, Plan, PlanCode};
 pub use pricing::{Markup, PackageSize, Price, PricingModel, Tier, TierError, Tiers};
 pub use proration::{Proration, ProrationFactor};
 pub use rating::{rate, rate_base_fee, rate_usage};
+pub use subscription::{
+    Phase, PhaseReason, PlanVersionRef, Subscription, SubscriptionError, SubscriptionStatus,
+    period_at,
+};
 
 use rust_decimal::Decimal;
 

@@ -1,8 +1,10 @@
 //! The composition root: settings in, a running server out. The only place that knows which
 //! adapter sits behind which port.
 
+pub mod billing;
 mod extractor_errors;
 pub mod identity;
+mod lago_webhooks;
 mod webhook_secret;
 pub mod workers;
 
@@ -129,14 +131,26 @@ impl Application {
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
         let usage_reader = usage_reader(&settings, &pool)?;
+        let billing = billing::wire(
+            &settings,
+            &pool,
+            organization.id,
+            Arc::new(PgAuditTrail::new(pool.clone())),
+        )?;
+        let billing_engine = billing.engine.clone();
+        let lago_webhooks = lago_webhooks::wire(&settings, &pool, organization.id)?;
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),
-            customers: Arc::new(CustomerService::new(Arc::new(PgCustomerStore::new(
-                pool.clone(),
-            )))),
+            customers: Arc::new(
+                CustomerService::new(Arc::new(PgCustomerStore::new(pool.clone())))
+                    .with_engine(billing.engine.clone()),
+            ),
+            invoices: Arc::new(invoice_service(&pool, billing.invoices)),
+            plans: Arc::new(plan_service(&pool, billing_engine.clone())),
+            subscriptions: Arc::new(subscription_service(&pool, billing_engine)),
             settings: Arc::new(SettingsService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
                 Arc::new(SystemResolver),
@@ -153,6 +167,7 @@ impl Application {
             )),
             address_salt: address_salt.into(),
             embedded_issuer: identity.embedded_issuer,
+            lago_webhooks,
             webhooks,
             metrics: Arc::clone(&metrics),
             outbox: Arc::new(PgOutboxAdmin::new(pool.clone())),
@@ -216,6 +231,54 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The invoices API's service: the invoice book (embedded, or Lago's in Lago mode), and PDFs when the fonts can be read (else
+/// every other invoice route works and PDFs answer 503).
+fn invoice_service(
+    pool: &PgPool,
+    book: Arc<dyn tollgate_application::ports::InvoiceBook>,
+) -> tollgate_application::services::invoices::InvoiceService {
+    use tollgate_adapters::pdf::{FontConfig, GenPdfInvoiceRenderer};
+    use tollgate_application::ports::InvoiceRenderer;
+    let renderer = match GenPdfInvoiceRenderer::new(FontConfig::default()) {
+        Ok(renderer) => Some(Arc::new(renderer) as Arc<dyn InvoiceRenderer>),
+        Err(error) => {
+            tracing::warn!(%error, "invoice PDFs are unavailable");
+            None
+        }
+    };
+    tollgate_application::services::invoices::InvoiceService::new(
+        book,
+        Arc::new(postgres::PgInvoiceParties::new(pool.clone())),
+        renderer,
+        Arc::new(SystemClock),
+    )
+}
+
+/// Plans: stored here, pushed first to the billing engine when there is one.
+fn plan_service(
+    pool: &PgPool,
+    engine: Option<Arc<dyn tollgate_application::ports::BillingEngine>>,
+) -> tollgate_application::services::plans::PlanService {
+    tollgate_application::services::plans::PlanService::new(
+        Arc::new(postgres::PgPlanStore::new(pool.clone())),
+        engine,
+    )
+}
+
+/// Subscriptions: stored here, pushed first to the billing engine when there is one.
+fn subscription_service(
+    pool: &PgPool,
+    engine: Option<Arc<dyn tollgate_application::ports::BillingEngine>>,
+) -> tollgate_application::services::subscriptions::SubscriptionService {
+    tollgate_application::services::subscriptions::SubscriptionService::new(
+        Arc::new(postgres::PgSubscriptionStore::new(pool.clone())),
+        Arc::new(postgres::PgPlanStore::new(pool.clone())),
+        Arc::new(PgCustomerStore::new(pool.clone())),
+        engine,
+        Arc::new(SystemClock),
+    )
 }
 
 /// Where usage is read back: OpenMeter when it meters, the embedded rollups otherwise.

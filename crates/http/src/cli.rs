@@ -42,6 +42,16 @@ pub enum AuditCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum BillingCommand {
+    /// Close every ended billing period once (embedded mode) and print what was done as JSON.
+    Close {
+        /// Close as of this time (RFC 3339) instead of now: for tests and back-fills.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
 async fn prepare_database(
     settings: &Settings,
 ) -> Result<postgres::PgPool, Box<dyn std::error::Error>> {
@@ -153,6 +163,36 @@ pub async fn audit(settings: &Settings, command: &AuditCommand) -> CliResult {
         }
     }
     Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub async fn billing(settings: &Settings, command: &BillingCommand) -> CliResult {
+    let BillingCommand::Close { at } = command;
+    let at = at
+        .as_deref()
+        .map(chrono::DateTime::parse_from_rfc3339)
+        .transpose()?
+        .map(|at| at.with_timezone(&chrono::Utc));
+    let pool = prepare_database(settings).await?;
+    let close = tollgate_http::bootstrap::workers::period_close(settings, &pool)
+        .ok_or("Lago closes the billing periods (lago.url is set): nothing to do here")?;
+    let started = std::time::Instant::now();
+    let report = close.close_due(at).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = serde_json::json!({
+        "periods": report.periods,
+        "invoices": report.invoices,
+        "renewals": report.renewals,
+        "failed": report.failed,
+        "passes": report.passes,
+        "batches": report.batches,
+        "seconds": seconds,
+    });
+    writeln!(io::stdout(), "{summary}")?;
+    Ok(if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

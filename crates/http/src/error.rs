@@ -13,6 +13,9 @@ use tollgate_application::{AppError, PortError};
 pub enum ApiError {
     #[error("missing or invalid credentials")]
     Unauthorized,
+    /// A signed webhook (Lago's) whose signature headers are missing or do not verify.
+    #[error("the webhook signature is missing or does not verify")]
+    InvalidSignature,
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -69,6 +72,8 @@ impl From<AppError> for ApiError {
             AppError::Port(PortError::Internal { service, reason }) => {
                 Self::Internal(format!("{service}: {reason}"))
             }
+            AppError::Conflict { code, message } => Self::Conflict { code, message },
+            AppError::Unprocessable { code, message } => Self::Invalid { code, message },
         }
     }
 }
@@ -95,6 +100,7 @@ impl ApiError {
     fn code(&self) -> &str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::InvalidSignature => "invalid_signature",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::InvalidBody(error) => error.code,
             Self::InvalidAlert(error) => error.code(),
@@ -136,6 +142,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidBody(_)
             | Self::InvalidAlert(_)

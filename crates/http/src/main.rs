@@ -34,6 +34,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::AuditCommand,
     },
+    /// Billing: `billing close [--at RFC3339]` closes the ended periods now.
+    Billing {
+        #[command(subcommand)]
+        command: cli::BillingCommand,
+    },
 }
 
 #[tokio::main]
@@ -56,6 +61,7 @@ async fn main() -> ExitCode {
         Command::Worker => cli::worker(&settings).await,
         Command::DevToken(args) => cli::dev_token(&settings, &args).await,
         Command::Audit { command } => cli::audit(&settings, &command).await,
+        Command::Billing { command } => cli::billing(&settings, &command).await,
     };
     match result {
         Ok(code) => code,

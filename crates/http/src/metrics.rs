@@ -10,6 +10,8 @@ pub struct Metrics {
     registry: Registry,
     pub events: IntCounterVec,
     pub alerts: IntCounterVec,
+    /// Lago webhooks handled, by outcome (`ViewOutcome::as_str`, or `invalid_signature`).
+    pub lago_webhooks: IntCounterVec,
     pub request_duration: HistogramVec,
     pool_connections: IntGaugeVec,
     pub deliveries: IntCounterVec,
@@ -34,6 +36,14 @@ impl Metrics {
             Opts::new(
                 "budget_alerts_total",
                 "LiteLLM budget alerts received, by outcome (stored, duplicate)",
+            ),
+            &["outcome"],
+        )?;
+        let lago_webhooks = IntCounterVec::new(
+            Opts::new(
+                "lago_webhooks_total",
+                "Lago webhooks received, by outcome (applied, duplicate, unchanged, \
+                 unknown_customer, unknown_subscription, receipt_only, invalid_signature)",
             ),
             &["outcome"],
         )?;
@@ -91,12 +101,14 @@ impl Metrics {
         registry.register(Box::new(outbox_oldest_age.clone()))?;
         registry.register(Box::new(events.clone()))?;
         registry.register(Box::new(alerts.clone()))?;
+        registry.register(Box::new(lago_webhooks.clone()))?;
         registry.register(Box::new(request_duration.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         Ok(Self {
             registry,
             events,
             alerts,
+            lago_webhooks,
             request_duration,
             pool_connections,
             deliveries,

@@ -2,6 +2,7 @@
 
 mod api;
 mod health;
+mod lago;
 mod litellm;
 
 use actix_web::{HttpResponse, web};
@@ -21,6 +22,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/v1/webhooks/litellm/alerts/{secret}",
             web::post().to(litellm::receive_alert),
         )
+        .route("/v1/webhooks/lago", web::post().to(lago::receive))
         .route("/.well-known/jwks.json", web::get().to(health::jwks))
         .configure(api::configure);
 }

@@ -27,6 +27,33 @@ pub struct Settings {
     pub openmeter: OpenMeterSettings,
     pub lago: LagoSettings,
     pub delivery: DeliverySettings,
+    pub billing: BillingSettings,
+}
+
+/// The embedded period close.
+#[derive(Debug, Deserialize, Clone)]
+pub struct BillingSettings {
+    pub close_every_secs: u64,
+    pub close_grace_secs: u64,
+    pub close_batch: u32,
+    pub auto_finalize: bool,
+}
+
+impl BillingSettings {
+    pub fn period_close(
+        &self,
+    ) -> tollgate_application::services::period_close::PeriodCloseSettings {
+        let grace = i64::try_from(self.close_grace_secs)
+            .ok()
+            .and_then(chrono::TimeDelta::try_seconds)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        tollgate_application::services::period_close::PeriodCloseSettings {
+            grace,
+            batch: self.close_batch,
+            auto_finalize: self.auto_finalize,
+            every: Duration::from_secs(self.close_every_secs),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -145,12 +172,65 @@ pub struct LagoSettings {
     pub url: String,
     #[serde(default)]
     pub api_key: Option<SecretString>,
-    pub billable_metric_code: String,
+    /// Unset (the default): usage goes to Lago as one event per meter, `code` = the meter's
+    /// slug (the billable metrics Lago mode makes). Set: one event per call with this `code`
+    /// and every meter in its properties, for a billable metric made by hand.
+    #[serde(default)]
+    pub billable_metric_code: Option<String>,
     /// Customer id -> Lago subscription `external_id`, until billing keeps the mapping.
     #[serde(default)]
     pub subscriptions: std::collections::HashMap<String, String>,
     /// For customers missing from `subscriptions`: use the customer id as the subscription id.
     pub customer_id_as_subscription: bool,
+    /// Lago mode (customers, plans, subscriptions, invoices through Lago's API): the longest
+    /// one request to Lago may take.
+    #[serde(default = "default_lago_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// Tries of a Lago request that is safe to repeat (first included) on 429, 5xx, timeouts.
+    #[serde(default = "default_lago_max_attempts")]
+    pub max_attempts: u32,
+    /// Longest pause before such a retry; a longer `Retry-After` answers 503 at once.
+    #[serde(default = "default_lago_max_retry_wait_ms")]
+    pub max_retry_wait_ms: u64,
+    /// Which signatures `POST /v1/webhooks/lago` accepts: `jwt` (Lago's default, needs
+    /// `api_key` to fetch Lago's public key), `hmac` (needs `webhook_hmac_key`) or `either`
+    /// (needs both).
+    #[serde(default)]
+    pub webhook_signature: LagoWebhookSignature,
+    /// The organization's webhook HMAC key (Lago's organization settings).
+    #[serde(default)]
+    pub webhook_hmac_key: Option<SecretString>,
+    /// The `iss` of Lago's webhook JWTs (Lago's `LAGO_API_URL`); blank: `url`.
+    #[serde(default)]
+    pub webhook_issuer: String,
+    /// Least seconds between two fetches of Lago's public key after a JWT failed to verify.
+    #[serde(default = "default_webhook_key_refetch_secs")]
+    pub webhook_key_refetch_secs: u64,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LagoWebhookSignature {
+    #[default]
+    Jwt,
+    Hmac,
+    Either,
+}
+
+fn default_webhook_key_refetch_secs() -> u64 {
+    60
+}
+
+fn default_lago_request_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_lago_max_attempts() -> u32 {
+    3
+}
+
+fn default_lago_max_retry_wait_ms() -> u64 {
+    2_000
 }
 
 impl LagoSettings {
@@ -239,6 +319,8 @@ mod tests {
             .unwrap();
         assert_eq!(settings.server.body_limit_bytes, 32 * 1024 * 1024);
         assert_eq!(settings.delivery_targets(), vec!["embedded_meter"]);
+        // Unset: usage goes to Lago as one event per meter, the metrics Lago mode makes.
+        assert_eq!(settings.lago.billable_metric_code, None);
 
         settings.database.url = SecretString::from("postgres://u:hunter2@db/x");
         assert!(!format!("{settings:?}").contains("hunter2"));

@@ -25,6 +25,11 @@ pub struct AppState {
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
     pub customers: Arc<CustomerService>,
+    /// Invoices: the embedded book (or Lago's), the PDF renderer.
+    pub invoices: Arc<tollgate_application::services::invoices::InvoiceService>,
+    /// Plans and their versions; subscriptions on them.
+    pub plans: Arc<tollgate_application::services::plans::PlanService>,
+    pub subscriptions: Arc<tollgate_application::services::subscriptions::SubscriptionService>,
     pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
     pub usage: Arc<dyn UsageReader>,
@@ -38,4 +43,7 @@ pub struct AppState {
     pub address_salt: Arc<[u8]>,
     /// The embedded issuer, when Ory is not configured: its JWKS is served.
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
+    /// Lago's webhooks, when Lago is configured (`POST /v1/webhooks/lago` answers 404 otherwise).
+    pub lago_webhooks:
+        Option<Arc<tollgate_application::services::engine_webhooks::LagoWebhookService>>,
 }

@@ -1,5 +1,14 @@
 //! The `lago` delivery target: `POST {url}/api/v1/events/batch` with `{"events":[…]}`, up to
-//! 100 events a request, `Authorization: Bearer <organization API key>`.
+//! `batch_size` (Lago: 100) events a request, `Authorization: Bearer <organization API key>`.
+//!
+//! A usage event becomes one Lago event per meter (or one event in single-code mode, see
+//! `super::event`). A delivery's Lago events are packed into requests whole usage event by
+//! whole usage event where they fit, so in Lago's Postgres store each usage event is stored all
+//! at once or not at all; a usage event with more events than a request holds is split across
+//! requests. A usage event is `Delivered` only when every one of its Lago events was accepted
+//! (or found already there); one refused event rejects it (with the meter named); anything else
+//! leaves it to be retried, and the retry sends all of its events again: those Lago already has
+//! answer `value_already_exist`, which counts as delivered.
 //!
 //! Lago answers a batch all or nothing: 200 stores every event; a 422 `validation_errors`
 //! lists the refused events by their index in `error_details` and stores none. So a 422 maps
@@ -9,10 +18,11 @@
 //! OpenMeter's 400 (see `crate::openmeter::isolation`); that also adapts to a self-hosted
 //! `LAGO_EVENTS_BATCH_MAX_LENGTH` below the configured batch size (`too_many_events`).
 //!
-//! An event that has failed before goes in a request of its own. The likely reason it is back
-//! is a lost answer, so Lago may have it already, and Lago (Postgres event store) only says so
-//! for a single event: in a batch, the first duplicate aborts the insert transaction and the
-//! next event's insert fails with a 500, which would keep the whole batch retrying forever.
+//! The events of a usage event that has failed before go in a request each. The likely reason
+//! it is back is a lost answer, so Lago may have them already, and Lago (Postgres event store)
+//! only says so for a single event: in a batch, the first duplicate aborts the insert
+//! transaction and the next event's insert fails with a 500, which would keep the whole batch
+//! retrying forever.
 //!
 //! Events whose customer has no subscription yet are `Waiting`: never sent, never dropped.
 //! 401/403 (the API key), 429 (with `Retry-After` or `X-RateLimit-Reset`), 5xx and transport
@@ -30,14 +40,15 @@ use url::Url;
 
 use super::{
     answer::{classify, rate_limit_wait},
-    event::lago_event,
+    event::{Coding, LagoEvent, lago_events},
     subscriptions::SubscriptionLookup,
 };
 use crate::openmeter::{Answer, DeliverySetupError, GroupSender, deliver_in_groups, outbound};
 
 const TARGET: &str = "lago";
-/// Enough for a full batch of re-sent events one by one, plus splitting a refused batch.
-const MAX_REQUESTS: usize = 128;
+/// Requests one delivery may make beyond one per Lago event: enough to split a refused full
+/// batch down to its bad event (about 2·log2(100)) a couple of times.
+const SPLITTING_ALLOWANCE: usize = 28;
 
 #[derive(Clone)]
 pub struct LagoConfig {
@@ -46,17 +57,20 @@ pub struct LagoConfig {
     pub url: Url,
     /// The organization's API key, sent as `Authorization: Bearer`.
     pub api_key: SecretString,
-    /// Every event's `code`. Lago ignores events whose code matches no billable metric.
-    pub billable_metric_code: String,
-    /// Events per request at most: Lago's limit is 100 (self-hosted:
-    /// `LAGO_EVENTS_BATCH_MAX_LENGTH`).
+    /// `None` (the default): one event per meter, `code` = the meter's slug, the billable
+    /// metrics Tollgate's billing engine makes. Set: one event per usage event with this
+    /// `code` and every meter in its properties, for a billable metric made by hand. Lago
+    /// ignores events whose code matches no billable metric.
+    pub billable_metric_code: Option<String>,
+    /// Lago events per request at most, and usage events per delivery: Lago's limit is 100
+    /// (self-hosted: `LAGO_EVENTS_BATCH_MAX_LENGTH`).
     pub batch_size: usize,
     pub timeout: Duration,
     pub subscriptions: Arc<dyn SubscriptionLookup>,
 }
 
 impl LagoConfig {
-    /// Code `llm_usage`, 100 events per request, 10 s timeout.
+    /// An event per meter, 100 events per request, 10 s timeout.
     pub fn new(
         url: Url,
         api_key: SecretString,
@@ -65,7 +79,7 @@ impl LagoConfig {
         Self {
             url,
             api_key,
-            billable_metric_code: "llm_usage".into(),
+            billable_metric_code: None,
             batch_size: 100,
             timeout: Duration::from_secs(10),
             subscriptions,
@@ -89,7 +103,7 @@ pub struct LagoEventsTarget {
     http: reqwest::Client,
     endpoint: Url,
     api_key: SecretString,
-    code: String,
+    coding: Coding,
     batch_size: usize,
     subscriptions: Arc<dyn SubscriptionLookup>,
     clock: Arc<dyn Clock>,
@@ -97,8 +111,8 @@ pub struct LagoEventsTarget {
 
 impl LagoEventsTarget {
     /// # Errors
-    /// When the URL is not an http(s) base URL, the code or batch size is empty, or the HTTP
-    /// client cannot be built.
+    /// When the URL is not an http(s) base URL, the code (when set) or batch size is empty, or
+    /// the HTTP client cannot be built.
     pub fn new(config: LagoConfig) -> Result<Self, DeliverySetupError> {
         Self::with_clock(config, Arc::new(SystemClock))
     }
@@ -116,9 +130,11 @@ impl LagoEventsTarget {
             setting,
             problem: "must not be empty",
         };
-        if config.billable_metric_code.trim().is_empty() {
-            return Err(empty("billable metric code"));
-        }
+        let coding = match config.billable_metric_code {
+            None => Coding::PerMeter,
+            Some(code) if code.trim().is_empty() => return Err(empty("billable metric code")),
+            Some(code) => Coding::SingleCode(code),
+        };
         if config.batch_size == 0 {
             return Err(empty("batch size"));
         }
@@ -126,7 +142,7 @@ impl LagoEventsTarget {
             http: outbound::client(TARGET, config.timeout)?,
             endpoint: outbound::endpoint(TARGET, &config.url, "api/v1/events/batch")?,
             api_key: config.api_key,
-            code: config.billable_metric_code,
+            coding,
             batch_size: config.batch_size,
             subscriptions: config.subscriptions,
             clock,
@@ -147,45 +163,51 @@ impl DeliveryTarget for LagoEventsTarget {
     #[tracing::instrument(name = "lago.deliver", skip_all, fields(events = items.len()))]
     async fn deliver(&self, items: &[OutboxItem]) -> Vec<DeliveryOutcome> {
         let mut settled: Vec<Option<DeliveryOutcome>> = vec![None; items.len()];
-        let mut events: Vec<Option<Box<RawValue>>> = vec![None; items.len()];
-        let mut fresh = Vec::new();
-        let mut groups = Vec::new();
+        let mut events = Vec::new();
+        // The item each Lago event was made from.
+        let mut owners = Vec::new();
+        let mut fresh = Packer::new(self.batch_size);
+        let mut resent = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            match self.prepare(item) {
-                Ok(event) => events[index] = Some(event),
+            let made = match self.prepare(item).await {
+                Ok(made) => made,
                 Err(outcome) => {
                     settled[index] = Some(outcome);
                     continue;
                 }
-            }
+            };
+            let ids: Vec<usize> = (events.len()..events.len() + made.len()).collect();
+            events.extend(made);
+            owners.resize(events.len(), index);
             if item.attempts == 0 {
-                fresh.push(index);
+                fresh.add(&ids);
             } else {
-                groups.push(vec![index]);
+                resent.extend(ids.into_iter().map(|id| vec![id]));
             }
         }
-        groups.insert(0, fresh);
+        let mut groups = fresh.into_groups();
+        groups.extend(resent);
         let sender = Sender {
             target: self,
             events: &events,
         };
-        let sent = deliver_in_groups(&sender, items.len(), groups, MAX_REQUESTS).await;
+        let budget = events.len() + SPLITTING_ALLOWANCE;
+        let sent = deliver_in_groups(&sender, events.len(), groups, budget).await;
+        let mut verdicts: Vec<Verdict> = vec![Verdict::default(); items.len()];
+        for ((event, owner), outcome) in events.iter().zip(owners).zip(sent) {
+            verdicts[owner].add(event, outcome);
+        }
         settled
             .into_iter()
-            .zip(sent)
-            .map(|(settled, sent)| {
-                settled.or(sent).unwrap_or_else(|| DeliveryOutcome::Retry {
-                    reason: "not sent".into(),
-                    retry_after: None,
-                })
-            })
+            .zip(verdicts)
+            .map(|(settled, verdict)| settled.unwrap_or_else(|| verdict.outcome()))
             .collect()
     }
 }
 
 impl LagoEventsTarget {
-    /// The event as Lago takes it, or why it cannot go (now or ever).
-    fn prepare(&self, item: &OutboxItem) -> Result<Box<RawValue>, DeliveryOutcome> {
+    /// The Lago events of the item, or why it cannot go (now or ever).
+    async fn prepare(&self, item: &OutboxItem) -> Result<Vec<LagoEvent>, DeliveryOutcome> {
         // Lago bills usage to a customer's subscription: an event that names no customer can
         // never be billed there, and waiting would keep it pending forever.
         let Some(customer) = &item.event.customer else {
@@ -194,10 +216,15 @@ impl LagoEventsTarget {
                     .into(),
             });
         };
-        let Some(subscription) = self
+        let found = self
             .subscriptions
-            .external_subscription_id(&item.organization, customer)
-        else {
+            .external_subscription_id(&item.organization, customer, item.event.occurred_at)
+            .await
+            .map_err(|error| DeliveryOutcome::Retry {
+                reason: format!("cannot find the customer's subscription: {error}"),
+                retry_after: None,
+            })?;
+        let Some(subscription) = found else {
             return Err(DeliveryOutcome::Waiting {
                 reason: format!(
                     "customer {} has no Lago subscription yet",
@@ -205,16 +232,90 @@ impl LagoEventsTarget {
                 ),
             });
         };
-        lago_event(item, &subscription, &self.code).map_err(|error| DeliveryOutcome::Rejected {
-            reason: format!("cannot be written as a Lago event: {error}"),
+        lago_events(item, &subscription, &self.coding).map_err(|error| DeliveryOutcome::Rejected {
+            reason: format!("cannot be written as Lago events: {error}"),
         })
+    }
+}
+
+/// Groups the Lago events of first-time usage events into requests of at most `limit`,
+/// keeping each usage event's events together when they fit in one request.
+struct Packer {
+    limit: usize,
+    groups: Vec<Vec<usize>>,
+}
+
+impl Packer {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            groups: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, ids: &[usize]) {
+        let room = self
+            .groups
+            .last()
+            .map_or(0, |group| self.limit.saturating_sub(group.len()));
+        if ids.len() > room {
+            self.groups
+                .extend(ids.chunks(self.limit).map(<[usize]>::to_vec));
+        } else if let Some(group) = self.groups.last_mut() {
+            group.extend_from_slice(ids);
+        }
+    }
+
+    fn into_groups(self) -> Vec<Vec<usize>> {
+        self.groups
+    }
+}
+
+/// What became of one usage event, from the outcomes of its Lago events.
+#[derive(Clone, Default)]
+struct Verdict {
+    rejected: Option<String>,
+    retry: Option<DeliveryOutcome>,
+}
+
+impl Verdict {
+    fn add(&mut self, event: &LagoEvent, outcome: Option<DeliveryOutcome>) {
+        match outcome {
+            Some(DeliveryOutcome::Delivered) => {}
+            Some(DeliveryOutcome::Rejected { reason }) => {
+                // The first refusal is kept: one is enough to say why the event cannot go.
+                self.rejected.get_or_insert_with(|| match event.meter {
+                    Some(meter) => format!("its `{}` event: {reason}", meter.slug()),
+                    None => reason,
+                });
+            }
+            Some(retry @ (DeliveryOutcome::Retry { .. } | DeliveryOutcome::Waiting { .. })) => {
+                self.retry.get_or_insert(retry);
+            }
+            None => {
+                self.retry.get_or_insert(DeliveryOutcome::Retry {
+                    reason: "not sent".into(),
+                    retry_after: None,
+                });
+            }
+        }
+    }
+
+    /// Rejected when any of its events was refused for good (it can never be billed whole);
+    /// else retried when any was not stored; else delivered.
+    fn outcome(self) -> DeliveryOutcome {
+        match (self.rejected, self.retry) {
+            (Some(reason), _) => DeliveryOutcome::Rejected { reason },
+            (None, Some(retry)) => retry,
+            (None, None) => DeliveryOutcome::Delivered,
+        }
     }
 }
 
 /// One delivery's events, written once, sent in groups.
 struct Sender<'a> {
     target: &'a LagoEventsTarget,
-    events: &'a [Option<Box<RawValue>>],
+    events: &'a [LagoEvent],
 }
 
 impl GroupSender for Sender<'_> {
@@ -226,7 +327,7 @@ impl GroupSender for Sender<'_> {
         let target = self.target;
         let events = group
             .iter()
-            .filter_map(|i| self.events.get(*i).and_then(Option::as_deref))
+            .filter_map(|i| self.events.get(*i).map(|event| &*event.body))
             .collect();
         let response = target
             .http

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    ports::{AuditContext, AuditEntry, CustomerRecord, CustomerStore},
+    ports::{AuditContext, AuditEntry, BillingEngine, CustomerRecord, CustomerStore},
 };
 
 /// Most customers one page lists.
@@ -58,31 +58,89 @@ impl CustomerChanges {
     }
 }
 
+/// With a billing engine (Lago mode), every customer is pushed to it before it is stored, so
+/// the engine is never behind what Tollgate shows: nothing is stored when the engine refuses
+/// the customer or cannot be reached, and the push is an upsert, so trying again converges.
 pub struct CustomerService {
     store: Arc<dyn CustomerStore>,
+    engine: Option<Arc<dyn BillingEngine>>,
 }
 
 impl CustomerService {
     pub fn new(store: Arc<dyn CustomerStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            engine: None,
+        }
+    }
+
+    /// Pushes customers to `engine` before storing them (none: embedded mode).
+    #[must_use]
+    pub fn with_engine(mut self, engine: Option<Arc<dyn BillingEngine>>) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// `None` when the organization already has a customer with this external id.
     ///
     /// # Errors
-    /// `AppError::Port` when the store fails.
+    /// `AppError::Port` when the engine refuses the customer or cannot be reached (nothing is
+    /// stored then), or when the store fails.
     pub async fn create(
         &self,
         organization: OrganizationId,
         customer: Customer,
         context: &AuditContext,
     ) -> Result<Option<CustomerRecord>, AppError> {
+        if let Some(engine) = &self.engine {
+            engine.upsert_customer(&customer).await?;
+        }
         let id = Uuid::now_v7();
         let audit = AuditEntry::success(context, "customer.create", Some(target(id)));
-        Ok(self
+        let created = self
             .store
             .create(organization, id, &customer, &audit)
-            .await?)
+            .await?;
+        if created.is_none() {
+            self.restore_engine_copy(organization, &customer).await;
+        }
+        Ok(created)
+    }
+
+    /// The external id was taken, but the refused customer already went to the engine (an
+    /// upsert by that id): push the stored customer again so the engine holds what Tollgate
+    /// holds. Rare (a conflict), so the stored one is found by paging through the list.
+    async fn restore_engine_copy(&self, organization: OrganizationId, refused: &Customer) {
+        let Some(engine) = &self.engine else {
+            return;
+        };
+        let mut after = None;
+        loop {
+            let page = match self.store.list(organization, after, MAX_PAGE).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(%error, external_id = refused.external_id().as_str(),
+                        "cannot restore the billing engine's copy of a customer");
+                    return;
+                }
+            };
+            let found = page
+                .iter()
+                .find(|r| r.customer.external_id() == refused.external_id());
+            if let Some(stored) = found {
+                if let Err(error) = engine.upsert_customer(&stored.customer).await {
+                    tracing::error!(%error, customer = %stored.id,
+                        "cannot restore the billing engine's copy of a customer");
+                }
+                return;
+            }
+            match page.last() {
+                Some(last) if i64::try_from(page.len()).unwrap_or(i64::MAX) >= MAX_PAGE => {
+                    after = Some(last.id);
+                }
+                _ => return,
+            }
+        }
     }
 
     /// `None` when the organization has no such customer.
@@ -117,6 +175,7 @@ impl CustomerService {
     ///
     /// # Errors
     /// `AppError::Invalid` when the changed customer is not valid, `AppError::Port` when the
+    /// engine refuses the change or cannot be reached (nothing is stored then), or when the
     /// store fails.
     pub async fn update(
         &self,
@@ -129,6 +188,9 @@ impl CustomerService {
             return Ok(None);
         };
         let changed = changes.apply(&current.customer)?;
+        if let Some(engine) = &self.engine {
+            engine.upsert_customer(&changed).await?;
+        }
         let audit = AuditEntry::success(context, "customer.update", Some(target(id)));
         Ok(self
             .store
@@ -142,171 +204,4 @@ fn target(id: Uuid) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::Utc;
-    use tollgate_domain::{
-        billing::{CountryCode, Currency},
-        usage::CustomerId,
-    };
-
-    use super::*;
-    use crate::ports::MockCustomerStore;
-
-    fn acme() -> Customer {
-        Customer::new(
-            CustomerId::parse("cust_42").unwrap(),
-            "Acme",
-            BillingEmail::parse("billing@acme.example").unwrap(),
-            Currency::EUR,
-        )
-        .unwrap()
-        .with_tax_id(TaxId::parse("FR40303265045").unwrap())
-    }
-
-    fn record(organization: OrganizationId, id: Uuid, customer: Customer) -> CustomerRecord {
-        CustomerRecord {
-            id,
-            organization,
-            customer,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_new_customer_is_stored_with_its_audit_record() {
-        let organization = OrganizationId::new();
-        let mut store = MockCustomerStore::new();
-        store
-            .expect_create()
-            .withf(|_, id, customer, audit| {
-                customer.name() == "Acme"
-                    && audit.action == "customer.create"
-                    && audit.target == Some(format!("customer:{id}"))
-            })
-            .times(1)
-            .returning(|organization, id, customer, _| {
-                Ok(Some(record(organization, id, customer.clone())))
-            });
-        let service = CustomerService::new(Arc::new(store));
-
-        let created = service
-            .create(organization, acme(), &AuditContext::default())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(created.organization, organization);
-        assert_eq!(created.customer, acme());
-    }
-
-    #[tokio::test]
-    async fn a_taken_external_id_answers_none() {
-        let mut store = MockCustomerStore::new();
-        store.expect_create().returning(|_, _, _, _| Ok(None));
-        let service = CustomerService::new(Arc::new(store));
-
-        let created = service
-            .create(OrganizationId::new(), acme(), &AuditContext::default())
-            .await
-            .unwrap();
-        assert!(created.is_none());
-    }
-
-    #[tokio::test]
-    async fn pages_are_bounded() {
-        let mut store = MockCustomerStore::new();
-        store
-            .expect_list()
-            .withf(|_, after, limit| after.is_none() && *limit == MAX_PAGE)
-            .times(1)
-            .returning(|_, _, _| Ok(vec![]));
-        store
-            .expect_list()
-            .withf(|_, after, limit| after.is_some() && *limit == 1)
-            .times(1)
-            .returning(|_, _, _| Ok(vec![]));
-        let service = CustomerService::new(Arc::new(store));
-
-        let organization = OrganizationId::new();
-        service.list(organization, None, 1_000_000).await.unwrap();
-        service
-            .list(organization, Some(Uuid::now_v7()), 0)
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_change_keeps_what_it_does_not_name() {
-        let organization = OrganizationId::new();
-        let id = Uuid::now_v7();
-        let mut store = MockCustomerStore::new();
-        store
-            .expect_get()
-            .returning(move |organization, id| Ok(Some(record(organization, id, acme()))));
-        store
-            .expect_update()
-            .withf(|_, _, customer, audit| {
-                customer.name() == "Acme SAS"
-                    && customer.billing_email().as_str() == "billing@acme.example"
-                    && customer.tax_id().is_none()
-                    && customer.address().is_some_and(|a| a.city == "Paris")
-                    && customer.currency() == Currency::EUR
-                    && audit.action == "customer.update"
-            })
-            .times(1)
-            .returning(|organization, id, customer, _| {
-                Ok(Some(record(organization, id, customer.clone())))
-            });
-        let service = CustomerService::new(Arc::new(store));
-        let fr = CountryCode::parse("FR").unwrap();
-        let changes = CustomerChanges {
-            name: Some("Acme SAS".into()),
-            address: Some(Some(
-                Address::new("1 rue de Rivoli", None, "Paris", None, None, fr).unwrap(),
-            )),
-            tax_id: Some(None),
-            ..CustomerChanges::default()
-        };
-
-        let updated = service
-            .update(organization, id, changes, &AuditContext::default())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(updated.customer.external_id().as_str(), "cust_42");
-    }
-
-    #[tokio::test]
-    async fn an_unknown_or_invalid_change_writes_nothing() {
-        let mut store = MockCustomerStore::new();
-        let known = Uuid::now_v7();
-        store.expect_get().returning(move |organization, id| {
-            Ok((id == known).then(|| record(organization, id, acme())))
-        });
-        store.expect_update().never();
-        let service = CustomerService::new(Arc::new(store));
-        let organization = OrganizationId::new();
-
-        let missing = service
-            .update(
-                organization,
-                Uuid::now_v7(),
-                CustomerChanges::default(),
-                &AuditContext::default(),
-            )
-            .await
-            .unwrap();
-        assert!(missing.is_none());
-        let blank = CustomerChanges {
-            name: Some("  ".into()),
-            ..CustomerChanges::default()
-        };
-        let result = service
-            .update(organization, known, blank, &AuditContext::default())
-            .await;
-        assert!(matches!(
-            result,
-            Err(AppError::Invalid(DomainError::Empty { .. }))
-        ));
-    }
-}
+mod tests;

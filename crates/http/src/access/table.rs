@@ -182,6 +182,126 @@ const TABLE: &[(&str, &str, Requirement)] = &[
             roles: BILLING_STAFF,
         },
     ),
+    (
+        "GET",
+        "/api/billing/plans",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/plans",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/plans/{id}",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "PUT",
+        "/api/billing/plans/{id}",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/subscriptions",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/subscriptions",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/subscriptions/{id}",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/subscriptions/{id}/upgrade",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/subscriptions/{id}/downgrade",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/subscriptions/{id}/terminate",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/invoices",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/invoices/{id}",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/invoices/{id}/pdf",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/invoices/{id}/finalize",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/invoices/{id}/void",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
 ];
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use tokio::{sync::watch, task::JoinHandle};
 use tollgate_adapters::{
-    lago::{LagoConfig, LagoEventsTarget, StaticSubscriptions},
+    lago::{LagoConfig, LagoEventsTarget, PgSubscriptionLookup, StaticSubscriptions},
     openmeter::{OpenMeterConfig, OpenMeterTarget},
     postgres::{EMBEDDED_METER_TARGET, PgEmbeddedMeter, PgOutboxQueue, PgPool},
 };
@@ -56,6 +56,12 @@ impl Workers {
             });
             tasks.push(tokio::spawn(dispatcher.run(receiver.clone(), observe)));
         }
+        if let Some(close) =
+            period_close(settings, pool).filter(|_| settings.billing.close_every_secs > 0)
+        {
+            tracing::info!("embedded period close scheduled");
+            tasks.push(tokio::spawn(close.run(receiver.clone())));
+        }
         Self { shutdown, tasks }
     }
 
@@ -101,10 +107,32 @@ fn deliverer(
             if lago.customer_id_as_subscription {
                 subscriptions = subscriptions.customer_id_as_subscription_id();
             }
+            // Tollgate's own subscriptions name each customer's; the configured map overrides.
+            let subscriptions = PgSubscriptionLookup::new(pool.clone(), subscriptions);
             let mut config = LagoConfig::new(url, api_key, Arc::new(subscriptions));
             config.billable_metric_code = lago.billable_metric_code.clone();
             Arc::new(LagoEventsTarget::new(config).map_err(|e| e.to_string())?)
         }
         other => return Err(format!("unknown delivery target {other}")),
     })
+}
+
+/// The embedded period close; `None` when Lago bills (Lago closes its periods itself).
+/// `billing.close_every_secs = 0` leaves it to `tollgate billing close` (never scheduled).
+pub fn period_close(
+    settings: &Settings,
+    pool: &PgPool,
+) -> Option<tollgate_application::services::period_close::PeriodCloseService> {
+    if settings.lago.is_enabled() {
+        return None;
+    }
+    Some(
+        tollgate_application::services::period_close::PeriodCloseService::new(
+            Arc::new(tollgate_adapters::postgres::PgPeriodCloseStore::new(
+                pool.clone(),
+            )),
+            Arc::new(SystemClock),
+            settings.billing.period_close(),
+        ),
+    )
 }

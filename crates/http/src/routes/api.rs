@@ -6,9 +6,12 @@ mod api_keys;
 mod audit;
 mod customers;
 mod export;
+mod invoices;
 mod me;
 mod outbox;
+mod plans;
 mod settings;
+mod subscriptions;
 mod usage;
 
 use actix_web::web;
@@ -32,6 +35,48 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/api/billing/customers/{id}",
             web::patch().to(customers::update),
+        )
+        .route("/api/billing/plans", web::get().to(plans::list))
+        .route("/api/billing/plans", web::post().to(plans::create))
+        .route("/api/billing/plans/{id}", web::get().to(plans::show))
+        .route("/api/billing/plans/{id}", web::put().to(plans::update))
+        .route(
+            "/api/billing/subscriptions",
+            web::get().to(subscriptions::list),
+        )
+        .route(
+            "/api/billing/subscriptions",
+            web::post().to(subscriptions::create),
+        )
+        .route(
+            "/api/billing/subscriptions/{id}",
+            web::get().to(subscriptions::show),
+        )
+        .route(
+            "/api/billing/subscriptions/{id}/upgrade",
+            web::post().to(subscriptions::upgrade),
+        )
+        .route(
+            "/api/billing/subscriptions/{id}/downgrade",
+            web::post().to(subscriptions::downgrade),
+        )
+        .route(
+            "/api/billing/subscriptions/{id}/terminate",
+            web::post().to(subscriptions::terminate),
+        )
+        .route("/api/billing/invoices", web::get().to(invoices::list))
+        .route("/api/billing/invoices/{id}", web::get().to(invoices::show))
+        .route(
+            "/api/billing/invoices/{id}/finalize",
+            web::post().to(invoices::finalize),
+        )
+        .route(
+            "/api/billing/invoices/{id}/void",
+            web::post().to(invoices::void),
+        )
+        .route(
+            "/api/billing/invoices/{id}/pdf",
+            web::get().to(invoices::pdf),
         )
         .route("/api/usage", web::get().to(usage::show))
         .route("/api/usage/export", web::get().to(export::stream_rows))

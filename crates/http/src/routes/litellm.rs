@@ -108,7 +108,7 @@ fn bearer_token(request: &HttpRequest) -> Option<&str> {
 }
 
 /// Reads the whole body, refusing it as soon as it is known to pass `limit`.
-async fn read_body(
+pub(super) async fn read_body(
     request: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

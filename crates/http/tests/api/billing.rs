@@ -3,6 +3,12 @@
 //! another organization's visible.
 
 mod customers;
+mod golden;
+mod invoices;
+mod lago_mode;
+mod period_close;
+mod plans;
+mod subscriptions;
 
 use serde_json::{Value, json};
 use tollgate_domain::webhook_secret::SecretDigest;

@@ -12,6 +12,7 @@ mod faults;
 mod health;
 mod helpers;
 mod identity;
+mod lago_webhooks;
 mod migrations;
 mod outages;
 mod shutdown;

@@ -1,0 +1,297 @@
+//! The [`InvoiceBook`] of Lago mode: Lago's invoices, read and changed through its API.
+//!
+//! * `list`: `GET /invoices?page&per_page` (the opaque cursor is Lago's page number, valid
+//!   with the same `limit`), filtered by `external_customer_id`, `statuses[]` and
+//!   `payment_statuses[]`. Lago lists invoices without their fees, so each one is then read
+//!   whole (`GET /invoices/{lago_id}`, a few at a time).
+//! * `finalize`: `PUT /invoices/{id}/finalize`; `void`: `POST /invoices/{id}/void`, with
+//!   `generate_credit_note` and the whole total as `refund_amount` for a paid invoice (Lago
+//!   refuses to void a paid invoice otherwise); `mark_paid`: `PUT /invoices/{id}` with
+//!   `payment_status: succeeded`.
+//!
+//! Each change is first tried on the domain invoice, so a change its state forbids is refused
+//! with the same answer as in embedded mode, without a call. A refusal from Lago after a lost
+//! answer (the change already made) is recognised by reading the invoice again. The audit
+//! record is appended once Lago has made the change: Lago is the system of record, so there is
+//! no transaction to share with it.
+//!
+//! One Lago organization (one API key) is one Tollgate organization: the one this book was
+//! built for. Any other organization has no invoices here.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tollgate_application::{
+    AppError, PortError,
+    ports::{
+        AuditEntry, AuditTrail, InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage,
+        InvoiceRecord,
+    },
+};
+use tollgate_domain::{
+    DomainError,
+    billing::{Invoice, InvoiceNumber, InvoiceStatus},
+    organization::OrganizationId,
+};
+use uuid::Uuid;
+
+use super::{
+    client::{LagoClient, Repeat, Reply, decode},
+    invoices::{InvoiceAnswer, InvoicesPage, LagoInvoice, is_tollgates, to_record},
+};
+
+/// Lago's largest page.
+const MAX_PER_PAGE: u32 = 100;
+/// Invoices read at once to complete a page.
+const READ_CONCURRENCY: usize = 4;
+/// Times an audit record is tried once Lago has made the change.
+const AUDIT_ATTEMPTS: u32 = 3;
+
+pub struct LagoInvoiceBook {
+    client: Arc<LagoClient>,
+    organization: OrganizationId,
+    audit: Arc<dyn AuditTrail>,
+}
+
+impl LagoInvoiceBook {
+    pub(super) fn new(
+        client: Arc<LagoClient>,
+        organization: OrganizationId,
+        audit: Arc<dyn AuditTrail>,
+    ) -> Self {
+        Self {
+            client,
+            organization,
+            audit,
+        }
+    }
+
+    async fn read(&self, id: Uuid) -> Result<Option<LagoInvoice>, PortError> {
+        let url = self.client.url(&["invoices", &id.to_string()], &[])?;
+        let answer = self.client.get::<InvoiceAnswer>(url).await?;
+        Ok(answer.map(|a| a.invoice).filter(is_tollgates))
+    }
+
+    /// The change: tried on the domain invoice by `allowed` (which gives the request's body),
+    /// sent to `/invoices/{id}/{request.path}`, recognised as already made by `made`.
+    async fn change(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        audit: &AuditEntry,
+        allowed: impl FnOnce(&mut Invoice) -> Result<Option<Value>, DomainError>,
+        request: Request,
+        made: fn(&LagoInvoice) -> bool,
+    ) -> Result<InvoiceChange, PortError> {
+        if organization != self.organization {
+            return Ok(InvoiceChange::NotFound);
+        }
+        let Some(current) = self.read(id).await? else {
+            return Ok(InvoiceChange::NotFound);
+        };
+        let mut probe = to_record(organization, &current)?.invoice;
+        let body = match allowed(&mut probe) {
+            Ok(body) => body,
+            Err(refused) => return Ok(InvoiceChange::Refused(refused)),
+        };
+        let id_text = id.to_string();
+        let mut segments = vec!["invoices", id_text.as_str()];
+        segments.extend(request.path);
+        let url = self.client.url(&segments, &[])?;
+        let sent = self
+            .client
+            .send(request.method, url, body.as_ref(), request.repeat);
+        let changed = match sent.await? {
+            Reply::Done(answer) => decode::<InvoiceAnswer>(&answer)?.invoice,
+            Reply::NotFound => return Ok(InvoiceChange::NotFound),
+            Reply::Refused(refusal) => match self.read(id).await? {
+                Some(again) if made(&again) => again,
+                _ => return Err(refusal.into_port()),
+            },
+        };
+        let record = to_record(organization, &changed)?;
+        self.append_audit(organization, audit).await;
+        Ok(InvoiceChange::Done(record))
+    }
+
+    /// Lago has made the change: a failing audit store cannot undo it, so it is retried, then
+    /// logged with everything the record would have held.
+    async fn append_audit(&self, organization: OrganizationId, entry: &AuditEntry) {
+        for attempt in 1..=AUDIT_ATTEMPTS {
+            match self.audit.append(organization, entry).await {
+                Ok(()) => return,
+                Err(error) if attempt == AUDIT_ATTEMPTS => {
+                    tracing::error!(%error, action = entry.action, target = ?entry.target,
+                        actor = %entry.context.actor, "a Lago invoice change has no audit record");
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl InvoiceBook for LagoInvoiceBook {
+    async fn list(
+        &self,
+        organization: OrganizationId,
+        filter: &InvoiceFilter,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<InvoicePage, AppError> {
+        let page = match cursor.as_deref() {
+            None => 1,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| DomainError::Invalid {
+                    field: "cursor",
+                    reason: format!("`{text}` is not a cursor this list handed out"),
+                })?,
+        };
+        if organization != self.organization {
+            return Ok(InvoicePage {
+                invoices: Vec::new(),
+                next: None,
+            });
+        }
+        let mut query = vec![
+            ("page", page.to_string()),
+            ("per_page", limit.clamp(1, MAX_PER_PAGE).to_string()),
+        ];
+        if let Some(customer) = &filter.customer {
+            query.push(("external_customer_id", customer.as_str().to_owned()));
+        }
+        let (statuses, payment_statuses): (&[&str], &[&str]) = match filter.status {
+            None => (&[], &[]),
+            Some(InvoiceStatus::Draft) => (&["draft"], &[]),
+            Some(InvoiceStatus::Finalized) => (&["finalized"], &["pending", "failed"]),
+            Some(InvoiceStatus::Paid) => (&["finalized"], &["succeeded"]),
+            Some(InvoiceStatus::Voided) => (&["voided"], &[]),
+        };
+        query.extend(statuses.iter().map(|s| ("statuses[]", (*s).to_owned())));
+        query.extend(
+            payment_statuses
+                .iter()
+                .map(|s| ("payment_statuses[]", (*s).to_owned())),
+        );
+        let url = self.client.url(&["invoices"], &query)?;
+        let listed: InvoicesPage = self
+            .client
+            .get(url)
+            .await?
+            .ok_or_else(|| super::client::internal("Lago has no /invoices endpoint".into()))?;
+        let invoices: Vec<Option<LagoInvoice>> = stream::iter(listed.invoices)
+            .map(|summary| self.read(summary.lago_id))
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let invoices = invoices
+            .iter()
+            .flatten()
+            .map(|invoice| to_record(organization, invoice))
+            .collect::<Result<Vec<InvoiceRecord>, PortError>>()?;
+        Ok(InvoicePage {
+            invoices,
+            next: listed.meta.next_page.map(|page| page.to_string()),
+        })
+    }
+
+    async fn get(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<InvoiceRecord>, PortError> {
+        if organization != self.organization {
+            return Ok(None);
+        }
+        self.read(id)
+            .await?
+            .map(|invoice| to_record(organization, &invoice))
+            .transpose()
+    }
+
+    async fn finalize(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let allowed = |invoice: &mut Invoice| {
+            // Lago numbers the invoice; any number does to ask whether finalizing is allowed.
+            invoice.finalize(InvoiceNumber::new("CHECK", 1)?, at)?;
+            Ok(None)
+        };
+        let request = Request {
+            method: Method::PUT,
+            path: Some("finalize"),
+            repeat: Repeat::Safe,
+        };
+        let made = |i: &LagoInvoice| i.status == "finalized";
+        self.change(organization, id, audit, allowed, request, made)
+            .await
+    }
+
+    async fn void(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let allowed = |invoice: &mut Invoice| {
+            let paid_total = (invoice.status() == InvoiceStatus::Paid)
+                .then(|| invoice.total().to_minor())
+                .flatten();
+            invoice.void(at)?;
+            // Lago voids a paid invoice only when told what becomes of the payment: refunded
+            // whole, as the credit note says.
+            Ok(paid_total
+                .map(|total| json!({ "generate_credit_note": true, "refund_amount": total })))
+        };
+        let request = Request {
+            method: Method::POST,
+            path: Some("void"),
+            repeat: Repeat::OnlyIfUnsent,
+        };
+        let made = |i: &LagoInvoice| i.status == "voided";
+        self.change(organization, id, audit, allowed, request, made)
+            .await
+    }
+
+    async fn mark_paid(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let allowed = |invoice: &mut Invoice| {
+            invoice.mark_paid(at)?;
+            Ok(Some(
+                json!({ "invoice": { "payment_status": "succeeded" } }),
+            ))
+        };
+        let request = Request {
+            method: Method::PUT,
+            path: None,
+            repeat: Repeat::Safe,
+        };
+        let made = |i: &LagoInvoice| i.payment_status == "succeeded";
+        self.change(organization, id, audit, allowed, request, made)
+            .await
+    }
+}
+
+/// Where a change goes under `/invoices/{id}` and whether it may be sent again.
+struct Request {
+    method: Method,
+    path: Option<&'static str>,
+    repeat: Repeat,
+}

@@ -1,0 +1,308 @@
+//! The embedded invoice book: Tollgate's own invoices (`source = 'embedded'`; Lago's are
+//! read through Lago), scoped by organization in every query, each change written with its
+//! audit record in one transaction.
+//!
+//! Finalizing takes the organization's next number from `billing_invoice_sequences` in the
+//! same transaction (row lock), so numbers are gapless and unique however many finalize at
+//! once. Pages are newest first (ids are UUIDv7), the cursor is the last id shown.
+
+mod parties;
+mod rows;
+mod write;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use tollgate_application::{
+    AppError, PortError,
+    ports::{AuditEntry, InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord},
+    services::invoices::invalid_cursor,
+};
+use tollgate_domain::{
+    DomainError,
+    billing::{CreditNote, Invoice, InvoiceNumber, Settlement},
+    organization::OrganizationId,
+};
+use uuid::Uuid;
+
+pub use parties::PgInvoiceParties;
+use rows::{INVOICE_COLUMNS, INVOICE_FROM, InvoiceRow, LINE_COLUMNS, LineRow};
+pub(super) use write::{NewInvoice, allocate_numbers, insert_invoices, invariant};
+
+use super::{PgPool, audit::append_in, error, transaction};
+
+pub struct PgInvoiceBook {
+    pool: PgPool,
+}
+
+impl PgInvoiceBook {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// The invoices of `rows` with their lines, in the rows' order.
+async fn load(
+    connection: &mut AsyncPgConnection,
+    rows: Vec<InvoiceRow>,
+) -> Result<Vec<InvoiceRecord>, diesel::result::Error> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let lines: Vec<LineRow> = diesel::sql_query(format!(
+        "SELECT {LINE_COLUMNS} FROM billing_invoice_lines
+         WHERE invoice_id = ANY($1) ORDER BY invoice_id, position"
+    ))
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .load(connection)
+    .await?;
+    let mut by_invoice: HashMap<Uuid, Vec<LineRow>> = HashMap::new();
+    for line in lines {
+        by_invoice.entry(line.invoice_id).or_default().push(line);
+    }
+    rows.iter()
+        .map(|row| {
+            let lines = by_invoice.get(&row.id).map_or(&[][..], Vec::as_slice);
+            rows::record(row, lines).map_err(invariant)
+        })
+        .collect()
+}
+
+/// The organization's embedded invoice `id`, locked for change when `lock`.
+async fn find(
+    connection: &mut AsyncPgConnection,
+    organization: OrganizationId,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<InvoiceRecord>, diesel::result::Error> {
+    let rows: Vec<InvoiceRow> = diesel::sql_query(format!(
+        "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM}
+         WHERE i.organization_id = $1 AND i.id = $2 AND i.source = 'embedded' {}",
+        if lock { "FOR UPDATE OF i" } else { "" }
+    ))
+    .bind::<SqlUuid, _>(organization.as_uuid())
+    .bind::<SqlUuid, _>(id)
+    .load(connection)
+    .await?;
+    Ok(load(connection, rows).await?.into_iter().next())
+}
+
+/// A transition: the domain decides on the locked invoice, `store` writes what changed, the
+/// audit record goes with it. A refused transition writes nothing.
+async fn transition<F>(
+    pool: &PgPool,
+    organization: OrganizationId,
+    id: Uuid,
+    audit: &AuditEntry,
+    decide: F,
+) -> Result<InvoiceChange, PortError>
+where
+    F: FnOnce(&mut Invoice) -> Result<Change, DomainError> + Send + 'static,
+{
+    let audit = audit.clone();
+    transaction(pool, move |connection| {
+        Box::pin(async move {
+            let Some(mut record) = find(connection, organization, id, true).await? else {
+                return Ok(InvoiceChange::NotFound);
+            };
+            let change = match decide(&mut record.invoice) {
+                Ok(change) => change,
+                Err(error) => return Ok(InvoiceChange::Refused(error)),
+            };
+            store(connection, organization, &mut record, change).await?;
+            append_in(connection, organization, &audit).await?;
+            Ok(InvoiceChange::Done(record))
+        })
+    })
+    .await
+}
+
+/// `at` as PostgreSQL keeps it (microseconds), so that what a change answers is what a later
+/// read shows.
+pub(super) fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+/// What a transition changed.
+enum Change {
+    /// A draft that passed the finalize checks, still to be numbered.
+    Finalize(DateTime<Utc>),
+    Paid,
+    Voided(CreditNote),
+}
+
+async fn store(
+    connection: &mut AsyncPgConnection,
+    organization: OrganizationId,
+    record: &mut InvoiceRecord,
+    change: Change,
+) -> Result<(), diesel::result::Error> {
+    let invoice = &mut record.invoice;
+    match change {
+        Change::Finalize(at) => {
+            let (number, sequence) = allocate_numbers(connection, organization, 1)
+                .await?
+                .pop()
+                .ok_or_else(|| invariant("no number was allocated".to_owned()))?;
+            invoice
+                .finalize(number.clone(), at)
+                .map_err(|e| invariant(e.to_string()))?;
+            diesel::sql_query(
+                "UPDATE billing_invoices SET status = 'finalized', number = $3, sequence = $4,
+                    finalized_at = $5, updated_at = now()
+                 WHERE organization_id = $1 AND id = $2",
+            )
+            .bind::<SqlUuid, _>(organization.as_uuid())
+            .bind::<SqlUuid, _>(record.id)
+            .bind::<Text, _>(number.to_string())
+            .bind::<BigInt, _>(sequence)
+            .bind::<Timestamptz, _>(at)
+            .execute(connection)
+            .await?;
+        }
+        Change::Paid => {
+            diesel::sql_query(
+                "UPDATE billing_invoices SET status = 'paid', paid_at = $3, updated_at = now()
+                 WHERE organization_id = $1 AND id = $2",
+            )
+            .bind::<SqlUuid, _>(organization.as_uuid())
+            .bind::<SqlUuid, _>(record.id)
+            .bind::<Nullable<Timestamptz>, _>(invoice.paid_at())
+            .execute(connection)
+            .await?;
+        }
+        Change::Voided(note) => {
+            diesel::sql_query(
+                "UPDATE billing_invoices SET status = 'voided', voided_at = $3, updated_at = now()
+                 WHERE organization_id = $1 AND id = $2",
+            )
+            .bind::<SqlUuid, _>(organization.as_uuid())
+            .bind::<SqlUuid, _>(record.id)
+            .bind::<Timestamptz, _>(note.issued_at())
+            .execute(&mut *connection)
+            .await?;
+            diesel::sql_query(
+                "INSERT INTO billing_credit_notes (id, organization_id, invoice_id, settlement,
+                    currency, subtotal, tax, total, issued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $9)",
+            )
+            .bind::<SqlUuid, _>(Uuid::now_v7())
+            .bind::<SqlUuid, _>(organization.as_uuid())
+            .bind::<SqlUuid, _>(record.id)
+            .bind::<Text, _>(match note.settlement() {
+                Settlement::RefundDue => "refund",
+                Settlement::CancelsBalance => "cancellation",
+            })
+            .bind::<Text, _>(note.total().currency().code())
+            .bind::<Text, _>(note.subtotal().amount().to_string())
+            .bind::<Text, _>(note.tax().amount().to_string())
+            .bind::<Text, _>(note.total().amount().to_string())
+            .bind::<Timestamptz, _>(note.issued_at())
+            .execute(connection)
+            .await?;
+            record.credit_note = Some(note);
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl InvoiceBook for PgInvoiceBook {
+    async fn list(
+        &self,
+        organization: OrganizationId,
+        filter: &InvoiceFilter,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<InvoicePage, AppError> {
+        let before = cursor
+            .as_deref()
+            .map(|text| Uuid::parse_str(text).map_err(|_| invalid_cursor(text)))
+            .transpose()?;
+        let customer = filter.customer.as_ref().map(|c| c.as_str().to_owned());
+        let status = filter.status.map(|s| s.as_str());
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<InvoiceRow> = diesel::sql_query(format!(
+            "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM}
+             WHERE i.organization_id = $1 AND i.source = 'embedded'
+               AND ($2::uuid IS NULL OR i.id < $2)
+               AND ($3::text IS NULL OR c.external_id = $3)
+               AND ($4::text IS NULL OR i.status = $4)
+             ORDER BY i.id DESC LIMIT $5"
+        ))
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Nullable<SqlUuid>, _>(before)
+        .bind::<Nullable<Text>, _>(customer)
+        .bind::<Nullable<Text>, _>(status)
+        .bind::<BigInt, _>(i64::from(limit))
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        let full = rows.len() == usize::try_from(limit).unwrap_or(usize::MAX);
+        let invoices = load(&mut connection, rows)
+            .await
+            .map_err(error::from_query)?;
+        let next = full
+            .then(|| invoices.last().map(|r| r.id.to_string()))
+            .flatten();
+        Ok(InvoicePage { invoices, next })
+    }
+
+    async fn get(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<InvoiceRecord>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        find(&mut connection, organization, id, false)
+            .await
+            .map_err(error::from_query)
+    }
+
+    async fn finalize(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let at = stored_time(at);
+        transition(&self.pool, organization, id, audit, move |invoice| {
+            // Checked on a copy first: a refused finalize must not take a number.
+            let mut trial = invoice.clone();
+            let placeholder = InvoiceNumber::new("CHECK", 1)?;
+            trial.finalize(placeholder, at)?;
+            Ok(Change::Finalize(at))
+        })
+        .await
+    }
+
+    async fn void(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let at = stored_time(at);
+        transition(&self.pool, organization, id, audit, move |invoice| {
+            invoice.void(at).map(Change::Voided)
+        })
+        .await
+    }
+
+    async fn mark_paid(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<InvoiceChange, PortError> {
+        let at = stored_time(at);
+        transition(&self.pool, organization, id, audit, move |invoice| {
+            invoice.mark_paid(at).map(|()| Change::Paid)
+        })
+        .await
+    }
+}

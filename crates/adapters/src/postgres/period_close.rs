@@ -1,0 +1,195 @@
+//! The period close's store: one transaction per batch claims the candidate subscriptions
+//! (`FOR UPDATE SKIP LOCKED`), reads their terms and their usage (one statement each for the
+//! whole batch), applies the pure rules of
+//! [`tollgate_application::services::period_close::rules`], and writes the invoices, their
+//! lines, the advanced cursors, the renewals and the audit records. The unique index on
+//! (subscription, period start, kind) refuses a second invoice for a period whatever happens.
+
+mod claim;
+mod usage;
+mod write;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use tollgate_application::{
+    PortError,
+    ports::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore},
+    services::period_close::rules::{self, ClosingDue, OpeningDue, Renewal, SubscriptionTerms},
+};
+use tollgate_domain::{
+    DomainError,
+    billing::{Invoice, Plan},
+    metering::Meter,
+};
+use uuid::Uuid;
+
+use super::{PgPool, transaction};
+use claim::Candidate;
+use usage::UsageSpan;
+use write::Closed;
+
+pub struct PgPeriodCloseStore {
+    pool: PgPool,
+}
+
+impl PgPeriodCloseStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// A claimed subscription's due work, before its usage is read.
+struct Due {
+    candidate: usize,
+    terms: SubscriptionTerms,
+    opening: Option<OpeningDue>,
+    closing: Option<ClosingDue>,
+    renewal: Option<Renewal>,
+    /// Where its closing shares' usage sits in the batch's usage read.
+    usage_from: usize,
+}
+
+/// What is due of `candidate` (its index in the batch) at the request's time, renewal applied
+/// to its terms; `usage_from` is set once its usage spans are queued.
+fn plan(
+    (index, candidate): (usize, &Candidate),
+    terms: Result<SubscriptionTerms, DomainError>,
+    request: &CloseRequest,
+    pending_since: &HashMap<Uuid, DateTime<Utc>>,
+    latest: &HashMap<Uuid, (i32, Arc<Plan>)>,
+) -> Result<Due, DomainError> {
+    let mut terms = terms?;
+    let opening = rules::opening_due(&terms, request.at)?;
+    let pending = pending_since.get(&candidate.organization_id).copied();
+    let closing = rules::closing_due(&terms, request.at, request.grace, pending)?;
+    let renewal = closing
+        .as_ref()
+        .and_then(|due| rules::renew(&mut terms, due, |plan| latest.get(&plan).cloned()));
+    Ok(Due {
+        candidate: index,
+        terms,
+        opening,
+        closing,
+        renewal,
+        usage_from: 0,
+    })
+}
+
+fn invoices(
+    due: &Due,
+    usage: &[BTreeMap<Meter, Decimal>],
+) -> Result<(Option<Invoice>, Option<Invoice>), DomainError> {
+    let opening = due
+        .opening
+        .as_ref()
+        .map(|opening| rules::opening_invoice(&due.terms, opening))
+        .transpose()?
+        .flatten();
+    let closing = due
+        .closing
+        .as_ref()
+        .map(|closing| {
+            let to = due.usage_from + closing.shares.len();
+            let usage = usage.get(due.usage_from..to).unwrap_or(&[]);
+            rules::closing_invoice(&due.terms, closing, usage)
+        })
+        .transpose()?
+        .flatten();
+    Ok((opening, closing))
+}
+
+#[async_trait]
+impl PeriodCloseStore for PgPeriodCloseStore {
+    async fn close_batch(
+        &self,
+        request: &CloseRequest,
+        after: Option<CloseCursor>,
+    ) -> Result<BatchOutcome, PortError> {
+        let request = CloseRequest {
+            at: super::invoices::stored_time(request.at),
+            ..*request
+        };
+        transaction(&self.pool, move |connection| {
+            Box::pin(async move {
+                let candidates = claim::claim(connection, &request, after).await?;
+                let mut outcome = BatchOutcome {
+                    claimed: u32::try_from(candidates.len()).unwrap_or(u32::MAX),
+                    next: (candidates.len() >= usize::try_from(request.batch).unwrap_or(0))
+                        .then(|| candidates.last().map(Candidate::cursor))
+                        .flatten(),
+                    ..BatchOutcome::default()
+                };
+                if candidates.is_empty() {
+                    return Ok(outcome);
+                }
+                let mut terms = claim::terms(connection, &candidates).await?;
+                let mut organizations: Vec<Uuid> =
+                    candidates.iter().map(|c| c.organization_id).collect();
+                organizations.sort_unstable();
+                organizations.dedup();
+                let pending = claim::usage_pending_since(connection, &organizations).await?;
+
+                let mut dues = Vec::new();
+                let mut spans = Vec::new();
+                for (index, candidate) in candidates.iter().enumerate() {
+                    let Some(found) = terms.subscriptions.remove(&candidate.id) else {
+                        continue;
+                    };
+                    match plan((index, candidate), found, &request, &pending, &terms.latest) {
+                        Ok(mut due) => {
+                            if due.opening.is_none() && due.closing.is_none() {
+                                continue;
+                            }
+                            due.usage_from = spans.len();
+                            for share in due.closing.iter().flat_map(|c| &c.shares) {
+                                spans.push(UsageSpan {
+                                    organization: candidate.organization_id,
+                                    customer: due.terms.customer.as_str().to_owned(),
+                                    span: share.usage,
+                                });
+                            }
+                            dues.push(due);
+                        }
+                        Err(error) => {
+                            outcome.failed += 1;
+                            tracing::warn!(subscription = %candidate.id, %error,
+                                "cannot close this subscription's period");
+                        }
+                    }
+                }
+                let usage = usage::read(connection, &spans).await?;
+
+                let mut closed = Vec::with_capacity(dues.len());
+                for due in &dues {
+                    let candidate = &candidates[due.candidate];
+                    match invoices(due, &usage) {
+                        Ok((opening, closing)) => closed.push(Closed {
+                            candidate,
+                            opening: opening.zip(due.opening.as_ref().map(|o| o.span)),
+                            closing: closing.zip(due.closing.as_ref().map(|c| c.span)),
+                            through: due.closing.as_ref().map(|c| c.span.end()),
+                            renewal: due.renewal.clone(),
+                        }),
+                        Err(error) => {
+                            outcome.failed += 1;
+                            tracing::warn!(subscription = %candidate.id, %error,
+                                "cannot rate this subscription's period");
+                        }
+                    }
+                }
+                let written = write::write(connection, &request, closed).await?;
+                outcome.periods = written.periods;
+                outcome.invoices = written.invoices;
+                outcome.renewals = written.renewals;
+                Ok(outcome)
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,62 @@
+//! The period close's store: it claims due subscriptions, rates their ended periods with the
+//! pure rules of [`crate::services::period_close::rules`], and writes each invoice with the
+//! subscription's advanced cursor in one transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use uuid::Uuid;
+
+use crate::PortError;
+
+/// One pass's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseRequest {
+    /// Periods ended at least `grace` before this are closed.
+    pub at: DateTime<Utc>,
+    /// How long after a period's end its usage may still arrive (LiteLLM retries, the
+    /// dispatcher's lag): a period is closed only once it is this old.
+    pub grace: TimeDelta,
+    /// Subscriptions claimed per transaction.
+    pub batch: u32,
+    /// Finalize (number) the invoices as they are made, as Lago does; else leave drafts.
+    pub auto_finalize: bool,
+}
+
+/// Where a pass resumes: subscriptions are taken by (`invoiced_through`, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseCursor {
+    pub invoiced_through: DateTime<Utc>,
+    pub subscription: Uuid,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Subscriptions claimed (some may have had nothing due).
+    pub claimed: u32,
+    /// Periods closed (the cursor advanced), with or without an invoice.
+    pub periods: u32,
+    /// Invoices written (opening and closing).
+    pub invoices: u32,
+    /// Subscriptions moved onto their plan's latest version.
+    pub renewals: u32,
+    /// Subscriptions whose terms could not be rated (logged; retried on the next pass).
+    pub failed: u32,
+    /// Where the next batch starts; `None` once no candidate is left.
+    pub next: Option<CloseCursor>,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PeriodCloseStore: Send + Sync {
+    /// Claims up to `request.batch` candidate subscriptions after `after` (skipping those
+    /// another closer holds), closes what is due of each, and commits.
+    ///
+    /// # Errors
+    /// `PortError` when the database fails: nothing of the batch is written.
+    async fn close_batch(
+        &self,
+        request: &CloseRequest,
+        after: Option<CloseCursor>,
+    ) -> Result<BatchOutcome, PortError>;
+}

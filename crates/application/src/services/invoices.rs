@@ -1,0 +1,225 @@
+//! Invoices as the API serves them: list, show, finalize, void, mark paid, and the PDF.
+//!
+//! Wherever invoices are kept (Tollgate's tables or Lago), the [`InvoiceBook`] answers; this
+//! service adds the time, the audit record and the mapping of a refused transition to the
+//! domain's error (answered 409 `invalid_invoice_state`).
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use tollgate_domain::{
+    DomainError,
+    billing::{FeeTiming, InvoiceLine, LineKind},
+    organization::OrganizationId,
+};
+use uuid::Uuid;
+
+use crate::{
+    AppError,
+    ports::{
+        AuditContext, AuditEntry, Clock, InvoiceBook, InvoiceChange, InvoiceDocument,
+        InvoiceFilter, InvoicePage, InvoiceParties, InvoiceRecord, InvoiceRenderer,
+    },
+};
+
+/// Invoices one page lists at most.
+pub const MAX_PAGE: u32 = 100;
+
+/// What a PDF download answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoicePdf {
+    Rendered {
+        record: Box<InvoiceRecord>,
+        pdf: Vec<u8>,
+    },
+    /// No such invoice in the organization.
+    NotFound,
+    /// The invoice bills a customer the organization no longer knows.
+    NoCustomer,
+}
+
+pub struct InvoiceService {
+    book: Arc<dyn InvoiceBook>,
+    parties: Arc<dyn InvoiceParties>,
+    renderer: Option<Arc<dyn InvoiceRenderer>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl InvoiceService {
+    /// `renderer` is `None` when no PDF renderer could be built (fonts missing): every other
+    /// route still works, and PDFs answer unavailable.
+    pub fn new(
+        book: Arc<dyn InvoiceBook>,
+        parties: Arc<dyn InvoiceParties>,
+        renderer: Option<Arc<dyn InvoiceRenderer>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            book,
+            parties,
+            renderer,
+            clock,
+        }
+    }
+
+    /// At most `limit` (1 to [`MAX_PAGE`]) invoices, newest first, from `cursor`.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` for a cursor the book did not hand out, `AppError::Port` when the
+    /// book fails.
+    pub async fn list(
+        &self,
+        organization: OrganizationId,
+        filter: &InvoiceFilter,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<InvoicePage, AppError> {
+        self.book
+            .list(organization, filter, cursor, limit.clamp(1, MAX_PAGE))
+            .await
+    }
+
+    /// # Errors
+    /// `AppError::Port` when the book fails.
+    pub async fn get(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<InvoiceRecord>, AppError> {
+        Ok(self.book.get(organization, id).await?)
+    }
+
+    /// Numbers and freezes a draft. `None` for an unknown invoice.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` (a conflict) unless the invoice is a draft with lines,
+    /// `AppError::Port` when the book fails.
+    pub async fn finalize(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<Option<InvoiceRecord>, AppError> {
+        let audit = AuditEntry::success(context, "invoice.finalize", Some(target(id)));
+        let change = self
+            .book
+            .finalize(organization, id, self.clock.now(), &audit)
+            .await?;
+        settled(change)
+    }
+
+    /// Voids a finalized or paid invoice and issues its credit note. `None` for an unknown
+    /// invoice.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` (a conflict) for a draft or a voided invoice, `AppError::Port` when
+    /// the book fails.
+    pub async fn void(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<Option<InvoiceRecord>, AppError> {
+        let audit = AuditEntry::success(context, "invoice.void", Some(target(id)));
+        let change = self
+            .book
+            .void(organization, id, self.clock.now(), &audit)
+            .await?;
+        settled(change)
+    }
+
+    /// Records a finalized invoice as paid. `None` for an unknown invoice.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` (a conflict) unless finalized, `AppError::Port` when the book fails.
+    pub async fn mark_paid(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<Option<InvoiceRecord>, AppError> {
+        let audit = AuditEntry::success(context, "invoice.paid", Some(target(id)));
+        let change = self
+            .book
+            .mark_paid(organization, id, self.clock.now(), &audit)
+            .await?;
+        settled(change)
+    }
+
+    /// The invoice as a PDF, seller and buyer included.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the book, the parties or the renderer fail (`Unavailable` when
+    /// there is no renderer).
+    pub async fn pdf(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<InvoicePdf, AppError> {
+        let Some(renderer) = &self.renderer else {
+            return Err(AppError::Port(crate::PortError::Unavailable {
+                service: "pdf renderer",
+                reason: "no PDF renderer is configured (fonts missing?)".to_owned(),
+            }));
+        };
+        let Some(record) = self.book.get(organization, id).await? else {
+            return Ok(InvoicePdf::NotFound);
+        };
+        let customer = record.invoice.customer().clone();
+        let Some((seller, buyer)) = self.parties.parties(organization, &customer).await? else {
+            return Ok(InvoicePdf::NoCustomer);
+        };
+        let document = InvoiceDocument::new(seller, buyer, record.invoice.clone())?;
+        let pdf = renderer.render_invoice(&document).await?;
+        Ok(InvoicePdf::Rendered {
+            record: Box::new(record),
+            pdf,
+        })
+    }
+}
+
+fn settled(change: InvoiceChange) -> Result<Option<InvoiceRecord>, AppError> {
+    match change {
+        InvoiceChange::Done(record) => Ok(Some(record)),
+        InvoiceChange::NotFound => Ok(None),
+        InvoiceChange::Refused(error) => Err(AppError::Invalid(error)),
+    }
+}
+
+fn target(id: Uuid) -> String {
+    format!("invoice:{id}")
+}
+
+/// The line as people read it: the same words on the API, the PDF and in the database.
+pub fn describe(line: &InvoiceLine) -> String {
+    match line.kind() {
+        LineKind::BaseFee { timing, proration } => {
+            let timing = match timing {
+                FeeTiming::Advance => "in advance",
+                FeeTiming::Arrears => "in arrears",
+            };
+            if proration.is_full() {
+                format!("Base fee, {timing}")
+            } else {
+                format!(
+                    "Base fee, {timing} ({} of {} days)",
+                    proration.used_days(),
+                    proration.period_days()
+                )
+            }
+        }
+        LineKind::Usage { meter } => format!("Usage: {}", meter.slug()),
+        LineKind::ChargeMinimum { meter } => format!("Minimum for {}", meter.slug()),
+        LineKind::MinimumCommitment => "Minimum commitment".to_owned(),
+    }
+}
+
+/// A cursor this book did not hand out.
+pub fn invalid_cursor(cursor: &str) -> AppError {
+    AppError::Invalid(DomainError::Invalid {
+        field: "cursor",
+        reason: format!("`{cursor}` is not a cursor this API handed out"),
+    })
+}

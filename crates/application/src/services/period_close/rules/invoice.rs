@@ -1,0 +1,125 @@
+//! The invoices of the period close: which lines each due period gets, in which order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use tollgate_domain::{
+    DomainError,
+    billing::{
+        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Proration, TaxRate, rate_base_fee,
+        rate_usage,
+    },
+    metering::Meter,
+};
+
+use super::{ClosingDue, OpeningDue, SubscriptionTerms, cycle_containing};
+
+fn proration(cycle: BillingPeriod, active: BillingPeriod) -> Proration {
+    if active == cycle {
+        Proration::Full
+    } else {
+        Proration::Partial { active }
+    }
+}
+
+/// The opening invoice's draft: one line, the first period's in-advance fee, prorated.
+///
+/// # Errors
+/// As [`rate_base_fee`] and [`Invoice::add_lines`] (a plan in another currency than the
+/// customer's).
+pub fn opening_invoice(
+    terms: &SubscriptionTerms,
+    due: &OpeningDue,
+) -> Result<Option<Invoice>, DomainError> {
+    let line = rate_base_fee(&due.plan, due.cycle, proration(due.cycle, due.billable))?;
+    draft(terms, line.into_iter().collect())
+}
+
+/// The closing invoice's draft, lines in this order: per phase, its base fee (in arrears; or
+/// in advance for a phase that began during the period: an upgrade's new plan, which its
+/// opening or the previous close did not bill) then its usage lines; last, the next period's
+/// in-advance fee when the subscription goes on. `usage[i]` is the usage of `due.shares[i]`.
+/// `None` when there is nothing to bill (no phase during the period).
+///
+/// # Errors
+/// As [`rate_base_fee`], [`rate_usage`] and [`Invoice::add_lines`].
+pub fn closing_invoice(
+    terms: &SubscriptionTerms,
+    due: &ClosingDue,
+    usage: &[BTreeMap<Meter, Decimal>],
+) -> Result<Option<Invoice>, DomainError> {
+    let empty = BTreeMap::new();
+    let mut lines = Vec::new();
+    for (index, share) in due.shares.iter().enumerate() {
+        let phase = &terms.phases[share.phase];
+        let plan = &phase.plan;
+        let paid_ahead = phase.starts_at <= due.span.start() || phase.starts_at == terms.started_at;
+        let billed_now = match plan.base_fee().map(|fee| fee.timing()) {
+            Some(FeeTiming::Arrears) => true,
+            Some(FeeTiming::Advance) => !paid_ahead,
+            None => false,
+        };
+        if billed_now && let Some(billable) = terms.after_trial(share.active) {
+            lines.extend(rate_base_fee(
+                plan,
+                due.cycle,
+                proration(due.cycle, billable),
+            )?);
+        }
+        let used = usage.get(index).unwrap_or(&empty);
+        lines.extend(rate_usage(
+            plan,
+            due.cycle,
+            used,
+            proration(due.cycle, share.active),
+        )?);
+    }
+    if due.continues
+        && due.span.end() == due.cycle.end()
+        && let Some(line) = next_in_advance(terms, due.cycle.end())?
+    {
+        lines.push(line);
+    }
+    draft(terms, lines)
+}
+
+/// The in-advance fee of the cycle starting at `at`, on the plan running then.
+fn next_in_advance(
+    terms: &SubscriptionTerms,
+    at: DateTime<Utc>,
+) -> Result<Option<InvoiceLine>, DomainError> {
+    let Some(phase) = terms.phase_at(at) else {
+        return Ok(None);
+    };
+    let plan = &phase.plan;
+    if plan
+        .base_fee()
+        .is_none_or(|fee| fee.timing() != FeeTiming::Advance)
+    {
+        return Ok(None);
+    }
+    let cycle = cycle_containing(terms.billing_anchor, plan.interval(), at)?;
+    let end = terms
+        .terminated_at
+        .map_or(cycle.end(), |t| t.min(cycle.end()));
+    let Some(billable) = BillingPeriod::new(at, end)
+        .ok()
+        .and_then(|span| terms.after_trial(span))
+    else {
+        return Ok(None);
+    };
+    rate_base_fee(plan, cycle, proration(cycle, billable))
+}
+
+fn draft(
+    terms: &SubscriptionTerms,
+    lines: Vec<InvoiceLine>,
+) -> Result<Option<Invoice>, DomainError> {
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let mut invoice = Invoice::draft(terms.customer.clone(), terms.currency, TaxRate::ZERO);
+    invoice.add_lines(lines)?;
+    Ok(Some(invoice))
+}

@@ -1,0 +1,280 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone};
+use rust_decimal::Decimal;
+use tollgate_domain::{
+    billing::{
+        BaseFee, Charge, Currency, FeeTiming, Interval, LineKind, Money, NewPlan, Plan, PlanCode,
+        PricingModel,
+    },
+    metering::Meter,
+    usage::CustomerId,
+};
+use uuid::Uuid;
+
+use super::{rules::*, *};
+use crate::ports::{CloseCursor, MockClock, MockPeriodCloseStore};
+
+fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap()
+}
+
+fn plan(fee: &str, timing: FeeTiming, unit_price: &str) -> Arc<Plan> {
+    let money = |text: &str| Money::new(text.parse().unwrap(), Currency::USD);
+    Arc::new(
+        Plan::new(NewPlan {
+            code: PlanCode::parse("p").unwrap(),
+            interval: Interval::Monthly,
+            currency: Currency::USD,
+            base_fee: Some(BaseFee::new(money(fee), timing).unwrap()),
+            trial_days: 0,
+            charges: vec![
+                Charge::new(
+                    Meter::Requests,
+                    PricingModel::per_unit(unit_price.parse().unwrap()).unwrap(),
+                    Decimal::ZERO,
+                    None,
+                )
+                .unwrap(),
+            ],
+            minimum_commitment: None,
+        })
+        .unwrap(),
+    )
+}
+
+fn phase(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>, plan: Arc<Plan>) -> PhaseTerms {
+    PhaseTerms {
+        starts_at,
+        ends_at,
+        plan_id: Uuid::nil(),
+        version: 1,
+        plan,
+    }
+}
+
+fn terms(phases: Vec<PhaseTerms>) -> SubscriptionTerms {
+    SubscriptionTerms {
+        customer: CustomerId::parse("cust_1").unwrap(),
+        currency: Currency::USD,
+        billing_anchor: at(1, 1, 0),
+        started_at: at(1, 1, 0),
+        trial_ends_at: None,
+        terminated_at: None,
+        invoiced_through: at(1, 1, 0),
+        opened: true,
+        phases,
+    }
+}
+
+fn requests(n: i64) -> BTreeMap<Meter, Decimal> {
+    BTreeMap::from([(Meter::Requests, Decimal::from(n))])
+}
+
+fn amounts(invoice: &tollgate_domain::billing::Invoice) -> Vec<String> {
+    invoice
+        .lines()
+        .iter()
+        .map(|l| l.amount().amount().to_string())
+        .collect()
+}
+
+#[test]
+fn cycles_step_from_the_anchor_forwards_and_backwards() {
+    let anchor = Utc.with_ymd_and_hms(2026, 1, 31, 12, 0, 0).unwrap();
+    let cycle = cycle_containing(anchor, Interval::Monthly, at(3, 10, 0)).unwrap();
+    assert_eq!(
+        (cycle.start(), cycle.end()),
+        (
+            Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 31, 12, 0, 0).unwrap()
+        )
+    );
+    let before = cycle_containing(anchor, Interval::Monthly, at(1, 5, 0)).unwrap();
+    assert_eq!(
+        before.end(),
+        anchor,
+        "the cycle before the anchor ends at it"
+    );
+    let year = cycle_containing(at(1, 1, 0), Interval::Yearly, at(12, 31, 23)).unwrap();
+    assert_eq!(
+        year.end(),
+        Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
+    );
+}
+
+#[test]
+fn a_period_closes_only_after_its_grace_and_once_its_usage_is_in() {
+    let t = terms(vec![phase(
+        at(1, 1, 0),
+        None,
+        plan("10", FeeTiming::Arrears, "1"),
+    )]);
+    let grace = TimeDelta::hours(1);
+    assert!(closing_due(&t, at(2, 1, 0), grace, None).unwrap().is_none());
+    assert!(
+        closing_due(&t, at(2, 1, 2), grace, Some(at(1, 31, 23)))
+            .unwrap()
+            .is_none(),
+        "an event from before the end is still on its way"
+    );
+    let due = closing_due(&t, at(2, 1, 2), grace, Some(at(2, 1, 0)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (due.span.start(), due.span.end()),
+        (at(1, 1, 0), at(2, 1, 0))
+    );
+    assert!(due.continues);
+}
+
+#[test]
+fn an_upgrade_mid_period_bills_two_prorated_phases_on_one_invoice() {
+    let basic = plan("31", FeeTiming::Arrears, "1");
+    let pro = plan("62", FeeTiming::Arrears, "2");
+    let t = terms(vec![
+        phase(at(1, 1, 0), Some(at(1, 11, 0)), basic),
+        phase(at(1, 11, 0), None, pro),
+    ]);
+    let due = closing_due(&t, at(2, 2, 0), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(due.shares.len(), 2);
+    assert_eq!(
+        due.shares[0].usage.map(|s| (s.start(), s.end())),
+        Some((at(1, 1, 0), at(1, 11, 0)))
+    );
+    let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
+        .unwrap()
+        .unwrap();
+    // 10 of 31 days of 31, 5 requests at 1; 21 of 31 days of 62, 7 requests at 2.
+    assert_eq!(amounts(&invoice), vec!["10.00", "5.00", "42.00", "14.00"]);
+    assert_eq!(invoice.total().amount(), Decimal::from(71));
+}
+
+#[test]
+fn in_advance_fees_are_billed_as_the_period_they_pay_for_starts() {
+    let monthly = plan("30", FeeTiming::Advance, "1");
+    let mut t = terms(vec![phase(at(1, 10, 0), None, monthly)]);
+    t.started_at = at(1, 10, 0);
+    t.invoiced_through = at(1, 10, 0);
+    t.opened = false;
+    let opening = opening_due(&t, at(1, 10, 0)).unwrap().unwrap();
+    let invoice = opening_invoice(&t, &opening).unwrap().unwrap();
+    // 22 of January's 31 days of 30.
+    assert_eq!(amounts(&invoice), vec!["21.29"]);
+    t.opened = true;
+    assert!(opening_due(&t, at(1, 20, 0)).unwrap().is_none());
+
+    let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    // January's usage, then February's fee in advance (not January's again).
+    assert_eq!(amounts(&invoice), vec!["3.00", "30.00"]);
+    assert!(matches!(
+        invoice.lines()[1].kind(),
+        LineKind::BaseFee {
+            timing: FeeTiming::Advance,
+            ..
+        }
+    ));
+    assert_eq!(invoice.lines()[1].period().start(), at(2, 1, 0));
+}
+
+#[test]
+fn a_termination_closes_a_final_prorated_period_and_nothing_after() {
+    let mut t = terms(vec![phase(
+        at(1, 1, 0),
+        Some(at(1, 16, 0)),
+        plan("31", FeeTiming::Arrears, "1"),
+    )]);
+    t.terminated_at = Some(at(1, 16, 0));
+    let due = closing_due(&t, at(1, 20, 0), TimeDelta::hours(1), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(due.span.end(), at(1, 16, 0));
+    assert!(!due.continues);
+    let invoice = closing_invoice(&t, &due, &[requests(0)]).unwrap().unwrap();
+    assert_eq!(amounts(&invoice), vec!["15.00", "0.00"]);
+    t.invoiced_through = at(1, 16, 0);
+    assert!(
+        closing_due(&t, at(3, 1, 0), TimeDelta::zero(), None)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_renewal_moves_the_next_period_onto_the_latest_version() {
+    let old = plan("10", FeeTiming::Advance, "1");
+    let new = plan("12", FeeTiming::Advance, "1");
+    let mut t = terms(vec![phase(at(1, 1, 0), None, old)]);
+    let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    let renewal = renew(&mut t, &due, |_| Some((2, Arc::clone(&new)))).unwrap();
+    assert_eq!((renewal.at, renewal.version), (at(2, 1, 0), 2));
+    assert_eq!(t.phases.len(), 2);
+    let invoice = closing_invoice(&t, &due, &[requests(1)]).unwrap().unwrap();
+    assert_eq!(
+        amounts(&invoice),
+        vec!["1.00", "12.00"],
+        "February at the new price"
+    );
+    assert!(renew(&mut t, &due, |_| Some((2, Arc::clone(&new)))).is_none());
+}
+
+fn report(claimed: u32, periods: u32, next: Option<CloseCursor>) -> BatchOutcome {
+    BatchOutcome {
+        claimed,
+        periods,
+        invoices: periods,
+        next,
+        ..BatchOutcome::default()
+    }
+}
+
+#[tokio::test]
+async fn a_close_runs_batches_to_the_end_and_passes_until_nothing_is_left() {
+    let cursor = CloseCursor {
+        invoiced_through: at(1, 1, 0),
+        subscription: Uuid::nil(),
+    };
+    let mut store = MockPeriodCloseStore::new();
+    let mut sequence = mockall::Sequence::new();
+    // Pass 1: two batches; pass 2: one period left (a subscription catching up); pass 3: none.
+    for (claimed, periods, next) in [
+        (2, 2, Some(cursor)),
+        (1, 1, None),
+        (1, 1, None),
+        (0, 0, None),
+    ] {
+        store
+            .expect_close_batch()
+            .withf(|request, _| request.at == at(2, 1, 2) && request.batch == 2)
+            .times(1)
+            .in_sequence(&mut sequence)
+            .returning(move |_, _| Ok(report(claimed, periods, next)));
+    }
+    let service = PeriodCloseService::new(
+        Arc::new(store),
+        Arc::new(MockClock::new()),
+        PeriodCloseSettings {
+            grace: TimeDelta::hours(1),
+            batch: 2,
+            auto_finalize: true,
+            every: Duration::from_secs(60),
+        },
+    );
+    let report = service.close_due(Some(at(2, 1, 2))).await.unwrap();
+    assert_eq!(
+        (
+            report.passes,
+            report.batches,
+            report.periods,
+            report.invoices
+        ),
+        (3, 4, 4, 4)
+    );
+}

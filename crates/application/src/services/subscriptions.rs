@@ -1,0 +1,241 @@
+//! Subscriptions: a customer on a plan, created, upgraded at once, downgraded at the period's
+//! end, terminated.
+//!
+//! The rules are the domain's ([`Subscription`]); this service finds the customer and the
+//! plans, pushes the change to the outside billing engine when one is configured (and stores
+//! it only once the engine accepted), and stores it with its audit record. Refusals write
+//! nothing.
+
+mod changes;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta};
+use tollgate_domain::{
+    billing::{PlanCode, Subscription, SubscriptionError},
+    organization::OrganizationId,
+};
+use uuid::Uuid;
+
+use crate::{
+    AppError,
+    ports::{
+        AuditContext, AuditEntry, BillingEngine, Clock, CustomerStore, NewSubscription, PlanRecord,
+        PlanStore, SubscriptionChangeKind, SubscriptionConflict, SubscriptionRecord,
+        SubscriptionStore, SubscriptionSync,
+    },
+};
+
+/// Most subscriptions one page lists.
+pub const MAX_PAGE: i64 = 1000;
+
+/// How far in the past a start may be: a client's clock and the request's travel, not a
+/// backdated subscription (whose past usage would bill unannounced).
+pub const START_TOLERANCE: TimeDelta = TimeDelta::minutes(1);
+
+/// What a new subscription needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRequest {
+    pub customer_id: Uuid,
+    pub plan_code: PlanCode,
+    /// Defaults to the subscription's id.
+    pub external_id: Option<String>,
+    /// Defaults to now.
+    pub starts_at: Option<DateTime<chrono::Utc>>,
+}
+
+pub struct SubscriptionService {
+    subscriptions: Arc<dyn SubscriptionStore>,
+    plans: Arc<dyn PlanStore>,
+    customers: Arc<dyn CustomerStore>,
+    engine: Option<Arc<dyn BillingEngine>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SubscriptionService {
+    pub fn new(
+        subscriptions: Arc<dyn SubscriptionStore>,
+        plans: Arc<dyn PlanStore>,
+        customers: Arc<dyn CustomerStore>,
+        engine: Option<Arc<dyn BillingEngine>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            subscriptions,
+            plans,
+            customers,
+            engine,
+            clock,
+        }
+    }
+
+    /// Subscribes the customer to the plan's current version.
+    ///
+    /// # Errors
+    /// `Unprocessable` `unknown_customer` / `unknown_plan`; `Invalid` (`CurrencyMismatch`)
+    /// when the customer pays in another currency than the plan's, `Invalid` for a start more
+    /// than [`START_TOLERANCE`] in the past or an external id that is blank or too long;
+    /// `Conflict` `subscription_exists` when the customer has a live subscription,
+    /// `external_id_taken` when the external id is; `Port` when the engine refuses or is down
+    /// (nothing stored) or a store fails.
+    pub async fn create(
+        &self,
+        organization: OrganizationId,
+        request: SubscriptionRequest,
+        context: &AuditContext,
+    ) -> Result<SubscriptionRecord, AppError> {
+        let now = self.clock.now();
+        let starts_at = request.starts_at.unwrap_or(now);
+        if starts_at < now - START_TOLERANCE {
+            return Err(tollgate_domain::DomainError::Invalid {
+                field: "starts_at",
+                reason: format!("{starts_at} is in the past: a subscription starts now or later"),
+            }
+            .into());
+        }
+        let customer = self
+            .customers
+            .get(organization, request.customer_id)
+            .await?
+            .ok_or_else(|| unknown("unknown_customer", "customer", request.customer_id))?;
+        let plan = self.plan_by_code(organization, &request.plan_code).await?;
+        plan.current
+            .draft
+            .plan
+            .ensure_currency(customer.customer.currency())?;
+        // Refused before the engine hears of it; the store's constraint settles races.
+        let live = self
+            .subscriptions
+            .list(organization, Some(request.customer_id), None, MAX_PAGE)
+            .await?;
+        if live.iter().any(|record| record.stored_status.is_live()) {
+            return Err(conflict(SubscriptionConflict::LiveSubscriptionExists));
+        }
+        let id = Uuid::now_v7();
+        let external_id = match request.external_id {
+            Some(external_id) => changes::external_id(&external_id)?,
+            None => id.to_string(),
+        };
+        let subscription = Subscription::start(
+            plan.current.reference(),
+            &plan.current.draft.plan,
+            starts_at,
+        );
+        let status = subscription.status_at(now);
+        if let Some(engine) = &self.engine {
+            engine
+                .apply_subscription(&SubscriptionSync {
+                    external_id: external_id.clone(),
+                    external_customer_id: customer.customer.external_id().as_str().to_owned(),
+                    plan_engine_code: engine.plan_engine_code(
+                        plan.current.draft.plan.code().as_str(),
+                        plan.current.version,
+                    ),
+                    starts_at,
+                    kind: SubscriptionChangeKind::Create,
+                })
+                .await?;
+        }
+        let audit = AuditEntry::success(context, "subscription.create", Some(target(id)));
+        let new = NewSubscription {
+            id,
+            customer_id: request.customer_id,
+            external_id,
+            status,
+            subscription,
+        };
+        self.subscriptions
+            .create(organization, &new, &audit)
+            .await?
+            .map_err(conflict)
+    }
+
+    /// # Errors
+    /// `Port` when the store fails.
+    pub async fn get(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<SubscriptionRecord>, AppError> {
+        Ok(self.subscriptions.get(organization, id).await?)
+    }
+
+    /// At most `limit` (1 to [`MAX_PAGE`]) subscriptions (of `customer` when given) after
+    /// `after`, by id.
+    ///
+    /// # Errors
+    /// `Port` when the store fails.
+    pub async fn list(
+        &self,
+        organization: OrganizationId,
+        customer: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<SubscriptionRecord>, AppError> {
+        Ok(self
+            .subscriptions
+            .list(organization, customer, after, limit.clamp(1, MAX_PAGE))
+            .await?)
+    }
+
+    async fn plan_by_code(
+        &self,
+        organization: OrganizationId,
+        code: &PlanCode,
+    ) -> Result<PlanRecord, AppError> {
+        self.plans
+            .get_by_code(organization, code)
+            .await?
+            .ok_or_else(|| AppError::Unprocessable {
+                code: "unknown_plan",
+                message: format!("no plan has the code `{code}`"),
+            })
+    }
+}
+
+fn unknown(code: &'static str, what: &str, id: Uuid) -> AppError {
+    AppError::Unprocessable {
+        code,
+        message: format!("no {what} has the id {id}"),
+    }
+}
+
+fn conflict(conflict: SubscriptionConflict) -> AppError {
+    match conflict {
+        SubscriptionConflict::LiveSubscriptionExists => AppError::Conflict {
+            code: "subscription_exists",
+            message: "the customer already has a live subscription: upgrade, downgrade or \
+                      terminate it"
+                .to_owned(),
+        },
+        SubscriptionConflict::ExternalIdTaken => AppError::Conflict {
+            code: "external_id_taken",
+            message: "another subscription has this external id".to_owned(),
+        },
+    }
+}
+
+fn refused(error: SubscriptionError) -> AppError {
+    match error {
+        SubscriptionError::Invalid(domain) => domain.into(),
+        SubscriptionError::Terminated => AppError::Conflict {
+            code: "subscription_terminated",
+            message: error.to_string(),
+        },
+        SubscriptionError::NotStarted { .. } => AppError::Conflict {
+            code: "subscription_not_started",
+            message: error.to_string(),
+        },
+        SubscriptionError::SamePlan => AppError::Unprocessable {
+            code: "same_plan",
+            message: error.to_string(),
+        },
+    }
+}
+
+fn target(id: Uuid) -> String {
+    format!("subscription:{id}")
+}
+
+#[cfg(test)]
+mod tests;

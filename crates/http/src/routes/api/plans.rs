@@ -1,0 +1,213 @@
+//! `/api/billing/plans`: the organization's billing plans: create, list (paged by id), show
+//! (current version and the list of versions), and `PUT` for a new version. Running
+//! subscriptions keep their version until they renew.
+
+mod dto;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tollgate_adapters::postgres::encode_definition;
+use tollgate_application::ports::{PlanDraft, PlanRecord, PlanVersionRecord};
+use tollgate_domain::{DomainError, billing::PlanCode};
+use uuid::Uuid;
+use validator::Validate;
+
+pub use self::dto::PlanRequest;
+use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+
+/// Plans one page lists when the request does not say.
+const DEFAULT_PAGE: i64 = 100;
+
+/// One version of a plan: its names, interval and currency, then its definition (base fee,
+/// trial days, charges, minimum commitment) exactly as stored, every amount a decimal string.
+#[derive(Serialize)]
+struct PlanVersionBody {
+    version: u32,
+    code: String,
+    name: String,
+    description: Option<String>,
+    interval: &'static str,
+    currency: String,
+    #[serde(flatten)]
+    definition: serde_json::Value,
+    version_created_at: DateTime<Utc>,
+}
+
+impl From<&PlanVersionRecord> for PlanVersionBody {
+    fn from(record: &PlanVersionRecord) -> Self {
+        let plan = &record.draft.plan;
+        Self {
+            version: record.version,
+            code: plan.code().as_str().to_owned(),
+            name: record.draft.name.clone(),
+            description: record.draft.description.clone(),
+            interval: plan.interval().as_str(),
+            currency: plan.currency().code().to_owned(),
+            definition: encode_definition(plan),
+            version_created_at: record.created_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PlanResponse {
+    id: Uuid,
+    #[serde(flatten)]
+    current: PlanVersionBody,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// Only when showing one plan: every version, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    versions: Option<Vec<VersionSummary>>,
+}
+
+#[derive(Serialize)]
+struct VersionSummary {
+    version: u32,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl PlanResponse {
+    fn new(record: &PlanRecord, versions: Option<&[PlanVersionRecord]>) -> Self {
+        Self {
+            id: record.id,
+            current: PlanVersionBody::from(&record.current),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            versions: versions.map(|versions| {
+                versions
+                    .iter()
+                    .map(|v| VersionSummary {
+                        version: v.version,
+                        name: v.draft.name.clone(),
+                        created_at: v.created_at,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    after: Option<Uuid>,
+    limit: Option<i64>,
+}
+
+fn invalid(error: &validator::ValidationErrors) -> ApiError {
+    ApiError::Invalid {
+        code: "invalid_request",
+        message: error.to_string(),
+    }
+}
+
+/// An id that is not a UUID, or another organization's plan, is simply not found here.
+fn plan_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "plan" })
+}
+
+/// A bad value, answered with the domain's own code (`negative_value`, `invalid_tiers`...).
+fn domain(error: DomainError) -> ApiError {
+    tollgate_application::AppError::Invalid(error).into()
+}
+
+fn draft(body: &PlanRequest, code: PlanCode) -> Result<PlanDraft, ApiError> {
+    Ok(PlanDraft {
+        plan: body.plan(code).map_err(domain)?,
+        name: body.name.trim().to_owned(),
+        description: body.description.clone(),
+    })
+}
+
+pub async fn create(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Checked<web::Json<PlanRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
+    body.validate().map_err(|e| invalid(&e))?;
+    let code = body
+        .code
+        .as_deref()
+        .ok_or(DomainError::Empty { field: "plan code" })
+        .and_then(PlanCode::parse)
+        .map_err(domain)?;
+    let draft = draft(&body, code)?;
+    let record = state
+        .plans
+        .create(caller.principal.organization, draft, &caller.audit)
+        .await?;
+    Ok(HttpResponse::Created().json(PlanResponse::new(&record, None)))
+}
+
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: Checked<web::Query<PageQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.open()?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 1000);
+    let records = state
+        .plans
+        .list(caller.principal.organization, query.after, limit)
+        .await?;
+    let next = (i64::try_from(records.len()).ok() == Some(limit))
+        .then(|| records.last().map(|r| r.id))
+        .flatten();
+    let data: Vec<PlanResponse> = records
+        .iter()
+        .map(|record| PlanResponse::new(record, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+}
+
+pub async fn show(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = plan_id(&id)?;
+    let organization = caller.principal.organization;
+    let Some(record) = state.plans.get(organization, id).await? else {
+        return Err(ApiError::Missing { what: "plan" });
+    };
+    let versions = state.plans.versions(organization, id).await?;
+    Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
+}
+
+/// A new version: the whole plan again (its code, interval and currency unchanged).
+pub async fn update(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Checked<web::Json<PlanRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?;
+    let id = plan_id(&id)?;
+    body.validate().map_err(|e| invalid(&e))?;
+    let organization = caller.principal.organization;
+    let Some(current) = state.plans.get(organization, id).await? else {
+        return Err(ApiError::Missing { what: "plan" });
+    };
+    // The code is the stored one; a different one in the body is refused by the service.
+    let code = match body.code.as_deref() {
+        Some(code) => PlanCode::parse(code).map_err(domain)?,
+        None => current.current.draft.plan.code().clone(),
+    };
+    let draft = draft(&body, code)?;
+    match state
+        .plans
+        .update(organization, id, draft, &caller.audit)
+        .await?
+    {
+        Some(record) => {
+            let versions = state.plans.versions(organization, id).await?;
+            Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
+        }
+        None => Err(ApiError::Missing { what: "plan" }),
+    }
+}

@@ -1,0 +1,256 @@
+//! Golden invoices: for each pricing model and billing rule, January 2026 is closed on real
+//! PostgreSQL from known rollups and the invoices' JSON from the API is compared with
+//! `tests/fixtures/golden/invoices/<name>.json`, to the cent. `UPDATE_GOLDEN=1` rewrites the
+//! files (review the diff by hand: every figure is worked out in the test's comment).
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::period_close::support::{
+    Phase, anchored_subscription, close, customer, invoices, plan_version, spawn, subscription,
+    usage,
+};
+
+const JANUARY: &str = "2026-01-01T00:00:00Z";
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/golden/invoices")
+        .join(format!("{name}.json"))
+}
+
+/// Ids differ per run; everything else is fixed by the inputs and the close's time.
+fn stable(mut invoices: Vec<Value>) -> Value {
+    for invoice in &mut invoices {
+        invoice["id"] = json!("<id>");
+    }
+    Value::Array(invoices)
+}
+
+fn compare(name: &str, actual: &Value) {
+    let path = golden_path(name);
+    let text = serde_json::to_string_pretty(actual).expect("JSON") + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("the directory");
+        std::fs::write(&path, &text).expect("the golden file is written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    let expected: Value = serde_json::from_str(&expected).expect("golden JSON");
+    assert_eq!(
+        actual,
+        &expected,
+        "{name}: the invoices differ from {} (UPDATE_GOLDEN=1 rewrites it; review the diff)",
+        path.display()
+    );
+}
+
+fn charge(meter: &str, free: &str, minimum: Value, model: Value) -> Value {
+    json!({"meter": meter, "free_units": free, "minimum": minimum, "model": model})
+}
+
+fn plan(base_fee: Value, minimum_commitment: Value, charges: Vec<Value>) -> Value {
+    json!({"base_fee": base_fee, "trial_days": 0, "minimum_commitment": minimum_commitment,
+           "charges": charges})
+}
+
+/// One customer on one plan from `start` (periods from January 1st), `events` as (time,
+/// meters), January closed.
+async fn single_plan(
+    name: &str,
+    start: &str,
+    definition: Value,
+    events: &[(&str, &[(&str, &str)])],
+) {
+    let app = spawn().await;
+    let plan = plan_version(&app, name, "USD", &definition).await;
+    let id = customer(&app, "cust_golden", "USD").await;
+    let phases: [Phase<'_>; 1] = [(start, None, plan, 1, "created")];
+    anchored_subscription(&app, (id, "sub_golden"), JANUARY, start, &phases, None).await;
+    for (time, meters) in events {
+        usage(&app, "cust_golden", time, meters).await;
+    }
+    close(&app, "2026-02-01T02:00:00Z", true).await;
+    compare(name, &stable(invoices(&app, "").await));
+}
+
+fn unit_price(price: &str) -> Value {
+    json!({"type": "per_unit", "unit_price": price})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_unit() {
+    // 1,234,567 x 0.0000025 = 3.0864175 -> 3.09; 345,678 x 0.00001 = 3.45678 -> 3.46.
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![
+            charge("input_tokens", "0", Value::Null, unit_price("0.0000025")),
+            charge("output_tokens", "0", Value::Null, unit_price("0.00001")),
+        ],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[
+        (
+            "2026-01-03T10:15:00Z",
+            &[("input_tokens", "1000000"), ("output_tokens", "300000")],
+        ),
+        (
+            "2026-01-31T23:59:00Z",
+            &[("input_tokens", "234567"), ("output_tokens", "45678")],
+        ),
+        // February's, not January's.
+        ("2026-02-01T00:00:00Z", &[("input_tokens", "999999")]),
+    ];
+    single_plan("per_unit", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graduated() {
+    // 12,345 requests: 1,000 x 0.01 + 9,000 x 0.005 + 2,345 x 0.001 = 10 + 45 + 2.345 = 57.345
+    // -> 57.34 (half-even).
+    let tiers = json!({"type": "graduated", "tiers": [
+        {"up_to": "1000", "unit_price": "0.01"},
+        {"up_to": "10000", "unit_price": "0.005"},
+        {"up_to": null, "unit_price": "0.001"}]});
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![charge("requests", "0", Value::Null, tiers)],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[
+        ("2026-01-10T00:00:00Z", &[("requests", "12000")]),
+        ("2026-01-20T13:37:00Z", &[("requests", "345")]),
+    ];
+    single_plan("graduated", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume() {
+    // 2,500,000 input tokens all at the second tier's 0.000002 = 5.00.
+    let tiers = json!({"type": "volume", "tiers": [
+        {"up_to": "1000000", "unit_price": "0.000003"},
+        {"up_to": null, "unit_price": "0.000002"}]});
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![charge("input_tokens", "0", Value::Null, tiers)],
+    );
+    let events: &[(&str, &[(&str, &str)])] =
+        &[("2026-01-15T12:00:00Z", &[("input_tokens", "2500000")])];
+    single_plan("volume", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn package() {
+    // 2,345 requests in packages of 1,000 at 0.50: 3 packages = 1.50.
+    let model = json!({"type": "package", "size": "1000", "price": "0.50"});
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![charge("requests", "0", Value::Null, model)],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[("2026-01-02T00:01:00Z", &[("requests", "2345")])];
+    single_plan("package", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percentage_markup() {
+    // LLM cost 12.3456789 USD + 20 % = 14.81481468 -> 14.81.
+    let model = json!({"type": "percentage_markup", "percent": "20"});
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![charge("cost_usd", "0", Value::Null, model)],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[
+        ("2026-01-05T08:00:00Z", &[("cost_usd", "12.0000000")]),
+        ("2026-01-25T08:00:00Z", &[("cost_usd", "0.3456789")]),
+    ];
+    single_plan("percentage_markup", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn free_allowance() {
+    // 1,500 requests, the first 1,000 free, 500 x 0.01 = 5.00.
+    let definition = plan(
+        Value::Null,
+        Value::Null,
+        vec![charge("requests", "1000", Value::Null, unit_price("0.01"))],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[("2026-01-09T09:09:00Z", &[("requests", "1500")])];
+    single_plan("free_allowance", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minimum_commitment() {
+    // 100 requests x 0.01 = 1.00, topped up to the charge's 5.00 minimum (4.00), then the
+    // period's usage (5.00) to the plan's 20.00 commitment (15.00): 20.00.
+    let definition = plan(
+        Value::Null,
+        json!("20.00"),
+        vec![charge("requests", "0", json!("5.00"), unit_price("0.01"))],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[("2026-01-19T19:19:00Z", &[("requests", "100")])];
+    single_plan("minimum_commitment", JANUARY, definition, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_advance_base_fee() {
+    // Started January 10th: the opening invoice bills 22 of January's 31 days of 49.00
+    // (34.774... -> 34.77); January's closing invoice bills its usage (250 x 0.01 = 2.50) and
+    // February's fee in advance, in full (49.00): 51.50.
+    let definition = plan(
+        json!({"amount": "49.00", "timing": "in_advance"}),
+        Value::Null,
+        vec![charge("requests", "0", Value::Null, unit_price("0.01"))],
+    );
+    let events: &[(&str, &[(&str, &str)])] = &[("2026-01-21T00:00:00Z", &[("requests", "250")])];
+    single_plan(
+        "in_advance_base_fee",
+        "2026-01-10T00:00:00Z",
+        definition,
+        events,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_mid_period() {
+    // Basic (31.00 in arrears, 0.01 a request) until January 11th 10:30, Pro (62.00, 0.02)
+    // from then. Days are counted from date to date, the day of the change going to the later
+    // phase: Basic's 10 of 31 days = 10.00 and its 110 requests = 1.10; Pro's 21 of 31 days =
+    // 42.00 and its 220 requests = 4.40; 57.50. Usage splits at the minute of the upgrade.
+    let app = spawn().await;
+    let fee = |amount: &str| json!({"amount": amount, "timing": "in_arrears"});
+    let basic = plan(
+        fee("31.00"),
+        Value::Null,
+        vec![charge("requests", "0", Value::Null, unit_price("0.01"))],
+    );
+    let pro = plan(
+        fee("62.00"),
+        Value::Null,
+        vec![charge("requests", "0", Value::Null, unit_price("0.02"))],
+    );
+    let basic = plan_version(&app, "basic", "USD", &basic).await;
+    let pro = plan_version(&app, "pro", "USD", &pro).await;
+    let id = customer(&app, "cust_golden", "USD").await;
+    let upgrade = "2026-01-11T10:30:00Z";
+    let phases: [Phase<'_>; 2] = [
+        (JANUARY, Some(upgrade), basic, 1, "created"),
+        (upgrade, None, pro, 1, "upgrade"),
+    ];
+    subscription(&app, id, "sub_golden", JANUARY, &phases, None).await;
+    for (time, requests) in [
+        ("2026-01-05T00:00:00Z", "100"),
+        ("2026-01-11T10:29:00Z", "10"),
+        ("2026-01-11T10:30:00Z", "20"),
+        ("2026-01-20T00:00:00Z", "200"),
+    ] {
+        usage(&app, "cust_golden", time, &[("requests", requests)]).await;
+    }
+    close(&app, "2026-02-01T02:00:00Z", true).await;
+    compare("upgrade_mid_period", &stable(invoices(&app, "").await));
+}
