@@ -45,9 +45,6 @@ pub struct PdfInvoiceRenderer {
     fonts: Arc<fonts::Fonts>,
 }
 
-/// The renderer's name from when genpdf laid documents out, for callers written against it.
-pub type GenPdfInvoiceRenderer = PdfInvoiceRenderer;
-
 impl PdfInvoiceRenderer {
     /// Reads the family's regular and bold files from the directory and checks that
     /// documents can be set in them.

@@ -15,8 +15,8 @@ use tollgate_adapters::{
     dns::SystemResolver,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
-        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgCustomerStore, PgOrganizations,
-        PgOutboxAdmin, PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
+        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
+        PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
         PgWebhookSecretStore, PoolSettings,
     },
 };
@@ -24,7 +24,7 @@ use tollgate_application::{
     ports::{SystemClock, UsageReader, WebhookSecret},
     services::{
         GroupCommit, WebhookService, WebhookSettings, analytics::AnalyticsService,
-        api_keys::ApiKeyService, customers::CustomerService, settings::SettingsService,
+        api_keys::ApiKeyService, settings::SettingsService,
     },
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
@@ -137,20 +137,16 @@ impl Application {
             organization.id,
             Arc::new(PgAuditTrail::new(pool.clone())),
         )?;
-        let billing_engine = billing.engine.clone();
         let lago_webhooks = lago_webhooks::wire(&settings, &pool, organization.id)?;
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),
-            customers: Arc::new(
-                CustomerService::new(Arc::new(PgCustomerStore::new(pool.clone())))
-                    .with_engine(billing.engine.clone()),
-            ),
-            invoices: Arc::new(invoice_service(&pool, billing.invoices)),
-            plans: Arc::new(plan_service(&pool, billing_engine.clone())),
-            subscriptions: Arc::new(subscription_service(&pool, billing_engine)),
+            customers: billing.customers,
+            invoices: billing.invoices,
+            plans: billing.plans,
+            subscriptions: billing.subscriptions,
             settings: Arc::new(SettingsService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
                 Arc::new(SystemResolver),
@@ -231,54 +227,6 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
-}
-
-/// The invoices API's service: the invoice book (embedded, or Lago's in Lago mode), and PDFs when the fonts can be read (else
-/// every other invoice route works and PDFs answer 503).
-fn invoice_service(
-    pool: &PgPool,
-    book: Arc<dyn tollgate_application::ports::InvoiceBook>,
-) -> tollgate_application::services::invoices::InvoiceService {
-    use tollgate_adapters::pdf::{FontConfig, GenPdfInvoiceRenderer};
-    use tollgate_application::ports::InvoiceRenderer;
-    let renderer = match GenPdfInvoiceRenderer::new(FontConfig::default()) {
-        Ok(renderer) => Some(Arc::new(renderer) as Arc<dyn InvoiceRenderer>),
-        Err(error) => {
-            tracing::warn!(%error, "invoice PDFs are unavailable");
-            None
-        }
-    };
-    tollgate_application::services::invoices::InvoiceService::new(
-        book,
-        Arc::new(postgres::PgInvoiceParties::new(pool.clone())),
-        renderer,
-        Arc::new(SystemClock),
-    )
-}
-
-/// Plans: stored here, pushed first to the billing engine when there is one.
-fn plan_service(
-    pool: &PgPool,
-    engine: Option<Arc<dyn tollgate_application::ports::BillingEngine>>,
-) -> tollgate_application::services::plans::PlanService {
-    tollgate_application::services::plans::PlanService::new(
-        Arc::new(postgres::PgPlanStore::new(pool.clone())),
-        engine,
-    )
-}
-
-/// Subscriptions: stored here, pushed first to the billing engine when there is one.
-fn subscription_service(
-    pool: &PgPool,
-    engine: Option<Arc<dyn tollgate_application::ports::BillingEngine>>,
-) -> tollgate_application::services::subscriptions::SubscriptionService {
-    tollgate_application::services::subscriptions::SubscriptionService::new(
-        Arc::new(postgres::PgSubscriptionStore::new(pool.clone())),
-        Arc::new(postgres::PgPlanStore::new(pool.clone())),
-        Arc::new(PgCustomerStore::new(pool.clone())),
-        engine,
-        Arc::new(SystemClock),
-    )
 }
 
 /// Where usage is read back: OpenMeter when it meters, the embedded rollups otherwise.

@@ -78,6 +78,14 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// A value the domain refused: 422 with the domain's own code (`negative_value`,
+/// `currency_mismatch`...), or 409 when the value is fine but the state refuses it.
+impl From<tollgate_domain::DomainError> for ApiError {
+    fn from(error: tollgate_domain::DomainError) -> Self {
+        AppError::Invalid(error).into()
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,

@@ -28,6 +28,16 @@ pub struct Settings {
     pub lago: LagoSettings,
     pub delivery: DeliverySettings,
     pub billing: BillingSettings,
+    pub pdf: PdfSettings,
+}
+
+/// Invoice and receipt documents.
+#[derive(Debug, Deserialize, Clone)]
+pub struct PdfSettings {
+    /// Where the TrueType family's files are.
+    pub font_directory: PathBuf,
+    /// The files' common stem: `DejaVuSans` for `DejaVuSans.ttf` and `DejaVuSans-Bold.ttf`.
+    pub font_family: String,
 }
 
 /// The embedded period close.
@@ -37,6 +47,21 @@ pub struct BillingSettings {
     pub close_grace_secs: u64,
     pub close_batch: u32,
     pub auto_finalize: bool,
+    /// The tax rate in percent of customers without one of their own, as a decimal string;
+    /// a rate outside 0..=100 or not a number fails the configuration's loading.
+    #[serde(deserialize_with = "tax_rate_percent")]
+    pub default_tax_rate_percent: tollgate_domain::billing::TaxRate,
+}
+
+/// `"20"`, `"8.875"`: the text is kept exact (an environment variable read as a number comes
+/// back as its text too).
+fn tax_rate_percent<'de, D>(deserializer: D) -> Result<tollgate_domain::billing::TaxRate, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = String::deserialize(deserializer)?;
+    tollgate_domain::billing::TaxRate::parse(&text)
+        .map_err(|e| serde::de::Error::custom(format!("billing.default_tax_rate_percent: {e}")))
 }
 
 impl BillingSettings {
@@ -51,6 +76,7 @@ impl BillingSettings {
             grace,
             batch: self.close_batch,
             auto_finalize: self.auto_finalize,
+            default_tax_rate: self.default_tax_rate_percent,
             every: Duration::from_secs(self.close_every_secs),
         }
     }
@@ -288,15 +314,19 @@ impl Settings {
         }
     }
 
-    /// Where every new usage event is queued for delivery: the embedded meters unless
-    /// OpenMeter is configured, and Lago when it is.
+    /// Where every new usage event is queued for delivery: OpenMeter when it is configured,
+    /// Lago when it is, and the embedded meters unless both are: without OpenMeter they are
+    /// the meters, and without Lago Tollgate's own period close bills from their rollups.
     pub fn delivery_targets(&self) -> Vec<String> {
-        let mut targets = vec![if self.openmeter.is_enabled() {
-            "openmeter".to_owned()
-        } else {
-            "embedded_meter".to_owned()
-        }];
-        if self.lago.is_enabled() {
+        let (openmeter, lago) = (self.openmeter.is_enabled(), self.lago.is_enabled());
+        let mut targets = Vec::with_capacity(2);
+        if openmeter {
+            targets.push("openmeter".to_owned());
+        }
+        if !(openmeter && lago) {
+            targets.push("embedded_meter".to_owned());
+        }
+        if lago {
             targets.push("lago".to_owned());
         }
         targets
@@ -304,42 +334,4 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    use secrecy::ExposeSecret;
-
-    use super::*;
-
-    #[test]
-    fn defaults_load_and_keep_secrets_out_of_debug_output() {
-        let mut settings: Settings = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .build()
-            .unwrap()
-            .try_deserialize()
-            .unwrap();
-        assert_eq!(settings.server.body_limit_bytes, 32 * 1024 * 1024);
-        assert_eq!(settings.delivery_targets(), vec!["embedded_meter"]);
-        // Unset: usage goes to Lago as one event per meter, the metrics Lago mode makes.
-        assert_eq!(settings.lago.billable_metric_code, None);
-
-        settings.database.url = SecretString::from("postgres://u:hunter2@db/x");
-        assert!(!format!("{settings:?}").contains("hunter2"));
-        assert_eq!(
-            settings.database.url.expose_secret(),
-            "postgres://u:hunter2@db/x"
-        );
-    }
-
-    #[test]
-    fn configured_systems_become_delivery_targets() {
-        let mut settings: Settings = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .build()
-            .unwrap()
-            .try_deserialize()
-            .unwrap();
-        settings.openmeter.url = "http://openmeter:8888".into();
-        settings.lago.url = "http://lago:3000".into();
-        assert_eq!(settings.delivery_targets(), vec!["openmeter", "lago"]);
-    }
-}
+mod tests;

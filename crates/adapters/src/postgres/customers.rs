@@ -17,7 +17,9 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, Timezone},
+    billing::{
+        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, TaxRate, Timezone,
+    },
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -26,8 +28,8 @@ use uuid::Uuid;
 use super::{PgPool, audit::append_in, error, transaction};
 
 const COLUMNS: &str = "id, organization_id, external_id, name, billing_email, currency,
-    currency_minor_units, address::text AS address, tax_id, timezone, metadata::text AS metadata,
-    created_at, updated_at";
+    currency_minor_units, address::text AS address, tax_id, tax_rate::text AS tax_rate, timezone,
+    metadata::text AS metadata, created_at, updated_at";
 
 #[derive(Serialize, Deserialize)]
 struct AddressJson {
@@ -59,6 +61,9 @@ struct Row {
     address: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     tax_id: Option<String>,
+    /// Percent, as numeric text.
+    #[diesel(sql_type = Nullable<Text>)]
+    tax_rate: Option<String>,
     #[diesel(sql_type = Text)]
     timezone: String,
     #[diesel(sql_type = Text)]
@@ -109,6 +114,9 @@ fn record(row: Row) -> Result<CustomerRecord, PortError> {
     if let Some(tax_id) = &row.tax_id {
         customer = customer.with_tax_id(TaxId::parse(tax_id).map_err(invalid)?);
     }
+    if let Some(percent) = &row.tax_rate {
+        customer = customer.with_tax_rate(TaxRate::parse(percent).map_err(invalid)?);
+    }
     Ok(CustomerRecord {
         id: row.id,
         organization: OrganizationId::from_uuid(row.organization_id),
@@ -118,7 +126,8 @@ fn record(row: Row) -> Result<CustomerRecord, PortError> {
     })
 }
 
-/// The columns of a customer as bound: address and metadata as JSON text.
+/// The columns of a customer as bound: address and metadata as JSON text, the tax rate as
+/// exact decimal text (cast to numeric in SQL).
 struct Values {
     name: String,
     billing_email: String,
@@ -126,6 +135,7 @@ struct Values {
     minor_units: i32,
     address: Option<String>,
     tax_id: Option<String>,
+    tax_rate: Option<String>,
     timezone: String,
     metadata: String,
 }
@@ -155,6 +165,7 @@ fn values(customer: &Customer) -> Result<Values, PortError> {
             .map_err(|e| internal(e.to_string()))?,
         address,
         tax_id: customer.tax_id().map(|t| t.as_str().to_owned()),
+        tax_rate: customer.tax_rate().map(|r| r.percent().to_string()),
         timezone: customer.timezone().as_str().to_owned(),
         metadata,
     })
@@ -190,8 +201,9 @@ impl CustomerStore for PgCustomerStore {
                 let rows: Vec<Row> = diesel::sql_query(format!(
                     "INSERT INTO billing_customers (id, organization_id, external_id, name,
                         billing_email, currency, currency_minor_units, address, tax_id, timezone,
-                        metadata)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb)
+                        metadata, tax_rate)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb,
+                             $12::numeric)
                      ON CONFLICT (organization_id, external_id) DO NOTHING
                      RETURNING {COLUMNS}"
                 ))
@@ -206,6 +218,7 @@ impl CustomerStore for PgCustomerStore {
                 .bind::<Nullable<Text>, _>(v.tax_id.as_deref())
                 .bind::<Text, _>(&v.timezone)
                 .bind::<Text, _>(&v.metadata)
+                .bind::<Nullable<Text>, _>(v.tax_rate.as_deref())
                 .load(connection)
                 .await?;
                 let row = rows.into_iter().next();
@@ -270,7 +283,8 @@ impl CustomerStore for PgCustomerStore {
                 let rows: Vec<Row> = diesel::sql_query(format!(
                     "UPDATE billing_customers SET name = $3, billing_email = $4, currency = $5,
                         currency_minor_units = $6, address = $7::jsonb, tax_id = $8,
-                        timezone = $9, metadata = $10::jsonb, updated_at = now()
+                        timezone = $9, metadata = $10::jsonb, tax_rate = $11::numeric,
+                        updated_at = now()
                      WHERE organization_id = $1 AND id = $2
                      RETURNING {COLUMNS}"
                 ))
@@ -284,6 +298,7 @@ impl CustomerStore for PgCustomerStore {
                 .bind::<Nullable<Text>, _>(v.tax_id.as_deref())
                 .bind::<Text, _>(&v.timezone)
                 .bind::<Text, _>(&v.metadata)
+                .bind::<Nullable<Text>, _>(v.tax_rate.as_deref())
                 .load(connection)
                 .await?;
                 let row = rows.into_iter().next();

@@ -128,7 +128,8 @@ impl PeriodCloseStore for PgPeriodCloseStore {
                 if candidates.is_empty() {
                     return Ok(outcome);
                 }
-                let mut terms = claim::terms(connection, &candidates).await?;
+                let mut terms =
+                    claim::terms(connection, &candidates, request.default_tax_rate).await?;
                 let mut organizations: Vec<Uuid> =
                     candidates.iter().map(|c| c.organization_id).collect();
                 organizations.sort_unstable();

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
+use tollgate_domain::billing::TaxRate;
 use uuid::Uuid;
 
 use crate::PortError;
@@ -20,6 +21,8 @@ pub struct CloseRequest {
     pub batch: u32,
     /// Finalize (number) the invoices as they are made, as Lago does; else leave drafts.
     pub auto_finalize: bool,
+    /// The rate of customers without one of their own (`billing.default_tax_rate_percent`).
+    pub default_tax_rate: TaxRate,
 }
 
 /// Where a pass resumes: subscriptions are taken by (`invoiced_through`, id).

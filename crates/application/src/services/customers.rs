@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, Customer, Metadata, TaxId, Timezone},
+    billing::{Address, BillingEmail, Customer, Metadata, TaxId, TaxRate, Timezone},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -28,6 +28,8 @@ pub struct CustomerChanges {
     pub address: Option<Option<Address>>,
     /// `Some(None)` removes the tax id.
     pub tax_id: Option<Option<TaxId>>,
+    /// `Some(None)` removes the customer's own rate: the installation's default applies.
+    pub tax_rate: Option<Option<TaxRate>>,
     pub timezone: Option<Timezone>,
     /// Replaces the whole metadata.
     pub metadata: Option<Metadata>,
@@ -53,6 +55,9 @@ impl CustomerChanges {
         }
         if let Some(tax_id) = self.tax_id.unwrap_or_else(|| customer.tax_id().cloned()) {
             changed = changed.with_tax_id(tax_id);
+        }
+        if let Some(tax_rate) = self.tax_rate.unwrap_or_else(|| customer.tax_rate()) {
+            changed = changed.with_tax_rate(tax_rate);
         }
         Ok(changed)
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tollgate_domain::{
     DomainError,
-    billing::{FeeTiming, InvoiceLine, LineKind},
+    billing::{FeeTiming, InvoiceLine, InvoiceStatus, LineKind},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -158,6 +158,28 @@ impl InvoiceService {
         organization: OrganizationId,
         id: Uuid,
     ) -> Result<InvoicePdf, AppError> {
+        self.document(organization, id, Document::Invoice).await
+    }
+
+    /// The receipt of a paid invoice as a PDF: what was paid, when, for which invoice.
+    ///
+    /// # Errors
+    /// `AppError::Conflict` (`invoice_not_paid`) for an invoice that is not paid; otherwise as
+    /// [`InvoiceService::pdf`].
+    pub async fn receipt(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<InvoicePdf, AppError> {
+        self.document(organization, id, Document::Receipt).await
+    }
+
+    async fn document(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        kind: Document,
+    ) -> Result<InvoicePdf, AppError> {
         let Some(renderer) = &self.renderer else {
             return Err(AppError::Port(crate::PortError::Unavailable {
                 service: "pdf renderer",
@@ -167,17 +189,36 @@ impl InvoiceService {
         let Some(record) = self.book.get(organization, id).await? else {
             return Ok(InvoicePdf::NotFound);
         };
+        let status = record.invoice.status();
+        if kind == Document::Receipt && status != InvoiceStatus::Paid {
+            return Err(AppError::Conflict {
+                code: "invoice_not_paid",
+                message: format!(
+                    "a receipt is for a paid invoice; this one is {}",
+                    status.as_str()
+                ),
+            });
+        }
         let customer = record.invoice.customer().clone();
         let Some((seller, buyer)) = self.parties.parties(organization, &customer).await? else {
             return Ok(InvoicePdf::NoCustomer);
         };
         let document = InvoiceDocument::new(seller, buyer, record.invoice.clone())?;
-        let pdf = renderer.render_invoice(&document).await?;
+        let pdf = match kind {
+            Document::Invoice => renderer.render_invoice(&document).await?,
+            Document::Receipt => renderer.render_receipt(&document).await?,
+        };
         Ok(InvoicePdf::Rendered {
             record: Box::new(record),
             pdf,
         })
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Document {
+    Invoice,
+    Receipt,
 }
 
 fn settled(change: InvoiceChange) -> Result<Option<InvoiceRecord>, AppError> {

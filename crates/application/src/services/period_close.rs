@@ -33,7 +33,9 @@
 //!   each period's end a running subscription moves onto its plan's latest version (a
 //!   `renewal` phase); downgrades scheduled by the subscription API as a phase starting at the
 //!   period's end apply by themselves.
-//! - Tax: 0 % (no tax rules are configured yet).
+//! - **Tax**: each invoice is taxed at its customer's rate, else at
+//!   `billing.default_tax_rate_percent`, once on the subtotal (half-even); the rate is kept
+//!   on the invoice, so a later change of either applies to later invoices only.
 
 pub mod rules;
 #[cfg(test)]
@@ -43,6 +45,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
+use tollgate_domain::billing::TaxRate;
 
 use crate::{
     PortError,
@@ -55,6 +58,8 @@ pub struct PeriodCloseSettings {
     pub grace: TimeDelta,
     pub batch: u32,
     pub auto_finalize: bool,
+    /// The rate of customers without one of their own.
+    pub default_tax_rate: TaxRate,
     /// Between passes of the scheduled close.
     pub every: Duration,
 }
@@ -112,6 +117,7 @@ impl PeriodCloseService {
             grace: self.settings.grace,
             batch: self.settings.batch.max(1),
             auto_finalize: self.settings.auto_finalize,
+            default_tax_rate: self.settings.default_tax_rate,
         };
         let mut report = CloseReport::default();
         // A subscription behind by several periods closes one per pass (its cursor moves

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 pub use contact::{Address, BillingEmail, CountryCode, TaxId, Timezone};
 
-use super::{Currency, bounded_text};
+use super::{Currency, TaxRate, bounded_text};
 use crate::{DomainError, usage::CustomerId};
 
 /// The operator's own key-value notes on a customer (a CRM id, a sales owner). Bounded as
@@ -63,6 +63,8 @@ pub struct Customer {
     currency: Currency,
     address: Option<Address>,
     tax_id: Option<TaxId>,
+    /// `None`: the installation's default rate applies (the customer has no rate of its own).
+    tax_rate: Option<TaxRate>,
     timezone: Timezone,
     metadata: Metadata,
 }
@@ -70,7 +72,7 @@ pub struct Customer {
 impl Customer {
     pub const MAX_NAME_LEN: usize = 255;
 
-    /// A customer with no address, tax id or metadata yet, in UTC.
+    /// A customer with no address, tax id, tax rate or metadata yet, in UTC.
     ///
     /// `external_id` is the operator's id for the customer, the one usage events carry.
     ///
@@ -89,6 +91,7 @@ impl Customer {
             currency,
             address: None,
             tax_id: None,
+            tax_rate: None,
             timezone: Timezone::utc(),
             metadata: Metadata::default(),
         })
@@ -103,6 +106,13 @@ impl Customer {
     #[must_use]
     pub fn with_tax_id(mut self, tax_id: TaxId) -> Self {
         self.tax_id = Some(tax_id);
+        self
+    }
+
+    /// The rate this customer's invoices are taxed at, instead of the installation's default.
+    #[must_use]
+    pub fn with_tax_rate(mut self, tax_rate: TaxRate) -> Self {
+        self.tax_rate = Some(tax_rate);
         self
     }
 
@@ -142,6 +152,16 @@ impl Customer {
         self.tax_id.as_ref()
     }
 
+    /// The customer's own rate; `None` when the installation's default applies.
+    pub fn tax_rate(&self) -> Option<TaxRate> {
+        self.tax_rate
+    }
+
+    /// The rate its invoices are taxed at: its own, else `default`.
+    pub fn tax_rate_or(&self, default: TaxRate) -> TaxRate {
+        self.tax_rate.unwrap_or(default)
+    }
+
     pub fn timezone(&self) -> &Timezone {
         &self.timezone
     }
@@ -173,6 +193,7 @@ mod tests {
         assert_eq!(customer.currency(), Currency::EUR);
         assert_eq!(customer.timezone().as_str(), "UTC");
         assert!(customer.address().is_none() && customer.tax_id().is_none());
+        assert_eq!(customer.tax_rate(), None);
         assert!(customer.metadata().entries().is_empty());
         let email = customer.billing_email().clone();
         let unnamed = Customer::new(customer.external_id().clone(), " ", email, Currency::EUR);
@@ -187,12 +208,25 @@ mod tests {
         let customer = acme()
             .with_address(address.clone())
             .with_tax_id(TaxId::parse("FR40303265045").unwrap())
+            .with_tax_rate(TaxRate::parse("20").unwrap())
             .with_timezone(Timezone::parse("Europe/Paris").unwrap())
             .with_metadata(metadata);
         assert_eq!(customer.address(), Some(&address));
         assert_eq!(customer.tax_id().unwrap().as_str(), "FR40303265045");
         assert_eq!(customer.timezone().as_str(), "Europe/Paris");
         assert_eq!(customer.metadata().get("crm"), Some("hs-1"));
+        assert_eq!(customer.tax_rate().unwrap().percent().to_string(), "20");
+    }
+
+    #[test]
+    fn the_default_rate_applies_only_without_a_rate_of_its_own() {
+        let default = TaxRate::parse("8.875").unwrap();
+        assert_eq!(acme().tax_rate_or(default), default);
+        let own = TaxRate::parse("20").unwrap();
+        assert_eq!(acme().with_tax_rate(own).tax_rate_or(default), own);
+        // Zero is a rate of its own (an exempt customer), not "no rate".
+        let exempt = acme().with_tax_rate(TaxRate::ZERO);
+        assert_eq!(exempt.tax_rate_or(default), TaxRate::ZERO);
     }
 
     #[test]

@@ -287,6 +287,14 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         },
     ),
     (
+        "GET",
+        "/api/billing/invoices/{id}/receipt",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
         "POST",
         "/api/billing/invoices/{id}/finalize",
         Requirement {

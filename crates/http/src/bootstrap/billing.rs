@@ -10,19 +10,29 @@ use std::{sync::Arc, time::Duration};
 use secrecy::SecretString;
 use tollgate_adapters::{
     lago::billing::{LagoBilling, LagoBillingConfig},
-    postgres::{PgInvoiceBook, PgPool},
+    pdf::{FontConfig, PdfInvoiceRenderer},
+    postgres::{
+        PgCustomerStore, PgInvoiceBook, PgInvoiceParties, PgPlanStore, PgPool, PgSubscriptionStore,
+    },
 };
-use tollgate_application::ports::{AuditTrail, BillingEngine, InvoiceBook};
+use tollgate_application::{
+    ports::{AuditTrail, BillingEngine, InvoiceBook, InvoiceRenderer, SystemClock},
+    services::{
+        customers::CustomerService, invoices::InvoiceService, plans::PlanService,
+        subscriptions::SubscriptionService,
+    },
+};
 use tollgate_domain::organization::OrganizationId;
 
 use super::StartupError;
 use crate::settings::Settings;
 
-/// The billing engine services push to (none in embedded mode) and the invoice book the
-/// invoices API reads.
-pub struct Billing {
-    pub engine: Option<Arc<dyn BillingEngine>>,
-    pub invoices: Arc<dyn InvoiceBook>,
+/// The billing API's services, backed by Lago or by PostgreSQL alone.
+pub struct BillingServices {
+    pub customers: Arc<CustomerService>,
+    pub plans: Arc<PlanService>,
+    pub subscriptions: Arc<SubscriptionService>,
+    pub invoices: Arc<InvoiceService>,
 }
 
 /// # Errors
@@ -32,19 +42,52 @@ pub fn wire(
     pool: &PgPool,
     organization: OrganizationId,
     audit: Arc<dyn AuditTrail>,
-) -> Result<Billing, StartupError> {
-    let Some(lago) = lago(settings)? else {
-        return Ok(Billing {
-            engine: None,
-            invoices: Arc::new(PgInvoiceBook::new(pool.clone())),
-        });
-    };
-    tracing::info!(url = %settings.lago.url, "billing: Lago is the system of record");
-    let invoices = Arc::new(lago.invoice_book(organization, audit));
-    Ok(Billing {
-        engine: Some(Arc::new(lago)),
-        invoices,
+) -> Result<BillingServices, StartupError> {
+    let (engine, book): (Option<Arc<dyn BillingEngine>>, Arc<dyn InvoiceBook>) =
+        match lago(settings)? {
+            Some(lago) => {
+                tracing::info!(url = %settings.lago.url, "billing: Lago is the system of record");
+                let book = Arc::new(lago.invoice_book(organization, audit));
+                (Some(Arc::new(lago)), book)
+            }
+            None => (None, Arc::new(PgInvoiceBook::new(pool.clone()))),
+        };
+    let plans = Arc::new(PgPlanStore::new(pool.clone()));
+    let customers = Arc::new(PgCustomerStore::new(pool.clone()));
+    Ok(BillingServices {
+        customers: Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
+        plans: Arc::new(PlanService::new(plans.clone(), engine.clone())),
+        subscriptions: Arc::new(SubscriptionService::new(
+            Arc::new(PgSubscriptionStore::new(pool.clone())),
+            plans,
+            customers,
+            engine,
+            Arc::new(SystemClock),
+        )),
+        invoices: Arc::new(InvoiceService::new(
+            book,
+            Arc::new(PgInvoiceParties::new(pool.clone())),
+            renderer(settings),
+            Arc::new(SystemClock),
+        )),
     })
+}
+
+/// The PDF renderer, when the configured fonts can be read. Without them every other
+/// billing route still works and PDFs answer 503, so a missing font package costs the
+/// documents, not the service.
+fn renderer(settings: &Settings) -> Option<Arc<dyn InvoiceRenderer>> {
+    let fonts = FontConfig {
+        directory: settings.pdf.font_directory.clone(),
+        family: settings.pdf.font_family.clone(),
+    };
+    match PdfInvoiceRenderer::new(fonts) {
+        Ok(renderer) => Some(Arc::new(renderer)),
+        Err(error) => {
+            tracing::error!(%error, "invoice PDFs are unavailable: install the fonts or set pdf.font_directory");
+            None
+        }
+    }
 }
 
 /// Lago's billing client when `lago.url` is set.

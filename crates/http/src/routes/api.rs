@@ -78,6 +78,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/billing/invoices/{id}/pdf",
             web::get().to(invoices::pdf),
         )
+        .route(
+            "/api/billing/invoices/{id}/receipt",
+            web::get().to(invoices::receipt),
+        )
         .route("/api/usage", web::get().to(usage::show))
         .route("/api/usage/export", web::get().to(export::stream_rows))
         .route("/api/analytics", web::get().to(analytics::show))

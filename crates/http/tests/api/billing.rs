@@ -9,6 +9,7 @@ mod lago_mode;
 mod period_close;
 mod plans;
 mod subscriptions;
+mod tax;
 
 use serde_json::{Value, json};
 use tollgate_domain::webhook_secret::SecretDigest;

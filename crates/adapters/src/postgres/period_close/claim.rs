@@ -15,7 +15,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Currency, Plan},
+    billing::{Currency, Plan, TaxRate},
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -41,6 +41,9 @@ pub(super) struct Candidate {
     currency: String,
     #[diesel(sql_type = Integer)]
     currency_minor_units: i32,
+    /// The customer's own rate in percent; `NULL`: the close's default.
+    #[diesel(sql_type = Nullable<Text>)]
+    tax_rate: Option<String>,
     #[diesel(sql_type = Timestamptz)]
     billing_anchor: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -78,7 +81,7 @@ pub(super) async fn claim(
     let horizon = request.at - request.grace;
     diesel::sql_query(
         "SELECT s.id, s.organization_id, s.customer_id, c.external_id AS customer, c.currency,
-                c.currency_minor_units, s.billing_anchor, s.started_at, s.trial_ends_at,
+                c.currency_minor_units, c.tax_rate::text AS tax_rate, s.billing_anchor, s.started_at, s.trial_ends_at,
                 s.terminated_at, s.invoiced_through,
                 EXISTS (SELECT 1 FROM billing_invoices i
                         WHERE i.subscription_id = s.id AND i.source = 'embedded'
@@ -146,6 +149,7 @@ pub(super) struct Terms {
 pub(super) async fn terms(
     connection: &mut AsyncPgConnection,
     candidates: &[Candidate],
+    default_tax_rate: TaxRate,
 ) -> Result<Terms, diesel::result::Error> {
     let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
     let phases: Vec<PhaseRow> = diesel::sql_query(
@@ -198,7 +202,8 @@ pub(super) async fn terms(
         .iter()
         .map(|candidate| {
             let rows = by_subscription.remove(&candidate.id).unwrap_or_default();
-            (candidate.id, subscription_terms(candidate, rows, &plans))
+            let terms = subscription_terms(candidate, rows, &plans, default_tax_rate);
+            (candidate.id, terms)
         })
         .collect();
     Ok(Terms {
@@ -211,10 +216,17 @@ fn subscription_terms(
     candidate: &Candidate,
     phases: Vec<PhaseRow>,
     plans: &HashMap<(Uuid, i32), Result<Arc<Plan>, DomainError>>,
+    default_tax_rate: TaxRate,
 ) -> Result<SubscriptionTerms, DomainError> {
     let minor = u8::try_from(candidate.currency_minor_units).unwrap_or(2);
     let currency = Currency::with_minor_units(&candidate.currency, minor)
         .or_else(|_| Currency::parse(&candidate.currency))?;
+    // Read at every close, not copied onto the subscription: a changed rate applies from the
+    // next invoice on, and invoices already written keep theirs.
+    let tax_rate = match &candidate.tax_rate {
+        Some(percent) => TaxRate::parse(percent)?,
+        None => default_tax_rate,
+    };
     let phases = phases
         .into_iter()
         .map(|row| {
@@ -240,6 +252,7 @@ fn subscription_terms(
     Ok(SubscriptionTerms {
         customer: CustomerId::parse(candidate.customer.as_str())?,
         currency,
+        tax_rate,
         billing_anchor: candidate.billing_anchor,
         started_at: candidate.started_at,
         trial_ends_at: candidate.trial_ends_at,

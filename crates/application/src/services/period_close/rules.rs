@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, DurationRound, Months, TimeDelta, Utc};
 use tollgate_domain::{
     DomainError,
-    billing::{BillingPeriod, Currency, FeeTiming, Interval, Plan},
+    billing::{BillingPeriod, Currency, FeeTiming, Interval, Plan, TaxRate},
     usage::CustomerId,
 };
 use uuid::Uuid;
@@ -37,6 +37,8 @@ impl PhaseTerms {
 pub struct SubscriptionTerms {
     pub customer: CustomerId,
     pub currency: Currency,
+    /// What its invoices are taxed at: the customer's own rate, else the default.
+    pub tax_rate: TaxRate,
     pub billing_anchor: DateTime<Utc>,
     pub started_at: DateTime<Utc>,
     pub trial_ends_at: Option<DateTime<Utc>>,

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use tollgate_domain::{
     billing::{
         BaseFee, Charge, Currency, FeeTiming, Interval, LineKind, Money, NewPlan, Plan, PlanCode,
-        PricingModel,
+        PricingModel, TaxRate,
     },
     metering::Meter,
     usage::CustomerId,
@@ -57,6 +57,7 @@ fn terms(phases: Vec<PhaseTerms>) -> SubscriptionTerms {
     SubscriptionTerms {
         customer: CustomerId::parse("cust_1").unwrap(),
         currency: Currency::USD,
+        tax_rate: TaxRate::ZERO,
         billing_anchor: at(1, 1, 0),
         started_at: at(1, 1, 0),
         trial_ends_at: None,
@@ -206,6 +207,38 @@ fn a_termination_closes_a_final_prorated_period_and_nothing_after() {
 }
 
 #[test]
+fn opening_and_closing_invoices_are_taxed_at_the_terms_rate_once_on_the_subtotal() {
+    let mut t = terms(vec![phase(
+        at(1, 10, 0),
+        None,
+        plan("30", FeeTiming::Advance, "1"),
+    )]);
+    (t.started_at, t.invoiced_through, t.opened) = (at(1, 10, 0), at(1, 10, 0), false);
+    t.tax_rate = TaxRate::new(Decimal::from(20)).unwrap();
+    let opening = opening_due(&t, at(1, 10, 0)).unwrap().unwrap();
+    let invoice = opening_invoice(&t, &opening).unwrap().unwrap();
+    // 21.29 x 20 % = 4.258 -> 4.26.
+    let totals = |i: &tollgate_domain::billing::Invoice| {
+        [i.subtotal(), i.tax(), i.total()].map(|m| m.amount().to_string())
+    };
+    assert_eq!(totals(&invoice), ["21.29", "4.26", "25.55"]);
+    assert_eq!(invoice.tax_rate(), t.tax_rate);
+
+    // 12.5 % of 5.00 is 0.625, a tie: half-even gives 0.62, not 0.63.
+    let mut t = terms(vec![phase(
+        at(1, 1, 0),
+        None,
+        plan("5", FeeTiming::Arrears, "1"),
+    )]);
+    t.tax_rate = TaxRate::new(Decimal::new(125, 1)).unwrap();
+    let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(0)]).unwrap().unwrap();
+    assert_eq!(totals(&invoice), ["5.00", "0.62", "5.62"]);
+}
+
+#[test]
 fn a_renewal_moves_the_next_period_onto_the_latest_version() {
     let old = plan("10", FeeTiming::Advance, "1");
     let new = plan("12", FeeTiming::Advance, "1");
@@ -252,7 +285,11 @@ async fn a_close_runs_batches_to_the_end_and_passes_until_nothing_is_left() {
     ] {
         store
             .expect_close_batch()
-            .withf(|request, _| request.at == at(2, 1, 2) && request.batch == 2)
+            .withf(|request, _| {
+                request.at == at(2, 1, 2)
+                    && request.batch == 2
+                    && request.default_tax_rate.percent() == Decimal::from(19)
+            })
             .times(1)
             .in_sequence(&mut sequence)
             .returning(move |_, _| Ok(report(claimed, periods, next)));
@@ -264,6 +301,7 @@ async fn a_close_runs_batches_to_the_end_and_passes_until_nothing_is_left() {
             grace: TimeDelta::hours(1),
             batch: 2,
             auto_finalize: true,
+            default_tax_rate: TaxRate::new(Decimal::from(19)).unwrap(),
             every: Duration::from_secs(60),
         },
     );

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::super::{Money, non_negative, overflow};
-use crate::DomainError;
+use crate::{DomainError, money::parse_decimal};
 
 /// A tax rate in percent (`20` for 20 % VAT, `8.875` for New York sales tax). Which rate
 /// applies to which customer is decided outside the domain; the invoice only applies it.
@@ -24,6 +24,16 @@ impl TaxRate {
             });
         }
         Ok(Self(percent))
+    }
+
+    /// A rate as an API client or the configuration writes it: a decimal string of percent
+    /// (`"20"`, `"8.875"`), kept exact and without trailing zeros.
+    ///
+    /// # Errors
+    /// `NotANumber` for text that is not a decimal number (`"abc"`, `"20%"`), `Negative` and
+    /// `OutOfRange` as [`TaxRate::new`].
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::new(parse_decimal("tax rate", text.trim())?.normalize())
     }
 
     pub fn percent(&self) -> Decimal {
@@ -69,5 +79,24 @@ mod tests {
             TaxRate::ZERO.tax_on(subtotal).unwrap(),
             Money::zero(Currency::USD)
         );
+    }
+
+    #[test]
+    fn a_rate_parses_from_exact_percent_text_from_0_to_100() {
+        let percent = |text: &str| TaxRate::parse(text).map(|rate| rate.percent().to_string());
+        assert_eq!(percent("20").unwrap(), "20");
+        assert_eq!(percent(" 8.875 ").unwrap(), "8.875");
+        assert_eq!(percent("20.000").unwrap(), "20");
+        assert_eq!(percent("0").unwrap(), "0");
+        assert_eq!(percent("100").unwrap(), "100");
+        let code = |text: &str| TaxRate::parse(text).unwrap_err().code();
+        assert_eq!(code("-1"), "negative_value");
+        assert_eq!(code("-0.001"), "negative_value");
+        assert_eq!(code("101"), "out_of_range");
+        assert_eq!(code("100.0001"), "out_of_range");
+        assert_eq!(code("abc"), "not_a_number");
+        assert_eq!(code("20%"), "not_a_number");
+        assert_eq!(code(""), "not_a_number");
+        assert_eq!(code("NaN"), "not_a_number");
     }
 }

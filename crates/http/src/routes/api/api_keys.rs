@@ -117,12 +117,3 @@ pub async fn revoke(
         Err(ApiError::Missing { what: "api key" })
     }
 }
-
-impl From<tollgate_domain::DomainError> for ApiError {
-    fn from(error: tollgate_domain::DomainError) -> Self {
-        Self::Invalid {
-            code: "invalid_request",
-            message: error.to_string(),
-        }
-    }
-}

@@ -10,7 +10,9 @@ use serde_json::json;
 use tollgate_application::{ports::CustomerRecord, services::customers::CustomerChanges};
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, Timezone},
+    billing::{
+        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, TaxRate, Timezone,
+    },
     usage::CustomerId,
 };
 use uuid::Uuid;
@@ -74,13 +76,16 @@ pub struct CreateCustomerRequest {
     address: Option<AddressDto>,
     #[validate(length(min = 1, max = 64))]
     tax_id: Option<String>,
+    /// Percent as a decimal string (`"20"`, `"8.875"`), 0 to 100; absent or `null`: the
+    /// installation's `billing.default_tax_rate_percent`.
+    tax_rate: Option<String>,
     #[validate(length(min = 1, max = 64))]
     timezone: Option<String>,
     metadata: Option<BTreeMap<String, String>>,
 }
 
 impl CreateCustomerRequest {
-    fn parse(&self) -> Result<Customer, DomainError> {
+    fn parse(&self) -> Result<Customer, ApiError> {
         let mut customer = Customer::new(
             CustomerId::parse(self.external_id.as_str())?,
             &self.name,
@@ -92,6 +97,9 @@ impl CreateCustomerRequest {
         }
         if let Some(tax_id) = &self.tax_id {
             customer = customer.with_tax_id(TaxId::parse(tax_id)?);
+        }
+        if let Some(tax_rate) = &self.tax_rate {
+            customer = customer.with_tax_rate(TaxRate::parse(tax_rate)?);
         }
         if let Some(timezone) = &self.timezone {
             customer = customer.with_timezone(Timezone::parse(timezone)?);
@@ -112,8 +120,9 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Only the fields given change; `address` and `tax_id` are removed with `null`. The external
-/// id and the currency cannot change.
+/// Only the fields given change; `address`, `tax_id` and `tax_rate` are removed with `null`
+/// (without a rate of its own, the customer is taxed at the default). The external id and the
+/// currency cannot change.
 #[derive(Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
@@ -125,13 +134,15 @@ pub struct UpdateCustomerRequest {
     address: Option<Option<AddressDto>>,
     #[serde(default, deserialize_with = "present")]
     tax_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    tax_rate: Option<Option<String>>,
     #[validate(length(min = 1, max = 64))]
     timezone: Option<String>,
     metadata: Option<BTreeMap<String, String>>,
 }
 
 impl UpdateCustomerRequest {
-    fn parse(self) -> Result<CustomerChanges, DomainError> {
+    fn parse(self) -> Result<CustomerChanges, ApiError> {
         Ok(CustomerChanges {
             name: self.name,
             billing_email: self
@@ -146,6 +157,10 @@ impl UpdateCustomerRequest {
             tax_id: self
                 .tax_id
                 .map(|tax_id| tax_id.as_deref().map(TaxId::parse).transpose())
+                .transpose()?,
+            tax_rate: self
+                .tax_rate
+                .map(|rate| rate.as_deref().map(TaxRate::parse).transpose())
                 .transpose()?,
             timezone: self.timezone.as_deref().map(Timezone::parse).transpose()?,
             metadata: self.metadata.map(Metadata::new).transpose()?,
@@ -163,6 +178,8 @@ struct CustomerResponse {
     currency_minor_units: u32,
     address: Option<AddressDto>,
     tax_id: Option<String>,
+    /// The customer's own rate in percent; `null` when the default applies.
+    tax_rate: Option<String>,
     timezone: String,
     metadata: BTreeMap<String, String>,
     created_at: DateTime<Utc>,
@@ -181,6 +198,7 @@ impl From<CustomerRecord> for CustomerResponse {
             currency_minor_units: customer.currency().minor_units(),
             address: customer.address().map(AddressDto::from),
             tax_id: customer.tax_id().map(|t| t.as_str().to_owned()),
+            tax_rate: customer.tax_rate().map(|r| r.percent().to_string()),
             timezone: customer.timezone().as_str().to_owned(),
             metadata: customer.metadata().entries().clone(),
             created_at: record.created_at,

@@ -304,11 +304,30 @@ pub async fn pdf(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
-    match state
+    let document = state
         .invoices
         .pdf(caller.principal.organization, id)
-        .await?
-    {
+        .await?;
+    attachment(document, "")
+}
+
+/// The receipt of a paid invoice (409 `invoice_not_paid` before it is paid).
+pub async fn receipt(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = invoice_id(&id)?;
+    let document = state
+        .invoices
+        .receipt(caller.principal.organization, id)
+        .await?;
+    attachment(document, "receipt-")
+}
+
+/// The rendered document as a download named after the invoice's number.
+fn attachment(document: InvoicePdf, prefix: &str) -> Result<HttpResponse, ApiError> {
+    match document {
         InvoicePdf::Rendered { record, pdf } => {
             let name = record
                 .invoice
@@ -318,7 +337,7 @@ pub async fn pdf(
                 .content_type("application/pdf")
                 .insert_header((
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.pdf\""),
+                    format!("attachment; filename=\"{prefix}{name}.pdf\""),
                 ))
                 .body(pdf))
         }

@@ -141,18 +141,26 @@ async fn duplicate_and_invalid_customers_write_nothing() {
     bad_country["address"]["country"] = json!("FRA");
     let mut blank_name = customer("cust_5");
     blank_name["name"] = json!("   ");
-    for body in [bad_currency, bad_email, bad_country, blank_name] {
-        expect_error(create(&app, WRITE_KEY, &body).await, 422, "invalid_request").await;
+    for (body, code) in [
+        (bad_currency, "unknown_currency"),
+        (bad_email, "invalid_value"),
+        (bad_country, "invalid_value"),
+        (blank_name, "empty_value"),
+    ] {
+        expect_error(create(&app, WRITE_KEY, &body).await, 422, code).await;
     }
 
     let path = format!("{CUSTOMERS}/{}", created["id"].as_str().expect("an id"));
-    for change in [
-        json!({ "billing_email": "nope" }),
-        json!({ "name": " " }),
-        json!({ "address": { "line1": "x", "city": "y", "country": "123" } }),
+    for (change, code) in [
+        (json!({ "billing_email": "nope" }), "invalid_value"),
+        (json!({ "name": " " }), "empty_value"),
+        (
+            json!({ "address": { "line1": "x", "city": "y", "country": "123" } }),
+            "invalid_value",
+        ),
     ] {
         let request = call(&app, Method::PATCH, &path, WRITE_KEY).json(&change);
-        expect_error(send(request).await, 422, "invalid_request").await;
+        expect_error(send(request).await, 422, code).await;
     }
     // The external id and the currency cannot change.
     let request = call(&app, Method::PATCH, &path, WRITE_KEY).json(&json!({ "currency": "USD" }));

@@ -7,8 +7,7 @@ use rust_decimal::Decimal;
 use tollgate_domain::{
     DomainError,
     billing::{
-        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Proration, TaxRate, rate_base_fee,
-        rate_usage,
+        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Proration, rate_base_fee, rate_usage,
     },
     metering::Meter,
 };
@@ -119,7 +118,7 @@ fn draft(
     if lines.is_empty() {
         return Ok(None);
     }
-    let mut invoice = Invoice::draft(terms.customer.clone(), terms.currency, TaxRate::ZERO);
+    let mut invoice = Invoice::draft(terms.customer.clone(), terms.currency, terms.tax_rate);
     invoice.add_lines(lines)?;
     Ok(Some(invoice))
 }

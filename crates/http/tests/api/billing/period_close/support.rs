@@ -21,7 +21,13 @@ use crate::{
 /// An app whose period close never runs by itself (the tests run it at chosen times), with a
 /// billing API key.
 pub async fn spawn() -> TestApp {
-    let app = TestApp::spawn_with(|settings| settings.billing.close_every_secs = 0).await;
+    // Neither the scheduled close nor the server's own dispatchers may move anything: the
+    // tests decide when usage is delivered and when periods close.
+    let app = TestApp::spawn_with(|settings| {
+        settings.billing.close_every_secs = 0;
+        settings.delivery.run_in_server = false;
+    })
+    .await;
     api_key(&app, "default", WRITE_KEY, "billing:read,billing:write").await;
     app
 }
@@ -189,6 +195,7 @@ pub fn closer(app: &TestApp, auto_finalize: bool) -> PeriodCloseService {
             grace: TimeDelta::hours(1),
             batch: 2,
             auto_finalize,
+            default_tax_rate: tollgate_domain::billing::TaxRate::ZERO,
             every: std::time::Duration::from_secs(60),
         },
     )
