@@ -19,7 +19,7 @@ help:
 	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e"
 	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards"
 	@echo "make type-check  cargo check of every target"
-	@echo "make bench       ingest, metering and month-close benchmarks (release build, fresh databases)"
+	@echo "make bench       ingest, metering, month-close and invoice PDF benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
 	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
 
@@ -70,6 +70,7 @@ type-check:
 bench:
 	@bash tests/bench/run.sh
 	@bash tests/bench/period_close.sh
+	@cargo bench -p tollgate-adapters --bench pdf_render
 
 # Test databases are made per test; drop what earlier runs left (needs psql; skipped without).
 clean-test-dbs:
