@@ -7,6 +7,11 @@
 -- closes the last phase. Plan changes keep the interval and the currency, so every phase of a
 -- subscription bills the same periods in the same currency.
 
+-- Rows that point at a customer, plan or subscription name its organization in the foreign key
+-- too, so the database itself refuses a row of one organization pointing into another's.
+ALTER TABLE billing_customers
+    ADD CONSTRAINT billing_customers_organization_id_id UNIQUE (organization_id, id);
+
 CREATE TABLE billing_plans (
     id               uuid PRIMARY KEY,
     organization_id  uuid NOT NULL REFERENCES organizations (id),
@@ -39,6 +44,7 @@ CREATE TABLE billing_plan_versions (
     definition       jsonb NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (plan_id, version),
+    UNIQUE (organization_id, plan_id, version),
     FOREIGN KEY (organization_id, plan_id) REFERENCES billing_plans (organization_id, id)
 );
 
@@ -53,7 +59,7 @@ CREATE TRIGGER billing_plan_versions_immutable BEFORE UPDATE OR DELETE ON billin
 CREATE TABLE billing_subscriptions (
     id                uuid PRIMARY KEY,
     organization_id   uuid NOT NULL REFERENCES organizations (id),
-    customer_id       uuid NOT NULL REFERENCES billing_customers (id),
+    customer_id       uuid NOT NULL,
     -- The id Lago knows the subscription by (and events carry as external_subscription_id).
     external_id       text NOT NULL,
     status            text NOT NULL CHECK (status IN ('pending', 'active', 'terminated')),
@@ -67,7 +73,8 @@ CREATE TABLE billing_subscriptions (
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     UNIQUE (organization_id, external_id),
-    UNIQUE (organization_id, id)
+    UNIQUE (organization_id, id),
+    FOREIGN KEY (organization_id, customer_id) REFERENCES billing_customers (organization_id, id)
 );
 -- A customer has at most one live subscription: a second one would bill the same usage twice.
 CREATE UNIQUE INDEX billing_subscriptions_one_live_per_customer
@@ -91,5 +98,6 @@ CREATE TABLE billing_subscription_phases (
     CHECK (ends_at IS NULL OR ends_at > starts_at),
     FOREIGN KEY (organization_id, subscription_id)
         REFERENCES billing_subscriptions (organization_id, id),
-    FOREIGN KEY (plan_id, plan_version) REFERENCES billing_plan_versions (plan_id, version)
+    FOREIGN KEY (organization_id, plan_id, plan_version)
+        REFERENCES billing_plan_versions (organization_id, plan_id, version)
 );

@@ -13,7 +13,7 @@ CREATE TABLE billing_invoice_sequences (
 CREATE TABLE billing_invoices (
     id                uuid PRIMARY KEY,
     organization_id   uuid NOT NULL REFERENCES organizations (id),
-    customer_id       uuid NOT NULL REFERENCES billing_customers (id),
+    customer_id       uuid NOT NULL,
     subscription_id   uuid,
     -- 'embedded': made by Tollgate's period close; 'lago': Lago's, seen through its API and webhooks.
     source            text NOT NULL CHECK (source IN ('embedded', 'lago')),
@@ -46,7 +46,8 @@ CREATE TABLE billing_invoices (
     UNIQUE (organization_id, id),
     UNIQUE (organization_id, number),
     UNIQUE (organization_id, sequence),
-    UNIQUE (organization_id, lago_id)
+    UNIQUE (organization_id, lago_id),
+    FOREIGN KEY (organization_id, customer_id) REFERENCES billing_customers (organization_id, id)
 );
 -- Never two invoices of one kind for one subscription and period, however many closers race
 -- (the period close claims subscriptions FOR UPDATE SKIP LOCKED; this is the last guard).
@@ -119,27 +120,42 @@ BEGIN
     ) THEN
         RAISE EXCEPTION 'invoice % is finalized: its billed figures cannot change', OLD.id;
     END IF;
+    -- An invoice only moves forwards: draft -> finalized -> paid, finalized or paid -> voided.
+    IF OLD.source = 'embedded' AND NEW.status IS DISTINCT FROM OLD.status AND NOT (
+        (OLD.status, NEW.status) IN (('draft', 'finalized'), ('finalized', 'paid'),
+                                     ('finalized', 'voided'), ('paid', 'voided'))
+    ) THEN
+        RAISE EXCEPTION 'invoice % cannot go from % to %', OLD.id, OLD.status, NEW.status;
+    END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER billing_invoices_frozen BEFORE UPDATE OR DELETE ON billing_invoices
     FOR EACH ROW EXECUTE FUNCTION billing_invoices_freeze_finalized();
 
+-- The lines of a finalized invoice never change. New lines go only on a draft, or on the
+-- invoice the same transaction created (the period close writes an invoice finalized, then
+-- its lines), or on Lago's invoices (the webhook view fills in lines Lago sends later).
 CREATE FUNCTION billing_invoice_lines_freeze_finalized() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    invoice_status text;
+    invoice record;
 BEGIN
-    SELECT status INTO invoice_status FROM billing_invoices
+    SELECT status, source, xmin INTO invoice FROM billing_invoices
         WHERE id = COALESCE(NEW.invoice_id, OLD.invoice_id);
-    IF invoice_status IS DISTINCT FROM 'draft' AND invoice_status IS NOT NULL
-        AND TG_OP <> 'INSERT' THEN
-        RAISE EXCEPTION 'the lines of a finalized invoice cannot change';
+    IF FOUND AND invoice.status <> 'draft' THEN
+        IF TG_OP <> 'INSERT' THEN
+            RAISE EXCEPTION 'the lines of a finalized invoice cannot change';
+        END IF;
+        IF invoice.source = 'embedded' AND invoice.xmin <> pg_current_xact_id()::xid THEN
+            RAISE EXCEPTION 'lines cannot be added to a finalized invoice';
+        END IF;
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER billing_invoice_lines_frozen BEFORE UPDATE OR DELETE ON billing_invoice_lines
+CREATE TRIGGER billing_invoice_lines_frozen BEFORE INSERT OR UPDATE OR DELETE
+    ON billing_invoice_lines
     FOR EACH ROW EXECUTE FUNCTION billing_invoice_lines_freeze_finalized();
 
 -- Lago webhooks already handled, by X-Lago-Unique-Key: a repeat is acknowledged and dropped.

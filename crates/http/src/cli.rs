@@ -176,6 +176,13 @@ pub async fn billing(settings: &Settings, command: &BillingCommand) -> CliResult
         .map(chrono::DateTime::parse_from_rfc3339)
         .transpose()?
         .map(|at| at.with_timezone(&chrono::Utc));
+    // Closing a period that has not ended would finalize (freeze) its invoice without the
+    // rest of its usage, which would then never be billed.
+    if at.is_some_and(|at| at > chrono::Utc::now()) {
+        return Err(
+            "--at must not be in the future: only periods that have ended can close".into(),
+        );
+    }
     let pool = prepare_database(settings).await?;
     let close = tollgate_http::bootstrap::workers::period_close(settings, &pool)
         .ok_or("Lago closes the billing periods (lago.url is set): nothing to do here")?;

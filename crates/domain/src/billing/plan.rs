@@ -20,7 +20,9 @@ impl PlanCode {
 
     /// # Errors
     /// `Empty` for blank text, `TooLong` past 64 characters, `Invalid` for characters other
-    /// than ASCII letters, digits, `-`, `_` and `.` (codes end up in URLs and Lago).
+    /// than ASCII letters, digits, `-`, `_` and `.` (codes end up in URLs and Lago), and for
+    /// `__`, which is reserved: a billing engine names later versions `<code>__v2`, so a plan
+    /// called `pro__v2` would be the same plan there as version 2 of `pro`.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         if text.is_empty() {
             return Err(DomainError::Empty { field: "plan code" });
@@ -39,6 +41,12 @@ impl PlanCode {
             return Err(DomainError::Invalid {
                 field: "plan code",
                 reason: format!("`{text}` may only hold letters, digits, `-`, `_` and `.`"),
+            });
+        }
+        if text.contains("__") {
+            return Err(DomainError::Invalid {
+                field: "plan code",
+                reason: format!("`{text}` holds `__`, reserved for plan versions"),
             });
         }
         Ok(Self(text.to_owned()))

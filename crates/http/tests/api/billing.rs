@@ -10,6 +10,7 @@ mod period_close;
 mod plans;
 mod subscriptions;
 mod tax;
+mod tenancy;
 
 use serde_json::{Value, json};
 use tollgate_domain::webhook_secret::SecretDigest;

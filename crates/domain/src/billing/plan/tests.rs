@@ -42,6 +42,11 @@ fn plan_codes_are_short_url_safe_words() {
         PlanCode::parse(&"p".repeat(65)),
         Err(DomainError::TooLong { .. })
     ));
+    // `pro__v2` would be the engine's name of version 2 of `pro`.
+    assert!(matches!(
+        PlanCode::parse("pro__v2"),
+        Err(DomainError::Invalid { .. })
+    ));
 }
 
 #[test]

@@ -96,6 +96,18 @@ async fn an_invoice_is_finalized_then_voided_with_its_credit_note_and_refused_mo
     expect_error(refused, 409, "invalid_invoice_state").await;
     let frozen = execute(&app, "UPDATE billing_invoices SET total = 1, subtotal = 1").await;
     assert!(frozen.is_err());
+    // Nor can a line be slipped in afterwards, or the invoice go back to draft.
+    let added = execute(
+        &app,
+        "INSERT INTO billing_invoice_lines (invoice_id, organization_id, position, kind,
+            description, period_start, period_end, quantity, unit_price, amount)
+         SELECT id, organization_id, 99, 'usage', 'extra', period_start, period_end, 1, 5, 5
+         FROM billing_invoices",
+    )
+    .await;
+    assert!(added.is_err(), "a line added to a finalized invoice");
+    let backwards = execute(&app, "UPDATE billing_invoices SET status = 'draft'").await;
+    assert!(backwards.is_err(), "a finalized invoice went back to draft");
 
     let (_, voided) =
         expect_status(post(&app, &format!("{path}/void"), WRITE_KEY).await, 200).await;
@@ -111,6 +123,8 @@ async fn an_invoice_is_finalized_then_voided_with_its_credit_note_and_refused_mo
         let refused = post(&app, &format!("{path}/{action}"), WRITE_KEY).await;
         expect_error(refused, 409, "invalid_invoice_state").await;
     }
+    let revived = execute(&app, "UPDATE billing_invoices SET status = 'paid'").await;
+    assert!(revived.is_err(), "a voided invoice became paid");
     assert_eq!(app.count("billing_credit_notes").await, 1);
     assert_eq!(
         app.count_where("audit_log", "action = 'invoice.finalize'")
