@@ -19,6 +19,13 @@
 //!   for its first day, and the day of a plan change is billed once, on the new plan, so the
 //!   phases of a period add up to exactly its days. Usage is never prorated: it is what was
 //!   used. See [`Proration`] and [`BillingPeriod::days`].
+//! - **Lines are never negative, but for one kind**: [`LineKind::UnusedTimeCredit`] gives
+//!   back the unused days of a base fee paid in advance when a plan change or a termination
+//!   ends its phase before the period's end. It is what was paid less the used days' own
+//!   prorated fee (rounded once, half-even), so the used days cost exactly that fee and no
+//!   more than was paid is ever given back ([`rate_unused_time_credit`]). An invoice's
+//!   subtotal never goes below zero: credits beyond the other lines are cut off
+//!   ([`cap_credits`]) and what is cut off is not carried over (a known limitation).
 //! - **Invoices go draft → finalized → paid | voided**, and nothing about a finalized invoice
 //!   changes afterwards. Voiding a finalized or paid invoice issues a [`CreditNote`] for its
 //!   whole total; a draft cannot be voided (it has no number yet: discard it). See [`Invoice`].
@@ -48,7 +55,7 @@ pub use period::{BillingPeriod, Interval};
 pub use plan::{BaseFee, Charge, FeeTiming, NewPlan, Plan, PlanCode};
 pub use pricing::{Markup, PackageSize, Price, PricingModel, Tier, TierError, Tiers};
 pub use proration::{Proration, ProrationFactor};
-pub use rating::{rate, rate_base_fee, rate_usage};
+pub use rating::{cap_credits, rate, rate_base_fee, rate_unused_time_credit, rate_usage};
 pub use subscription::{
     Phase, PhaseReason, PlanVersionRef, Subscription, SubscriptionError, SubscriptionStatus,
     period_at,

@@ -142,6 +142,11 @@ pub(super) fn description(line: &InvoiceLine) -> String {
         ),
         LineKind::ChargeMinimum { meter } => format!("Minimum for {}: top-up", meter_name(meter)),
         LineKind::MinimumCommitment => "Minimum commitment: top-up".to_owned(),
+        LineKind::UnusedTimeCredit { proration } => format!(
+            "Unused time credit ({} of {} days)",
+            proration.used_days(),
+            proration.period_days()
+        ),
     }
 }
 

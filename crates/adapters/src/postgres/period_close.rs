@@ -10,6 +10,7 @@ mod usage;
 mod write;
 
 use std::{
+    borrow::Cow,
     collections::{BTreeMap, HashMap},
     sync::Arc,
 };
@@ -24,7 +25,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Invoice, Plan},
+    billing::{Invoice, InvoiceLine, Plan},
     metering::Meter,
 };
 use uuid::Uuid;
@@ -91,13 +92,26 @@ fn invoices(
         .map(|opening| rules::opening_invoice(&due.terms, opening))
         .transpose()?
         .flatten();
+    // An opening invoice written in this same batch paid the first period's fee in advance:
+    // the closing of that period credits its unused days from it (the claim could not read it).
+    let paid_now = opening
+        .as_ref()
+        .and_then(|invoice| invoice.lines().first())
+        .map(InvoiceLine::amount);
+    let terms = match (&due.terms.paid_in_advance, paid_now) {
+        (None, Some(paid)) => Cow::Owned(SubscriptionTerms {
+            paid_in_advance: Some(paid),
+            ..due.terms.clone()
+        }),
+        _ => Cow::Borrowed(&due.terms),
+    };
     let closing = due
         .closing
         .as_ref()
         .map(|closing| {
             let to = due.usage_from + closing.shares.len();
             let usage = usage.get(due.usage_from..to).unwrap_or(&[]);
-            rules::closing_invoice(&due.terms, closing, usage)
+            rules::closing_invoice(&terms, closing, usage)
         })
         .transpose()?
         .flatten();

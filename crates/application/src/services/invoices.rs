@@ -254,6 +254,11 @@ pub fn describe(line: &InvoiceLine) -> String {
         LineKind::Usage { meter } => format!("Usage: {}", meter.slug()),
         LineKind::ChargeMinimum { meter } => format!("Minimum for {}", meter.slug()),
         LineKind::MinimumCommitment => "Minimum commitment".to_owned(),
+        LineKind::UnusedTimeCredit { proration } => format!(
+            "Unused time credit ({} of {} days)",
+            proration.used_days(),
+            proration.period_days()
+        ),
     }
 }
 

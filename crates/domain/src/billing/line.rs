@@ -20,6 +20,18 @@ pub enum LineKind {
     ChargeMinimum { meter: Meter },
     /// What tops the period's usage charges up to the plan's minimum commitment.
     MinimumCommitment,
+    /// The part of a base fee paid in advance that a plan change or a termination left
+    /// unused, given back: `proration.used_days()` is the days *credited* (from the change
+    /// to the period's end) of `proration.period_days()`. The only kind whose amount is
+    /// negative (see [`rate_unused_time_credit`](super::rate_unused_time_credit)).
+    UnusedTimeCredit { proration: ProrationFactor },
+}
+
+impl LineKind {
+    /// Whether the line gives money back (its amount and unit price are zero or less).
+    pub fn is_credit(&self) -> bool {
+        matches!(self, Self::UnusedTimeCredit { .. })
+    }
 }
 
 /// One line: `quantity` units of which `free_quantity` were free, at an effective
@@ -42,8 +54,11 @@ pub struct InvoiceLine {
 impl InvoiceLine {
     /// # Errors
     /// `Invalid` when `amount` has digits below its currency's minor unit (lines are rounded
-    /// before they are added up) or more units are free than used; `Negative` for a negative
-    /// quantity, unit price or amount (a refund is a credit note, not a negative line).
+    /// before they are added up), more units are free than used, or a credit line's amount or
+    /// unit price is above zero; `Negative` for a negative quantity, and for a negative unit
+    /// price or amount of any kind but [`LineKind::UnusedTimeCredit`] (the unused part of a
+    /// fee paid in advance, given back on the next invoice; refunding an invoice is a credit
+    /// note, not a negative line).
     pub fn new(
         kind: LineKind,
         period: BillingPeriod,
@@ -54,8 +69,16 @@ impl InvoiceLine {
     ) -> Result<Self, DomainError> {
         let quantity = non_negative("quantity", quantity)?;
         let free_quantity = non_negative("free quantity", free_quantity)?;
-        let unit_price = non_negative("unit price", unit_price)?;
-        non_negative("line amount", amount.amount())?;
+        let unit_price = if kind.is_credit() {
+            non_positive("unit price", unit_price)?
+        } else {
+            non_negative("unit price", unit_price)?
+        };
+        if kind.is_credit() {
+            non_positive("line amount", amount.amount())?;
+        } else {
+            non_negative("line amount", amount.amount())?;
+        }
         if free_quantity > quantity {
             return Err(DomainError::Invalid {
                 field: "free quantity",
@@ -82,10 +105,11 @@ impl InvoiceLine {
         })
     }
 
-    /// A line for one fixed amount (a fee or a top-up): quantity 1 at the exact amount.
+    /// A line for one fixed amount (a fee, a top-up or a credit): quantity 1 at the exact
+    /// amount.
     ///
     /// # Errors
-    /// `Negative` for a negative amount.
+    /// As [`InvoiceLine::new`]: a negative amount is refused unless the line is a credit.
     pub fn fixed(kind: LineKind, period: BillingPeriod, exact: Money) -> Result<Self, DomainError> {
         let amount = exact.round_to_minor_half_even();
         Self::new(
@@ -129,12 +153,28 @@ impl InvoiceLine {
     }
 }
 
+/// `value` when it is zero or less (a credit).
+fn non_positive(field: &'static str, value: Decimal) -> Result<Decimal, DomainError> {
+    if value.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    if value.is_sign_positive() {
+        return Err(DomainError::Invalid {
+            field,
+            reason: format!(
+                "{value} on a credit line, which gives money back: it must be negative"
+            ),
+        });
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::billing::Currency;
+    use crate::billing::{Currency, Proration};
 
     fn january() -> BillingPeriod {
         let at = |m| Utc.with_ymd_and_hms(2025, m, 1, 0, 0, 0).unwrap();
@@ -177,5 +217,39 @@ mod tests {
         assert_eq!(line.amount().to_string(), "54.84 USD");
         assert_eq!(line.unit_price(), exact.amount());
         assert_eq!(line.quantity(), Decimal::ONE);
+    }
+
+    #[test]
+    fn only_a_credit_line_is_negative_and_it_is_never_positive() {
+        let factor = Proration::Partial {
+            active: BillingPeriod::new(
+                Utc.with_ymd_and_hms(2025, 1, 11, 0, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).unwrap(),
+            )
+            .unwrap(),
+        }
+        .factor(&january())
+        .unwrap();
+        let credit = LineKind::UnusedTimeCredit { proration: factor };
+        let usd = |text: &str| Money::new(text.parse().unwrap(), Currency::USD);
+        let line = InvoiceLine::fixed(credit, january(), usd("-21.005")).unwrap();
+        assert_eq!(line.amount().to_string(), "-21.00 USD");
+        assert_eq!(line.unit_price(), "-21.005".parse::<Decimal>().unwrap());
+        assert!(matches!(
+            InvoiceLine::fixed(credit, january(), usd("21")),
+            Err(DomainError::Invalid { .. })
+        ));
+        assert!(matches!(
+            InvoiceLine::fixed(LineKind::MinimumCommitment, january(), usd("-21")),
+            Err(DomainError::Negative { .. })
+        ));
+        let fee = LineKind::BaseFee {
+            timing: FeeTiming::Advance,
+            proration: factor,
+        };
+        assert!(matches!(
+            InvoiceLine::fixed(fee, january(), usd("-21")),
+            Err(DomainError::Negative { .. })
+        ));
     }
 }

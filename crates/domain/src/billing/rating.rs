@@ -5,8 +5,11 @@
 //! unit. Then minimums top up what fell short: each charge to its own minimum, and the usage
 //! lines together (top-ups included) to the plan's minimum commitment. Minimums are per
 //! period, so a partial period commits to its prorated share, as does the base fee; usage is
-//! never prorated.
+//! never prorated. The unused days of a base fee paid in advance are given back on a credit
+//! line ([`rate_unused_time_credit`]), the only negative line, capped so that an invoice never
+//! goes below zero ([`cap_credits`]).
 
+mod credit;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
@@ -21,6 +24,8 @@ use super::{
     overflow,
 };
 use crate::{DomainError, metering::Meter};
+
+pub use credit::{cap_credits, rate_unused_time_credit};
 
 /// Every line `plan` bills for `period`: the base fee (if any) first, then [`rate_usage`]'s.
 ///

@@ -15,7 +15,7 @@ use tollgate_domain::{
     DomainError,
     billing::{
         BillingPeriod, Currency, FeeTiming, Invoice, InvoiceLine, InvoiceNumber, LineKind, Money,
-        Proration, TaxRate,
+        Proration, ProrationFactor, TaxRate,
     },
     metering::Meter,
     organization::OrganizationId,
@@ -156,17 +156,33 @@ pub(super) fn kind_columns(
             ("charge_minimum", Some(meter.slug()), None, None, None)
         }
         LineKind::MinimumCommitment => ("minimum_commitment", None, None, None, None),
+        // Gives back a fee paid in advance: its days credited of the period's.
+        LineKind::UnusedTimeCredit { proration } => (
+            "unused_time_credit",
+            None,
+            Some("in_advance"),
+            days(proration.used_days()),
+            days(proration.period_days()),
+        ),
     }
 }
 
-/// A base fee's proration again: the stored day counts, as the span of `period` that gives
-/// them (its first `used` UTC dates), checked against the period's own day count.
 fn base_fee_kind(row: &LineRow, period: BillingPeriod) -> Result<LineKind, String> {
     let timing = match row.fee_timing.as_deref() {
         Some("in_advance") => FeeTiming::Advance,
         Some("in_arrears") => FeeTiming::Arrears,
         other => return Err(broken(format!("fee timing {other:?}"))),
     };
+    Ok(LineKind::BaseFee {
+        timing,
+        proration: stored_proration(row, period)?,
+    })
+}
+
+/// A base fee's (or a credit's) proration again: the stored day counts, as the span of
+/// `period` that gives them (its first `used` UTC dates), checked against the period's own
+/// day count.
+fn stored_proration(row: &LineRow, period: BillingPeriod) -> Result<ProrationFactor, String> {
     let used = row.proration_used_days.and_then(|d| u32::try_from(d).ok());
     let of = row
         .proration_period_days
@@ -189,10 +205,7 @@ fn base_fee_kind(row: &LineRow, period: BillingPeriod) -> Result<LineKind, Strin
     if factor.used_days() != used || factor.period_days() != of {
         return Err(broken(format!("proration {used}/{of} for {period:?}")));
     }
-    Ok(LineKind::BaseFee {
-        timing,
-        proration: factor,
-    })
+    Ok(factor)
 }
 
 fn line(row: &LineRow, currency: Currency) -> Result<InvoiceLine, String> {
@@ -207,6 +220,9 @@ fn line(row: &LineRow, currency: Currency) -> Result<InvoiceLine, String> {
             meter: meter(row.meter.as_deref())?,
         },
         "minimum_commitment" => LineKind::MinimumCommitment,
+        "unused_time_credit" => LineKind::UnusedTimeCredit {
+            proration: stored_proration(row, period)?,
+        },
         other => return Err(broken(format!("line kind `{other}`"))),
     };
     InvoiceLine::new(

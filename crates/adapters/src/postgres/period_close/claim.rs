@@ -15,7 +15,8 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Currency, Plan, TaxRate},
+    billing::{Currency, Money, Plan, TaxRate},
+    money::parse_decimal,
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -56,6 +57,9 @@ pub(super) struct Candidate {
     pub invoiced_through: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
     opened: bool,
+    /// The in-advance base fee billed for the period holding `invoiced_through`.
+    #[diesel(sql_type = Nullable<Text>)]
+    paid_in_advance: Option<String>,
 }
 
 impl Candidate {
@@ -85,7 +89,15 @@ pub(super) async fn claim(
                 s.terminated_at, s.invoiced_through,
                 EXISTS (SELECT 1 FROM billing_invoices i
                         WHERE i.subscription_id = s.id AND i.source = 'embedded'
-                          AND i.kind = 'opening') AS opened
+                          AND i.kind = 'opening') AS opened,
+                (SELECT l.amount::text FROM billing_invoice_lines l
+                 JOIN billing_invoices i ON i.id = l.invoice_id
+                      AND i.organization_id = l.organization_id
+                 WHERE i.subscription_id = s.id AND i.organization_id = s.organization_id
+                   AND i.source = 'embedded' AND i.status <> 'voided'
+                   AND l.kind = 'base_fee' AND l.fee_timing = 'in_advance'
+                   AND l.period_start <= s.invoiced_through AND s.invoiced_through < l.period_end
+                 ORDER BY i.issued_at, l.position LIMIT 1) AS paid_in_advance
          FROM billing_subscriptions s
          JOIN billing_customers c ON c.id = s.customer_id AND c.organization_id = s.organization_id
          WHERE (s.status <> 'terminated' OR s.terminated_at > s.invoiced_through)
@@ -249,6 +261,13 @@ fn subscription_terms(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let paid_in_advance = candidate
+        .paid_in_advance
+        .as_deref()
+        .map(|amount| {
+            parse_decimal("paid in advance", amount).map(|amount| Money::new(amount, currency))
+        })
+        .transpose()?;
     Ok(SubscriptionTerms {
         customer: CustomerId::parse(candidate.customer.as_str())?,
         currency,
@@ -259,6 +278,7 @@ fn subscription_terms(
         terminated_at: candidate.terminated_at,
         invoiced_through: candidate.invoiced_through,
         opened: candidate.opened,
+        paid_in_advance,
         phases,
     })
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, DurationRound, Months, TimeDelta, Utc};
 use tollgate_domain::{
     DomainError,
-    billing::{BillingPeriod, Currency, FeeTiming, Interval, Plan, TaxRate},
+    billing::{BillingPeriod, Currency, FeeTiming, Interval, Money, Plan, TaxRate},
     usage::CustomerId,
 };
 use uuid::Uuid;
@@ -47,6 +47,10 @@ pub struct SubscriptionTerms {
     pub invoiced_through: DateTime<Utc>,
     /// Whether its opening invoice (the first in-advance fee) exists.
     pub opened: bool,
+    /// The in-advance base fee billed for the period to close (the cycle holding
+    /// `invoiced_through`), as its invoice line says; `None` when none was billed or its
+    /// invoice was voided. What an unused-time credit gives back at most.
+    pub paid_in_advance: Option<Money>,
     /// By start, not overlapping.
     pub phases: Vec<PhaseTerms>,
 }

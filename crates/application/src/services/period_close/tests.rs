@@ -64,6 +64,7 @@ fn terms(phases: Vec<PhaseTerms>) -> SubscriptionTerms {
         terminated_at: None,
         invoiced_through: at(1, 1, 0),
         opened: true,
+        paid_in_advance: None,
         phases,
     }
 }
@@ -204,6 +205,67 @@ fn a_termination_closes_a_final_prorated_period_and_nothing_after() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn an_upgrade_from_a_plan_paid_in_advance_credits_its_unused_days() {
+    let basic = plan("31", FeeTiming::Advance, "1");
+    let pro = plan("62", FeeTiming::Advance, "1");
+    let mut t = terms(vec![
+        phase(at(1, 1, 0), Some(at(1, 11, 0)), basic),
+        phase(at(1, 11, 0), None, pro),
+    ]);
+    t.paid_in_advance = Some(Money::from_minor(3100, Currency::USD));
+    let due = closing_due(&t, at(2, 2, 0), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
+        .unwrap()
+        .unwrap();
+    // basic: 5 requests, then 31.00 paid less its 10 used days' 10.00 back; pro: 21 of 31
+    // days of 62 = 42.00 in advance, 7 requests; February's pro fee, 62.00.
+    assert_eq!(
+        amounts(&invoice),
+        vec!["5.00", "-21.00", "42.00", "7.00", "62.00"]
+    );
+    let LineKind::UnusedTimeCredit { proration } = invoice.lines()[1].kind() else {
+        panic!("{:?}", invoice.lines()[1].kind());
+    };
+    assert_eq!((proration.used_days(), proration.period_days()), (21, 31));
+    assert_eq!(invoice.total().amount(), Decimal::from(95));
+
+    // Nothing on record as paid in advance (voided, or never billed): nothing given back.
+    t.paid_in_advance = None;
+    let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
+        .unwrap()
+        .unwrap();
+    assert_eq!(amounts(&invoice), vec!["5.00", "42.00", "7.00", "62.00"]);
+}
+
+#[test]
+fn a_termination_credits_the_unused_days_up_to_a_zero_subtotal() {
+    let mut t = terms(vec![phase(
+        at(1, 1, 0),
+        Some(at(1, 11, 0)),
+        plan("31", FeeTiming::Advance, "1"),
+    )]);
+    t.terminated_at = Some(at(1, 11, 0));
+    t.paid_in_advance = Some(Money::from_minor(3100, Currency::USD));
+    let due = closing_due(&t, at(1, 12, 0), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    // 21 unused days of 31.00 are 21.00, and 25 requests cover them all.
+    let invoice = closing_invoice(&t, &due, &[requests(25)]).unwrap().unwrap();
+    assert_eq!(amounts(&invoice), vec!["25.00", "-21.00"]);
+    assert_eq!(invoice.total().amount(), Decimal::from(4));
+    // 3 requests cover only 3.00 of it: the credit stops at a zero subtotal.
+    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    assert_eq!(amounts(&invoice), vec!["3.00", "-3.00"]);
+    assert!(invoice.total().is_zero());
+    // A fee paid only for the days up to a termination already known gives nothing back.
+    t.paid_in_advance = Some(Money::from_minor(1000, Currency::USD));
+    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    assert_eq!(amounts(&invoice), vec!["3.00"]);
 }
 
 #[test]

@@ -134,6 +134,15 @@ fn line(line: &InvoiceLine) -> LineDto {
         LineKind::Usage { meter } => ("usage", Some(meter.slug()), None, None),
         LineKind::ChargeMinimum { meter } => ("charge_minimum", Some(meter.slug()), None, None),
         LineKind::MinimumCommitment => ("minimum_commitment", None, None, None),
+        LineKind::UnusedTimeCredit { proration } => (
+            "unused_time_credit",
+            None,
+            Some("in_advance"),
+            Some(ProrationDto {
+                used_days: proration.used_days(),
+                period_days: proration.period_days(),
+            }),
+        ),
     };
     LineDto {
         kind,

@@ -11,6 +11,7 @@ use super::period_close::support::{
     Phase, anchored_subscription, close, customer, invoices, plan_version, spawn, subscription,
     usage,
 };
+use crate::identity::support::batch;
 
 const JANUARY: &str = "2026-01-01T00:00:00Z";
 
@@ -253,4 +254,142 @@ async fn upgrade_mid_period() {
     }
     close(&app, "2026-02-01T02:00:00Z", true).await;
     compare("upgrade_mid_period", &stable(invoices(&app, "").await));
+}
+
+fn in_advance(fee: &str, unit_price_each: &str) -> Value {
+    plan(
+        json!({"amount": fee, "timing": "in_advance"}),
+        Value::Null,
+        vec![charge(
+            "requests",
+            "0",
+            Value::Null,
+            unit_price(unit_price_each),
+        )],
+    )
+}
+
+/// Basic upgraded to Pro, both paid in advance; the opening invoice issued on January 1st
+/// (`open_first`) or by the same close as January's (the credit then reads what it paid from
+/// the invoice written in that batch). The invoices, oldest first.
+async fn upgraded_in_advance(open_first: bool) -> Vec<Value> {
+    // Basic (30.00 in advance, 0.01 a request) from January 1st, Pro (90.00 in advance, 0.02)
+    // from January 11th 10:30. The opening invoice (closed on January 1st) bills Basic's
+    // January in full: 30.00. January's closing invoice, in order:
+    // - Basic's 110 requests: 1.10;
+    // - Basic's unused days, 21 of 31: 30.00 paid less its 10 used days' fee, 30 x 10 / 31 =
+    //   9.677... -> 9.68, so -20.32 (the 10 days cost exactly 9.68 in all);
+    // - Pro's in-advance fee for its 21 of 31 days: 90 x 21 / 31 = 60.967... -> 60.97;
+    // - Pro's 220 requests: 4.40;
+    // - February's Pro fee in advance: 90.00.
+    // Subtotal 1.10 - 20.32 + 60.97 + 4.40 + 90.00 = 136.15, no tax, total 136.15.
+    let app = spawn().await;
+    let basic = plan_version(&app, "basic", "USD", &in_advance("30.00", "0.01")).await;
+    let pro = plan_version(&app, "pro", "USD", &in_advance("90.00", "0.02")).await;
+    let id = customer(&app, "cust_golden", "USD").await;
+    let upgrade = "2026-01-11T10:30:00Z";
+    let phases: [Phase<'_>; 2] = [
+        (JANUARY, Some(upgrade), basic, 1, "created"),
+        (upgrade, None, pro, 1, "upgrade"),
+    ];
+    subscription(&app, id, "sub_golden", JANUARY, &phases, None).await;
+    if open_first {
+        close(&app, "2026-01-01T00:05:00Z", true).await;
+    }
+    for (time, requests) in [
+        ("2026-01-05T00:00:00Z", "110"),
+        ("2026-01-20T00:00:00Z", "220"),
+    ] {
+        usage(&app, "cust_golden", time, &[("requests", requests)]).await;
+    }
+    close(&app, "2026-02-01T02:00:00Z", true).await;
+    let all = invoices(&app, "").await;
+    let totals: Vec<&str> = all.iter().filter_map(|i| i["total"].as_str()).collect();
+    assert_eq!(totals, ["30.00", "136.15"], "open first: {open_first}");
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_in_advance() {
+    compare(
+        "upgrade_in_advance",
+        &stable(upgraded_in_advance(true).await),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_in_advance_opened_by_the_same_close() {
+    let all = upgraded_in_advance(false).await;
+    assert_eq!(all[1]["lines"][1]["amount"], "-20.32");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminate_in_advance() {
+    // Basic (30.00 in advance, 0.50 a request) from January 1st: each opening invoice bills
+    // 30.00 for January. Both subscriptions terminate on January 11th 10:30, leaving 21 of 31
+    // days unused: 30.00 less the 10 used days' 9.68 (30 x 10 / 31 = 9.677...) is 20.32 back.
+    // - cust_big used 60 requests (30.00): its final invoice is 30.00 - 20.32 = 9.68;
+    // - cust_small used 8 requests (4.00): the credit stops at 4.00 so the invoice is 0.00
+    //   (the other 16.32 are not carried over).
+    let app = spawn().await;
+    let basic = plan_version(&app, "basic", "USD", &in_advance("30.00", "0.50")).await;
+    let mut subscriptions = Vec::new();
+    for (name, requests) in [("cust_big", "60"), ("cust_small", "8")] {
+        let id = customer(&app, name, "USD").await;
+        let phases: [Phase<'_>; 1] = [(JANUARY, None, basic, 1, "created")];
+        let sub = subscription(&app, id, &format!("sub_{name}"), JANUARY, &phases, None).await;
+        subscriptions.push(sub);
+        usage(
+            &app,
+            name,
+            "2026-01-05T00:00:00Z",
+            &[("requests", requests)],
+        )
+        .await;
+    }
+    close(&app, "2026-01-01T00:05:00Z", true).await;
+    // Terminated after the opening invoices were issued, as the API would.
+    let end = "2026-01-11T10:30:00Z";
+    for sub in &subscriptions {
+        batch(
+            &app,
+            &format!(
+                "UPDATE billing_subscriptions SET status = 'terminated', terminated_at = '{end}'
+                 WHERE id = '{sub}';
+                 UPDATE billing_subscription_phases SET ends_at = '{end}'
+                 WHERE subscription_id = '{sub}';"
+            ),
+        )
+        .await
+        .expect("the subscription is terminated");
+    }
+    close(&app, "2026-01-11T12:00:00Z", true).await;
+    let all = invoices(&app, "").await;
+    let summary: Vec<(&str, Vec<&str>, &str)> = all
+        .iter()
+        .map(|invoice| {
+            let amounts = invoice["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .filter_map(|line| line["amount"].as_str())
+                .collect();
+            let customer = invoice["customer"].as_str().unwrap_or_default();
+            (
+                customer,
+                amounts,
+                invoice["total"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cust_big", vec!["30.00"], "30.00"),
+            ("cust_small", vec!["30.00"], "30.00"),
+            ("cust_big", vec!["30.00", "-20.32"], "9.68"),
+            ("cust_small", vec!["4.00", "-4.00"], "0.00"),
+        ]
+    );
+    compare("terminate_in_advance", &stable(all));
 }

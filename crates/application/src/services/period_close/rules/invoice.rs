@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use tollgate_domain::{
     DomainError,
     billing::{
-        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Proration, rate_base_fee, rate_usage,
+        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Money, Plan, Proration, cap_credits,
+        rate_base_fee, rate_unused_time_credit, rate_usage,
     },
     metering::Meter,
 };
@@ -37,9 +38,12 @@ pub fn opening_invoice(
 
 /// The closing invoice's draft, lines in this order: per phase, its base fee (in arrears; or
 /// in advance for a phase that began during the period: an upgrade's new plan, which its
-/// opening or the previous close did not bill) then its usage lines; last, the next period's
-/// in-advance fee when the subscription goes on. `usage[i]` is the usage of `due.shares[i]`.
-/// `None` when there is nothing to bill (no phase during the period).
+/// opening or the previous close did not bill) then its usage lines, then, for the phase
+/// whose fee was paid in advance and that ended before the period's end (an upgrade or a
+/// termination), the credit of its unused days; last, the next period's in-advance fee when
+/// the subscription goes on. Credits are capped so that the subtotal is never negative.
+/// `usage[i]` is the usage of `due.shares[i]`. `None` when there is nothing to bill (no phase
+/// during the period).
 ///
 /// # Errors
 /// As [`rate_base_fee`], [`rate_usage`] and [`Invoice::add_lines`].
@@ -73,6 +77,14 @@ pub fn closing_invoice(
             used,
             proration(due.cycle, share.active),
         )?);
+        let paid_in_advance =
+            paid_ahead && plan.base_fee().map(|fee| fee.timing()) == Some(FeeTiming::Advance);
+        if paid_in_advance
+            && share.active.end() < due.cycle.end()
+            && let Some(paid) = terms.paid_in_advance
+        {
+            lines.extend(unused_time_credit(terms, due, share.active, paid, plan)?);
+        }
     }
     if due.continues
         && due.span.end() == due.cycle.end()
@@ -80,7 +92,23 @@ pub fn closing_invoice(
     {
         lines.push(line);
     }
-    draft(terms, lines)
+    draft(terms, cap_credits(lines)?)
+}
+
+/// The credit for the days of `cycle` after `active` ends that `paid` (the fee billed in
+/// advance on the phase's plan) paid for: what was paid less what the used days cost.
+fn unused_time_credit(
+    terms: &SubscriptionTerms,
+    due: &ClosingDue,
+    active: BillingPeriod,
+    paid: Money,
+    plan: &Plan,
+) -> Result<Option<InvoiceLine>, DomainError> {
+    let unused = BillingPeriod::new(active.end(), due.cycle.end())?;
+    // Trial days were not paid for, so they are neither used nor credited.
+    let used = terms.after_trial(active);
+    let unused = terms.after_trial(unused).unwrap_or(unused);
+    rate_unused_time_credit(plan, due.cycle, paid, used, unused)
 }
 
 /// The in-advance fee of the cycle starting at `at`, on the plan running then.
