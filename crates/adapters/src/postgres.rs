@@ -6,6 +6,7 @@
 mod api_keys;
 mod audit;
 mod budget_alerts;
+mod change_lock;
 mod customers;
 mod database;
 mod embedded_meter;

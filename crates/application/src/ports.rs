@@ -3,6 +3,7 @@
 mod access;
 mod billing;
 mod billing_engine;
+mod change_lock;
 mod clock;
 mod delivery;
 mod engine_view;
@@ -26,6 +27,7 @@ pub use billing::{CustomerRecord, CustomerStore};
 pub use billing_engine::{
     BillingEngine, PlanVersionSync, SubscriptionChangeKind, SubscriptionSync,
 };
+pub use change_lock::ChangeLock;
 pub use clock::{Clock, SystemClock};
 pub use delivery::{
     DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,

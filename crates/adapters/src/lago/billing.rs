@@ -20,7 +20,7 @@
 //! | charge minimum | `min_amount_cents` |
 //! | usage charges | billed in arrears, never prorated: `pay_in_advance: false`, `prorated: false`, `invoiceable: true` |
 //! | subscription create | `POST /subscriptions` `{external_customer_id, plan_code, external_id, billing_time: anniversary, subscription_at}` |
-//! | upgrade / downgrade / renewal | `POST /subscriptions`, same `external_id`, new `plan_code` (see [`subscriptions`]) |
+//! | upgrade / downgrade | `POST /subscriptions`, same `external_id`, new `plan_code` (see [`subscriptions`]); no move onto a newer version at renewal: a subscription keeps its version until changed |
 //! | terminate | `DELETE /subscriptions/{external_id}` (a pending one: `?status=pending`); already ended is done |
 //!
 //! Amounts are never rounded on the way: a price Lago cannot hold exactly (a base fee or a
@@ -166,7 +166,12 @@ impl LagoBilling {
             Reply::Refused(refusal) => return Err(refusal.into_port()),
             Reply::NotFound => return Err(not_found("plans")),
         };
-        // A retry, or a version pushed before: bring it to what Tollgate holds.
+        // The code exists: a version whose push succeeded but whose store failed. The plan
+        // service pushes a version only while Tollgate has not stored it, with the plan's
+        // change lock held from the read to the store (`PlanService`), so no other request
+        // can be pushing or storing this version now: overwriting it brings Lago to the
+        // version about to be stored, never over one Tollgate stored (a version is immutable
+        // once stored). A plan made in Lago by hand under a Tollgate code is overwritten too.
         let url = self.client.url(&["plans", code], &[])?;
         match self
             .client

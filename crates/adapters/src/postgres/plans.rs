@@ -10,7 +10,7 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     PortError,
-    ports::{AuditEntry, PlanDraft, PlanRecord, PlanStore, PlanVersionRecord},
+    ports::{AuditEntry, ChangeLock, PlanDraft, PlanRecord, PlanStore, PlanVersionRecord},
 };
 use tollgate_domain::{
     billing::{PlanCode, PlanVersionRef},
@@ -18,7 +18,9 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use super::{PgPool, audit::append_in, decode_plan, encode_definition, error, transaction};
+use super::{
+    PgPool, audit::append_in, change_lock, decode_plan, encode_definition, error, transaction,
+};
 
 /// A version's columns with its plan's code; `p` is `billing_plans`, `v` the version.
 const VERSION_COLUMNS: &str = "p.code, v.plan_id, v.version, v.name, v.description, v.interval,
@@ -166,6 +168,15 @@ impl PgPlanStore {
 
 #[async_trait]
 impl PlanStore for PgPlanStore {
+    async fn lock_code(
+        &self,
+        organization: OrganizationId,
+        code: &PlanCode,
+    ) -> Result<ChangeLock, PortError> {
+        let key = format!("plan:{organization}:{}", code.as_str());
+        change_lock::acquire(&self.pool, key).await
+    }
+
     async fn create(
         &self,
         organization: OrganizationId,

@@ -11,8 +11,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     PortError,
     ports::{
-        AuditEntry, NewSubscription, PhaseChange, SubscriptionConflict, SubscriptionRecord,
-        SubscriptionStore,
+        AuditEntry, ChangeLock, NewSubscription, PhaseChange, SubscriptionConflict,
+        SubscriptionRecord, SubscriptionStore,
     },
 };
 use tollgate_domain::{
@@ -22,7 +22,7 @@ use tollgate_domain::{
 use uuid::Uuid;
 
 use self::rows::{COLUMNS, Row, internal, records};
-use super::{PgPool, audit::append_in, error, transaction};
+use super::{PgPool, audit::append_in, change_lock, error, transaction};
 
 async fn insert_phase(
     connection: &mut AsyncPgConnection,
@@ -61,6 +61,24 @@ impl PgSubscriptionStore {
 
 #[async_trait]
 impl SubscriptionStore for PgSubscriptionStore {
+    async fn lock_customer(
+        &self,
+        organization: OrganizationId,
+        customer: Uuid,
+    ) -> Result<ChangeLock, PortError> {
+        let key = format!("subscribe:{organization}:{customer}");
+        change_lock::acquire(&self.pool, key).await
+    }
+
+    async fn lock_subscription(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<ChangeLock, PortError> {
+        let key = format!("subscription:{organization}:{id}");
+        change_lock::acquire(&self.pool, key).await
+    }
+
     async fn create(
         &self,
         organization: OrganizationId,

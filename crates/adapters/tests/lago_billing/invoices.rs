@@ -13,6 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
 use crate::{TestResult, assert_lago_headers, body, lago, recorded_audit};
 
+mod unshowable;
+
 const FIXTURE: &str = include_str!("../fixtures/lago/invoice_extended.json");
 
 fn id(n: u8) -> Uuid {

@@ -11,7 +11,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use super::AuditEntry;
+use super::{AuditEntry, ChangeLock};
 use crate::PortError;
 
 /// What one version of a plan holds besides its prices: the names shown to people.
@@ -53,6 +53,18 @@ pub struct PlanRecord {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PlanStore: Send + Sync {
+    /// Waits for, then holds, the organization's lock on the plan code `code` until the
+    /// [`ChangeLock`] is dropped: creating the plan or a version of it with the lock held,
+    /// from a read made with the lock held, cannot interleave with another change of it.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached or the wait is too long.
+    async fn lock_code(
+        &self,
+        organization: OrganizationId,
+        code: &PlanCode,
+    ) -> Result<ChangeLock, PortError>;
+
     /// Stores the plan `id` with `draft` as its version 1 and the audit record; `None` (and
     /// nothing written) when the organization already has a plan with this code.
     ///

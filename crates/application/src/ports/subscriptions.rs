@@ -13,7 +13,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use super::AuditEntry;
+use super::{AuditEntry, ChangeLock};
 use crate::PortError;
 
 /// A stored subscription.
@@ -70,6 +70,28 @@ pub struct PhaseChange {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SubscriptionStore: Send + Sync {
+    /// Waits for, then holds, the lock on subscribing the customer `customer` until the
+    /// [`ChangeLock`] is dropped, so that two creations for one customer take turns.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached or the wait is too long.
+    async fn lock_customer(
+        &self,
+        organization: OrganizationId,
+        customer: Uuid,
+    ) -> Result<ChangeLock, PortError>;
+
+    /// Waits for, then holds, the lock on changing the subscription `id` (plan changes,
+    /// termination) until the [`ChangeLock`] is dropped.
+    ///
+    /// # Errors
+    /// As [`SubscriptionStore::lock_customer`].
+    async fn lock_subscription(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<ChangeLock, PortError>;
+
     /// Stores the subscription, its first phase and the audit record, with the period close's
     /// cursor at its start; the conflict (and nothing written) when the customer already has a
     /// live subscription or the external id is taken.

@@ -1,17 +1,22 @@
 //! Managing an organization's billing plans: create, read, list, and new versions.
 //!
 //! With an outside billing engine configured, every version is pushed to it first and stored
-//! only once it accepted, so the engine never lacks a version Tollgate shows.
+//! only once it accepted, so the engine never lacks a version Tollgate shows. Push and store
+//! run with the plan code's [`ChangeLock`] held, from a read made with it held: two changes of
+//! one plan take turns, so version `n` is pushed only while Tollgate has not stored it, and an
+//! engine plan that already exists under its code is a leftover of an earlier attempt whose
+//! store failed (the engine overwrites it, see [`BillingEngine::upsert_plan`]), never another
+//! request's version that Tollgate stored.
 
 use std::sync::Arc;
 
-use tollgate_domain::{DomainError, organization::OrganizationId};
+use tollgate_domain::{DomainError, billing::PlanCode, organization::OrganizationId};
 use uuid::Uuid;
 
 use crate::{
     AppError,
     ports::{
-        AuditContext, AuditEntry, BillingEngine, PlanDraft, PlanRecord, PlanStore,
+        AuditContext, AuditEntry, BillingEngine, ChangeLock, PlanDraft, PlanRecord, PlanStore,
         PlanVersionRecord, PlanVersionSync,
     },
 };
@@ -41,6 +46,7 @@ impl PlanService {
         context: &AuditContext,
     ) -> Result<PlanRecord, AppError> {
         let code = draft.plan.code().clone();
+        let _lock = self.lock(organization, &code).await?;
         // Checked before the engine hears of it, so a taken code does not reach the engine.
         if self.store.get_by_code(organization, &code).await?.is_some() {
             return Err(plan_exists(code.as_str()));
@@ -55,9 +61,9 @@ impl PlanService {
     }
 
     /// Adds `draft` as the plan's next version. Running subscriptions keep their version until
-    /// they renew; the code, the interval and the currency stay as they are, so a renewal onto
-    /// the new version bills the same periods in the same currency. `None` when the
-    /// organization has no such plan.
+    /// they renew (embedded billing; with Lago, until their plan is changed); the code, the
+    /// interval and the currency stay as they are, so a renewal onto the new version bills the
+    /// same periods in the same currency. `None` when the organization has no such plan.
     ///
     /// # Errors
     /// `Invalid` for a different code (`Invalid`), interval (`Invalid`) or currency
@@ -70,6 +76,9 @@ impl PlanService {
         draft: PlanDraft,
         context: &AuditContext,
     ) -> Result<Option<PlanRecord>, AppError> {
+        // Locked by the draft's code: a draft for another code is refused below, before any
+        // push, so every push happens under the lock of the plan's own code.
+        let _lock = self.lock(organization, draft.plan.code()).await?;
         let Some(current) = self.store.get(organization, id).await? else {
             return Ok(None);
         };
@@ -146,6 +155,19 @@ impl PlanService {
             .store
             .list(organization, after, limit.clamp(1, MAX_PAGE))
             .await?)
+    }
+
+    /// The plan code's lock, when there is an engine to keep in step with the store (without
+    /// one, the store's own checks settle races: there is nothing outside to diverge).
+    async fn lock(
+        &self,
+        organization: OrganizationId,
+        code: &PlanCode,
+    ) -> Result<Option<ChangeLock>, AppError> {
+        if self.engine.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.store.lock_code(organization, code).await?))
     }
 
     async fn push(&self, draft: &PlanDraft, version: u32) -> Result<(), AppError> {

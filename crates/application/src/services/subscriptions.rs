@@ -18,10 +18,10 @@ use tollgate_domain::{
 use uuid::Uuid;
 
 use crate::{
-    AppError,
+    AppError, PortError,
     ports::{
-        AuditContext, AuditEntry, BillingEngine, Clock, CustomerStore, NewSubscription, PlanRecord,
-        PlanStore, SubscriptionChangeKind, SubscriptionConflict, SubscriptionRecord,
+        AuditContext, AuditEntry, BillingEngine, ChangeLock, Clock, CustomerStore, NewSubscription,
+        PlanRecord, PlanStore, SubscriptionChangeKind, SubscriptionConflict, SubscriptionRecord,
         SubscriptionStore, SubscriptionSync,
     },
 };
@@ -103,7 +103,12 @@ impl SubscriptionService {
             .draft
             .plan
             .ensure_currency(customer.customer.currency())?;
-        // Refused before the engine hears of it; the store's constraint settles races.
+        // Creations for one customer take turns, so this check and the store cannot
+        // interleave with another creation's; the store's constraint settles the rest.
+        let _lock = self
+            .lock_customer(organization, request.customer_id)
+            .await?;
+        // Refused before the engine hears of it.
         let live = self
             .subscriptions
             .list(organization, Some(request.customer_id), None, MAX_PAGE)
@@ -144,10 +149,20 @@ impl SubscriptionService {
             status,
             subscription,
         };
-        self.subscriptions
-            .create(organization, &new, &audit)
-            .await?
-            .map_err(conflict)
+        let stored = self.subscriptions.create(organization, &new, &audit).await;
+        match stored {
+            Ok(Ok(record)) => Ok(record),
+            Ok(Err(refusal)) => {
+                // A taken external id is a subscription Tollgate holds: ending it in the
+                // engine would end that one, so only a subscription new to both is undone.
+                if refusal != SubscriptionConflict::ExternalIdTaken {
+                    self.undo_create(&new.external_id, "the store refused it")
+                        .await;
+                }
+                Err(conflict(refusal))
+            }
+            Err(error) => self.after_failed_create(organization, &new, error).await,
+        }
     }
 
     /// # Errors
@@ -176,6 +191,65 @@ impl SubscriptionService {
             .subscriptions
             .list(organization, customer, after, limit.clamp(1, MAX_PAGE))
             .await?)
+    }
+
+    /// The store failed after the engine created the subscription. A failure can hide a
+    /// commit (a connection lost mid-commit): when the subscription is stored after all, that
+    /// is the answer; otherwise the engine's subscription is ended, since a live one Tollgate
+    /// does not know would bill the customer twice. When it cannot be told, it is ended too:
+    /// the engine's `subscription.terminated` then brings a stored one in step.
+    async fn after_failed_create(
+        &self,
+        organization: OrganizationId,
+        new: &NewSubscription,
+        error: PortError,
+    ) -> Result<SubscriptionRecord, AppError> {
+        if self.engine.is_none() {
+            return Err(error.into());
+        }
+        if let Ok(Some(record)) = self.subscriptions.get(organization, new.id).await {
+            return Ok(record);
+        }
+        self.undo_create(&new.external_id, "storing it failed")
+            .await;
+        Err(error.into())
+    }
+
+    /// Ends, in the engine, a subscription it created but Tollgate did not store.
+    async fn undo_create(&self, external_id: &str, why: &str) {
+        let Some(engine) = &self.engine else {
+            return;
+        };
+        match engine.terminate_subscription(external_id).await {
+            Ok(()) => tracing::warn!(
+                engine = engine.name(),
+                external_id,
+                "subscription created in the engine but not stored ({why}): terminated there"
+            ),
+            Err(error) => tracing::error!(
+                engine = engine.name(),
+                external_id,
+                %error,
+                "subscription created in the engine but not stored ({why}), and terminating it \
+                 there failed: it bills until terminated by hand"
+            ),
+        }
+    }
+
+    /// The lock on subscribing the customer, when there is an engine to keep in step.
+    async fn lock_customer(
+        &self,
+        organization: OrganizationId,
+        customer: Uuid,
+    ) -> Result<Option<ChangeLock>, AppError> {
+        if self.engine.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.subscriptions
+                .lock_customer(organization, customer)
+                .await?,
+        ))
     }
 
     async fn plan_by_code(

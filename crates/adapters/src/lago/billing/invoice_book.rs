@@ -191,11 +191,23 @@ impl InvoiceBook for LagoInvoiceBook {
             .buffered(READ_CONCURRENCY)
             .try_collect()
             .await?;
-        let invoices = invoices
+        // One invoice Tollgate cannot show (a coupon, credits) must not hide the others: it is
+        // left out of the page and logged; `get` still answers its error.
+        let invoices: Vec<InvoiceRecord> = invoices
             .iter()
             .flatten()
-            .map(|invoice| to_record(organization, invoice))
-            .collect::<Result<Vec<InvoiceRecord>, PortError>>()?;
+            .filter_map(|invoice| match to_record(organization, invoice) {
+                Ok(record) => Some(record),
+                Err(error) => {
+                    tracing::warn!(
+                        lago_id = %invoice.lago_id,
+                        %error,
+                        "Lago invoice left out of the list: Tollgate cannot show it"
+                    );
+                    None
+                }
+            })
+            .collect();
         Ok(InvoicePage {
             invoices,
             next: listed.meta.next_page.map(|page| page.to_string()),

@@ -8,7 +8,7 @@ use tollgate_domain::billing::{
 use super::*;
 use crate::{
     PortError,
-    ports::{MockBillingEngine, MockPlanStore},
+    ports::{ChangeLock, MockBillingEngine, MockPlanStore},
 };
 
 fn plan(code: &str, fee: i64, currency: Currency, interval: Interval) -> Plan {
@@ -57,6 +57,9 @@ fn store_without_plans() -> MockPlanStore {
     let mut store = MockPlanStore::new();
     store.expect_get_by_code().returning(|_, _| Ok(None));
     store
+        .expect_lock_code()
+        .returning(|_, _| Ok(ChangeLock::new(())));
+    store
 }
 
 #[tokio::test]
@@ -87,6 +90,9 @@ async fn a_new_plan_is_stored_as_version_one_with_its_audit_record() {
 async fn a_taken_code_is_a_conflict_before_the_engine_hears_of_it() {
     let organization = OrganizationId::new();
     let mut store = MockPlanStore::new();
+    store
+        .expect_lock_code()
+        .returning(|_, _| Ok(ChangeLock::new(())));
     store
         .expect_get_by_code()
         .returning(|organization, _| Ok(Some(record(organization, Uuid::now_v7(), 1, pro()))));
@@ -181,26 +187,39 @@ async fn the_engine_gets_the_version_first_and_nothing_is_stored_when_it_refuses
 async fn an_update_is_the_next_version_pushed_then_stored() {
     let organization = OrganizationId::new();
     let id = Uuid::now_v7();
+    // Lock, read, push, store, in that order: the version pushed is read under the lock, so a
+    // concurrent update waits and then pushes the version after the one stored here.
+    let mut sequence = mockall::Sequence::new();
     let mut store = MockPlanStore::new();
+    let mut engine = MockBillingEngine::new();
+    store
+        .expect_lock_code()
+        .withf(move |org, code| *org == organization && code.as_str() == "pro")
+        .times(1)
+        .in_sequence(&mut sequence)
+        .returning(|_, _| Ok(ChangeLock::new(())));
     store
         .expect_get()
         .with(eq(organization), eq(id))
+        .times(1)
+        .in_sequence(&mut sequence)
         .returning(|organization, id| Ok(Some(record(organization, id, 3, pro()))));
+    engine
+        .expect_upsert_plan()
+        .withf(|sync| sync.version == 4)
+        .times(1)
+        .in_sequence(&mut sequence)
+        .returning(|_| Ok(()));
     store
         .expect_add_version()
         .withf(|_, _, version, draft, audit| {
             *version == 4 && audit.action == "plan.update" && draft.name == "Pro"
         })
         .times(1)
+        .in_sequence(&mut sequence)
         .returning(|organization, id, version, draft, _| {
             Ok(Some(record(organization, id, version, draft.clone())))
         });
-    let mut engine = MockBillingEngine::new();
-    engine
-        .expect_upsert_plan()
-        .withf(|sync| sync.version == 4)
-        .times(1)
-        .returning(|_| Ok(()));
     let service = PlanService::new(Arc::new(store), Some(Arc::new(engine)));
     let dearer = draft(plan("pro", 59, Currency::USD, Interval::Monthly));
     let updated = service

@@ -12,8 +12,8 @@ use super::{SubscriptionService, refused, target};
 use crate::{
     AppError, PortError,
     ports::{
-        AuditContext, AuditEntry, PhaseChange, SubscriptionChangeKind, SubscriptionRecord,
-        SubscriptionSync,
+        AuditContext, AuditEntry, ChangeLock, PhaseChange, SubscriptionChangeKind,
+        SubscriptionRecord, SubscriptionSync,
     },
 };
 
@@ -91,6 +91,7 @@ impl SubscriptionService {
         id: Uuid,
         context: &AuditContext,
     ) -> Result<Option<SubscriptionRecord>, AppError> {
+        let _lock = self.lock_subscription(organization, id).await?;
         let now = self.clock.now();
         let Some(record) = self.subscriptions.get(organization, id).await? else {
             return Ok(None);
@@ -125,6 +126,9 @@ impl SubscriptionService {
         reason: PhaseReason,
         context: &AuditContext,
     ) -> Result<Option<SubscriptionRecord>, AppError> {
+        // Held across the read, the push and the store: two plan changes of one subscription
+        // take turns, so the engine cannot end on a change Tollgate refused as the loser.
+        let _lock = self.lock_subscription(organization, id).await?;
         let now = self.clock.now();
         let Some(record) = self.subscriptions.get(organization, id).await? else {
             return Ok(None);
@@ -212,13 +216,55 @@ impl SubscriptionService {
         context: &AuditContext,
     ) -> Result<SubscriptionRecord, AppError> {
         let audit = AuditEntry::success(context, action, Some(target(record.id)));
-        self.subscriptions
+        let stored = self
+            .subscriptions
             .change(organization, record.id, record.updated_at, change, &audit)
-            .await?
-            .ok_or_else(|| AppError::Conflict {
-                code: "subscription_changed",
-                message: "the subscription changed meanwhile: read it again".to_owned(),
-            })
+            .await?;
+        if let Some(stored) = stored {
+            return Ok(stored);
+        }
+        if self.engine.is_some() {
+            // The engine has made the change already: what moved the record meanwhile decides
+            // whether it is stored after all rather than refused.
+            if let Some(fresh) = self.subscriptions.get(organization, record.id).await? {
+                if change.terminate && fresh.stored_status == SubscriptionStatus::Terminated {
+                    // The engine's `subscription.terminated` came in first: done.
+                    return Ok(fresh);
+                }
+                // Plan changes take turns under the lock, so a record with the same phases was
+                // moved by something else (a status from the engine, the period close's
+                // cursor): the change still applies to it.
+                if fresh.subscription == record.subscription {
+                    let stored = self
+                        .subscriptions
+                        .change(organization, record.id, fresh.updated_at, change, &audit)
+                        .await?;
+                    if let Some(stored) = stored {
+                        return Ok(stored);
+                    }
+                }
+            }
+        }
+        Err(AppError::Conflict {
+            code: "subscription_changed",
+            message: "the subscription changed meanwhile: read it again".to_owned(),
+        })
+    }
+
+    /// The lock on changing the subscription, when there is an engine to keep in step.
+    async fn lock_subscription(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<ChangeLock>, AppError> {
+        if self.engine.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.subscriptions
+                .lock_subscription(organization, id)
+                .await?,
+        ))
     }
 }
 

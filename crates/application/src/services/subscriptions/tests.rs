@@ -14,12 +14,13 @@ use super::*;
 use crate::{
     PortError,
     ports::{
-        CustomerRecord, MockBillingEngine, MockClock, MockCustomerStore, MockPlanStore,
+        ChangeLock, CustomerRecord, MockBillingEngine, MockClock, MockCustomerStore, MockPlanStore,
         MockSubscriptionStore, PlanDraft, PlanVersionRecord,
     },
 };
 
 mod changes;
+mod engine_races;
 
 fn april(day: u32) -> DateTime<chrono::Utc> {
     Utc.with_ymd_and_hms(2025, 4, day, 0, 0, 0).unwrap()
@@ -148,7 +149,7 @@ impl World {
 
     /// A subscription store holding the world's subscription.
     fn subscription_store(&self) -> MockSubscriptionStore {
-        let mut store = MockSubscriptionStore::new();
+        let mut store = unlocked_store();
         let record = self.subscription.clone();
         store
             .expect_get()
@@ -198,9 +199,21 @@ fn engine_with_plan_codes() -> MockBillingEngine {
     engine
 }
 
+/// A store whose locks are free.
+fn unlocked_store() -> MockSubscriptionStore {
+    let mut store = MockSubscriptionStore::new();
+    store
+        .expect_lock_customer()
+        .returning(|_, _| Ok(ChangeLock::new(())));
+    store
+        .expect_lock_subscription()
+        .returning(|_, _| Ok(ChangeLock::new(())));
+    store
+}
+
 /// A store that must not be written to: no live subscription for anyone.
 fn empty_store() -> MockSubscriptionStore {
-    let mut store = MockSubscriptionStore::new();
+    let mut store = unlocked_store();
     store.expect_list().returning(|_, _, _, _| Ok(vec![]));
     store.expect_create().times(0);
     store.expect_change().times(0);
@@ -282,7 +295,7 @@ async fn bad_requests_get_their_code_and_write_nothing() {
 #[tokio::test]
 async fn a_customer_with_a_live_subscription_gets_a_conflict() {
     let world = World::new();
-    let mut store = MockSubscriptionStore::new();
+    let mut store = unlocked_store();
     let live = world.subscription.clone();
     store
         .expect_list()
