@@ -49,7 +49,8 @@ pub fn rate(
 }
 
 /// The base fee's line for `period`, prorated by calendar days for a partial one; `None` for
-/// a plan without a base fee.
+/// a plan without a base fee. The line's own period is what it bills: the active span of a
+/// partial proration, `period` itself for a full one (`period` stays what it is prorated by).
 ///
 /// # Errors
 /// `Invalid` when a partial proration's span is not within `period`.
@@ -66,12 +67,15 @@ pub fn rate_base_fee(
         timing: fee.timing(),
         proration: factor,
     };
-    InvoiceLine::fixed(kind, period, factor.apply(fee.amount())?).map(Some)
+    let span = billed_span(period, proration);
+    InvoiceLine::fixed(kind, span, factor.apply(fee.amount())?).map(Some)
 }
 
 /// One line per charge, in the plan's order (zero amounts included, so the invoice shows
 /// what was used), then the minimum top-ups. Usage of meters the plan does not charge for
-/// is not billed; a charged meter missing from `usage` was not used.
+/// is not billed; a charged meter missing from `usage` was not used. As for
+/// [`rate_base_fee`], the lines' period is the span the usage was metered over (the active
+/// span of a partial proration), while minimums are prorated by `period`.
 ///
 /// # Errors
 /// `Negative` for a negative quantity, `Invalid` when a partial proration's span is not
@@ -83,6 +87,7 @@ pub fn rate_usage(
     proration: Proration,
 ) -> Result<Vec<InvoiceLine>, DomainError> {
     let factor = proration.factor(&period)?;
+    let span = billed_span(period, proration);
     let currency = plan.currency();
     let mut lines = Vec::with_capacity(plan.charges().len());
     for charge in plan.charges() {
@@ -103,12 +108,12 @@ pub fn rate_usage(
         let amount = Money::new(exact, currency).round_to_minor_half_even();
         let kind = LineKind::Usage { meter };
         lines.push(InvoiceLine::new(
-            kind, period, used, free, unit_price, amount,
+            kind, span, used, free, unit_price, amount,
         )?);
         if let Some(top_up) = top_up(charge.minimum(), factor, amount)? {
             lines.push(InvoiceLine::fixed(
                 LineKind::ChargeMinimum { meter },
-                period,
+                span,
                 top_up,
             )?);
         }
@@ -117,11 +122,20 @@ pub fn rate_usage(
     if let Some(top_up) = top_up(plan.minimum_commitment(), factor, charged)? {
         lines.push(InvoiceLine::fixed(
             LineKind::MinimumCommitment,
-            period,
+            span,
             top_up,
         )?);
     }
     Ok(lines)
+}
+
+/// The span a line rated under `proration` bills: its active span when partial (an upgrade's
+/// phase shows its own days, not the whole period it is prorated against), else `period`.
+fn billed_span(period: BillingPeriod, proration: Proration) -> BillingPeriod {
+    match proration {
+        Proration::Full => period,
+        Proration::Partial { active } => active,
+    }
 }
 
 /// What brings `charged` up to the prorated `minimum`, rounded; `None` when nothing is

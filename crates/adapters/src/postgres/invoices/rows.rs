@@ -179,9 +179,9 @@ fn base_fee_kind(row: &LineRow, period: BillingPeriod) -> Result<LineKind, Strin
     })
 }
 
-/// A base fee's (or a credit's) proration again: the stored day counts, as the span of
-/// `period` that gives them (its first `used` UTC dates), checked against the period's own
-/// day count.
+/// A base fee's (or a credit's) proration again: the stored day counts, rebuilt on a span of
+/// `of` whole UTC days from the line's first date (the line's own period is the span it
+/// bills, a phase's days, not the billing period the proration divides by).
 fn stored_proration(row: &LineRow, period: BillingPeriod) -> Result<ProrationFactor, String> {
     let used = row.proration_used_days.and_then(|d| u32::try_from(d).ok());
     let of = row
@@ -190,17 +190,30 @@ fn stored_proration(row: &LineRow, period: BillingPeriod) -> Result<ProrationFac
     let (Some(used), Some(of)) = (used, of) else {
         return Err(broken("a base fee line without its proration"));
     };
-    let proration = if used >= period.days() {
+    let first_day = period
+        .start()
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let after = |days: u32| {
+        first_day
+            .checked_add_signed(TimeDelta::days(i64::from(days)))
+            .ok_or_else(|| broken(format!("proration {used}/{of} out of range")))
+    };
+    let whole = BillingPeriod::new(first_day, after(of)?).map_err(|e| broken(e.to_string()))?;
+    let proration = if used >= of {
         Proration::Full
     } else {
-        let first_day = period.start().date_naive().and_time(chrono::NaiveTime::MIN);
-        let end = first_day.and_utc() + TimeDelta::days(i64::from(used));
-        let active = BillingPeriod::new(period.start(), end.min(period.end()))
-            .map_err(|e| broken(e.to_string()))?;
+        // No day used (a phase within one date): a span inside the first date counts none.
+        let end = match used {
+            0 => first_day + TimeDelta::hours(1),
+            _ => after(used)?,
+        };
+        let active = BillingPeriod::new(first_day, end).map_err(|e| broken(e.to_string()))?;
         Proration::Partial { active }
     };
     let factor = proration
-        .factor(&period)
+        .factor(&whole)
         .map_err(|e| broken(e.to_string()))?;
     if factor.used_days() != used || factor.period_days() != of {
         return Err(broken(format!("proration {used}/{of} for {period:?}")));

@@ -77,6 +77,18 @@ impl Candidate {
 
 /// Up to `request.batch` candidates after `after`, locked until the transaction ends; rows
 /// another closer holds are skipped (it closes them).
+///
+/// A candidate may have a period due (invoiced up to at least the shortest period before the
+/// horizon), be terminated, or await its opening invoice. The last is narrowed to what
+/// `rules::opening_due` can bill: no opening invoice yet, a plan at the start whose base fee is in advance, and a
+/// trial that may end within the first cycle (a cycle is at most 31 days, or 366 for yearly
+/// plans). Without that, every pass would lock every subscription in its first period (and
+/// hold up changes to it) only to find nothing due.
+///
+/// `paid_in_advance` is the in-advance fee line still running after `invoiced_through`: the
+/// only one is that of the period holding it (the opening's, or the one the previous close
+/// billed for the next period; an upgrade's is billed at its period's close, so it ends by
+/// then). Its start may be after `invoiced_through` (the fee starts after a trial).
 pub(super) async fn claim(
     connection: &mut AsyncPgConnection,
     request: &CloseRequest,
@@ -96,7 +108,7 @@ pub(super) async fn claim(
                  WHERE i.subscription_id = s.id AND i.organization_id = s.organization_id
                    AND i.source = 'embedded' AND i.status <> 'voided'
                    AND l.kind = 'base_fee' AND l.fee_timing = 'in_advance'
-                   AND l.period_start <= s.invoiced_through AND s.invoiced_through < l.period_end
+                   AND s.invoiced_through < l.period_end
                  ORDER BY i.issued_at, l.position LIMIT 1) AS paid_in_advance
          FROM billing_subscriptions s
          JOIN billing_customers c ON c.id = s.customer_id AND c.organization_id = s.organization_id
@@ -104,7 +116,22 @@ pub(super) async fn claim(
            AND ($1::timestamptz IS NULL OR (s.invoiced_through, s.id) > ($1, $2::uuid))
            AND (s.invoiced_through <= $3 - make_interval(days => $4)
                 OR s.terminated_at <= $3
-                OR (s.invoiced_through <= s.started_at AND s.started_at <= $5))
+                OR (s.invoiced_through <= s.started_at AND s.started_at <= $5
+                    AND NOT EXISTS (SELECT 1 FROM billing_invoices i
+                                    WHERE i.subscription_id = s.id AND i.source = 'embedded'
+                                      AND i.kind = 'opening')
+                    AND EXISTS (SELECT 1 FROM billing_subscription_phases p
+                                JOIN billing_plan_versions v
+                                  ON v.plan_id = p.plan_id AND v.version = p.plan_version
+                                WHERE p.subscription_id = s.id
+                                  AND p.organization_id = s.organization_id
+                                  AND p.starts_at <= s.started_at
+                                  AND (p.ends_at IS NULL OR s.started_at < p.ends_at)
+                                  AND v.definition #>> '{base_fee,timing}' = 'in_advance'
+                                  AND (s.trial_ends_at IS NULL
+                                       OR s.trial_ends_at < s.started_at + CASE v.interval
+                                          WHEN 'yearly' THEN interval '8784 hours'
+                                          ELSE interval '744 hours' END))))
          ORDER BY s.invoiced_through, s.id
          LIMIT $6
          FOR UPDATE OF s SKIP LOCKED",

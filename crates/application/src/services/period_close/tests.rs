@@ -152,6 +152,14 @@ fn an_upgrade_mid_period_bills_two_prorated_phases_on_one_invoice() {
     // 10 of 31 days of 31, 5 requests at 1; 21 of 31 days of 62, 7 requests at 2.
     assert_eq!(amounts(&invoice), vec!["10.00", "5.00", "42.00", "14.00"]);
     assert_eq!(invoice.total().amount(), Decimal::from(71));
+    // Each phase's lines name its own days; the proration still divides by the whole period.
+    let periods: Vec<_> = invoice
+        .lines()
+        .iter()
+        .map(|line| (line.period().start(), line.period().end()))
+        .collect();
+    let (basic_days, pro_days) = ((at(1, 1, 0), at(1, 11, 0)), (at(1, 11, 0), at(2, 1, 0)));
+    assert_eq!(periods, vec![basic_days, basic_days, pro_days, pro_days]);
 }
 
 #[test]
@@ -233,6 +241,14 @@ fn an_upgrade_from_a_plan_paid_in_advance_credits_its_unused_days() {
     };
     assert_eq!((proration.used_days(), proration.period_days()), (21, 31));
     assert_eq!(invoice.total().amount(), Decimal::from(95));
+    let periods: Vec<_> = invoice
+        .lines()
+        .iter()
+        .map(|line| (line.period().start(), line.period().end()))
+        .collect();
+    let (used, unused) = ((at(1, 1, 0), at(1, 11, 0)), (at(1, 11, 0), at(2, 1, 0)));
+    let february = (at(2, 1, 0), at(3, 1, 0));
+    assert_eq!(periods, vec![used, unused, unused, unused, february]);
 
     // Nothing on record as paid in advance (voided, or never billed): nothing given back.
     t.paid_in_advance = None;

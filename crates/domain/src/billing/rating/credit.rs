@@ -9,7 +9,7 @@ use crate::DomainError;
 /// `used` (`None`: none), prorated and rounded once, half-even, exactly as a base fee line for
 /// those days alone would be. So the used days end up costing exactly their own prorated fee
 /// and the credit is never more than was paid. `unused` is the span credited (from the change
-/// to the period's end), which the line's proration names. `None` when nothing is given back:
+/// to the period's end): the line's period, and the days its proration names. `None` when nothing is given back:
 /// no base fee, nothing paid, or the used days cost all of it.
 ///
 /// Subtracting from the rounded `paid` rather than rounding the unused days' share on its own
@@ -43,7 +43,8 @@ pub fn rate_unused_time_credit(
         proration: Proration::Partial { active: unused }.factor(&period)?,
     };
     let given_back = Money::new(-credit.amount(), credit.currency());
-    InvoiceLine::fixed(kind, period, given_back).map(Some)
+    // The line's period is the span it gives back, as a prorated fee line's is its own span.
+    InvoiceLine::fixed(kind, unused, given_back).map(Some)
 }
 
 /// `lines` with their credits capped so that their sum is never below zero: credits are
@@ -147,6 +148,11 @@ mod tests {
             panic!("{:?}", line.kind());
         };
         assert_eq!((proration.used_days(), proration.period_days()), (21, 31));
+        assert_eq!(
+            line.period(),
+            span(10, 31),
+            "the line names the days it credits"
+        );
         // 21/31 of 100 alone would round to 67.74 too, but the credit is never more than
         // was paid: a fee paid for only 5 days (16.13) gives back at most that.
         let short = rate_unused_time_credit(&basic, span(0, 31), usd("16.13"), None, span(0, 31))

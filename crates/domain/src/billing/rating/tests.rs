@@ -128,6 +128,11 @@ fn a_partial_period_prorates_the_base_fee_by_days_but_not_usage() {
         panic!("the base fee comes first");
     };
     assert_eq!((proration.used_days(), proration.period_days()), (17, 31));
+    // Each line names the days it bills, not the whole period it is prorated against.
+    let Proration::Partial { active } = from_the_15th() else {
+        panic!("a partial proration");
+    };
+    assert!(lines.iter().all(|l| l.period() == active));
 }
 
 #[test]

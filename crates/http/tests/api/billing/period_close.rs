@@ -2,6 +2,7 @@
 //! however many closers run and however often, late usage waited for, terminations,
 //! renewals.
 
+mod claims;
 pub mod support;
 
 use serde_json::json;
