@@ -1,5 +1,7 @@
 DROP INDEX usage_rollups_customer_buckets;
 DROP TABLE lago_webhook_receipts;
+DROP TRIGGER billing_invoice_lines_no_late_lines ON billing_invoice_lines;
+DROP FUNCTION billing_invoice_lines_refuse_late_lines();
 DROP TRIGGER billing_invoice_lines_frozen ON billing_invoice_lines;
 DROP FUNCTION billing_invoice_lines_freeze_finalized();
 DROP TRIGGER billing_invoices_frozen ON billing_invoices;

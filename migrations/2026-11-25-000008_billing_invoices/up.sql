@@ -135,28 +135,38 @@ CREATE TRIGGER billing_invoices_frozen BEFORE UPDATE OR DELETE ON billing_invoic
 -- The lines of a finalized invoice never change. New lines go only on a draft, or on the
 -- invoice the same transaction created (the period close writes an invoice finalized, then
 -- its lines), or on Lago's invoices (the webhook view fills in lines Lago sends later).
+-- Updates and deletes are checked per row; inserts once per statement, over all the new lines
+-- together, because the period close inserts thousands at a time.
 CREATE FUNCTION billing_invoice_lines_freeze_finalized() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    invoice record;
+    invoice_status text;
 BEGIN
-    SELECT status, source, xmin INTO invoice FROM billing_invoices
-        WHERE id = COALESCE(NEW.invoice_id, OLD.invoice_id);
-    IF FOUND AND invoice.status <> 'draft' THEN
-        IF TG_OP <> 'INSERT' THEN
-            RAISE EXCEPTION 'the lines of a finalized invoice cannot change';
-        END IF;
-        IF invoice.source = 'embedded' AND invoice.xmin <> pg_current_xact_id()::xid THEN
-            RAISE EXCEPTION 'lines cannot be added to a finalized invoice';
-        END IF;
+    SELECT status INTO invoice_status FROM billing_invoices WHERE id = OLD.invoice_id;
+    IF FOUND AND invoice_status <> 'draft' THEN
+        RAISE EXCEPTION 'the lines of a finalized invoice cannot change';
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER billing_invoice_lines_frozen BEFORE INSERT OR UPDATE OR DELETE
-    ON billing_invoice_lines
+CREATE TRIGGER billing_invoice_lines_frozen BEFORE UPDATE OR DELETE ON billing_invoice_lines
     FOR EACH ROW EXECUTE FUNCTION billing_invoice_lines_freeze_finalized();
+
+CREATE FUNCTION billing_invoice_lines_refuse_late_lines() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM new_lines l JOIN billing_invoices i ON i.id = l.invoice_id
+        WHERE i.status <> 'draft' AND i.source = 'embedded'
+          AND i.xmin <> pg_current_xact_id()::xid
+    ) THEN
+        RAISE EXCEPTION 'lines cannot be added to a finalized invoice';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER billing_invoice_lines_no_late_lines AFTER INSERT ON billing_invoice_lines
+    REFERENCING NEW TABLE AS new_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION billing_invoice_lines_refuse_late_lines();
 
 -- Lago webhooks already handled, by X-Lago-Unique-Key: a repeat is acknowledged and dropped.
 CREATE TABLE lago_webhook_receipts (

@@ -12,7 +12,10 @@ mod write;
 use std::{
     borrow::Cow,
     collections::{BTreeMap, HashMap},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use async_trait::async_trait;
@@ -37,11 +40,43 @@ use write::Closed;
 
 pub struct PgPeriodCloseStore {
     pool: PgPool,
+    /// Invoices written since this store last refreshed the planner's statistics.
+    written_since_analyze: Arc<AtomicU64>,
 }
+
+/// A month-end close writes thousands of invoices in a minute, faster than autovacuum
+/// refreshes the statistics: planned against a table it still believes empty, the claim's
+/// per-subscription lookups scan all invoices once per subscription, and each claim takes
+/// seconds instead of milliseconds (measured: a 10,000-subscription close went from 18 s to
+/// 58 s). So the store analyzes the invoice tables itself every this many invoices.
+const ANALYZE_EVERY_INVOICES: u64 = 2_000;
 
 impl PgPeriodCloseStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            written_since_analyze: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Refreshes the statistics of the invoice tables once enough invoices were written, in a
+    /// transaction of its own (ANALYZE's lock is then held for a moment, not for a batch).
+    async fn refresh_statistics(&self) -> Result<(), PortError> {
+        if self.written_since_analyze.load(Ordering::Relaxed) < ANALYZE_EVERY_INVOICES {
+            return Ok(());
+        }
+        self.written_since_analyze.store(0, Ordering::Relaxed);
+        transaction(&self.pool, |connection| {
+            Box::pin(async move {
+                diesel_async::RunQueryDsl::execute(
+                    diesel::sql_query("ANALYZE billing_invoices, billing_invoice_lines"),
+                    connection,
+                )
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
     }
 }
 
@@ -129,6 +164,8 @@ impl PeriodCloseStore for PgPeriodCloseStore {
             at: super::invoices::stored_time(request.at),
             ..*request
         };
+        self.refresh_statistics().await?;
+        let written_since_analyze = Arc::clone(&self.written_since_analyze);
         transaction(&self.pool, move |connection| {
             Box::pin(async move {
                 let candidates = claim::claim(connection, &request, after).await?;
@@ -199,6 +236,7 @@ impl PeriodCloseStore for PgPeriodCloseStore {
                     }
                 }
                 let written = write::write(connection, &request, closed).await?;
+                written_since_analyze.fetch_add(u64::from(written.invoices), Ordering::Relaxed);
                 outcome.periods = written.periods;
                 outcome.invoices = written.invoices;
                 outcome.renewals = written.renewals;
