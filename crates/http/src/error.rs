@@ -86,6 +86,16 @@ impl From<tollgate_domain::DomainError> for ApiError {
     }
 }
 
+/// A request body that breaks a declared rule (lengths, ranges).
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(error: validator::ValidationErrors) -> Self {
+        Self::Invalid {
+            code: "invalid_request",
+            message: error.to_string(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,

@@ -9,6 +9,7 @@ mod export;
 mod invoices;
 mod me;
 mod outbox;
+mod paging;
 mod plans;
 mod settings;
 mod subscriptions;

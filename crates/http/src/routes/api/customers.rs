@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::json;
 use tollgate_application::{ports::CustomerRecord, services::customers::CustomerChanges};
 use tollgate_domain::{
     DomainError,
@@ -18,10 +17,8 @@ use tollgate_domain::{
 use uuid::Uuid;
 use validator::Validate;
 
+use super::paging::{self, PageQuery};
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
-
-/// Customers one page lists when the request does not say.
-const DEFAULT_PAGE: i64 = 100;
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -207,20 +204,6 @@ impl From<CustomerRecord> for CustomerResponse {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    after: Option<Uuid>,
-    limit: Option<i64>,
-}
-
-fn invalid(error: &validator::ValidationErrors) -> ApiError {
-    ApiError::Invalid {
-        code: "invalid_request",
-        message: error.to_string(),
-    }
-}
-
 /// An id that is not a UUID, or another organization's customer, is simply not found here.
 fn customer_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "customer" })
@@ -232,7 +215,7 @@ pub async fn create(
     body: Checked<web::Json<CreateCustomerRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
-    body.validate().map_err(|e| invalid(&e))?;
+    body.validate()?;
     let customer = body.parse()?;
     let external_id = customer.external_id().as_str().to_owned();
     match state
@@ -254,16 +237,14 @@ pub async fn list(
     query: Checked<web::Query<PageQuery>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.open()?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 1000);
+    let limit = query.limit();
     let records = state
         .customers
         .list(caller.principal.organization, query.after, limit)
         .await?;
-    let next = (i64::try_from(records.len()).ok() == Some(limit))
-        .then(|| records.last().map(|r| r.id))
-        .flatten();
+    let last = records.last().map(|r| r.id);
     let data: Vec<CustomerResponse> = records.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+    Ok(paging::answer(&data, limit, last))
 }
 
 pub async fn show(
@@ -290,7 +271,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = customer_id(&id)?;
-    body.validate().map_err(|e| invalid(&e))?;
+    body.validate()?;
     let changes = body.into_inner().parse()?;
     match state
         .customers

@@ -6,8 +6,7 @@ mod dto;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 use tollgate_adapters::postgres::encode_definition;
 use tollgate_application::ports::{PlanDraft, PlanRecord, PlanVersionRecord};
 use tollgate_domain::{DomainError, billing::PlanCode};
@@ -15,10 +14,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 pub use self::dto::PlanRequest;
+use super::paging::{self, PageQuery};
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
-
-/// Plans one page lists when the request does not say.
-const DEFAULT_PAGE: i64 = 100;
 
 /// One version of a plan: its names, interval and currency, then its definition (base fee,
 /// trial days, charges, minimum commitment) exactly as stored, every amount a decimal string.
@@ -91,33 +88,14 @@ impl PlanResponse {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    after: Option<Uuid>,
-    limit: Option<i64>,
-}
-
-fn invalid(error: &validator::ValidationErrors) -> ApiError {
-    ApiError::Invalid {
-        code: "invalid_request",
-        message: error.to_string(),
-    }
-}
-
 /// An id that is not a UUID, or another organization's plan, is simply not found here.
 fn plan_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "plan" })
 }
 
-/// A bad value, answered with the domain's own code (`negative_value`, `invalid_tiers`...).
-fn domain(error: DomainError) -> ApiError {
-    tollgate_application::AppError::Invalid(error).into()
-}
-
 fn draft(body: &PlanRequest, code: PlanCode) -> Result<PlanDraft, ApiError> {
     Ok(PlanDraft {
-        plan: body.plan(code).map_err(domain)?,
+        plan: body.plan(code).map_err(ApiError::from)?,
         name: body.name.trim().to_owned(),
         description: body.description.clone(),
     })
@@ -129,13 +107,13 @@ pub async fn create(
     body: Checked<web::Json<PlanRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
-    body.validate().map_err(|e| invalid(&e))?;
+    body.validate()?;
     let code = body
         .code
         .as_deref()
         .ok_or(DomainError::Empty { field: "plan code" })
         .and_then(PlanCode::parse)
-        .map_err(domain)?;
+        .map_err(ApiError::from)?;
     let draft = draft(&body, code)?;
     let record = state
         .plans
@@ -150,19 +128,16 @@ pub async fn list(
     query: Checked<web::Query<PageQuery>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.open()?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 1000);
+    let limit = query.limit();
     let records = state
         .plans
         .list(caller.principal.organization, query.after, limit)
         .await?;
-    let next = (i64::try_from(records.len()).ok() == Some(limit))
-        .then(|| records.last().map(|r| r.id))
-        .flatten();
     let data: Vec<PlanResponse> = records
         .iter()
         .map(|record| PlanResponse::new(record, None))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+    Ok(paging::answer(&data, limit, records.last().map(|r| r.id)))
 }
 
 pub async fn show(
@@ -188,14 +163,14 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = plan_id(&id)?;
-    body.validate().map_err(|e| invalid(&e))?;
+    body.validate()?;
     let organization = caller.principal.organization;
     let Some(current) = state.plans.get(organization, id).await? else {
         return Err(ApiError::Missing { what: "plan" });
     };
     // The code is the stored one; a different one in the body is refused by the service.
     let code = match body.code.as_deref() {
-        Some(code) => PlanCode::parse(code).map_err(domain)?,
+        Some(code) => PlanCode::parse(code).map_err(ApiError::from)?,
         None => current.current.draft.plan.code().clone(),
     };
     let draft = draft(&body, code)?;

@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tollgate_application::{
     ports::SubscriptionRecord, services::subscriptions::SubscriptionRequest,
 };
@@ -13,10 +12,8 @@ use tollgate_domain::billing::{Phase, PlanCode};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::paging;
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
-
-/// Subscriptions one page lists when the request does not say.
-const DEFAULT_PAGE: i64 = 100;
 
 #[derive(Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -129,18 +126,6 @@ impl SubscriptionResponse {
     }
 }
 
-/// A bad value, answered with the domain's own code.
-fn domain(error: tollgate_domain::DomainError) -> ApiError {
-    tollgate_application::AppError::Invalid(error).into()
-}
-
-fn invalid(error: &validator::ValidationErrors) -> ApiError {
-    ApiError::Invalid {
-        code: "invalid_request",
-        message: error.to_string(),
-    }
-}
-
 /// An id that is not a UUID, or another organization's subscription, is not found here.
 fn subscription_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::Missing {
@@ -161,10 +146,10 @@ pub async fn create(
     body: Checked<web::Json<CreateSubscriptionRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?.into_inner();
-    body.validate().map_err(|e| invalid(&e))?;
+    body.validate()?;
     let request = SubscriptionRequest {
         customer_id: body.customer_id,
-        plan_code: PlanCode::parse(&body.plan_code).map_err(domain)?,
+        plan_code: PlanCode::parse(&body.plan_code).map_err(ApiError::from)?,
         external_id: body.external_id,
         starts_at: body.starts_at,
     };
@@ -181,7 +166,7 @@ pub async fn list(
     query: Checked<web::Query<ListQuery>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.open()?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 1000);
+    let limit = paging::clamped(query.limit);
     let records = state
         .subscriptions
         .list(
@@ -191,15 +176,12 @@ pub async fn list(
             limit,
         )
         .await?;
-    let next = (i64::try_from(records.len()).ok() == Some(limit))
-        .then(|| records.last().map(|r| r.id))
-        .flatten();
     let now = Utc::now();
     let data: Vec<SubscriptionResponse> = records
         .iter()
         .map(|record| SubscriptionResponse::new(record, now))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+    Ok(paging::answer(&data, limit, records.last().map(|r| r.id)))
 }
 
 pub async fn show(
@@ -218,8 +200,8 @@ pub async fn show(
 
 fn target_plan(body: Checked<web::Json<PlanChangeRequest>>) -> Result<PlanCode, ApiError> {
     let body = body.open()?;
-    body.validate().map_err(|e| invalid(&e))?;
-    PlanCode::parse(&body.plan_code).map_err(domain)
+    body.validate()?;
+    PlanCode::parse(&body.plan_code).map_err(ApiError::from)
 }
 
 pub async fn upgrade(
