@@ -9,21 +9,18 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    str::FromStr,
     sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
 
 use chrono::{TimeZone, Utc};
-use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tollgate_adapters::lago::{LagoConfig, LagoEventsTarget, StaticSubscriptions};
 use tollgate_application::ports::{DeliveryOutcome, DeliveryTarget, OutboxItem};
 use tollgate_domain::{
-    money::UsdAmount,
     organization::OrganizationId,
-    usage::{CallStatus, CustomerId, EventPayload, IdempotencyKey, Label, TokenUsage},
+    usage::{CallStatus, CustomerId, TokenUsage},
 };
 use url::Url;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
@@ -35,6 +32,10 @@ const API_KEY: &str = "lago_test_api_key";
 const ODD_COST: &str = "0.0000049999999999999996";
 
 // The test crate's root is this file, so its modules are named by path.
+#[path = "support/outbox_item.rs"]
+mod outbox_item;
+use outbox_item::item;
+
 #[path = "lago/duplicates.rs"]
 mod duplicates;
 #[path = "lago/lookup.rs"]
@@ -49,45 +50,6 @@ mod retries;
 mod transient;
 
 // ---- building blocks --------------------------------------------------------------------------
-
-fn item(
-    key: &str,
-    customer: Option<&str>,
-    cost: &str,
-) -> Result<OutboxItem, Box<dyn std::error::Error>> {
-    Ok(OutboxItem {
-        outbox_id: 1,
-        event_id: 1,
-        organization: OrganizationId::new(),
-        attempts: 0,
-        queued_at: Utc::now(),
-        lease_until: Utc::now(),
-        event: EventPayload {
-            idempotency_key: IdempotencyKey::parse(key)?,
-            occurred_at: Utc
-                .timestamp_opt(1_795_608_000, 250_000_000)
-                .single()
-                .ok_or("time")?,
-            customer: customer.map(CustomerId::parse).transpose()?,
-            api_key_hash: Label::new("9f86d081884c7d65"),
-            api_key_alias: None,
-            user_id: None,
-            team_id: Label::new("team-1"),
-            org_id: None,
-            model_group: Label::new("gpt-4o"),
-            provider_model: None,
-            provider: Label::new("openai"),
-            call_type: None,
-            status: CallStatus::Success,
-            tokens: TokenUsage::from_signed(1200, 350, 1550, 200, 64)?,
-            cost: UsdAmount::new(Decimal::from_str(cost)?)?,
-            cache_hit: false,
-            stream: false,
-            trace_id: None,
-            request_tags: vec![],
-        },
-    })
-}
 
 /// The meters the fixture's call adds to: all but `cache_hits`.
 const SIX_METERS: [&str; 6] = [

@@ -5,6 +5,8 @@
 
 #[path = "openmeter/building_blocks.rs"]
 mod building_blocks;
+#[path = "support/outbox_item.rs"]
+mod outbox_item;
 
 // By subject: the delivery target (`request`, `batching`, `retries`), the `query` client and
 // OpenMeter's own meter definitions (`meters_yaml`).
