@@ -4,7 +4,7 @@
 //! array, as NDJSON, or one object per request, always as `application/json`. Every field may
 //! be null or absent and unknown fields come and go between releases, so decoding is lenient
 //! per field and strict only where money depends on it. Each event is decoded on its own: one
-//! unusable event becomes a [`RejectedEvent`](tollgate_application::services::RejectedEvent)
+//! unusable event becomes a [`RejectedEvent`](tollgate_application::services::ingest::RejectedEvent)
 //! and never sinks its batch.
 //!
 //! Speed: an event is about 13 KB, most of it prompt, completion and LiteLLM's price map. The

@@ -1,19 +1,9 @@
-//! The use cases.
+//! The use cases, grouped by bounded context as the domain is: `ingest` (LiteLLM's webhooks
+//! become stored events), `metering` (stored events reach the meters; usage is read back),
+//! `billing` (customers, plans, subscriptions, invoices, the period close) and `access` (who
+//! may do what, API keys, settings). Each context reaches another only through its services.
 
 pub mod access;
-pub mod analytics;
-pub mod api_keys;
-pub mod customers;
-pub mod dispatcher;
-pub mod engine_webhooks;
-pub mod invoices;
-pub mod period_close;
-pub mod plans;
-pub mod settings;
-pub mod subscriptions;
-pub mod webhook;
-
-pub use webhook::{
-    DecodedEvent, GroupCommit, GroupCommitSettings, IngestReport, RejectedEvent, WebhookService,
-    WebhookSettings,
-};
+pub mod billing;
+pub mod ingest;
+pub mod metering;

@@ -23,8 +23,9 @@ use tollgate_adapters::{
 use tollgate_application::{
     ports::{SystemClock, UsageReader, WebhookSecret},
     services::{
-        GroupCommit, WebhookService, WebhookSettings, analytics::AnalyticsService,
-        api_keys::ApiKeyService, settings::SettingsService,
+        access::{api_keys::ApiKeyService, settings::SettingsService},
+        ingest::{GroupCommit, WebhookService, WebhookSettings},
+        metering::MeteringService,
     },
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
@@ -136,34 +137,32 @@ impl Application {
             &pool,
             organization.id,
             Arc::new(PgAuditTrail::new(pool.clone())),
-        )?;
-        let lago_webhooks = lago_webhooks::wire(&settings, &pool, organization.id)?;
+        )?
+        .with_engine_webhooks(lago_webhooks::wire(&settings, &pool, organization.id)?);
         let state = AppState {
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),
-            customers: billing.customers,
-            invoices: billing.invoices,
-            plans: billing.plans,
-            subscriptions: billing.subscriptions,
+            billing: Arc::new(billing),
             settings: Arc::new(SettingsService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
                 Arc::new(SystemResolver),
                 secret_store_admin,
             )),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
-            usage: usage_reader.clone(),
-            export: Arc::new(PgUsageExport::new(pool.clone())),
+            metering: Arc::new(MeteringService::new(
+                usage_reader,
+                Arc::new(PgUsageExport::new(pool.clone())),
+                Arc::new(SystemClock),
+            )),
             export_page_rows: settings.server.export_page_rows,
-            analytics: Arc::new(AnalyticsService::new(usage_reader, Arc::new(SystemClock))),
             auth_limiter: Arc::new(FailedAuthLimiter::new(
                 settings.identity.max_failed_auth_per_minute,
                 Duration::from_secs(60),
             )),
             address_salt: address_salt.into(),
             embedded_issuer: identity.embedded_issuer,
-            lago_webhooks,
             webhooks,
             metrics: Arc::clone(&metrics),
             outbox: Arc::new(PgOutboxAdmin::new(pool.clone())),

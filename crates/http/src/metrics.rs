@@ -4,7 +4,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use tollgate_adapters::postgres::PgPool;
-use tollgate_application::{ports::OutboxDepth, services::dispatcher::RoundReport};
+use tollgate_application::{ports::OutboxDepth, services::metering::dispatcher::RoundReport};
 
 pub struct Metrics {
     registry: Registry,

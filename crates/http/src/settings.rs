@@ -9,7 +9,7 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tollgate_adapters::litellm::CustomerFallback;
-use tollgate_application::services::GroupCommitSettings;
+use tollgate_application::services::ingest::GroupCommitSettings;
 
 const DEFAULTS: &str = include_str!("../../../config/base.toml");
 
@@ -67,12 +67,12 @@ where
 impl BillingSettings {
     pub fn period_close(
         &self,
-    ) -> tollgate_application::services::period_close::PeriodCloseSettings {
+    ) -> tollgate_application::services::billing::period_close::PeriodCloseSettings {
         let grace = i64::try_from(self.close_grace_secs)
             .ok()
             .and_then(chrono::TimeDelta::try_seconds)
             .unwrap_or(chrono::TimeDelta::MAX);
-        tollgate_application::services::period_close::PeriodCloseSettings {
+        tollgate_application::services::billing::period_close::PeriodCloseSettings {
             grace,
             batch: self.close_batch,
             auto_finalize: self.auto_finalize,

@@ -6,10 +6,12 @@ use tollgate_adapters::{
     embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
 };
 use tollgate_application::{
-    ports::{AuditTrail, OutboxAdmin, UsageExport, UsageReader},
+    ports::{AuditTrail, OutboxAdmin},
     services::{
-        WebhookService, access::AccessService, analytics::AnalyticsService,
-        api_keys::ApiKeyService, customers::CustomerService, settings::SettingsService,
+        access::{AccessService, api_keys::ApiKeyService, settings::SettingsService},
+        billing::BillingService,
+        ingest::WebhookService,
+        metering::MeteringService,
     },
 };
 
@@ -24,18 +26,13 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
-    pub customers: Arc<CustomerService>,
-    /// Invoices: the embedded book (or Lago's), the PDF renderer.
-    pub invoices: Arc<tollgate_application::services::invoices::InvoiceService>,
-    /// Plans and their versions; subscriptions on them.
-    pub plans: Arc<tollgate_application::services::plans::PlanService>,
-    pub subscriptions: Arc<tollgate_application::services::subscriptions::SubscriptionService>,
+    /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.
+    pub billing: Arc<BillingService>,
     pub settings: Arc<SettingsService>,
     pub audit: Arc<dyn AuditTrail>,
-    pub usage: Arc<dyn UsageReader>,
     pub outbox: Arc<dyn OutboxAdmin>,
-    pub export: Arc<dyn UsageExport>,
-    pub analytics: Arc<AnalyticsService>,
+    /// Usage, analytics and the export.
+    pub metering: Arc<MeteringService>,
     /// Rows read per page while streaming an export.
     pub export_page_rows: i64,
     pub auth_limiter: Arc<FailedAuthLimiter>,
@@ -43,7 +40,4 @@ pub struct AppState {
     pub address_salt: Arc<[u8]>,
     /// The embedded issuer, when Ory is not configured: its JWKS is served.
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
-    /// Lago's webhooks, when Lago is configured (`POST /v1/webhooks/lago` answers 404 otherwise).
-    pub lago_webhooks:
-        Option<Arc<tollgate_application::services::engine_webhooks::LagoWebhookService>>,
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Deserializer, value::RawValue};
 use sha2::{Digest, Sha256};
-use tollgate_application::services::{DecodedEvent, RejectedEvent};
+use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
 
 use super::{
     mapping::{DecodeOptions, decode_event},

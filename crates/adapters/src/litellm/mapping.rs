@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use tollgate_application::services::{DecodedEvent, RejectedEvent};
+use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
 use tollgate_domain::{
     DomainError,
     money::{UsdAmount, parse_decimal},

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
-use tollgate_application::services::{DecodedEvent, RejectedEvent};
+use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
 use tollgate_domain::usage::EventPayload;
 
 use super::*;

@@ -19,7 +19,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     AppError, PortError,
     ports::{AuditEntry, InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord},
-    services::invoices::invalid_cursor,
+    services::billing::invoices::invalid_cursor,
 };
 use tollgate_domain::{
     DomainError,

@@ -1,7 +1,7 @@
 //! The period close's store: one transaction per batch claims the candidate subscriptions
 //! (`FOR UPDATE SKIP LOCKED`), reads their terms and their usage (one statement each for the
 //! whole batch), applies the pure rules of
-//! [`tollgate_application::services::period_close::rules`], and writes the invoices, their
+//! [`tollgate_application::services::billing::period_close::rules`], and writes the invoices, their
 //! lines, the advanced cursors, the renewals and the audit records. The unique index on
 //! (subscription, period start, kind) refuses a second invoice for a period whatever happens.
 
@@ -24,7 +24,9 @@ use rust_decimal::Decimal;
 use tollgate_application::{
     PortError,
     ports::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore},
-    services::period_close::rules::{self, ClosingDue, OpeningDue, Renewal, SubscriptionTerms},
+    services::billing::period_close::rules::{
+        self, ClosingDue, OpeningDue, Renewal, SubscriptionTerms,
+    },
 };
 use tollgate_domain::{
     DomainError,

@@ -1,5 +1,5 @@
 //! The period close's store: it claims due subscriptions, rates their ended periods with the
-//! pure rules of [`crate::services::period_close::rules`], and writes each invoice with the
+//! pure rules of [`crate::services::billing::period_close::rules`], and writes each invoice with the
 //! subscription's advanced cursor in one transaction.
 
 use async_trait::async_trait;

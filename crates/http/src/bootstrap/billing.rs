@@ -17,8 +17,8 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{AuditTrail, BillingEngine, InvoiceBook, InvoiceRenderer, SystemClock},
-    services::{
-        customers::CustomerService, invoices::InvoiceService, plans::PlanService,
+    services::billing::{
+        BillingService, customers::CustomerService, invoices::InvoiceService, plans::PlanService,
         subscriptions::SubscriptionService,
     },
 };
@@ -27,14 +27,6 @@ use tollgate_domain::organization::OrganizationId;
 use super::StartupError;
 use crate::settings::Settings;
 
-/// The billing API's services, backed by Lago or by PostgreSQL alone.
-pub struct BillingServices {
-    pub customers: Arc<CustomerService>,
-    pub plans: Arc<PlanService>,
-    pub subscriptions: Arc<SubscriptionService>,
-    pub invoices: Arc<InvoiceService>,
-}
-
 /// # Errors
 /// `Invalid` for a Lago URL that is not an http(s) base URL, or Lago without an API key.
 pub fn wire(
@@ -42,7 +34,7 @@ pub fn wire(
     pool: &PgPool,
     organization: OrganizationId,
     audit: Arc<dyn AuditTrail>,
-) -> Result<BillingServices, StartupError> {
+) -> Result<BillingService, StartupError> {
     let (engine, book): (Option<Arc<dyn BillingEngine>>, Arc<dyn InvoiceBook>) =
         match lago(settings)? {
             Some(lago) => {
@@ -54,23 +46,23 @@ pub fn wire(
         };
     let plans = Arc::new(PgPlanStore::new(pool.clone()));
     let customers = Arc::new(PgCustomerStore::new(pool.clone()));
-    Ok(BillingServices {
-        customers: Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
-        plans: Arc::new(PlanService::new(plans.clone(), engine.clone())),
-        subscriptions: Arc::new(SubscriptionService::new(
+    Ok(BillingService::new(
+        Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
+        Arc::new(PlanService::new(plans.clone(), engine.clone())),
+        Arc::new(SubscriptionService::new(
             Arc::new(PgSubscriptionStore::new(pool.clone())),
             plans,
             customers,
             engine,
             Arc::new(SystemClock),
         )),
-        invoices: Arc::new(InvoiceService::new(
+        Arc::new(InvoiceService::new(
             book,
             Arc::new(PgInvoiceParties::new(pool.clone())),
             renderer(settings),
             Arc::new(SystemClock),
         )),
-    })
+    ))
 }
 
 /// The PDF renderer, when the configured fonts can be read. Without them every other

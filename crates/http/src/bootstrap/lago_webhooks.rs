@@ -11,7 +11,7 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{SignatureAlgorithm, SystemClock},
-    services::engine_webhooks::{LagoWebhookService, SignaturePolicy},
+    services::billing::engine_webhooks::{LagoWebhookService, SignaturePolicy},
 };
 use tollgate_domain::organization::OrganizationId;
 

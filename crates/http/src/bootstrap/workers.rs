@@ -11,7 +11,7 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{DeliveryTarget, SystemClock},
-    services::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
+    services::metering::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
 };
 
 use crate::{metrics::Metrics, settings::Settings};
@@ -122,12 +122,12 @@ fn deliverer(
 pub fn period_close(
     settings: &Settings,
     pool: &PgPool,
-) -> Option<tollgate_application::services::period_close::PeriodCloseService> {
+) -> Option<tollgate_application::services::billing::period_close::PeriodCloseService> {
     if settings.lago.is_enabled() {
         return None;
     }
     Some(
-        tollgate_application::services::period_close::PeriodCloseService::new(
+        tollgate_application::services::billing::period_close::PeriodCloseService::new(
             Arc::new(tollgate_adapters::postgres::PgPeriodCloseStore::new(
                 pool.clone(),
             )),

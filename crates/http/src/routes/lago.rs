@@ -24,7 +24,7 @@ pub async fn receive(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(service) = state.lago_webhooks.as_ref() else {
+    let Some(service) = state.billing.engine_webhooks() else {
         return Err(ApiError::NotFound);
     };
     let header = |name: &str| {

@@ -5,7 +5,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Serialize;
 use tollgate_adapters::litellm::{DecodeOptions, decode_alert, decode_usage_body};
-use tollgate_application::{ports::StoredOrDuplicate, services::IngestReport};
+use tollgate_application::{ports::StoredOrDuplicate, services::ingest::IngestReport};
 
 use crate::{error::ApiError, state::AppState};
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tollgate_adapters::postgres::{self, PgEmbeddedMeter, PgOutboxQueue, PgPool, PoolSettings};
 use tollgate_application::{
     ports::SystemClock,
-    services::dispatcher::{Dispatcher, DispatcherSettings},
+    services::metering::dispatcher::{Dispatcher, DispatcherSettings},
 };
 
 use tollgate_domain::webhook_secret::SecretDigest;

@@ -28,7 +28,7 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{DeliveryTarget, SystemClock},
-    services::dispatcher::{Dispatcher, DispatcherSettings, RoundObserver},
+    services::metering::dispatcher::{Dispatcher, DispatcherSettings, RoundObserver},
 };
 use url::Url;
 

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use rust_decimal::Decimal;
-use tollgate_application::services::DecodedEvent;
+use tollgate_application::services::ingest::DecodedEvent;
 
 use super::*;
 

@@ -2,7 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
-use tollgate_application::services::DecodedEvent;
+use tollgate_application::services::ingest::DecodedEvent;
 use tollgate_domain::usage::CallStatus;
 
 use super::*;

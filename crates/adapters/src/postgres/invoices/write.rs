@@ -7,7 +7,7 @@ use diesel::{
     sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use tollgate_application::services::invoices::describe;
+use tollgate_application::services::billing::invoices::describe;
 use tollgate_domain::{
     billing::{BillingPeriod, Invoice, InvoiceNumber},
     organization::OrganizationId,

@@ -11,7 +11,7 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     ports::{CloseCursor, CloseRequest},
-    services::period_close::rules::{PhaseTerms, SubscriptionTerms},
+    services::billing::period_close::rules::{PhaseTerms, SubscriptionTerms},
 };
 use tollgate_domain::{
     DomainError,

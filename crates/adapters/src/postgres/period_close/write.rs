@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, Integer, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     ports::{AuditContext, AuditEntry, CloseRequest},
-    services::period_close::rules::Renewal,
+    services::billing::period_close::rules::Renewal,
 };
 use tollgate_domain::billing::{BillingPeriod, Invoice};
 use uuid::Uuid;

@@ -37,8 +37,8 @@ pub async fn show(
         });
     }
     let summary = state
-        .analytics
-        .summary(
+        .metering
+        .analytics(
             caller.principal.organization,
             caller.principal.customer.as_deref(),
             from,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use tollgate_application::{ports::CustomerRecord, services::customers::CustomerChanges};
+use tollgate_application::{ports::CustomerRecord, services::billing::customers::CustomerChanges};
 use tollgate_domain::{
     DomainError,
     billing::{
@@ -219,7 +219,8 @@ pub async fn create(
     let customer = body.parse()?;
     let external_id = customer.external_id().as_str().to_owned();
     match state
-        .customers
+        .billing
+        .customers()
         .create(caller.principal.organization, customer, &caller.audit)
         .await?
     {
@@ -239,7 +240,8 @@ pub async fn list(
     let query = query.open()?;
     let limit = query.limit();
     let records = state
-        .customers
+        .billing
+        .customers()
         .list(caller.principal.organization, query.after, limit)
         .await?;
     let last = records.last().map(|r| r.id);
@@ -254,7 +256,8 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = customer_id(&id)?;
     match state
-        .customers
+        .billing
+        .customers()
         .get(caller.principal.organization, id)
         .await?
     {
@@ -274,7 +277,8 @@ pub async fn update(
     body.validate()?;
     let changes = body.into_inner().parse()?;
     match state
-        .customers
+        .billing
+        .customers()
         .update(caller.principal.organization, id, changes, &caller.audit)
         .await
     {

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use futures_util::stream;
 use serde::Deserialize;
-use tollgate_application::ports::{ExportRow, UsageExport};
+use tollgate_application::{ports::ExportRow, services::metering::MeteringService};
 use tollgate_domain::organization::OrganizationId;
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
@@ -87,7 +87,7 @@ fn json_row(r: &ExportRow) -> serde_json::Value {
 }
 
 struct Cursor {
-    export: Arc<dyn UsageExport>,
+    metering: Arc<MeteringService>,
     organization: OrganizationId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -104,8 +104,8 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, ApiError>, Curs
         return None;
     }
     let rows = match c
-        .export
-        .page(
+        .metering
+        .export_page(
             c.organization,
             c.from,
             c.to,
@@ -120,7 +120,7 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, ApiError>, Curs
             // Headers are gone already: ending the stream early is how the client learns.
             tracing::error!(%error, "export interrupted");
             c.done = true;
-            return Some((Err(ApiError::Unavailable(error.to_string())), c));
+            return Some((Err(error.into()), c));
         }
     };
     let last_page = rows.len() < usize::try_from(c.page).unwrap_or(usize::MAX);
@@ -176,7 +176,7 @@ pub async fn stream_rows(
         });
     }
     let cursor = Cursor {
-        export: Arc::clone(&state.export),
+        metering: Arc::clone(&state.metering),
         organization: caller.principal.organization,
         from: params.from,
         to: params.to,

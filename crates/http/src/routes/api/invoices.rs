@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tollgate_application::{
     AppError,
     ports::{InvoiceFilter, InvoiceRecord, InvoiceSource},
-    services::invoices::{InvoicePdf, describe},
+    services::billing::invoices::{InvoicePdf, describe},
 };
 use tollgate_domain::{
     DomainError,
@@ -253,7 +253,8 @@ pub async fn list(
         status: query.status.as_deref().map(status).transpose()?,
     };
     let page = state
-        .invoices
+        .billing
+        .invoices()
         .list(
             caller.principal.organization,
             &filter,
@@ -273,7 +274,8 @@ pub async fn show(
     let id = invoice_id(&id)?;
     found(
         state
-            .invoices
+            .billing
+            .invoices()
             .get(caller.principal.organization, id)
             .await?,
     )
@@ -287,7 +289,8 @@ pub async fn finalize(
     let id = invoice_id(&id)?;
     found(
         state
-            .invoices
+            .billing
+            .invoices()
             .finalize(caller.principal.organization, id, &caller.audit)
             .await?,
     )
@@ -301,7 +304,8 @@ pub async fn void(
     let id = invoice_id(&id)?;
     found(
         state
-            .invoices
+            .billing
+            .invoices()
             .void(caller.principal.organization, id, &caller.audit)
             .await?,
     )
@@ -314,7 +318,8 @@ pub async fn pdf(
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
     let document = state
-        .invoices
+        .billing
+        .invoices()
         .pdf(caller.principal.organization, id)
         .await?;
     attachment(document, "")
@@ -328,7 +333,8 @@ pub async fn receipt(
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
     let document = state
-        .invoices
+        .billing
+        .invoices()
         .receipt(caller.principal.organization, id)
         .await?;
     attachment(document, "receipt-")

@@ -116,7 +116,8 @@ pub async fn create(
         .map_err(ApiError::from)?;
     let draft = draft(&body, code)?;
     let record = state
-        .plans
+        .billing
+        .plans()
         .create(caller.principal.organization, draft, &caller.audit)
         .await?;
     Ok(HttpResponse::Created().json(PlanResponse::new(&record, None)))
@@ -130,7 +131,8 @@ pub async fn list(
     let query = query.open()?;
     let limit = query.limit();
     let records = state
-        .plans
+        .billing
+        .plans()
         .list(caller.principal.organization, query.after, limit)
         .await?;
     let data: Vec<PlanResponse> = records
@@ -147,10 +149,10 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = plan_id(&id)?;
     let organization = caller.principal.organization;
-    let Some(record) = state.plans.get(organization, id).await? else {
+    let Some(record) = state.billing.plans().get(organization, id).await? else {
         return Err(ApiError::Missing { what: "plan" });
     };
-    let versions = state.plans.versions(organization, id).await?;
+    let versions = state.billing.plans().versions(organization, id).await?;
     Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
 }
 
@@ -165,7 +167,7 @@ pub async fn update(
     let id = plan_id(&id)?;
     body.validate()?;
     let organization = caller.principal.organization;
-    let Some(current) = state.plans.get(organization, id).await? else {
+    let Some(current) = state.billing.plans().get(organization, id).await? else {
         return Err(ApiError::Missing { what: "plan" });
     };
     // The code is the stored one; a different one in the body is refused by the service.
@@ -175,12 +177,13 @@ pub async fn update(
     };
     let draft = draft(&body, code)?;
     match state
-        .plans
+        .billing
+        .plans()
         .update(organization, id, draft, &caller.audit)
         .await?
     {
         Some(record) => {
-            let versions = state.plans.versions(organization, id).await?;
+            let versions = state.billing.plans().versions(organization, id).await?;
             Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
         }
         None => Err(ApiError::Missing { what: "plan" }),

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
-    ports::SubscriptionRecord, services::subscriptions::SubscriptionRequest,
+    ports::SubscriptionRecord, services::billing::subscriptions::SubscriptionRequest,
 };
 use tollgate_domain::billing::{Phase, PlanCode};
 use uuid::Uuid;
@@ -154,7 +154,8 @@ pub async fn create(
         starts_at: body.starts_at,
     };
     let record = state
-        .subscriptions
+        .billing
+        .subscriptions()
         .create(caller.principal.organization, request, &caller.audit)
         .await?;
     Ok(HttpResponse::Created().json(SubscriptionResponse::new(&record, Utc::now())))
@@ -168,7 +169,8 @@ pub async fn list(
     let query = query.open()?;
     let limit = paging::clamped(query.limit);
     let records = state
-        .subscriptions
+        .billing
+        .subscriptions()
         .list(
             caller.principal.organization,
             query.customer_id,
@@ -192,7 +194,8 @@ pub async fn show(
     let id = subscription_id(&id)?;
     found(
         state
-            .subscriptions
+            .billing
+            .subscriptions()
             .get(caller.principal.organization, id)
             .await?,
     )
@@ -214,7 +217,8 @@ pub async fn upgrade(
     let id = subscription_id(&id)?;
     found(
         state
-            .subscriptions
+            .billing
+            .subscriptions()
             .upgrade(caller.principal.organization, id, &plan, &caller.audit)
             .await?,
     )
@@ -230,7 +234,8 @@ pub async fn downgrade(
     let id = subscription_id(&id)?;
     found(
         state
-            .subscriptions
+            .billing
+            .subscriptions()
             .downgrade(caller.principal.organization, id, &plan, &caller.audit)
             .await?,
     )
@@ -244,7 +249,8 @@ pub async fn terminate(
     let id = subscription_id(&id)?;
     found(
         state
-            .subscriptions
+            .billing
+            .subscriptions()
             .terminate(caller.principal.organization, id, &caller.audit)
             .await?,
     )

@@ -137,10 +137,9 @@ pub async fn show(
         query.customer = Some(customer.clone());
     }
     let series = state
-        .usage
+        .metering
         .usage(caller.principal.organization, &query)
-        .await
-        .map_err(tollgate_application::AppError::from)?;
+        .await?;
     Ok(HttpResponse::Ok().json(UsageResponse {
         from: query.from,
         to: query.to,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tollgate_adapters::postgres::PgPeriodCloseStore;
 use tollgate_application::{
     ports::SystemClock,
-    services::period_close::{CloseReport, PeriodCloseService},
+    services::billing::period_close::{CloseReport, PeriodCloseService},
 };
 use tollgate_domain::billing::TaxRate;
 use tollgate_http::Settings;

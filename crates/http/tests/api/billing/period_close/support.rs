@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tollgate_adapters::postgres::PgPeriodCloseStore;
 use tollgate_application::{
     ports::SystemClock,
-    services::period_close::{CloseReport, PeriodCloseService, PeriodCloseSettings},
+    services::billing::period_close::{CloseReport, PeriodCloseService, PeriodCloseSettings},
 };
 use uuid::Uuid;
 
