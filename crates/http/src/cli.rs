@@ -3,14 +3,17 @@
 use std::{
     io::{self, Write},
     process::ExitCode,
+    sync::Arc,
 };
 
 use clap::{Args, Subcommand};
 use tollgate_adapters::postgres::{
     self, PgAuditTrail, PgMemberships, PgOrganizations, PoolSettings,
 };
-use tollgate_application::ports::{
-    AuditContext, AuditEntry, Membership, MembershipStore, OrganizationDirectory,
+use tollgate_application::{
+    AppError,
+    ports::{AuditContext, Membership, OrganizationDirectory},
+    services::access::memberships::{MembershipOutcome, MembershipService, RoleChange, describe},
 };
 use tollgate_domain::{access::Role, organization::OrganizationSlug};
 use tollgate_http::{
@@ -25,12 +28,30 @@ pub struct DevTokenArgs {
     /// The organization's slug (created if missing).
     #[arg(long)]
     org: String,
-    /// owner, admin, billing or viewer.
+    /// owner, admin, billing, viewer, or customer (with --customer).
     #[arg(long, default_value = "owner")]
     role: String,
-    /// Who the token names.
-    #[arg(long, default_value = "dev-user")]
-    subject: String,
+    /// The customer (external id) a `customer` member sees, and only that one.
+    #[arg(long)]
+    customer: Option<String>,
+    /// Who the token names: by default one subject per role (`dev-owner`, `dev-viewer`,
+    /// `dev-customer-<id>`), so a new token never changes what an earlier one may do.
+    #[arg(long)]
+    subject: Option<String>,
+    /// Change the role of an existing member (audited). Without it, minting a token for a
+    /// subject that is already a member with another role is refused.
+    #[arg(long)]
+    change_role: bool,
+}
+
+impl DevTokenArgs {
+    fn subject(&self, role: Role) -> String {
+        match (&self.subject, &self.customer) {
+            (Some(subject), _) => subject.clone(),
+            (None, Some(customer)) if role == Role::Customer => format!("dev-customer-{customer}"),
+            (None, _) => format!("dev-{}", role.as_str()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -91,9 +112,15 @@ pub async fn worker(settings: &Settings) -> CliResult {
 
 pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
     let role = Role::parse(&args.role)?;
-    if role == Role::Customer {
-        return Err("dev tokens are for staff roles: owner, admin, billing or viewer".into());
-    }
+    let customer = match (role, &args.customer) {
+        (Role::Customer, None) => {
+            return Err("--role customer needs --customer <external id>".into());
+        }
+        (Role::Customer, Some(customer)) => Some(customer.clone()),
+        (_, Some(_)) => return Err("--customer goes with --role customer only".into()),
+        (_, None) => None,
+    };
+    let subject = args.subject(role);
     let slug = OrganizationSlug::parse(&args.org)?;
     let pool = prepare_database(settings).await?;
     let organization = PgOrganizations::new(pool.clone())
@@ -103,28 +130,38 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
         actor: "system:dev-token".into(),
         ..AuditContext::default()
     };
-    PgMemberships::new(pool)
-        .grant(
-            organization.id,
-            &args.subject,
-            &Membership {
-                role,
-                customer: None,
-            },
-            &AuditEntry::success(
-                &context,
-                "membership.grant",
-                Some(format!("user:{}", args.subject)),
-            ),
-        )
-        .await?;
+    let wanted = Membership { role, customer };
+    let change = if args.change_role {
+        RoleChange::Allow
+    } else {
+        RoleChange::Refuse
+    };
+    let outcome = MembershipService::new(Arc::new(PgMemberships::new(pool)))
+        .ensure(organization.id, &subject, &wanted, change, &context)
+        .await
+        .map_err(|error| match error {
+            AppError::Conflict { message, .. } => {
+                format!("{message}: pass --change-role to change it, or --subject for another")
+            }
+            other => other.to_string(),
+        })?;
+    if let MembershipOutcome::Changed { previous } = &outcome {
+        writeln!(
+            io::stderr(),
+            "changed the role of {subject} in {}: {} -> {} (audited); its earlier tokens now \
+             have the new role",
+            slug.as_str(),
+            describe(previous),
+            describe(&wanted)
+        )?;
+    }
     let scopes: Vec<String> = role
         .scopes()
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
     let token = embedded_issuer(settings)?.issue(
-        &args.subject,
+        &subject,
         slug.as_str(),
         role.as_str(),
         &scopes,
