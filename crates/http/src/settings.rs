@@ -51,6 +51,8 @@ pub struct BillingSettings {
     /// a rate outside 0..=100 or not a number fails the configuration's loading.
     #[serde(deserialize_with = "tax_rate_percent")]
     pub default_tax_rate_percent: tollgate_domain::billing::TaxRate,
+    /// How many days in the past a subscription may start.
+    pub max_backdate_days: u32,
 }
 
 /// `"20"`, `"8.875"`: the text is kept exact (an environment variable read as a number comes

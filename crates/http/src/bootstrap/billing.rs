@@ -7,6 +7,8 @@
 
 use std::{sync::Arc, time::Duration};
 
+use chrono::TimeDelta;
+
 use secrecy::SecretString;
 use tollgate_adapters::{
     lago::billing::{LagoBilling, LagoBillingConfig},
@@ -49,13 +51,18 @@ pub fn wire(
     Ok(BillingService::new(
         Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
         Arc::new(PlanService::new(plans.clone(), engine.clone())),
-        Arc::new(SubscriptionService::new(
-            Arc::new(PgSubscriptionStore::new(pool.clone())),
-            plans,
-            customers,
-            engine,
-            Arc::new(SystemClock),
-        )),
+        Arc::new(
+            SubscriptionService::new(
+                Arc::new(PgSubscriptionStore::new(pool.clone())),
+                plans,
+                customers,
+                engine,
+                Arc::new(SystemClock),
+            )
+            .with_max_backdate(TimeDelta::days(i64::from(
+                settings.billing.max_backdate_days,
+            ))),
+        ),
         Arc::new(InvoiceService::new(
             book,
             Arc::new(PgInvoiceParties::new(pool.clone())),

@@ -6,7 +6,7 @@ mod customers;
 mod golden;
 mod invoices;
 mod lago_mode;
-mod period_close;
+pub mod period_close;
 mod plans;
 mod subscriptions;
 mod tax;

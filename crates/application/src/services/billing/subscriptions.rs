@@ -29,9 +29,14 @@ use crate::{
 /// Most subscriptions one page lists.
 pub const MAX_PAGE: i64 = 1000;
 
-/// How far in the past a start may be: a client's clock and the request's travel, not a
-/// backdated subscription (whose past usage would bill unannounced).
+/// A start this close to now is a client's clock and the request's travel, not a backdated
+/// subscription.
 pub const START_TOLERANCE: TimeDelta = TimeDelta::minutes(1);
+
+/// How far in the past a subscription may start unless configured otherwise
+/// (`billing.max_backdate_days`): a year of history for teams moving onto Tollgate, as Lago's
+/// `subscription_at` and Stripe's `backdate_start_date` allow.
+pub const DEFAULT_MAX_BACKDATE: TimeDelta = TimeDelta::days(366);
 
 /// What a new subscription needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +45,8 @@ pub struct SubscriptionRequest {
     pub plan_code: PlanCode,
     /// Defaults to the subscription's id.
     pub external_id: Option<String>,
-    /// Defaults to now.
+    /// Defaults to now. In the past (backdated, at most the service's `max_backdate`), the
+    /// next period close invoices the periods already ended from the usage already metered.
     pub starts_at: Option<DateTime<chrono::Utc>>,
 }
 
@@ -50,6 +56,7 @@ pub struct SubscriptionService {
     customers: Arc<dyn CustomerStore>,
     engine: Option<Arc<dyn BillingEngine>>,
     clock: Arc<dyn Clock>,
+    max_backdate: TimeDelta,
 }
 
 impl SubscriptionService {
@@ -66,7 +73,15 @@ impl SubscriptionService {
             customers,
             engine,
             clock,
+            max_backdate: DEFAULT_MAX_BACKDATE,
         }
+    }
+
+    /// How far in the past a new subscription may start.
+    #[must_use]
+    pub fn with_max_backdate(mut self, max_backdate: TimeDelta) -> Self {
+        self.max_backdate = max_backdate;
+        self
     }
 
     /// Subscribes the customer to the plan's current version.
@@ -74,10 +89,11 @@ impl SubscriptionService {
     /// # Errors
     /// `Unprocessable` `unknown_customer` / `unknown_plan`; `Invalid` (`CurrencyMismatch`)
     /// when the customer pays in another currency than the plan's, `Invalid` for a start more
-    /// than [`START_TOLERANCE`] in the past or an external id that is blank or too long;
-    /// `Conflict` `subscription_exists` when the customer has a live subscription,
-    /// `external_id_taken` when the external id is; `Port` when the engine refuses or is down
-    /// (nothing stored) or a store fails.
+    /// than the service's `max_backdate` in the past or an external id that is blank or too
+    /// long; `Conflict` `subscription_exists` when the customer has a live subscription,
+    /// `overlaps_previous_subscription` for a start before the end of the customer's earlier
+    /// subscription (its usage is billed there), `external_id_taken` when the external id is;
+    /// `Port` when the engine refuses or is down (nothing stored) or a store fails.
     pub async fn create(
         &self,
         organization: OrganizationId,
@@ -86,10 +102,14 @@ impl SubscriptionService {
     ) -> Result<SubscriptionRecord, AppError> {
         let now = self.clock.now();
         let starts_at = request.starts_at.unwrap_or(now);
-        if starts_at < now - START_TOLERANCE {
+        let backdated = starts_at < now - START_TOLERANCE;
+        if starts_at < now - self.max_backdate {
             return Err(tollgate_domain::DomainError::Invalid {
                 field: "starts_at",
-                reason: format!("{starts_at} is in the past: a subscription starts now or later"),
+                reason: format!(
+                    "{starts_at} is more than {} days in the past (billing.max_backdate_days)",
+                    self.max_backdate.num_days()
+                ),
             }
             .into());
         }
@@ -116,6 +136,20 @@ impl SubscriptionService {
         if live.iter().any(|record| record.stored_status.is_live()) {
             return Err(conflict(SubscriptionConflict::LiveSubscriptionExists));
         }
+        // A backdated start inside an earlier subscription would bill that usage twice.
+        let previous_end = live
+            .iter()
+            .filter_map(|record| record.subscription.terminated_at())
+            .max();
+        if let Some(end) = previous_end.filter(|end| starts_at < *end) {
+            return Err(AppError::Conflict {
+                code: "overlaps_previous_subscription",
+                message: format!(
+                    "the customer's previous subscription ran until {end}: a new one starts then \
+                     or later"
+                ),
+            });
+        }
         let id = Uuid::now_v7();
         let external_id = match request.external_id {
             Some(external_id) => changes::external_id(&external_id)?,
@@ -141,7 +175,13 @@ impl SubscriptionService {
                 })
                 .await?;
         }
-        let audit = AuditEntry::success(context, "subscription.create", Some(target(id)));
+        // A backdated start bills periods that have already ended: recorded as such.
+        let action = if backdated {
+            "subscription.create_backdated"
+        } else {
+            "subscription.create"
+        };
+        let audit = AuditEntry::success(context, action, Some(target(id)));
         let new = NewSubscription {
             id,
             customer_id: request.customer_id,

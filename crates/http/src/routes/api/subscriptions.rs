@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
-    ports::SubscriptionRecord, services::billing::subscriptions::SubscriptionRequest,
+    ports::SubscriptionRecord,
+    services::billing::subscriptions::{START_TOLERANCE, SubscriptionRequest},
 };
 use tollgate_domain::billing::{Phase, PlanCode};
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct CreateSubscriptionRequest {
     /// Defaults to the subscription's id.
     #[validate(length(min = 1, max = 255))]
     external_id: Option<String>,
-    /// Defaults to now; at most a minute in the past.
+    /// Defaults to now; in the past at most `billing.max_backdate_days`.
     starts_at: Option<DateTime<Utc>>,
 }
 
@@ -33,6 +34,10 @@ pub struct CreateSubscriptionRequest {
 pub struct PlanChangeRequest {
     #[validate(length(min = 1, max = 64))]
     plan_code: String,
+    /// Named so that asking for another time gets a clear refusal: a plan change takes effect
+    /// now (an upgrade) or at the period's end (a downgrade), as in Lago, which has no
+    /// effective date for a plan change.
+    effective_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +209,20 @@ pub async fn show(
 fn target_plan(body: Checked<web::Json<PlanChangeRequest>>) -> Result<PlanCode, ApiError> {
     let body = body.open()?;
     body.validate()?;
+    if let Some(at) = body.effective_at {
+        let off_by = (at - Utc::now()).abs();
+        if off_by > START_TOLERANCE {
+            return Err(ApiError::Invalid {
+                code: "effective_time_unsupported",
+                message: format!(
+                    "a plan change cannot take effect at {at}: an upgrade takes effect now and a \
+                     downgrade at the end of the current period (Lago has no effective date for \
+                     a plan change, so neither does Tollgate); backdating is for new \
+                     subscriptions (starts_at)"
+                ),
+            });
+        }
+    }
     PlanCode::parse(&body.plan_code).map_err(ApiError::from)
 }
 

@@ -1,6 +1,7 @@
 //! `/api/billing/subscriptions`: created, upgraded, downgraded and terminated over the API,
 //! the phases checked in the database, refusals writing nothing, races settled by it.
 
+mod backdated;
 mod lago;
 mod refusals;
 

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use chrono::{TimeZone, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use rust_decimal::Decimal;
 use tollgate_domain::{
     billing::{
@@ -284,9 +284,10 @@ async fn bad_requests_get_their_code_and_write_nothing() {
         code(&create(world.request("euro")).await.unwrap_err()),
         "currency_mismatch"
     );
-    let mut backdated = world.request("pro");
-    backdated.starts_at = Some(april(10));
-    assert_eq!(code(&create(backdated).await.unwrap_err()), "invalid_value");
+    // Today is April 11th: a year and two days back is past the default bound.
+    let mut too_old = world.request("pro");
+    too_old.starts_at = Some(april(9) - TimeDelta::days(366));
+    assert_eq!(code(&create(too_old).await.unwrap_err()), "invalid_value");
     let mut blank = world.request("pro");
     blank.external_id = Some("  ".to_owned());
     assert_eq!(code(&create(blank).await.unwrap_err()), "empty_value");
@@ -350,10 +351,7 @@ async fn nothing_is_stored_when_the_engine_refuses_or_is_down() {
                         reason: "no".to_owned(),
                     }
                 } else {
-                    PortError::Unavailable {
-                        service: "lago",
-                        reason: "timeout".to_owned(),
-                    }
+                    PortError::unavailable("lago", "timeout")
                 })
             });
         let service = world.service(empty_store(), Some(engine));
@@ -371,12 +369,7 @@ async fn nothing_is_stored_when_the_engine_refuses_or_is_down() {
     engine
         .expect_terminate_subscription()
         .times(1)
-        .returning(|_| {
-            Err(PortError::Unavailable {
-                service: "lago",
-                reason: "timeout".to_owned(),
-            })
-        });
+        .returning(|_| Err(PortError::unavailable("lago", "timeout")));
     let mut store = world.subscription_store();
     store.expect_change().times(0);
     let service = world.service(store, Some(engine));
@@ -392,4 +385,84 @@ async fn nothing_is_stored_when_the_engine_refuses_or_is_down() {
         error,
         AppError::Port(PortError::Unavailable { .. })
     ));
+}
+
+#[tokio::test]
+async fn a_backdated_subscription_is_stored_active_sent_with_its_past_start_and_audited_as_such() {
+    let world = World::new();
+    let started = april(11) - TimeDelta::days(40);
+    let mut store = unlocked_store();
+    store.expect_list().returning(|_, _, _, _| Ok(vec![]));
+    store
+        .expect_create()
+        .withf(move |_, new, audit| {
+            new.status == SubscriptionStatus::Active
+                && new.subscription.started_at() == started
+                && audit.action == "subscription.create_backdated"
+        })
+        .times(1)
+        .returning(|organization, new, _| {
+            Ok(Ok(SubscriptionRecord {
+                id: new.id,
+                organization,
+                customer_id: new.customer_id,
+                external_id: new.external_id.clone(),
+                stored_status: new.status,
+                subscription: new.subscription.clone(),
+                plan_codes: BTreeMap::new(),
+                invoiced_through: new.subscription.started_at(),
+                created_at: april(11),
+                updated_at: april(11),
+            }))
+        });
+    let mut engine = engine_with_plan_codes();
+    engine
+        .expect_apply_subscription()
+        .withf(move |sync| sync.starts_at == started)
+        .times(1)
+        .returning(|_| Ok(()));
+    let service = world.service(store, Some(engine));
+    let mut request = world.request("pro");
+    request.starts_at = Some(started);
+    let created = service
+        .create(world.organization, request, &AuditContext::default())
+        .await
+        .unwrap();
+    assert_eq!(created.invoiced_through, started);
+
+    // A tighter bound refuses the same start.
+    let service = world
+        .service(empty_store(), None)
+        .with_max_backdate(TimeDelta::days(30));
+    let mut request = world.request("pro");
+    request.starts_at = Some(started);
+    let error = service
+        .create(world.organization, request, &AuditContext::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "invalid_value");
+    assert!(error.to_string().contains("30 days"), "{error}");
+}
+
+#[tokio::test]
+async fn a_backdated_start_inside_the_previous_subscription_is_refused() {
+    let world = World::new();
+    let mut ended = world.subscription.clone();
+    ended.stored_status = SubscriptionStatus::Terminated;
+    let mut subscription = ended.subscription.clone();
+    subscription.terminate(april(5)).unwrap();
+    ended.subscription = subscription;
+    let mut store = unlocked_store();
+    store
+        .expect_list()
+        .returning(move |_, _, _, _| Ok(vec![ended.clone()]));
+    store.expect_create().times(0);
+    let service = world.service(store, None);
+    let mut request = world.request("pro");
+    request.starts_at = Some(april(4));
+    let error = service
+        .create(world.organization, request, &AuditContext::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "overlaps_previous_subscription");
 }

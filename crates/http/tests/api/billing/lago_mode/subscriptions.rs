@@ -101,8 +101,11 @@ async fn plans_and_subscriptions_are_driven_through_lago() {
         )
         .await;
     }
-    let subscription =
-        json!({"customer_id": created["id"], "plan_code": "starter", "external_id": "sub_1"});
+    // Backdated: Lago takes a past subscription_at and bills the elapsed periods itself.
+    let started = (chrono::Utc::now() - chrono::TimeDelta::days(40))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let subscription = json!({"customer_id": created["id"], "plan_code": "starter",
+                              "external_id": "sub_1", "starts_at": started});
     let (_, sub) = expect_status(
         api(
             &app,
@@ -173,6 +176,16 @@ async fn plans_and_subscriptions_are_driven_through_lago() {
             .all(|c| c["external_id"] == "sub_1" && c["external_customer_id"] == "cust_1")
     );
     assert_eq!(changes[0]["billing_time"], "anniversary");
+    let sent = chrono::DateTime::parse_from_rfc3339(
+        changes[0]["subscription_at"]
+            .as_str()
+            .expect("a subscription_at"),
+    )
+    .expect("RFC 3339");
+    assert_eq!(
+        sent.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        started
+    );
     assert_eq!(
         seen(&lago, "DELETE", "/api/v1/subscriptions/sub_1")
             .await
