@@ -10,13 +10,9 @@ pub struct SystemResolver;
 #[async_trait]
 impl HostResolver for SystemResolver {
     async fn resolve(&self, host: &str, port: u16) -> Result<Vec<IpAddr>, PortError> {
-        let addresses =
-            tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| PortError::Unavailable {
-                    service: "dns",
-                    reason: e.to_string(),
-                })?;
+        let addresses = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| PortError::unavailable("dns", e.to_string()))?;
         Ok(addresses.map(|address| address.ip()).collect())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod dns;
 pub mod embedded_identity;
+pub mod json_text;
 pub mod lago;
 pub mod litellm;
 pub mod openmeter;
@@ -10,3 +11,4 @@ pub mod ory;
 mod outbound_http;
 pub mod pdf;
 pub mod postgres;
+mod upstream;

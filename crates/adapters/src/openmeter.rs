@@ -17,9 +17,7 @@ mod usage_reader;
 
 pub use cloud_event::UNATTRIBUTED_SUBJECT;
 pub use outbound::DeliverySetupError;
-pub use query::{
-    MeterQuery, MeterQueryResult, MeterQueryRow, OpenMeterQuery, OpenMeterQueryError, WindowSize,
-};
+pub use query::{MeterQuery, MeterQueryResult, MeterQueryRow, OpenMeterQuery, WindowSize};
 pub use target::{OpenMeterConfig, OpenMeterTarget};
 pub use usage_reader::OpenMeterUsageReader;
 

@@ -2,8 +2,9 @@
 //! introspected), Kratos sessions (`/sessions/whoami`) and Keto relation checks, each behind
 //! its port in `tollgate_application::ports`.
 //!
-//! Every adapter fails closed: when Ory cannot be asked and nothing cached can answer, the
-//! answer is `AuthError::Unavailable` (a 503), never a guess. Tokens, cookies and API keys are
+//! Every adapter fails closed: when Ory gives no usable answer and nothing cached can answer,
+//! the answer is `AuthError::Upstream` (503 unreachable or failing, 504 too slow, 502 an answer
+//! that cannot be read), never a guess; only a credential Ory calls invalid is a 401. Tokens, cookies and API keys are
 //! never logged; caches key on the SHA-256 of a credential, never on the credential itself.
 //! Time comes from the injected [`Clock`](tollgate_application::ports::Clock) so that token
 //! lifetimes and cache expiry can be tested without sleeping.

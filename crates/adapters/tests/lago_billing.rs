@@ -10,7 +10,10 @@ mod lago_billing {
     pub mod invoices;
     pub mod plans;
     pub mod subscriptions;
+    pub mod unusable;
 }
+#[path = "support/nonsense.rs"]
+mod nonsense;
 
 use std::{
     sync::{Arc, Mutex, PoisonError},

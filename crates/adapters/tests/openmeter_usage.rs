@@ -1,5 +1,9 @@
 //! The OpenMeter usage reader against a local stand-in of `GET /api/v1/meters/{meter}/query`:
-//! the exact query it asks, and the series it makes of the answers.
+//! the exact query it asks, the series it makes of the answers, and what unusable answers
+//! become.
+
+#[path = "support/nonsense.rs"]
+mod nonsense;
 
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -25,7 +29,8 @@ fn query(group_by: Option<GroupBy>, customer: Option<&str>) -> UsageQuery {
 }
 
 fn reader(server: &MockServer) -> OpenMeterUsageReader {
-    let config = OpenMeterConfig::new(Url::parse(&server.uri()).expect("stand-in URL"));
+    let mut config = OpenMeterConfig::new(Url::parse(&server.uri()).expect("stand-in URL"));
+    config.timeout = nonsense::TIMEOUT;
     OpenMeterUsageReader::new(OpenMeterQuery::new(&config).expect("client"))
 }
 
@@ -107,4 +112,20 @@ async fn a_customer_filter_becomes_a_subject_and_outages_are_unavailable() {
         .usage(OrganizationId::new(), &query(None, None))
         .await;
     assert!(matches!(result, Err(PortError::Unavailable { .. })));
+}
+
+#[tokio::test]
+async fn unusable_answers_become_their_upstream_kind() {
+    for nonsense in nonsense::ALL {
+        let server = MockServer::start().await;
+        Mock::given(matchers::any())
+            .respond_with(nonsense.answer())
+            .mount(&server)
+            .await;
+        let error = reader(&server)
+            .usage(OrganizationId::new(), &query(None, None))
+            .await
+            .expect_err("no usage from an unusable answer");
+        nonsense.assert_becomes("openmeter", &error);
+    }
 }

@@ -4,13 +4,15 @@
 
 #[path = "support/ory_keys.rs"]
 mod keys;
+#[path = "support/nonsense.rs"]
+mod nonsense;
 #[path = "support/ory_stand_ins.rs"]
 mod stand_ins;
 #[path = "support/ory_support.rs"]
 mod support;
 
 // By subject: access tokens (`jwt`, `introspection`, and the `router` between them), sessions
-// (`kratos`) and relation checks (`keto`).
+// (`kratos`), relation checks (`keto`), and answers none of them can use (`unusable`).
 #[path = "ory/introspection.rs"]
 mod introspection;
 #[path = "ory/jwt.rs"]
@@ -21,3 +23,5 @@ mod keto;
 mod kratos;
 #[path = "ory/router.rs"]
 mod router;
+#[path = "ory/unusable.rs"]
+mod unusable;

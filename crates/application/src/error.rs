@@ -1,14 +1,36 @@
 //! Errors of the application layer: what ports report and what use cases answer.
 
+use std::time::Duration;
+
 use thiserror::Error;
 use tollgate_domain::DomainError;
 
 /// What any port may report; adapters translate their technology's errors into these.
-#[derive(Debug, Error)]
+///
+/// The three upstream kinds (`Unavailable`, `TimedOut`, `InvalidAnswer`) are told apart
+/// because callers answer them differently: the first is worth retrying after a while, the
+/// second may have taken effect, the third will not improve by asking again. Every `reason` is
+/// for the log only: it may quote what an outside system answered.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PortError {
-    /// The backing system cannot be reached or is overloaded; the same call may succeed later.
+    /// The backing system cannot be reached, or said it is failing or overloaded (5xx, 429):
+    /// the same call may succeed later, after `retry_after` when the system said how long.
     #[error("{service} is unavailable: {reason}")]
     Unavailable {
+        service: &'static str,
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// No answer within the time allowed: whether the system acted on the call is unknown.
+    #[error("{service} did not answer in time: {reason}")]
+    TimedOut {
+        service: &'static str,
+        reason: String,
+    },
+    /// The system answered, but with something that cannot be read or that breaks its
+    /// documented contract (a wrong JSON shape, a cut-off body, a status its API never gives).
+    #[error("{service} answered something Tollgate cannot read: {reason}")]
+    InvalidAnswer {
         service: &'static str,
         reason: String,
     },
@@ -25,6 +47,17 @@ pub enum PortError {
         service: &'static str,
         reason: String,
     },
+}
+
+impl PortError {
+    /// `Unavailable` without a time to wait: the system said nothing about when to come back.
+    pub fn unavailable(service: &'static str, reason: impl Into<String>) -> Self {
+        Self::Unavailable {
+            service,
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
 }
 
 /// What a use case answers when it cannot do what was asked.

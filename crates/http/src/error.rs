@@ -3,11 +3,19 @@
 //! Every error body is `{"error": {"code": "...", "message": "..."}}` with a stable,
 //! machine-readable `code`. 5xx bodies say nothing about internals; the details go to the log
 //! through the request's span.
+//!
+//! An outside system (OpenMeter, Lago, Ory) that gives no usable answer is told apart by how
+//! it failed, whichever adapter asked it: 503 with `Retry-After` when it cannot be reached or
+//! is failing or throttling, 504 `upstream_timeout` when it did not answer in time, 502
+//! `upstream_invalid_answer` when it answered something that cannot be read. The body names
+//! the system, never what it said.
+
+use std::time::Duration;
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use tollgate_adapters::litellm::{AlertError, BodyError};
-use tollgate_application::{AppError, PortError};
+use tollgate_application::{AppError, PortError, ports::AuthError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -43,8 +51,22 @@ pub enum ApiError {
     Extractor(actix_web::Error),
     #[error("too many failed authentications; wait a minute")]
     TooManyRequests,
-    #[error("temporarily unavailable: {0}")]
-    Unavailable(String),
+    /// A system Tollgate depends on cannot answer now; `retry_after` is its own estimate.
+    #[error("temporarily unavailable: {reason}")]
+    Unavailable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("{service} did not answer in time: {reason}")]
+    UpstreamTimeout {
+        service: &'static str,
+        reason: String,
+    },
+    #[error("{service} answered something Tollgate cannot read: {reason}")]
+    UpstreamInvalidAnswer {
+        service: &'static str,
+        reason: String,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -61,19 +83,50 @@ impl From<AppError> for ApiError {
                 code: domain.code(),
                 message: domain.to_string(),
             },
+            AppError::Port(error) => error.into(),
+            AppError::Conflict { code, message } => Self::Conflict { code, message },
+            AppError::Unprocessable { code, message } => Self::Invalid { code, message },
+        }
+    }
+}
+
+impl From<PortError> for ApiError {
+    fn from(error: PortError) -> Self {
+        match error {
             // The engine's own words: they describe the client's data, not our internals.
-            AppError::Port(PortError::Refused { service, reason }) => Self::Invalid {
+            PortError::Refused { service, reason } => Self::Invalid {
                 code: "billing_engine_refused",
                 message: format!("{service} refused the request: {reason}"),
             },
-            AppError::Port(PortError::Unavailable { service, reason }) => {
-                Self::Unavailable(format!("{service}: {reason}"))
+            PortError::Unavailable {
+                service,
+                reason,
+                retry_after,
+            } => Self::Unavailable {
+                reason: format!("{service}: {reason}"),
+                retry_after,
+            },
+            PortError::TimedOut { service, reason } => Self::UpstreamTimeout { service, reason },
+            PortError::InvalidAnswer { service, reason } => {
+                Self::UpstreamInvalidAnswer { service, reason }
             }
-            AppError::Port(PortError::Internal { service, reason }) => {
+            PortError::Internal { service, reason } => {
                 Self::Internal(format!("{service}: {reason}"))
             }
-            AppError::Conflict { code, message } => Self::Conflict { code, message },
-            AppError::Unprocessable { code, message } => Self::Invalid { code, message },
+        }
+    }
+}
+
+/// Why a caller was not let in. `Denied` is answered here too, but the extractor records it in
+/// the audit log first.
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated(_) => Self::Unauthorized,
+            AuthError::Forbidden(reason) | AuthError::Denied { reason, .. } => {
+                Self::Forbidden(reason)
+            }
+            AuthError::Upstream(error) => error.into(),
         }
     }
 }
@@ -111,10 +164,25 @@ struct ErrorDetail<'a> {
     column: Option<usize>,
 }
 
-/// Seconds a client should wait before retrying a 503.
-const RETRY_AFTER_SECS: &str = "2";
+/// Seconds a client should wait before retrying a 503 when the failing system said nothing.
+const RETRY_AFTER_SECS: u64 = 2;
+
+/// `Retry-After` in whole seconds, rounded up so a client never comes back too early.
+fn retry_after_secs(wait: Option<Duration>) -> u64 {
+    wait.map_or(RETRY_AFTER_SECS, |wait| {
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    })
+}
 
 impl ApiError {
+    /// 503 with the default `Retry-After`.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self::Unavailable {
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
+
     fn code(&self) -> &str {
         match self {
             Self::Unauthorized => "unauthorized",
@@ -130,15 +198,21 @@ impl ApiError {
             | Self::Conflict { code, .. } => code,
             Self::TooManyRequests => "too_many_requests",
             Self::Extractor(_) => "invalid_request",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable { .. } => "unavailable",
+            Self::UpstreamTimeout { .. } => "upstream_timeout",
+            Self::UpstreamInvalidAnswer { .. } => "upstream_invalid_answer",
             Self::Internal(_) => "internal_error",
         }
     }
 
     fn public_message(&self) -> String {
         match self {
-            Self::Unavailable(_) => {
-                "the service cannot store data right now; retry later".to_owned()
+            Self::Unavailable { .. } => "temporarily unavailable; retry later".to_owned(),
+            Self::UpstreamTimeout { service, .. } => {
+                format!("{service} did not answer in time; retry later")
+            }
+            Self::UpstreamInvalidAnswer { service, .. } => {
+                format!("{service} answered something Tollgate cannot read")
             }
             Self::Internal(_) => "an internal error occurred".to_owned(),
             other => other.to_string(),
@@ -172,7 +246,9 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Extractor(error) => error.as_response_error().status_code(),
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::UpstreamInvalidAnswer { .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -184,8 +260,8 @@ impl ResponseError for ApiError {
         let (line, column) = self.position();
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Self::Unavailable(_) => {
-                response.insert_header(("Retry-After", RETRY_AFTER_SECS));
+            Self::Unavailable { retry_after, .. } => {
+                response.insert_header(("Retry-After", retry_after_secs(*retry_after)));
             }
             Self::TooManyRequests => {
                 response.insert_header(("Retry-After", "60"));
@@ -207,42 +283,4 @@ impl ResponseError for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use actix_web::body::to_bytes;
-
-    use super::*;
-
-    async fn body_of(error: ApiError) -> serde_json::Value {
-        let bytes = to_bytes(error.error_response().into_body()).await.unwrap();
-        serde_json::from_slice(&bytes).unwrap()
-    }
-
-    #[actix_web::test]
-    async fn server_errors_hide_their_details() {
-        let body = body_of(ApiError::Internal("password=hunter2 at db:5432".into())).await;
-        assert_eq!(body["error"]["code"], "internal_error");
-        assert!(!body.to_string().contains("hunter2"));
-
-        let error = ApiError::Unavailable("postgres: connection refused 10.0.0.5".into());
-        let response = error.error_response();
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(response.headers().get("Retry-After").unwrap(), "2");
-        let body = body_of(error).await;
-        assert!(!body.to_string().contains("10.0.0.5"));
-    }
-
-    #[actix_web::test]
-    async fn client_errors_carry_a_code_a_message_and_a_position() {
-        let error = ApiError::InvalidBody(BodyError {
-            code: "invalid_json",
-            message: "expected value".into(),
-            line: Some(3),
-            column: Some(7),
-        });
-        assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
-        let body = body_of(error).await;
-        assert_eq!(body["error"]["code"], "invalid_json");
-        assert_eq!(body["error"]["line"], 3);
-        assert_eq!(body["error"]["column"], 7);
-    }
-}
+mod tests;

@@ -4,16 +4,12 @@
 //! It lives under `openmeter` only because adapters have no shared module for outbound
 //! delivery yet; the Lago target uses it as `crate::openmeter::outbound`.
 
-use std::{error::Error as _, time::Duration};
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tollgate_application::ports::DeliveryOutcome;
 use url::Url;
 
-/// The longest a target's `Retry-After` may hold events back: as long as the dispatcher's
-/// longest backoff step, so one odd header cannot park events for days.
-pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+pub(crate) use crate::outbound_http::{MAX_RETRY_AFTER, describe, retry_after};
 
 /// Longest piece of a target's answer kept in a reason (reasons end up in dead letters).
 const MAX_REASON_LEN: usize = 500;
@@ -67,41 +63,6 @@ pub(crate) fn transport_retry(target: &str, error: reqwest::Error) -> DeliveryOu
     }
 }
 
-/// The error and its causes on one line, without the URL (it may carry user info).
-pub(crate) fn describe(error: reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    let error = error.without_url();
-    let mut reason = kind.to_owned();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
-}
-
-/// `Retry-After` as delta seconds or an HTTP date (RFC 9110 §10.2.3), capped at
-/// [`MAX_RETRY_AFTER`]. A date in the past means "now".
-pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let delay = match text.parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
-        // IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is an RFC 2822 date with zone `GMT`.
-        Err(_) => {
-            let at = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
-            (at - now).to_std().unwrap_or(Duration::ZERO)
-        }
-    };
-    Some(delay.min(MAX_RETRY_AFTER))
-}
-
 /// A target's answer cut to a sane length on a character boundary.
 pub(crate) fn excerpt(text: &str) -> String {
     let text = text.trim();
@@ -117,36 +78,7 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use reqwest::header::HeaderValue;
-
     use super::*;
-
-    fn headers(value: &'static str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
-        headers
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() -> Result<(), Box<dyn std::error::Error>> {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")?.with_timezone(&Utc);
-        assert_eq!(
-            retry_after(&headers("120"), now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT"), now),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            retry_after(&headers("Wed, 21 Oct 2015 07:00:00 GMT"), now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after(&headers("999999"), now), Some(MAX_RETRY_AFTER));
-        assert_eq!(retry_after(&headers("soon"), now), None);
-        assert_eq!(retry_after(&HeaderMap::new(), now), None);
-        Ok(())
-    }
 
     #[test]
     fn endpoint_keeps_a_path_prefix_and_refuses_other_schemes()

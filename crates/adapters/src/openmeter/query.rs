@@ -4,7 +4,8 @@
 //! Values are read from the JSON number's own text into a `Decimal` (exponent forms included,
 //! as Go writes small doubles like `1e-07`), so nothing is added by a detour through `f64`;
 //! OpenMeter itself aggregates in doubles, so the digits past the 15th or so are its own.
-//! There is no port for this yet: the API is inherent, for a port to wrap later.
+//! Failures are the upstream kinds of [`PortError`] ([`crate::upstream`]); a 4xx means the
+//! query or the API key is wrong, which asking again will not fix: `Internal`.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use tollgate_application::PortError;
 use tollgate_domain::{metering::Meter, money::parse_decimal};
 use url::Url;
 
@@ -21,8 +23,10 @@ use super::{
     OpenMeterConfig,
     outbound::{self, DeliverySetupError},
 };
+use crate::upstream::Upstream;
 
 const TARGET: &str = "openmeter";
+const OPENMETER: Upstream = Upstream(TARGET);
 
 /// `windowSize`: the width of each row's window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -86,18 +90,6 @@ pub struct MeterQueryRow {
     pub group_by: BTreeMap<String, Option<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OpenMeterQueryError {
-    /// No answer, a 5xx or a 429: try again later.
-    #[error("OpenMeter is unavailable: {reason}")]
-    Unavailable { reason: String },
-    /// A 4xx: the query (or the API key) is wrong; asking again will not help.
-    #[error("OpenMeter refused the query (HTTP {status}): {detail}")]
-    Refused { status: u16, detail: String },
-    #[error("OpenMeter's answer is unreadable: {reason}")]
-    InvalidAnswer { reason: String },
-}
-
 pub struct OpenMeterQuery {
     http: reqwest::Client,
     meters: Url,
@@ -150,14 +142,14 @@ impl OpenMeterQuery {
     }
 
     /// # Errors
-    /// `Unavailable` when OpenMeter cannot answer now, `Refused` for a 4xx, `InvalidAnswer`
-    /// for a body that is not a `MeterQueryResult`.
+    /// `Unavailable` when OpenMeter cannot answer now, `TimedOut`, `Internal` for a 4xx,
+    /// `InvalidAnswer` for a body that is not a `MeterQueryResult`.
     #[tracing::instrument(name = "openmeter.query", skip_all, fields(meter = meter.slug()))]
     pub async fn query(
         &self,
         meter: Meter,
         query: &MeterQuery,
-    ) -> Result<MeterQueryResult, OpenMeterQueryError> {
+    ) -> Result<MeterQueryResult, PortError> {
         let mut request = self
             .http
             .get(self.url(meter, query))
@@ -165,40 +157,42 @@ impl OpenMeterQuery {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let unavailable = |reason| OpenMeterQueryError::Unavailable { reason };
         let response = request
             .send()
             .await
-            .map_err(|error| unavailable(outbound::describe(error)))?;
+            .map_err(|error| OPENMETER.failed(error))?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|error| unavailable(format!("cannot read the answer: {error}")))?;
-        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            return Err(unavailable(format!("answered HTTP {}", status.as_u16())));
+            .map_err(|error| OPENMETER.failed(error))?;
+        if status.is_success() {
+            return parse(&body);
         }
-        if !status.is_success() {
-            return Err(OpenMeterQueryError::Refused {
-                status: status.as_u16(),
-                detail: outbound::excerpt(&String::from_utf8_lossy(&body)),
+        if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(PortError::Internal {
+                service: TARGET,
+                reason: format!(
+                    "refused the query (HTTP {}): {}",
+                    status.as_u16(),
+                    outbound::excerpt(&String::from_utf8_lossy(&body))
+                ),
             });
         }
-        parse(&body)
+        Err(OPENMETER.status(status, &headers, Utc::now()))
     }
 }
 
 /// Reads a `MeterQueryResult` body.
-fn parse(body: &[u8]) -> Result<MeterQueryResult, OpenMeterQueryError> {
-    let invalid = |reason: String| OpenMeterQueryError::InvalidAnswer { reason };
-    let wire: WireResult =
-        serde_json::from_slice(body).map_err(|error| invalid(error.to_string()))?;
+fn parse(body: &[u8]) -> Result<MeterQueryResult, PortError> {
+    let wire: WireResult = OPENMETER.decode(body)?;
     let rows = wire
         .data
         .into_iter()
         .map(|row| {
             let value = parse_decimal("value", row.value.get())
-                .map_err(|error| invalid(error.to_string()))?;
+                .map_err(|error| OPENMETER.invalid(error.to_string()))?;
             Ok(MeterQueryRow {
                 value,
                 window_start: row.window_start,
@@ -208,7 +202,7 @@ fn parse(body: &[u8]) -> Result<MeterQueryResult, OpenMeterQueryError> {
                 group_by: row.group_by.unwrap_or_default(),
             })
         })
-        .collect::<Result<_, OpenMeterQueryError>>()?;
+        .collect::<Result<_, PortError>>()?;
     Ok(MeterQueryResult {
         from: wire.from,
         to: wire.to,

@@ -12,7 +12,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{metering::Meter, organization::OrganizationId};
 
-use super::{MeterQuery, OpenMeterQuery, OpenMeterQueryError, WindowSize};
+use super::{MeterQuery, OpenMeterQuery, WindowSize};
 
 pub struct OpenMeterUsageReader {
     query: OpenMeterQuery,
@@ -21,19 +21,6 @@ pub struct OpenMeterUsageReader {
 impl OpenMeterUsageReader {
     pub fn new(query: OpenMeterQuery) -> Self {
         Self { query }
-    }
-}
-
-fn port_error(error: OpenMeterQueryError) -> PortError {
-    match error {
-        OpenMeterQueryError::Unavailable { reason } => PortError::Unavailable {
-            service: "openmeter",
-            reason,
-        },
-        other => PortError::Internal {
-            service: "openmeter",
-            reason: other.to_string(),
-        },
     }
 }
 
@@ -80,8 +67,7 @@ impl UsageReader for OpenMeterUsageReader {
                     .map(|a| (meter, a))
             }
         }))
-        .await
-        .map_err(port_error)?;
+        .await?;
         let mut series: Vec<UsageSeries> = Vec::new();
         for (meter, answer) in answers {
             let mut rows = answer.rows;

@@ -1,9 +1,9 @@
-//! What the Ory adapters share about HTTP: how a client is built, how endpoint URLs are made
-//! from a configured base URL, and how transport failures become `AuthError::Unavailable`.
+//! What the Ory adapters share about HTTP: how a client is built and how endpoint URLs are
+//! made from a configured base URL. Failed calls become `AuthError::Upstream` through
+//! [`crate::upstream`], as for every upstream.
 
-use std::{error::Error as _, time::Duration};
+use std::time::Duration;
 
-use tollgate_application::ports::AuthError;
 use url::Url;
 
 /// An adapter could not be built from its configuration (at startup, never per request).
@@ -18,7 +18,7 @@ pub enum OrySetupError {
     },
 }
 
-/// The shared client ([`crate::outbound_http::client`]): a hung Ory becomes a quick 503.
+/// The shared client ([`crate::outbound_http::client`]): a hung Ory becomes a quick 504.
 pub(super) fn client(
     service: &'static str,
     timeout: Duration,
@@ -39,45 +39,6 @@ pub(super) fn endpoint(
         service,
         url: base.to_string(),
     })
-}
-
-/// A request that got no usable answer: connection refused, timeout, unreadable body.
-pub(super) fn transport_failure(service: &'static str, error: reqwest::Error) -> AuthError {
-    AuthError::Unavailable {
-        service,
-        reason: describe(error),
-    }
-}
-
-/// An answer with a status the adapter has no meaning for.
-pub(super) fn unexpected_status(service: &'static str, status: reqwest::StatusCode) -> AuthError {
-    AuthError::Unavailable {
-        service,
-        reason: format!("answered HTTP {status}"),
-    }
-}
-
-/// The error and its causes on one line. The URL is dropped: the endpoints carry no secrets,
-/// but a configured URL might carry credentials in its user info.
-pub(super) fn describe(error: reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else if error.is_decode() {
-        "unreadable answer"
-    } else {
-        "request failed"
-    };
-    let error = error.without_url();
-    let mut reason = kind.to_owned();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
 }
 
 #[cfg(test)]

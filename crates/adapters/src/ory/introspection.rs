@@ -24,8 +24,10 @@ use super::{
     http,
     jwt::split_scopes,
 };
+use crate::upstream::Upstream;
 
 const SERVICE: &str = "hydra";
+const HYDRA: Upstream = Upstream(SERVICE);
 
 #[derive(Debug, Clone)]
 pub struct HydraIntrospectionConfig {
@@ -106,18 +108,14 @@ impl HydraIntrospection {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| http::transport_failure(SERVICE, error))?;
+        let response = request.send().await.map_err(|error| HYDRA.failed(error))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
-            return Err(http::unexpected_status(SERVICE, status));
+            return Err(HYDRA
+                .status(status, response.headers(), self.clock.now())
+                .into());
         }
-        response
-            .json()
-            .await
-            .map_err(|error| http::transport_failure(SERVICE, error))
+        Ok(response.json().await.map_err(|error| HYDRA.failed(error))?)
     }
 
     fn accept(&self, answer: Introspected) -> Result<VerifiedToken, AuthError> {

@@ -19,12 +19,16 @@ use std::{
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
-use tollgate_application::ports::{AuthError, Clock};
+use tollgate_application::{
+    PortError,
+    ports::{AuthError, Clock},
+};
 use url::Url;
 
-use super::{cache::later, http};
+use super::cache::later;
+use crate::upstream::Upstream;
 
-const SERVICE: &str = "hydra";
+const HYDRA: Upstream = Upstream("hydra");
 
 /// A public key from the set and the one algorithm it may verify.
 pub(super) struct VerifyingKey {
@@ -49,7 +53,7 @@ struct State {
     fetched_at: Option<DateTime<Utc>>,
     attempted_at: Option<DateTime<Utc>>,
     /// Why the latest fetch failed; `None` once one succeeds.
-    failure: Option<String>,
+    failure: Option<PortError>,
 }
 
 impl KeySet {
@@ -74,8 +78,9 @@ impl KeySet {
     /// The key named `kid`, fetching the set first when it is unknown or stale.
     ///
     /// # Errors
-    /// `Unauthenticated` when a current key set does not have `kid`; `Unavailable` when the set
-    /// cannot be fetched and what we have (if anything) cannot answer.
+    /// `Unauthenticated` when a current key set does not have `kid`; `Upstream` (how the latest
+    /// fetch failed) when the set cannot be fetched and what we have (if anything) cannot
+    /// answer.
     pub(super) async fn key(&self, kid: &str) -> Result<Arc<VerifyingKey>, AuthError> {
         if self.wants_fetch(kid, self.clock.now()) {
             let _fetching = self.fetching.lock().await;
@@ -90,20 +95,12 @@ impl KeySet {
             return Ok(Arc::clone(key));
         }
         match (&state.fetched_at, &state.failure) {
-            (None, failure) => Err(AuthError::Unavailable {
-                service: SERVICE,
-                reason: format!(
-                    "no JSON Web Key Set yet: {}",
-                    failure.as_deref().unwrap_or("not fetched")
-                ),
-            }),
-            // The key may be a new one that the failed fetch would have brought.
-            (Some(_), Some(failure)) => Err(AuthError::Unavailable {
-                service: SERVICE,
-                reason: format!(
-                    "token names an unknown key and the key set cannot be refreshed: {failure}"
-                ),
-            }),
+            // With no keys yet, or a key that the failed fetch may have brought (Hydra rotated),
+            // the answer is how the fetch failed.
+            (_, Some(failure)) => Err(failure.clone().into()),
+            (None, None) => {
+                Err(PortError::unavailable(HYDRA.0, "no JSON Web Key Set fetched yet").into())
+            }
             (Some(_), None) => Err(AuthError::Unauthenticated(
                 "token names a key that Hydra does not publish".to_owned(),
             )),
@@ -136,26 +133,26 @@ impl KeySet {
                 state.fetched_at = Some(now);
                 state.failure = None;
             }
-            Err(reason) => {
-                tracing::warn!(%reason, kept = state.keys.len(), "cannot fetch Hydra's JSON Web Key Set");
-                state.failure = Some(reason);
+            Err(error) => {
+                tracing::warn!(%error, kept = state.keys.len(), "cannot fetch Hydra's JSON Web Key Set");
+                state.failure = Some(error);
             }
         }
     }
 
-    async fn download(&self) -> Result<HashMap<String, Arc<VerifyingKey>>, String> {
+    async fn download(&self) -> Result<HashMap<String, Arc<VerifyingKey>>, PortError> {
         let response = self
             .http
             .get(self.url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(http::describe)?;
+            .map_err(|error| HYDRA.failed(error))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
-            return Err(format!("answered HTTP {status}"));
+            return Err(HYDRA.status(status, response.headers(), self.clock.now()));
         }
-        let set: JwkSet = response.json().await.map_err(http::describe)?;
+        let set: JwkSet = response.json().await.map_err(|error| HYDRA.failed(error))?;
         // One odd key (an algorithm we don't take, a field we don't know) must not cost us
         // the others, so each is decoded on its own.
         Ok(set

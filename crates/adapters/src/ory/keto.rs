@@ -4,21 +4,27 @@
 //! The `/openapi` variant answers a denial as 200; the older `/relation-tuples/check` answers
 //! it as 403 with the same body, and some deployments route one to the other, so a 403 that
 //! carries `allowed` is read as a plain "no". Anything else (other statuses, a 403 without that
-//! body, a timeout) is `Unavailable`: a check that cannot be made never allows.
+//! body, a timeout) is `AuthError::Upstream`: a check that cannot be made never allows.
 //! Answers are not cached: a revoked permission must stop working at once.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::Utc;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use tollgate_application::ports::{AuthError, PermissionChecker, RelationCheck};
+use tollgate_application::{
+    PortError,
+    ports::{AuthError, PermissionChecker, RelationCheck},
+};
 use url::Url;
 
 use super::{OrySetupError, http};
+use crate::upstream::Upstream;
 
 const SERVICE: &str = "keto";
+const KETO: Upstream = Upstream(SERVICE);
 
 #[derive(Debug, Clone)]
 pub struct KetoConfig {
@@ -89,31 +95,34 @@ impl PermissionChecker for KetoPermissions {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = request.send().await.map_err(|error| {
-            let error = http::transport_failure(SERVICE, error);
-            tracing::warn!(%error, "Keto cannot be asked; refusing");
-            error
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| refused(KETO.failed(error)))?;
         let status = response.status();
         let allowed = match status {
-            StatusCode::OK | StatusCode::FORBIDDEN => match response.json::<CheckResult>().await {
-                // A 403 is a denial whatever its body claims.
-                Ok(result) => result.allowed && status == StatusCode::OK,
-                Err(_) if status == StatusCode::FORBIDDEN => {
-                    return Err(refused(http::unexpected_status(SERVICE, status)));
+            StatusCode::OK | StatusCode::FORBIDDEN => {
+                let headers = response.headers().clone();
+                match response.json::<CheckResult>().await {
+                    // A 403 is a denial whatever its body claims.
+                    Ok(result) => result.allowed && status == StatusCode::OK,
+                    // Not Keto's denial: a proxy in front of it, say.
+                    Err(error) if status == StatusCode::FORBIDDEN && !error.is_timeout() => {
+                        return Err(refused(KETO.status(status, &headers, Utc::now())));
+                    }
+                    Err(error) => return Err(refused(KETO.failed(error))),
                 }
-                Err(error) => return Err(refused(http::transport_failure(SERVICE, error))),
-            },
-            status => return Err(refused(http::unexpected_status(SERVICE, status))),
+            }
+            status => return Err(refused(KETO.status(status, response.headers(), Utc::now()))),
         };
         tracing::Span::current().record("allowed", allowed);
         Ok(allowed)
     }
 }
 
-fn refused(error: AuthError) -> AuthError {
+fn refused(error: PortError) -> AuthError {
     tracing::warn!(%error, "Keto gave no usable answer; refusing");
-    error
+    error.into()
 }
 
 /// `postCheckPermissionBody` with a plain subject id (never a subject set).

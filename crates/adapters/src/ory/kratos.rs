@@ -25,8 +25,10 @@ use super::{
     cache::{TtlCache, cache_key, later},
     http,
 };
+use crate::upstream::Upstream;
 
 const SERVICE: &str = "kratos";
+const KRATOS: Upstream = Upstream(SERVICE);
 
 #[derive(Debug, Clone)]
 pub struct KratosConfig {
@@ -88,7 +90,7 @@ impl KratosSessions {
             .header(header, value)
             .send()
             .await
-            .map_err(|error| http::transport_failure(SERVICE, error))?;
+            .map_err(|error| KRATOS.failed(error))?;
         match response.status() {
             StatusCode::OK => {}
             StatusCode::UNAUTHORIZED => {
@@ -103,12 +105,12 @@ impl KratosSessions {
                     "the session needs a second factor ({id})"
                 )));
             }
-            status => return Err(http::unexpected_status(SERVICE, status)),
+            status => {
+                let now = self.clock.now();
+                return Err(KRATOS.status(status, response.headers(), now).into());
+            }
         }
-        let session: WireSession = response
-            .json()
-            .await
-            .map_err(|error| http::transport_failure(SERVICE, error))?;
+        let session: WireSession = response.json().await.map_err(|e| KRATOS.failed(e))?;
         self.accept(session)
     }
 
@@ -124,10 +126,7 @@ impl KratosSessions {
             return refuse("session has expired");
         }
         let Some(identity) = session.identity else {
-            return Err(AuthError::Unavailable {
-                service: SERVICE,
-                reason: "answered a session without its identity".to_owned(),
-            });
+            return Err(KRATOS.invalid("a session without its identity").into());
         };
         if identity.state.as_deref() == Some("inactive") {
             return refuse("identity is disabled");

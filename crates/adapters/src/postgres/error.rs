@@ -14,10 +14,7 @@ pub(super) fn from_pool(error: PoolError) -> PortError {
         }
         other => other.to_string(),
     };
-    PortError::Unavailable {
-        service: SERVICE,
-        reason,
-    }
+    PortError::unavailable(SERVICE, reason)
 }
 
 pub(super) fn from_query(error: DieselError) -> PortError {
@@ -27,16 +24,10 @@ pub(super) fn from_query(error: DieselError) -> PortError {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
         | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
         | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-            PortError::Unavailable {
-                service: SERVICE,
-                reason: error.to_string(),
-            }
+            PortError::unavailable(SERVICE, error.to_string())
         }
         DieselError::DatabaseError(_, info) if is_transient(info.message()) => {
-            PortError::Unavailable {
-                service: SERVICE,
-                reason: error.to_string(),
-            }
+            PortError::unavailable(SERVICE, error.to_string())
         }
         _ => PortError::Internal {
             service: SERVICE,

@@ -111,10 +111,7 @@ impl PermissionChecker for PgMemberships {
         let membership = self
             .membership(OrganizationId::from_uuid(organization), &question.subject)
             .await
-            .map_err(|e| AuthError::Unavailable {
-                service: "database",
-                reason: e.to_string(),
-            })?;
+            .map_err(AuthError::Upstream)?;
         Ok(membership.is_some_and(|m| match customer {
             Some(customer) => m.role == Role::Customer && m.customer.as_deref() == Some(customer),
             None => m.role.as_str() == question.relation,

@@ -28,10 +28,7 @@ impl SubscriptionLookup for Timeline {
             .unwrap_or_else(PoisonError::into_inner)
             .push((*organization, customer.as_str().to_owned(), occurred_at));
         if self.down {
-            return Err(PortError::Unavailable {
-                service: "postgres",
-                reason: "connection refused".to_owned(),
-            });
+            return Err(PortError::unavailable("postgres", "connection refused"));
         }
         Ok((customer.as_str() == "acme").then(|| {
             if occurred_at < self.switch {

@@ -1,5 +1,6 @@
 //! What Lago's failures become: 422 → `Refused` in words, 401 → `Internal`, 429 and 5xx →
-//! retried then `Unavailable`, a timeout or no server → `Unavailable`.
+//! retried then `Unavailable` (with Lago's wait), no server → `Unavailable`, a timeout →
+//! `TimedOut`. Answers that cannot be read: `unusable.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -9,12 +10,13 @@ use wiremock::{Mock, ResponseTemplate, matchers};
 
 use crate::{TestResult, acme, lago, lago_with, refused_reason};
 
-fn unavailable(result: Result<(), PortError>) -> String {
+fn unavailable(result: Result<(), PortError>) -> (String, Option<Duration>) {
     match result {
         Err(PortError::Unavailable {
             service: "lago",
             reason,
-        }) => reason,
+            retry_after,
+        }) => (reason, retry_after),
         other => panic!("expected Unavailable, got {other:?}"),
     }
 }
@@ -95,8 +97,9 @@ async fn a_long_retry_after_answers_unavailable_at_once() -> TestResult {
         .mount(&lago.server)
         .await;
 
-    let reason = unavailable(lago.billing.upsert_customer(&acme()?).await);
-    assert_eq!(reason, "Lago is throttling (HTTP 429) (retry after 30 s)");
+    let (reason, retry_after) = unavailable(lago.billing.upsert_customer(&acme()?).await);
+    assert_eq!(reason, "answered HTTP 429");
+    assert_eq!(retry_after, Some(Duration::from_secs(30)));
     Ok(())
 }
 
@@ -111,13 +114,14 @@ async fn server_errors_are_tried_three_times_then_unavailable() -> TestResult {
         .mount(&lago.server)
         .await;
 
-    let reason = unavailable(lago.billing.upsert_customer(&acme()?).await);
-    assert_eq!(reason, "Lago answered HTTP 500: boom");
+    let (reason, retry_after) = unavailable(lago.billing.upsert_customer(&acme()?).await);
+    assert_eq!(reason, "answered HTTP 500: boom");
+    assert_eq!(retry_after, None);
     Ok(())
 }
 
 #[tokio::test]
-async fn a_hung_lago_times_out_as_unavailable() -> TestResult {
+async fn a_hung_lago_is_timed_out() -> TestResult {
     let lago = lago_with(|config| {
         config.timeout = Duration::from_millis(200);
         config.max_attempts = 1;
@@ -128,7 +132,14 @@ async fn a_hung_lago_times_out_as_unavailable() -> TestResult {
         .mount(&lago.server)
         .await;
 
-    let reason = unavailable(lago.billing.upsert_customer(&acme()?).await);
+    let result = lago.billing.upsert_customer(&acme()?).await;
+    let Err(PortError::TimedOut {
+        service: "lago",
+        reason,
+    }) = result
+    else {
+        panic!("expected TimedOut, got {result:?}");
+    };
     assert!(reason.starts_with("timed out"), "{reason}");
     Ok(())
 }
@@ -143,7 +154,7 @@ async fn no_lago_at_all_is_unavailable() -> TestResult {
     })
     .await?;
 
-    let reason = unavailable(lago.billing.upsert_customer(&acme()?).await);
+    let (reason, _) = unavailable(lago.billing.upsert_customer(&acme()?).await);
     assert!(reason.starts_with("cannot connect"), "{reason}");
     assert!(lago.requests().await.is_empty());
     Ok(())

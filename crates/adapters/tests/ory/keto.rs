@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tollgate_adapters::ory::{KetoConfig, KetoPermissions};
-use tollgate_application::ports::PermissionChecker;
+use tollgate_application::{PortError, ports::PermissionChecker};
 use wiremock::ResponseTemplate;
 
 use crate::stand_ins::*;
@@ -49,7 +49,7 @@ async fn keto_denials_are_false_on_200_and_on_403() -> TestResult {
 }
 
 #[tokio::test]
-async fn keto_failures_are_unavailable_never_allowed() -> TestResult {
+async fn keto_failures_are_never_allowed() -> TestResult {
     let error =
         json!({"error": {"code": 500, "status": "Internal Server Error", "message": "boom"}});
     let server = keto(ResponseTemplate::new(500).set_body_json(error.clone())).await;
@@ -57,7 +57,17 @@ async fn keto_failures_are_unavailable_never_allowed() -> TestResult {
 
     // A 403 that is not a check result (an API key without rights) is not an answer.
     let server = keto(ResponseTemplate::new(403).set_body_json(error)).await;
-    assert!(unavailable(permissions(&server)?.check(&question()).await));
+    let failure = upstream(permissions(&server)?.check(&question()).await);
+    assert!(
+        matches!(
+            failure,
+            PortError::InvalidAnswer {
+                service: "keto",
+                ..
+            }
+        ),
+        "{failure:?}"
+    );
 
     let server = keto(
         ResponseTemplate::new(200)
@@ -67,9 +77,17 @@ async fn keto_failures_are_unavailable_never_allowed() -> TestResult {
     .await;
     let mut config = KetoConfig::new(base_url(&server)?);
     config.timeout = Duration::from_millis(200);
-    assert!(unavailable(
-        KetoPermissions::new(config)?.check(&question()).await
-    ));
+    let failure = upstream(KetoPermissions::new(config)?.check(&question()).await);
+    assert!(
+        matches!(
+            failure,
+            PortError::TimedOut {
+                service: "keto",
+                ..
+            }
+        ),
+        "{failure:?}"
+    );
 
     let unreachable = KetoPermissions::new(KetoConfig::new(closed_url()?))?;
     assert!(unavailable(unreachable.check(&question()).await));

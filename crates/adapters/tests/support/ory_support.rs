@@ -11,7 +11,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tollgate_application::ports::{AuthError, Clock};
+use tollgate_application::{
+    PortError,
+    ports::{AuthError, Clock},
+};
 use url::Url;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
@@ -24,7 +27,18 @@ pub fn unauthenticated<T: std::fmt::Debug>(result: Result<T, AuthError>) -> bool
 }
 
 pub fn unavailable<T: std::fmt::Debug>(result: Result<T, AuthError>) -> bool {
-    matches!(result, Err(AuthError::Unavailable { .. }))
+    matches!(
+        result,
+        Err(AuthError::Upstream(PortError::Unavailable { .. }))
+    )
+}
+
+/// How Ory failed to give a usable answer; panics on any other outcome.
+pub fn upstream<T: std::fmt::Debug>(result: Result<T, AuthError>) -> PortError {
+    match result {
+        Err(AuthError::Upstream(error)) => error,
+        other => panic!("expected an upstream failure, got {other:?}"),
+    }
 }
 
 pub const ISSUER: &str = "https://auth.tollgate.test/";

@@ -21,12 +21,11 @@ pub enum AuthError {
         actor: String,
         reason: String,
     },
-    /// The identity system cannot be asked: answer 503, never allow.
-    #[error("{service} is unavailable: {reason}")]
-    Unavailable {
-        service: &'static str,
-        reason: String,
-    },
+    /// The identity system (or the store behind the embedded one) gave no usable answer:
+    /// never allow. How it failed decides the answer: 503, 504, or 502 for an answer that
+    /// cannot be read, which is not the same as a credential found invalid (401).
+    #[error(transparent)]
+    Upstream(#[from] crate::PortError),
 }
 
 /// What a verified access token says about its bearer.
@@ -48,8 +47,8 @@ pub trait AccessTokenVerifier: Send + Sync {
     /// Verifies a bearer access token (signature or introspection, issuer, audience, times).
     ///
     /// # Errors
-    /// `Unauthenticated` for any token that is not valid now; `Unavailable` when the issuer's
-    /// keys or introspection endpoint cannot be reached and nothing cached can answer.
+    /// `Unauthenticated` for any token that is not valid now; `Upstream` when the issuer's
+    /// keys or introspection endpoint give no usable answer and nothing cached can answer.
     async fn verify(&self, token: &str) -> Result<VerifiedToken, AuthError>;
 }
 
@@ -77,7 +76,7 @@ pub trait SessionResolver: Send + Sync {
     ///
     /// # Errors
     /// `Unauthenticated` for no or an expired session; `Forbidden` when Kratos requires a
-    /// second factor (its 403); `Unavailable` when Kratos cannot be reached.
+    /// second factor (its 403); `Upstream` when Kratos gives no usable answer.
     async fn whoami(&self, credential: &SessionCredential) -> Result<Session, AuthError>;
 }
 
@@ -94,6 +93,6 @@ pub struct RelationCheck {
 #[async_trait]
 pub trait PermissionChecker: Send + Sync {
     /// # Errors
-    /// `Unavailable` when the checker cannot be asked: callers must fail closed.
+    /// `Upstream` when the checker gives no usable answer: callers must fail closed.
     async fn check(&self, question: &RelationCheck) -> Result<bool, AuthError>;
 }

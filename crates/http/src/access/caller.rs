@@ -84,17 +84,7 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
             }
             return Err(ApiError::Forbidden(reason));
         }
-        Err(error) => {
-            return Err(refuse(match error {
-                AuthError::Unauthenticated(_) => ApiError::Unauthorized,
-                AuthError::Forbidden(reason) | AuthError::Denied { reason, .. } => {
-                    ApiError::Forbidden(reason)
-                }
-                AuthError::Unavailable { service, reason } => {
-                    ApiError::Unavailable(format!("{service}: {reason}"))
-                }
-            }));
-        }
+        Err(error) => return Err(refuse(error.into())),
     };
     let audit = AuditContext {
         actor: principal.actor.clone(),

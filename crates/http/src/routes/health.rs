@@ -17,11 +17,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .pool
         .get()
         .await
-        .map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
+        .map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     match migrations_are_current(&mut connection).await {
         Ok(true) => Ok(HttpResponse::Ok().json(json!({ "status": "ready" }))),
-        Ok(false) => Err(ApiError::Unavailable("migrations are pending".into())),
-        Err(error) => Err(ApiError::Unavailable(format!("database: {error}"))),
+        Ok(false) => Err(ApiError::unavailable("migrations are pending")),
+        Err(error) => Err(ApiError::unavailable(format!("database: {error}"))),
     }
 }
 

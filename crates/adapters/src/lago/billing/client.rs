@@ -7,8 +7,12 @@
 //! | 404 | [`Reply::NotFound`] (the caller knows what a missing object means) |
 //! | 405, 422 | [`Reply::Refused`]: Lago's `error_details` in words, `PortError::Refused` |
 //! | 401, 403 | `PortError::Internal`: the API key is wrong, logged, never shown to clients |
-//! | 429, 5xx, network errors, timeouts | `PortError::Unavailable`, after retries |
+//! | 429, 5xx, network errors | `PortError::Unavailable` (with Lago's wait), after retries |
+//! | no answer in time | `PortError::TimedOut`, after retries |
+//! | a 2xx body that is not what the endpoint documents | `PortError::InvalidAnswer` |
 //! | anything else (400...) | `PortError::Internal`: Tollgate sent something Lago cannot read |
+//!
+//! Failed calls are classified by [`crate::upstream`], as for every upstream.
 //!
 //! Requests that are safe to repeat (reads, upserts, requests keyed by an id Tollgate chose)
 //! are retried within the call on 429, 5xx and network failures, waiting what `Retry-After` /
@@ -26,8 +30,10 @@ use url::Url;
 
 use crate::lago::answer::rate_limit_wait;
 use crate::openmeter::outbound;
+use crate::upstream::Upstream;
 
 pub(super) const SERVICE: &str = "lago";
+pub(super) const LAGO: Upstream = Upstream(SERVICE);
 /// First pause between two attempts; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -137,8 +143,8 @@ impl LagoClient {
     /// Sends one request, again while that is safe and useful, and reads Lago's verdict.
     ///
     /// # Errors
-    /// `Unavailable` when Lago cannot answer (after the retries), `Internal` for a refused API
-    /// key or an answer that is no verdict on the request.
+    /// `Unavailable` or `TimedOut` when Lago cannot answer (after the retries), `Internal` for
+    /// a refused API key or an answer that is no verdict on the request.
     pub async fn send(
         &self,
         method: Method,
@@ -157,16 +163,9 @@ impl LagoClient {
                 .wait
                 .unwrap_or(FIRST_BACKOFF.saturating_mul(1 << (attempt - 1).min(8)));
             if !may_repeat || attempt >= self.max_attempts || wait > self.max_retry_wait {
-                tracing::warn!(%method, path = url.path(), attempt, reason = %failure.reason,
+                tracing::warn!(%method, path = url.path(), attempt, error = %failure.error,
                     "Lago is unavailable");
-                let reason = match failure.wait {
-                    Some(wait) => format!("{} (retry after {} s)", failure.reason, wait.as_secs()),
-                    None => failure.reason,
-                };
-                return Err(PortError::Unavailable {
-                    service: SERVICE,
-                    reason,
-                });
+                return Err(failure.error);
             }
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -188,7 +187,7 @@ impl LagoClient {
             Err(error) => {
                 let maybe_sent = !error.is_connect();
                 return Attempt::Failed(Failure {
-                    reason: outbound::describe(error),
+                    error: LAGO.failed(error),
                     wait: None,
                     maybe_sent,
                 });
@@ -200,7 +199,7 @@ impl LagoClient {
             Ok(bytes) => bytes.to_vec(),
             Err(error) => {
                 return Attempt::Failed(Failure {
-                    reason: outbound::describe(error),
+                    error: LAGO.failed(error),
                     wait: None,
                     maybe_sent: true,
                 });
@@ -234,12 +233,12 @@ impl LagoClient {
                 ))))
             }
             StatusCode::TOO_MANY_REQUESTS => Attempt::Failed(Failure {
-                reason: "Lago is throttling (HTTP 429)".into(),
+                error: LAGO.status_with_wait(status, wait, ""),
                 wait,
                 maybe_sent: false,
             }),
             _ if status.is_server_error() => Attempt::Failed(Failure {
-                reason: format!("Lago answered HTTP {code}: {said}"),
+                error: LAGO.status_with_wait(status, wait, &said),
                 wait,
                 maybe_sent: true,
             }),
@@ -253,8 +252,8 @@ impl LagoClient {
     /// `GET`, the body read as `T`; `None` for a 404.
     ///
     /// # Errors
-    /// As [`LagoClient::send`]; `Refused` when Lago refuses the read; `Internal` for a body
-    /// that is not a `T`.
+    /// As [`LagoClient::send`]; `Refused` when Lago refuses the read; `InvalidAnswer` for a
+    /// body that is not a `T`.
     pub async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<Option<T>, PortError> {
         match self.send(Method::GET, url, None, Repeat::Safe).await? {
             Reply::Done(body) => decode(&body).map(Some),
@@ -267,10 +266,9 @@ impl LagoClient {
 /// The body of a 2xx answer as `T`.
 ///
 /// # Errors
-/// `Internal` when it is not one.
+/// `InvalidAnswer` when it is not one.
 pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, PortError> {
-    serde_json::from_slice(body)
-        .map_err(|error| internal(format!("unexpected answer from Lago: {error}")))
+    LAGO.decode(body)
 }
 
 /// `value` as JSON.
@@ -302,7 +300,8 @@ enum Attempt {
 }
 
 struct Failure {
-    reason: String,
+    /// What the call answers if it is not tried again.
+    error: PortError,
     wait: Option<Duration>,
     /// Whether Lago may have acted on the request.
     maybe_sent: bool,

@@ -17,8 +17,8 @@
 //! * Numbers: Lago's `ACME-1234-001-002` is read as prefix `ACME-1234-001` and sequence 2;
 //!   Tollgate prints sequences on six digits (`ACME-1234-001-000002`).
 //!
-//! What the domain invoice cannot show is refused (`Internal`, so the invoice is not shown
-//! wrong): coupons, prepaid credits, credit notes or progressive billing credits deducted from
+//! What the domain invoice cannot show is refused (`InvalidAnswer`: Lago answered something
+//! Tollgate cannot read, so the invoice is not shown wrong): coupons, prepaid credits, credit notes or progressive billing credits deducted from
 //! the invoice, fees that are not a plan's (add-ons, fixed charges), charges on a metric that
 //! is no Tollgate meter. Invoices of other types than `subscription` and
 //! `progressive_billing` (one-off, credit purchases) are not Tollgate's: they read as absent.
@@ -43,7 +43,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use super::client::internal;
+use super::client::LAGO;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct InvoiceAnswer {
@@ -154,12 +154,12 @@ pub(super) fn is_tollgates(invoice: &LagoInvoice) -> bool {
 /// The invoice as Tollgate shows it.
 ///
 /// # Errors
-/// `Internal` for an invoice the domain invoice cannot show exactly (see the module docs).
+/// `InvalidAnswer` for an invoice the domain invoice cannot show exactly (see the module docs).
 pub(super) fn to_record(
     organization: OrganizationId,
     lago: &LagoInvoice,
 ) -> Result<InvoiceRecord, PortError> {
-    let unfit = |reason: String| internal(format!("Lago invoice {}: {reason}", lago.number));
+    let unfit = |reason: String| LAGO.invalid(format!("invoice {}: {reason}", lago.number));
     let domain = |error: DomainError| unfit(error.to_string());
     let deductions = [
         ("coupons", lago.coupons_amount_cents),

@@ -110,10 +110,7 @@ impl PgSubscriptionLookup {
         organization: OrganizationId,
         customer: &CustomerId,
     ) -> Result<Vec<Span>, PortError> {
-        let unavailable = |reason: String| PortError::Unavailable {
-            service: "postgres",
-            reason,
-        };
+        let unavailable = |reason: String| PortError::unavailable("postgres", reason);
         let mut connection = self
             .pool
             .get()

@@ -163,8 +163,7 @@ impl AccessService {
         let key = self
             .api_keys
             .authenticate(&SecretDigest::of(secret), self.clock.now())
-            .await
-            .map_err(unavailable)?
+            .await?
             .ok_or_else(|| {
                 AuthError::Unauthenticated("unknown, revoked or expired API key".into())
             })?;
@@ -260,17 +259,7 @@ impl AccessService {
     }
 
     async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, AuthError> {
-        self.organizations
-            .resolve(id_or_slug)
-            .await
-            .map_err(unavailable)
-    }
-}
-
-fn unavailable(error: crate::PortError) -> AuthError {
-    AuthError::Unavailable {
-        service: "database",
-        reason: error.to_string(),
+        Ok(self.organizations.resolve(id_or_slug).await?)
     }
 }
 

@@ -266,12 +266,9 @@ mod tests {
     #[tokio::test]
     async fn unresolvable_and_literal_internal_targets_are_refused_before_resolving() {
         let mut resolver = MockHostResolver::new();
-        resolver.expect_resolve().returning(|_, _| {
-            Err(PortError::Unavailable {
-                service: "dns",
-                reason: "NXDOMAIN".into(),
-            })
-        });
+        resolver
+            .expect_resolve()
+            .returning(|_, _| Err(PortError::unavailable("dns", "NXDOMAIN")));
         let service = service(resolver, MockSettingsStore::new());
         for url in [
             "https://nowhere.invalid/",

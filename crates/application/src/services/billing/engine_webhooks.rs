@@ -146,7 +146,7 @@ impl LagoWebhookService {
                 Err(AppError::Unauthorized)
             }
             Err(SignatureError::Unavailable { service, reason }) => {
-                Err(AppError::Port(PortError::Unavailable { service, reason }))
+                Err(AppError::Port(PortError::unavailable(service, reason)))
             }
         }
     }

@@ -181,10 +181,10 @@ impl InvoiceService {
         kind: Document,
     ) -> Result<InvoicePdf, AppError> {
         let Some(renderer) = &self.renderer else {
-            return Err(AppError::Port(crate::PortError::Unavailable {
-                service: "pdf renderer",
-                reason: "no PDF renderer is configured (fonts missing?)".to_owned(),
-            }));
+            return Err(AppError::Port(crate::PortError::unavailable(
+                "pdf renderer",
+                "no PDF renderer is configured (fonts missing?)",
+            )));
         };
         let Some(record) = self.book.get(organization, id).await? else {
             return Ok(InvoicePdf::NotFound);

@@ -92,13 +92,15 @@ async fn keto_decides_roles_and_a_keto_that_cannot_answer_lets_nobody_in() {
         .await;
     expect_error(me(&app, &alice).await, 403, "forbidden").await;
 
-    // Keto fails: refused with 503, never let through.
-    for (status, body) in [(500, json!({ "error": "boom" })), (403, json!({}))] {
-        keto.reset().await;
-        keto_answers(status, &body).mount(&keto).await;
-        let headers = expect_error(me(&app, &alice).await, 503, "unavailable").await;
-        assert_eq!(headers[header::RETRY_AFTER], "2", "Keto answering {status}");
-    }
+    // Keto fails (503, never let through) or answers what is no check result (a 403 from a
+    // proxy in front of it: 502, never let through either).
+    keto.reset().await;
+    keto_answers(500, &json!({ "error": "boom" })).mount(&keto).await;
+    let headers = expect_error(me(&app, &alice).await, 503, "unavailable").await;
+    assert_eq!(headers[header::RETRY_AFTER], "2");
+    keto.reset().await;
+    keto_answers(403, &json!({})).mount(&keto).await;
+    expect_error(me(&app, &alice).await, 502, "upstream_invalid_answer").await;
 
     // Back to normal, the same token works again: nothing was cached from the failures.
     keto.reset().await;

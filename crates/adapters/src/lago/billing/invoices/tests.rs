@@ -165,7 +165,10 @@ fn payment_and_voiding_replay_on_the_domain_invoice() {
 #[test]
 fn what_the_domain_invoice_cannot_show_is_refused_not_shown_wrong() {
     let reason = |value: Value| match record(value) {
-        Err(PortError::Internal { reason, .. }) => reason,
+        Err(PortError::InvalidAnswer {
+            service: "lago",
+            reason,
+        }) => reason,
         other => panic!("{other:?}"),
     };
     let mut coupon = lago_invoice("finalized", "pending");

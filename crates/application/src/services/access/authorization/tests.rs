@@ -180,16 +180,16 @@ async fn an_unreachable_permission_checker_fails_closed() {
     let mut mocks = Mocks::new().organization("acme", org);
     mocks.tokens = token_for("alice", &[]);
     mocks.permissions.expect_check().returning(|_| {
-        Err(AuthError::Unavailable {
-            service: "keto",
-            reason: "connection refused".into(),
-        })
+        Err(AuthError::Upstream(crate::PortError::unavailable(
+            "keto",
+            "connection refused",
+        )))
     });
     let result = mocks
         .service()
         .authorize(&bearer("eyJ.a.b"), Some("acme"), None, READ_USAGE)
         .await;
-    assert!(matches!(result, Err(AuthError::Unavailable { .. })));
+    assert!(matches!(result, Err(AuthError::Upstream(_))));
 }
 
 #[tokio::test]

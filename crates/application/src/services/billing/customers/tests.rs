@@ -214,13 +214,7 @@ async fn with_an_engine_the_customer_is_pushed_before_it_is_stored() {
 
 #[tokio::test]
 async fn nothing_is_stored_when_the_engine_refuses_or_is_down() {
-    for failure in [
-        refused(),
-        PortError::Unavailable {
-            service: "lago",
-            reason: "timed out".into(),
-        },
-    ] {
+    for failure in [refused(), PortError::unavailable("lago", "timed out")] {
         let expected = failure.to_string();
         let mut failure = Some(failure);
         let mut engine = MockBillingEngine::new();

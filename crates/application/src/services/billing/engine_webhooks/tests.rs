@@ -202,12 +202,10 @@ async fn a_webhook_is_stored_with_its_receipt_update_and_audit_entry() {
 #[tokio::test]
 async fn a_store_failure_reaches_the_caller() {
     let mut store = MockEngineViewStore::new();
-    store.expect_apply().times(1).returning(|_, _, _| {
-        Err(PortError::Unavailable {
-            service: "postgres",
-            reason: "down".into(),
-        })
-    });
+    store
+        .expect_apply()
+        .times(1)
+        .returning(|_, _, _| Err(PortError::unavailable("postgres", "down")));
     let service = service(
         MockWebhookSignatureVerifier::new(),
         store,

@@ -137,10 +137,7 @@ async fn the_engine_gets_the_version_first_and_nothing_is_stored_when_it_refuses
             service: "lago",
             reason: "code taken".to_owned(),
         },
-        PortError::Unavailable {
-            service: "lago",
-            reason: "timeout".to_owned(),
-        },
+        PortError::unavailable("lago", "timeout"),
     ] {
         let mut store = store_without_plans();
         store.expect_create().times(0);

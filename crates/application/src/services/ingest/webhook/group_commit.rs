@@ -102,10 +102,7 @@ impl UsageEventStore for GroupCommit {
 }
 
 fn stopped() -> PortError {
-    PortError::Unavailable {
-        service: "event writer",
-        reason: "shutting down".into(),
-    }
+    PortError::unavailable("event writer", "shutting down")
 }
 
 async fn run_writer(
@@ -168,18 +165,20 @@ async fn write_group(inner: &dyn UsageEventStore, jobs: Vec<Job>) {
         }
         // One request's odd data must not fail the others that happened to share its
         // transaction: store each alone so the failure stays with the request that caused it.
-        Err(PortError::Internal { .. } | PortError::Refused { .. }) => {
+        Err(
+            PortError::Internal { .. }
+            | PortError::Refused { .. }
+            | PortError::InvalidAnswer { .. },
+        ) => {
             for job in jobs {
                 let result = inner.ingest(job.batch).await;
                 let _ = job.reply.send(result);
             }
         }
-        Err(PortError::Unavailable { service, reason }) => {
+        // The store itself failed: every request gets the same answer, none is tried alone.
+        Err(error @ (PortError::Unavailable { .. } | PortError::TimedOut { .. })) => {
             for job in jobs {
-                let _ = job.reply.send(Err(PortError::Unavailable {
-                    service,
-                    reason: reason.clone(),
-                }));
+                let _ = job.reply.send(Err(error.clone()));
             }
         }
     }

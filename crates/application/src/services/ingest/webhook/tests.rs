@@ -171,10 +171,7 @@ async fn keys_of_a_failed_store_are_not_remembered() {
     events.expect_ingest().times(2).returning(move |_| {
         calls += 1;
         if calls == 1 {
-            Err(PortError::Unavailable {
-                service: "postgres",
-                reason: "down".into(),
-            })
+            Err(PortError::unavailable("postgres", "down"))
         } else {
             Ok(IngestReceipt {
                 newly_stored: vec![true],
@@ -192,12 +189,9 @@ async fn keys_of_a_failed_store_are_not_remembered() {
 #[tokio::test]
 async fn a_store_failure_is_reported_not_swallowed() {
     let mut events = MockUsageEventStore::new();
-    events.expect_ingest().returning(|_| {
-        Err(PortError::Unavailable {
-            service: "postgres",
-            reason: "pool timed out".into(),
-        })
-    });
+    events
+        .expect_ingest()
+        .returning(|_| Err(PortError::unavailable("postgres", "pool timed out")));
     let service = service(events, MockWebhookSecretStore::new(), vec![]);
 
     let result = service

@@ -19,10 +19,7 @@ fn stored(organization: OrganizationId, new: &NewSubscription) -> SubscriptionRe
 }
 
 fn down() -> PortError {
-    PortError::Unavailable {
-        service: "postgres",
-        reason: "connection lost".to_owned(),
-    }
+    PortError::unavailable("postgres", "connection lost")
 }
 
 /// An engine that creates the subscription, remembers its external id and expects that id

@@ -1,0 +1,121 @@
+//! How errors read over HTTP: codes, statuses, headers, and what 5xx bodies leave out.
+
+use actix_web::body::to_bytes;
+
+use super::*;
+
+async fn body_of(error: ApiError) -> serde_json::Value {
+    let bytes = to_bytes(error.error_response().into_body()).await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[actix_web::test]
+async fn server_errors_hide_their_details() {
+    let body = body_of(ApiError::Internal("password=hunter2 at db:5432".into())).await;
+    assert_eq!(body["error"]["code"], "internal_error");
+    assert!(!body.to_string().contains("hunter2"));
+
+    let error = ApiError::unavailable("postgres: connection refused 10.0.0.5");
+    let response = error.error_response();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers().get("Retry-After").unwrap(), "2");
+    let body = body_of(error).await;
+    assert!(!body.to_string().contains("10.0.0.5"));
+}
+
+#[actix_web::test]
+async fn client_errors_carry_a_code_a_message_and_a_position() {
+    let error = ApiError::InvalidBody(BodyError {
+        code: "invalid_json",
+        message: "expected value".into(),
+        line: Some(3),
+        column: Some(7),
+    });
+    assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
+    let body = body_of(error).await;
+    assert_eq!(body["error"]["code"], "invalid_json");
+    assert_eq!(body["error"]["line"], 3);
+    assert_eq!(body["error"]["column"], 7);
+}
+
+/// What an upstream answered never reaches the client: the reasons below quote it.
+const UPSTREAM_SAID: &str = "{\"data\": \"not rows\"} secret-tenant-42";
+
+async fn answer(error: PortError) -> (StatusCode, Option<String>, serde_json::Value) {
+    let response = ApiError::from(AppError::Port(error)).error_response();
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let status = response.status();
+    let bytes = to_bytes(response.into_body()).await.unwrap();
+    (status, retry_after, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[actix_web::test]
+async fn an_unreadable_upstream_answer_is_a_502_naming_the_upstream_not_its_body() {
+    let (status, retry_after, body) = answer(PortError::InvalidAnswer {
+        service: "openmeter",
+        reason: format!("invalid type at line 1 column 17: {UPSTREAM_SAID}"),
+    })
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(retry_after, None);
+    assert_eq!(body["error"]["code"], "upstream_invalid_answer");
+    assert_eq!(
+        body["error"]["message"],
+        "openmeter answered something Tollgate cannot read"
+    );
+    assert!(!body.to_string().contains("secret-tenant-42"), "{body}");
+}
+
+#[actix_web::test]
+async fn a_slow_upstream_is_a_504_and_an_unreachable_one_a_503_with_its_retry_after() {
+    let (status, _, body) = answer(PortError::TimedOut {
+        service: "lago",
+        reason: UPSTREAM_SAID.into(),
+    })
+    .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(body["error"]["code"], "upstream_timeout");
+    assert!(body["error"]["message"].as_str().unwrap().contains("lago"));
+    assert!(!body.to_string().contains("secret-tenant-42"), "{body}");
+
+    let throttled = |retry_after| PortError::Unavailable {
+        service: "openmeter",
+        reason: UPSTREAM_SAID.into(),
+        retry_after,
+    };
+    let (status, retry_after, body) = answer(throttled(Some(Duration::from_millis(30_200)))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        retry_after.as_deref(),
+        Some("31"),
+        "rounded up, never early"
+    );
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(!body.to_string().contains("secret-tenant-42"), "{body}");
+    let (_, retry_after, _) = answer(throttled(None)).await;
+    assert_eq!(retry_after.as_deref(), Some("2"), "the default");
+}
+
+#[actix_web::test]
+async fn identity_systems_map_the_same_way_and_an_invalid_credential_stays_401() {
+    let status = |error: AuthError| ApiError::from(error).status_code();
+    let invalid = PortError::InvalidAnswer {
+        service: "hydra",
+        reason: "missing field `active`".into(),
+    };
+    assert_eq!(status(invalid.into()), StatusCode::BAD_GATEWAY);
+    let timed_out = PortError::TimedOut {
+        service: "keto",
+        reason: "timed out".into(),
+    };
+    assert_eq!(status(timed_out.into()), StatusCode::GATEWAY_TIMEOUT);
+    let down = PortError::unavailable("kratos", "cannot connect");
+    assert_eq!(status(down.into()), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        status(AuthError::Unauthenticated("token is not active".into())),
+        StatusCode::UNAUTHORIZED
+    );
+}
