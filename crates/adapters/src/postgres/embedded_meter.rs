@@ -7,37 +7,51 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::{
-    QueryableByName,
+    QueryResult, QueryableByName,
     sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid},
 };
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use tollgate_application::ports::{DeliveryOutcome, DeliveryTarget, OutboxItem};
-use tollgate_domain::metering::meter_updates;
+use tollgate_domain::{
+    metering::{Meter, quantity},
+    usage::Label,
+};
 use uuid::Uuid;
 
 use super::{PgPool, transaction};
 
 pub const EMBEDDED_METER_TARGET: &str = "embedded_meter";
 
-/// Folds (customer, model, meter) cells into `usage_rollups`, one numeric column per meter.
-/// The column names are the meters' slugs (`metering::Meter::slug`); a test checks they match.
+/// Adds (customer, model) cells to `usage_rollups`, one numeric column per meter (the
+/// meters' slugs, `metering::Meter::slug`; a test checks they match).
 const USAGE_ROLLUPS_UPSERT: &str = r"
 INSERT INTO usage_rollups AS r (organization_id, granularity, bucket_start, customer_id, model,
     input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits)
-SELECT o, g, b, c, m,
-       coalesce(sum(q) FILTER (WHERE meter = 'input_tokens'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'output_tokens'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'cached_tokens'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'reasoning_tokens'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'requests'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'cost_usd'), 0),
-       coalesce(sum(q) FILTER (WHERE meter = 'cache_hits'), 0)
-FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-            $7::text[]::numeric[]) AS t(o, g, b, c, m, meter, q)
-GROUP BY o, g, b, c, m
-ORDER BY o, g, b, c, m
+SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+    $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[],
+    $10::text[]::numeric[], $11::text[]::numeric[], $12::text[]::numeric[])
 ON CONFLICT (organization_id, granularity, bucket_start, customer_id, model) DO UPDATE SET
+    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
+    requests = r.requests + EXCLUDED.requests,
+    cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+    cache_hits = r.cache_hits + EXCLUDED.cache_hits
+";
+
+/// Adds (customer, dimension, value) cells to `usage_dimension_rollups`.
+const DIMENSION_ROLLUPS_UPSERT: &str = r"
+INSERT INTO usage_dimension_rollups AS r (organization_id, granularity, bucket_start,
+    customer_id, dimension, value, input_tokens, output_tokens, cached_tokens,
+    reasoning_tokens, requests, cost_usd, cache_hits)
+SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+    $6::text[], $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[],
+    $10::text[]::numeric[], $11::text[]::numeric[], $12::text[]::numeric[],
+    $13::text[]::numeric[])
+ON CONFLICT (organization_id, dimension, granularity, bucket_start, customer_id, value)
+DO UPDATE SET
     input_tokens = r.input_tokens + EXCLUDED.input_tokens,
     output_tokens = r.output_tokens + EXCLUDED.output_tokens,
     cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
@@ -53,20 +67,31 @@ const GRANULARITIES: [(&str, TimeDelta); 3] = [
     ("day", TimeDelta::days(1)),
 ];
 
-/// One rollup cell: (organization, granularity, bucket, customer, model, provider, key, team,
-/// status, meter).
-type Cell = (
-    Uuid,
-    &'static str,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    &'static str,
-);
+/// The meters in the column order of both upserts.
+const COLUMNS: [Meter; 7] = [
+    Meter::InputTokens,
+    Meter::OutputTokens,
+    Meter::CachedTokens,
+    Meter::ReasoningTokens,
+    Meter::Requests,
+    Meter::CostUsd,
+    Meter::CacheHits,
+];
+
+type Sums = [Decimal; COLUMNS.len()];
+
+/// (organization, granularity, bucket, customer): the part both tables key on.
+type Bucket = (Uuid, &'static str, DateTime<Utc>, String);
+
+/// Both tables' cells of a batch. BTreeMap order is the same in every transaction, so
+/// concurrent writers lock rollup rows in one order and cannot deadlock.
+#[derive(Default)]
+struct Cells {
+    /// (bucket, model)
+    models: BTreeMap<(Bucket, String), Sums>,
+    /// (bucket, dimension, value)
+    dimensions: BTreeMap<(Bucket, &'static str, String), Sums>,
+}
 
 #[derive(QueryableByName)]
 struct Marked {
@@ -85,8 +110,14 @@ impl PgEmbeddedMeter {
     }
 }
 
-fn cells(items: &[&OutboxItem]) -> BTreeMap<Cell, Decimal> {
-    let mut sums = BTreeMap::new();
+fn add(into: &mut Sums, from: &Sums) {
+    for (sum, quantity) in into.iter_mut().zip(from) {
+        *sum += *quantity;
+    }
+}
+
+fn cells(items: &[&OutboxItem]) -> Cells {
+    let mut cells = Cells::default();
     for item in items {
         let event = &item.event;
         let customer = event
@@ -94,30 +125,96 @@ fn cells(items: &[&OutboxItem]) -> BTreeMap<Cell, Decimal> {
             .as_ref()
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default();
-        for update in meter_updates(event) {
-            let d = &update.dimensions;
-            for (granularity, width) in GRANULARITIES {
-                let bucket = event
-                    .occurred_at
-                    .duration_trunc(width)
-                    .unwrap_or(event.occurred_at);
-                let key = (
-                    item.organization.as_uuid(),
-                    granularity,
-                    bucket,
-                    customer.clone(),
-                    d.model.clone().unwrap_or_default(),
-                    d.provider.clone().unwrap_or_default(),
-                    d.key.clone().unwrap_or_default(),
-                    d.team.clone().unwrap_or_default(),
-                    d.status.clone(),
-                    update.meter.slug(),
+        let sums: Sums = COLUMNS.map(|meter| quantity(event, meter));
+        let label = |l: &Option<Label>| {
+            l.as_ref()
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        let model = label(&event.model_group);
+        let dimensions = [
+            ("key", label(&event.api_key_hash)),
+            ("team", label(&event.team_id)),
+            ("provider", label(&event.provider)),
+            ("status", event.status.as_str().to_owned()),
+        ];
+        for (granularity, width) in GRANULARITIES {
+            let bucket = event
+                .occurred_at
+                .duration_trunc(width)
+                .unwrap_or(event.occurred_at);
+            let at = (
+                item.organization.as_uuid(),
+                granularity,
+                bucket,
+                customer.clone(),
+            );
+            add(
+                cells.models.entry((at.clone(), model.clone())).or_default(),
+                &sums,
+            );
+            for (dimension, value) in &dimensions {
+                add(
+                    cells
+                        .dimensions
+                        .entry((at.clone(), dimension, value.clone()))
+                        .or_default(),
+                    &sums,
                 );
-                *sums.entry(key).or_insert(Decimal::ZERO) += update.quantity;
             }
         }
     }
-    sums
+    cells
+}
+
+/// The key columns of one table's cells plus one text column per meter, as bound arrays.
+#[derive(Default)]
+struct Columns {
+    organizations: Vec<Uuid>,
+    granularities: Vec<String>,
+    buckets: Vec<DateTime<Utc>>,
+    customers: Vec<String>,
+    /// The model, or the dimension and its value.
+    keys: Vec<Vec<String>>,
+    meters: [Vec<String>; COLUMNS.len()],
+}
+
+impl Columns {
+    fn push(&mut self, bucket: &Bucket, keys: &[&str], sums: &Sums) {
+        let (organization, granularity, at, customer) = bucket;
+        self.organizations.push(*organization);
+        self.granularities.push((*granularity).to_owned());
+        self.buckets.push(*at);
+        self.customers.push(customer.clone());
+        self.keys.resize_with(keys.len(), Vec::new);
+        for (column, key) in self.keys.iter_mut().zip(keys) {
+            column.push((*key).to_owned());
+        }
+        for (column, sum) in self.meters.iter_mut().zip(sums) {
+            column.push(sum.to_string());
+        }
+    }
+}
+
+/// Runs one of the upserts, whose parameters are the columns in this order.
+async fn upsert(
+    connection: &mut AsyncPgConnection,
+    sql: &'static str,
+    columns: &Columns,
+) -> QueryResult<usize> {
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Array<SqlUuid>, _>(&columns.organizations)
+        .bind::<Array<Text>, _>(&columns.granularities)
+        .bind::<Array<Timestamptz>, _>(&columns.buckets)
+        .bind::<Array<Text>, _>(&columns.customers);
+    for key in &columns.keys {
+        query = query.bind::<Array<Text>, _>(key);
+    }
+    for meter in &columns.meters {
+        query = query.bind::<Array<Text>, _>(meter);
+    }
+    query.execute(connection).await
 }
 
 #[async_trait]
@@ -150,77 +247,21 @@ impl DeliveryTarget for PgEmbeddedMeter {
                     .iter()
                     .filter(|i| marked.contains(&i.outbox_id))
                     .collect();
-                // BTreeMap order is the same in every transaction, so concurrent writers lock
-                // rollup rows in one order and cannot deadlock.
-                let sums = cells(&counted);
-                if sums.is_empty() {
+                let cells = cells(&counted);
+                let mut models = Columns::default();
+                for ((bucket, model), sums) in &cells.models {
+                    models.push(bucket, &[model], sums);
+                }
+                let mut dimensions = Columns::default();
+                for ((bucket, dimension, value), sums) in &cells.dimensions {
+                    dimensions.push(bucket, &[dimension, value], sums);
+                }
+                if models.organizations.is_empty() {
                     return Ok(());
                 }
-                let mut columns: (
-                    Vec<Uuid>,
-                    Vec<String>,
-                    Vec<DateTime<Utc>>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                    Vec<String>,
-                ) = Default::default();
-                for (
-                    (org, granularity, bucket, customer, model, provider, key, team, status, meter),
-                    quantity,
-                ) in sums
-                {
-                    columns.0.push(org);
-                    columns.1.push(granularity.to_owned());
-                    columns.2.push(bucket);
-                    columns.3.push(customer);
-                    columns.4.push(model);
-                    columns.5.push(provider);
-                    columns.6.push(key);
-                    columns.7.push(team);
-                    columns.8.push(status);
-                    columns.9.push(meter.to_owned());
-                    columns.10.push(quantity.to_string());
-                }
-                diesel::sql_query(
-                    "INSERT INTO meter_rollups (organization_id, granularity, bucket_start,
-                        customer_id, model, provider, api_key, team, status, meter, quantity)
-                     SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],
-                        $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                        $11::text[]::numeric[])
-                     ON CONFLICT (organization_id, granularity, bucket_start, customer_id, model,
-                        provider, api_key, team, status, meter)
-                     DO UPDATE SET quantity = meter_rollups.quantity + EXCLUDED.quantity",
-                )
-                .bind::<Array<SqlUuid>, _>(&columns.0)
-                .bind::<Array<Text>, _>(&columns.1)
-                .bind::<Array<Timestamptz>, _>(&columns.2)
-                .bind::<Array<Text>, _>(&columns.3)
-                .bind::<Array<Text>, _>(&columns.4)
-                .bind::<Array<Text>, _>(&columns.5)
-                .bind::<Array<Text>, _>(&columns.6)
-                .bind::<Array<Text>, _>(&columns.7)
-                .bind::<Array<Text>, _>(&columns.8)
-                .bind::<Array<Text>, _>(&columns.9)
-                .bind::<Array<Text>, _>(&columns.10)
-                .execute(connection)
-                .await?;
-                // The same cells folded to customer x model with a column per meter, for the
-                // queries that do not break usage down by key, team, provider or status.
-                diesel::sql_query(USAGE_ROLLUPS_UPSERT)
-                    .bind::<Array<SqlUuid>, _>(&columns.0)
-                    .bind::<Array<Text>, _>(&columns.1)
-                    .bind::<Array<Timestamptz>, _>(&columns.2)
-                    .bind::<Array<Text>, _>(&columns.3)
-                    .bind::<Array<Text>, _>(&columns.4)
-                    .bind::<Array<Text>, _>(&columns.9)
-                    .bind::<Array<Text>, _>(&columns.10)
-                    .execute(connection)
-                    .await?;
+                // Always in this table order, for the same reason as the sorted rows.
+                upsert(connection, USAGE_ROLLUPS_UPSERT, &models).await?;
+                upsert(connection, DIMENSION_ROLLUPS_UPSERT, &dimensions).await?;
                 Ok(())
             })
         })

@@ -16,18 +16,6 @@ use tollgate_domain::{metering::Meter, organization::OrganizationId};
 
 use super::{PgPool, error};
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = Text)]
-    meter: String,
-    #[diesel(sql_type = Text)]
-    grp: String,
-    #[diesel(sql_type = Timestamptz)]
-    window_start: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
 pub struct PgUsageReader {
     pool: PgPool,
 }
@@ -53,15 +41,19 @@ fn source_granularity(
     }
 }
 
-fn group_column(group: Option<GroupBy>) -> &'static str {
+/// Where a breakdown is read from: the table, the dimension within it, and the column that
+/// names the group. Ungrouped, customer and status totals read the `status` dimension: two
+/// rows per customer and bucket at most, where the models take ten or more.
+fn source(group: Option<GroupBy>) -> (&'static str, Option<&'static str>, &'static str) {
+    const DIMENSIONS: &str = "usage_dimension_rollups";
     match group {
-        None => "''",
-        Some(GroupBy::Model) => "model",
-        Some(GroupBy::Customer) => "customer_id",
-        Some(GroupBy::Key) => "api_key",
-        Some(GroupBy::Team) => "team",
-        Some(GroupBy::Provider) => "provider",
-        Some(GroupBy::Status) => "status",
+        None => (DIMENSIONS, Some("status"), "''"),
+        Some(GroupBy::Customer) => (DIMENSIONS, Some("status"), "customer_id"),
+        Some(GroupBy::Status) => (DIMENSIONS, Some("status"), "value"),
+        Some(GroupBy::Key) => (DIMENSIONS, Some("key"), "value"),
+        Some(GroupBy::Team) => (DIMENSIONS, Some("team"), "value"),
+        Some(GroupBy::Provider) => (DIMENSIONS, Some("provider"), "value"),
+        Some(GroupBy::Model) => ("usage_rollups", None, "model"),
     }
 }
 
@@ -86,66 +78,12 @@ impl UsageReader for PgUsageReader {
                 == 0
         });
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
-        let source = source_granularity(query.window, &query.time_zone, whole);
-        if matches!(
-            query.group_by,
-            None | Some(GroupBy::Model) | Some(GroupBy::Customer)
-        ) {
-            return by_customer_and_model(&mut connection, organization, query, source).await;
-        }
-        let sql = format!(
-            "SELECT meter, {group} AS grp,
-                    date_trunc($1, bucket_start, $2) AS window_start,
-                    sum(quantity)::text AS value
-             FROM meter_rollups
-             WHERE organization_id = $3 AND granularity = $4
-               AND bucket_start >= $5 AND bucket_start < $6
-               AND ($7::text IS NULL OR customer_id = $7)
-             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-            group = group_column(query.group_by)
-        );
-        let rows: Vec<Row> = diesel::sql_query(sql)
-            .bind::<Text, _>(query.window.as_str())
-            .bind::<Text, _>(&query.time_zone)
-            .bind::<SqlUuid, _>(organization.as_uuid())
-            .bind::<Text, _>(source)
-            .bind::<Timestamptz, _>(query.from)
-            .bind::<Timestamptz, _>(query.to)
-            .bind::<Nullable<Text>, _>(query.customer.as_deref())
-            .load(&mut connection)
-            .await
-            .map_err(error::from_query)?;
-        let mut series: Vec<UsageSeries> = Vec::new();
-        for row in rows {
-            let Some(meter) = Meter::parse(&row.meter) else {
-                continue;
-            };
-            let value = row
-                .value
-                .parse::<Decimal>()
-                .map_err(|e| PortError::Internal {
-                    service: "postgres",
-                    reason: e.to_string(),
-                })?;
-            let group = query.group_by.map(|_| row.grp);
-            let point = UsagePoint {
-                window_start: row.window_start,
-                value,
-            };
-            match series.last_mut() {
-                Some(last) if last.meter == meter && last.group == group => last.points.push(point),
-                _ => series.push(UsageSeries {
-                    meter,
-                    group,
-                    points: vec![point],
-                }),
-            }
-        }
-        Ok(series)
+        let granularity = source_granularity(query.window, &query.time_zone, whole);
+        read(&mut connection, organization, query, granularity).await
     }
 }
 
-/// One row of `usage_rollups` summed over a window: every meter, as decimal text.
+/// One group of rollups summed over a window: every meter, as decimal text.
 #[derive(QueryableByName)]
 struct WideRow {
     #[diesel(sql_type = Text)]
@@ -182,31 +120,35 @@ impl WideRow {
     }
 }
 
-/// The common queries (ungrouped, by model, by customer) read the narrow `usage_rollups`.
-async fn by_customer_and_model(
+async fn read(
     connection: &mut diesel_async::AsyncPgConnection,
     organization: OrganizationId,
     query: &UsageQuery,
-    source: &str,
+    granularity: &str,
 ) -> Result<Vec<UsageSeries>, PortError> {
+    let (table, dimension, group) = source(query.group_by);
+    // The dimension is one of `source`'s constants, written into the statement so that the
+    // planner sees it (the partial index on statuses applies only to a known dimension).
+    let dimension = dimension
+        .map(|d| format!("dimension = '{d}' AND "))
+        .unwrap_or_default();
     let sql = format!(
         "SELECT {group} AS grp, date_trunc($1, bucket_start, $2) AS window_start,
                 sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
                 sum(cached_tokens)::text AS cached_tokens,
                 sum(reasoning_tokens)::text AS reasoning_tokens, sum(requests)::text AS requests,
                 sum(cost_usd)::text AS cost_usd, sum(cache_hits)::text AS cache_hits
-         FROM usage_rollups
-         WHERE organization_id = $3 AND granularity = $4
+         FROM {table}
+         WHERE organization_id = $3 AND {dimension}granularity = $4
            AND bucket_start >= $5 AND bucket_start < $6
            AND ($7::text IS NULL OR customer_id = $7)
-         GROUP BY 1, 2 ORDER BY 1, 2",
-        group = group_column(query.group_by)
+         GROUP BY 1, 2 ORDER BY 1, 2"
     );
     let rows: Vec<WideRow> = diesel::sql_query(sql)
         .bind::<Text, _>(query.window.as_str())
         .bind::<Text, _>(&query.time_zone)
         .bind::<SqlUuid, _>(organization.as_uuid())
-        .bind::<Text, _>(source)
+        .bind::<Text, _>(granularity)
         .bind::<Timestamptz, _>(query.from)
         .bind::<Timestamptz, _>(query.to)
         .bind::<Nullable<Text>, _>(query.customer.as_deref())

@@ -1,7 +1,8 @@
 //! `--mode usage`: times `GET /api/usage` of the child (`tollgate serve`, embedded meters) over
-//! the rollups already in the database, round robin over five query shapes (DAY window over
-//! `--from`..`--to` ungrouped, by model, by customer, for one customer; HOUR window over the
-//! last `--hour-days`), and prints p50/p95/max per shape. With `--wait-pending` it first waits
+//! the rollups already in the database, round robin over the query shapes (a DAY window over
+//! `--from`..`--to` and an HOUR window over the last `--hour-days`, each ungrouped, by every
+//! `group_by`, for one customer, and for one customer by key), and prints p50/p95/max per
+//! shape. With `--wait-pending` it first waits
 //! for the child's embedded dispatcher to drain the outbox (the real-event cross-check that
 //! `metering.sh` compares with the SQL-built rollups).
 
@@ -22,7 +23,7 @@ use crate::support::results::Results;
 use crate::{BoxError, err};
 
 struct Shape {
-    name: &'static str,
+    name: String,
     path: String,
     hist: Histogram<u64>,
     bytes: usize,
@@ -57,30 +58,41 @@ pub async fn usage(args: &Args, out: &mut Results) -> Result<(), BoxError> {
     let hour_from = to - chrono::Duration::days(args.hour_days);
     let z = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
     let day = format!("/api/usage?from={}&to={}&window=DAY", z(from), z(to));
+    let hour = format!("/api/usage?from={}&to={}&window=HOUR", z(hour_from), z(to));
     let days = (to - from).num_days();
-    let mut shapes: Vec<Shape> = [
-        ("day_total", day.clone()),
-        ("day_by_model", format!("{day}&group_by=model")),
-        ("day_by_customer", format!("{day}&group_by=customer")),
-        (
-            "day_one_customer",
-            format!("{day}&customer={}", args.customer),
-        ),
-        (
-            "hour_total",
-            format!("/api/usage?from={}&to={}&window=HOUR", z(hour_from), z(to)),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, path)| Shape {
-        name,
-        path,
-        hist: new_hist(),
-        bytes: 0,
-        errors: 0,
-        cold_ms: 0.0,
-    })
-    .collect();
+    let mut shapes: Vec<Shape> = [("day", &day), ("hour", &hour)]
+        .into_iter()
+        .flat_map(|(window, base)| {
+            let group = |g: &str| (format!("{window}_by_{g}"), format!("{base}&group_by={g}"));
+            [
+                (format!("{window}_total"), base.clone()),
+                group("model"),
+                group("customer"),
+                group("key"),
+                group("team"),
+                group("provider"),
+                group("status"),
+                (
+                    format!("{window}_one_customer"),
+                    format!("{base}&customer={}", args.customer),
+                ),
+                (
+                    format!("{window}_one_customer_by_key"),
+                    format!("{base}&customer={}&group_by=key", args.customer),
+                ),
+            ]
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(name, path)| Shape {
+            name,
+            path,
+            hist: new_hist(),
+            bytes: 0,
+            errors: 0,
+            cold_ms: 0.0,
+        })
+        .collect();
 
     let mut children = Children::spawn(args, &[])?;
     let pids = children.pids();
@@ -154,13 +166,13 @@ pub async fn usage(args: &Args, out: &mut Results) -> Result<(), BoxError> {
         }
     }
     println!(
-        "    {:<18} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>6}",
+        "    {:<26} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>6}",
         "shape", "n", "p50 ms", "p95 ms", "max ms", "cold ms", "bytes", "errors"
     );
     for s in &shapes {
         let q = |v: f64| ms(s.hist.value_at_quantile(v));
         println!(
-            "    {:<18} {:>6} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10} {:>6}",
+            "    {:<26} {:>6} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10} {:>6}",
             s.name,
             s.hist.len(),
             q(0.5),

@@ -5,6 +5,7 @@
     reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
 )]
 
+mod breakdowns;
 mod embedded_meters;
 mod leases;
 mod settlements;
@@ -66,6 +67,28 @@ fn spread_events(n: usize) -> Vec<Value> {
             event
         })
         .collect()
+}
+
+/// `spread_events(n)` over 5 API keys (one without a team), 2 teams and 3 providers, every
+/// seventh call a failure that still reports its prompt tokens (a provider 500).
+fn varied_events(n: usize) -> Vec<Value> {
+    let mut events = spread_events(n);
+    for (i, event) in events.iter_mut().enumerate() {
+        let metadata = &mut event["metadata"];
+        metadata["user_api_key_hash"] = json!(format!("{:064x}", 0xbee0 + i % 5));
+        metadata["user_api_key_team_id"] =
+            [json!("team-a"), json!("team-b"), Value::Null][i % 5 % 3].clone();
+        event["custom_llm_provider"] = json!(["openai", "anthropic", "vertex_ai"][i % 3]);
+        if i % 7 == 0 {
+            event["status"] = json!("failure");
+            event["completion_tokens"] = json!(0);
+            event["total_tokens"] = event["prompt_tokens"].clone();
+            event["response_cost"] = json!(0);
+            event["error_information"] =
+                json!({"error_code": "500", "error_class": "InternalServerError"});
+        }
+    }
+    events
 }
 
 async fn post_all(app: &TestApp, events: &[Value]) {

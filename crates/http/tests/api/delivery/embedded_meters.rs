@@ -2,36 +2,56 @@
 
 use super::*;
 
-/// Per granularity and meter: what the rollups hold minus what the stored events add up to,
-/// bucketed the same way. Empty when they agree.
-const MISMATCHES: &str = r"
-WITH events AS (
-    SELECT e.*, g.granularity, date_trunc(g.granularity, e.occurred_at, 'UTC') AS bucket
-    FROM usage_events e CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) AS g(granularity)
+/// Per granularity, meter and cell of both rollup tables (customer x model in
+/// `usage_rollups`, customer x key, team, provider or status in `usage_dimension_rollups`):
+/// what the tables hold against what the stored events add up to, bucketed the same way.
+/// Empty when they agree.
+pub(super) const MISMATCHES: &str = r"
+WITH facts AS (
+    SELECT g.granularity, date_trunc(g.granularity, e.occurred_at, 'UTC') AS bucket,
+           coalesce(e.customer_id, '') AS customer, d.dimension, d.value, m.meter, m.quantity
+    FROM usage_events e
+    CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) AS g(granularity)
+    CROSS JOIN LATERAL (VALUES ('model', coalesce(e.model_group, '')),
+        ('key', coalesce(e.api_key_hash, '')), ('team', coalesce(e.litellm_team_id, '')),
+        ('provider', coalesce(e.provider, '')), ('status', e.status)) AS d(dimension, value)
+    CROSS JOIN LATERAL (VALUES
+        ('input_tokens', e.prompt_tokens::numeric), ('output_tokens', e.completion_tokens::numeric),
+        ('cached_tokens', e.cached_tokens::numeric), ('reasoning_tokens', e.reasoning_tokens::numeric),
+        ('requests', 1::numeric), ('cost_usd', e.cost_usd),
+        ('cache_hits', e.cache_hit::int::numeric)) AS m(meter, quantity)
 ), expected AS (
-    SELECT granularity, bucket, coalesce(customer_id, '') AS customer, coalesce(model_group, '') AS model,
-           m.meter, sum(m.quantity) AS quantity
-    FROM events CROSS JOIN LATERAL (VALUES
-        ('input_tokens', prompt_tokens::numeric), ('output_tokens', completion_tokens::numeric),
-        ('cached_tokens', cached_tokens::numeric), ('reasoning_tokens', reasoning_tokens::numeric),
-        ('requests', 1::numeric), ('cost_usd', cost_usd),
-        ('cache_hits', cache_hit::int::numeric)) AS m(meter, quantity)
-    GROUP BY 1, 2, 3, 4, 5
+    SELECT granularity, bucket, customer, dimension, value, meter, sum(quantity) AS quantity
+    FROM facts GROUP BY 1, 2, 3, 4, 5, 6
+), stored AS (
+    SELECT granularity, bucket_start, customer_id, 'model' AS dimension, model AS value,
+           input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd,
+           cache_hits
+    FROM usage_rollups
+    UNION ALL
+    SELECT granularity, bucket_start, customer_id, dimension, value, input_tokens,
+           output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
+    FROM usage_dimension_rollups
 ), actual AS (
-    SELECT granularity, bucket_start AS bucket, customer_id AS customer, model, meter,
-           sum(quantity) AS quantity
-    FROM meter_rollups GROUP BY 1, 2, 3, 4, 5
+    SELECT granularity, bucket_start AS bucket, customer_id AS customer, dimension, value,
+           m.meter, m.quantity
+    FROM stored CROSS JOIN LATERAL (VALUES
+        ('input_tokens', input_tokens), ('output_tokens', output_tokens),
+        ('cached_tokens', cached_tokens), ('reasoning_tokens', reasoning_tokens),
+        ('requests', requests), ('cost_usd', cost_usd), ('cache_hits', cache_hits)
+    ) AS m(meter, quantity)
 )
-SELECT (coalesce(e.granularity, a.granularity) || ' ' || coalesce(e.meter, a.meter) || ' '
-        || coalesce(e.quantity, 0)::text || ' != ' || coalesce(a.quantity, 0)::text) AS value
-FROM expected e FULL JOIN actual a USING (granularity, bucket, customer, model, meter)
+SELECT (coalesce(e.granularity, a.granularity) || ' ' || coalesce(e.dimension, a.dimension)
+        || ' ' || coalesce(e.meter, a.meter) || ' ' || coalesce(e.quantity, 0)::text || ' != '
+        || coalesce(a.quantity, 0)::text) AS value
+FROM expected e FULL JOIN actual a USING (granularity, bucket, customer, dimension, value, meter)
 WHERE e.quantity IS DISTINCT FROM a.quantity
 ";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollups_equal_the_stored_events_in_every_bucket_and_granularity() {
     let app = app_without_workers().await;
-    let events = spread_events(240);
+    let events = varied_events(240);
     post_all(&app, &events).await;
     let pool = pool(&app);
 
@@ -40,21 +60,31 @@ async fn rollups_equal_the_stored_events_in_every_bucket_and_granularity() {
     assert_eq!(delivered, 240);
     assert_eq!(app.count_where("outbox", "state = 'delivered'").await, 240);
     assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
-    // Spread over ~65 hours: several days, many hours, a minute each.
+    // Spread over ~65 hours: several days, many hours, a minute each; every dimension's
+    // values, failures among them.
     assert!(
-        app.count_where(
-            "meter_rollups",
-            "granularity = 'day' AND meter = 'requests'"
-        )
-        .await
+        app.count_where("usage_rollups", "granularity = 'day'")
+            .await
             >= 3
     );
+    for (dimension, values) in [("key", 5), ("team", 3), ("provider", 3), ("status", 2)] {
+        assert_eq!(
+            app.scalar_text(&format!(
+                "SELECT count(DISTINCT value)::text AS value FROM usage_dimension_rollups
+                 WHERE dimension = '{dimension}'"
+            ))
+            .await
+            .as_deref(),
+            Some(values.to_string().as_str()),
+            "{dimension}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_dispatchers_at_once_count_each_event_once() {
     let app = app_without_workers().await;
-    post_all(&app, &spread_events(400)).await;
+    post_all(&app, &varied_events(400)).await;
     let pool = pool(&app);
     let (first, second) = (dispatcher(&pool, 25), dispatcher(&pool, 25));
 
@@ -64,8 +94,8 @@ async fn two_dispatchers_at_once_count_each_event_once() {
     assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
     assert_eq!(
         app.scalar_text(
-            "SELECT sum(quantity)::text AS value FROM meter_rollups
-             WHERE granularity = 'hour' AND meter = 'requests'"
+            "SELECT sum(requests)::text AS value FROM usage_dimension_rollups
+             WHERE granularity = 'hour' AND dimension = 'status'"
         )
         .await
         .as_deref(),
@@ -88,32 +118,4 @@ async fn the_server_dispatches_on_its_own_by_default() {
     }
     assert_eq!(delivered, 30);
     assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_customer_by_model_rollups_agree_with_the_detailed_ones() {
-    let app = app_without_workers().await;
-    post_all(&app, &spread_events(150)).await;
-    drain(&dispatcher(&pool(&app), 40)).await;
-
-    let disagreements = app
-        .texts(
-            "WITH detailed AS (
-                SELECT granularity, bucket_start, customer_id, model, meter, sum(quantity) AS q
-                FROM meter_rollups GROUP BY 1, 2, 3, 4, 5
-            ), narrow AS (
-                SELECT granularity, bucket_start, customer_id, model, m.meter, m.q
-                FROM usage_rollups CROSS JOIN LATERAL (VALUES
-                    ('input_tokens', input_tokens), ('output_tokens', output_tokens),
-                    ('cached_tokens', cached_tokens), ('reasoning_tokens', reasoning_tokens),
-                    ('requests', requests), ('cost_usd', cost_usd), ('cache_hits', cache_hits)
-                ) AS m(meter, q)
-            )
-            SELECT (granularity || ' ' || meter) AS value
-            FROM detailed d FULL JOIN narrow n USING (granularity, bucket_start, customer_id, model, meter)
-            WHERE d.q IS DISTINCT FROM n.q",
-        )
-        .await;
-    assert_eq!(disagreements, Vec::<Option<String>>::new());
-    assert!(app.count("usage_rollups").await > 0);
 }

@@ -63,8 +63,8 @@ async fn a_slow_worker_whose_lease_was_retaken_does_not_count_again() {
 
     assert_eq!(
         app.scalar_text(
-            "SELECT sum(quantity)::text AS value FROM meter_rollups
-             WHERE granularity = 'day' AND meter = 'requests'"
+            "SELECT sum(requests)::text AS value FROM usage_dimension_rollups
+             WHERE granularity = 'day' AND dimension = 'team'"
         )
         .await
         .as_deref(),
