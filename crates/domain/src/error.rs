@@ -18,6 +18,15 @@ pub enum DomainError {
     NotANumber { field: &'static str, text: String },
     #[error("{field} is out of range: `{text}`")]
     OutOfRange { field: &'static str, text: String },
+    #[error(
+        "{field} `{text}` cannot be stored exactly: at most {max_scale} decimal places and 28 \
+         significant digits"
+    )]
+    TooPrecise {
+        field: &'static str,
+        text: String,
+        max_scale: u32,
+    },
     #[error("`{url}` cannot be a webhook target: {reason}")]
     UnsafeUrl { url: String, reason: String },
     #[error("{field}: {reason}")]
@@ -54,6 +63,7 @@ impl DomainError {
             Self::Negative { .. } => "negative_value",
             Self::NotANumber { .. } => "not_a_number",
             Self::OutOfRange { .. } => "out_of_range",
+            Self::TooPrecise { .. } => "too_precise",
             Self::UnsafeUrl { .. } => "unsafe_url",
             Self::Invalid { .. } => "invalid_value",
             Self::UnknownRole(_) => "unknown_role",

@@ -85,6 +85,81 @@ pub fn parse_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainE
     scale_by_power_of_ten(value, exponent).ok_or_else(out_of_range)
 }
 
+/// Parses an amount someone wrote (a price, a fee, a percentage, a rate) into the exact decimal
+/// it says, or refuses it: unlike [`parse_decimal`], which keeps an event's cost by rounding
+/// past 28 decimal places, a price that cannot be held to the digit would be stored as
+/// another price (`0.000000000000000000000000000001` as `0`: free). Trailing zeros are not
+/// precision (`1.50000000000000000000000000000000` is `1.5`); plain and exponent forms are
+/// read alike.
+///
+/// # Errors
+/// `NotANumber` for text that is not a decimal literal, `TooPrecise` for digits beyond
+/// [`Decimal::MAX_SCALE`] decimal places or 28 significant digits, `OutOfRange` for a value
+/// beyond what a decimal holds.
+pub fn parse_exact_decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
+    let trimmed = text.trim();
+    let not_a_number = || DomainError::NotANumber {
+        field,
+        text: text.to_owned(),
+    };
+    let too_precise = || DomainError::TooPrecise {
+        field,
+        text: text.to_owned(),
+        max_scale: Decimal::MAX_SCALE,
+    };
+    let (mantissa, exponent) = match trimmed.find(['e', 'E']) {
+        Some(at) => (&trimmed[..at], Some(&trimmed[at + 1..])),
+        None => (trimmed, None),
+    };
+    if !is_decimal_literal(mantissa) {
+        return Err(not_a_number());
+    }
+    let exponent: i64 = match exponent {
+        Some(exponent) => exponent
+            .strip_prefix('+')
+            .unwrap_or(exponent)
+            .parse()
+            .map_err(|_| not_a_number())?,
+        None => 0,
+    };
+    // Written as it was given (`49.00` stays `49.00`); only zeros past what a decimal holds
+    // are dropped.
+    let significant = match mantissa.split_once('.') {
+        Some((integer, fraction)) => match fraction.trim_end_matches('0') {
+            "" => integer.to_owned(),
+            fraction => format!("{integer}.{fraction}"),
+        },
+        None => mantissa.to_owned(),
+    };
+    let value = match Decimal::from_str_exact(mantissa)
+        .or_else(|_| Decimal::from_str_exact(&significant))
+    {
+        Ok(value) => value,
+        // It fits once rounded: the digits it would lose are the problem, not its size.
+        Err(_) if significant.parse::<Decimal>().is_ok() => return Err(too_precise()),
+        Err(_) => {
+            return Err(DomainError::OutOfRange {
+                field,
+                text: text.to_owned(),
+            });
+        }
+    };
+    if exponent >= 0 {
+        return scale_by_power_of_ten(value, exponent).ok_or_else(|| DomainError::OutOfRange {
+            field,
+            text: text.to_owned(),
+        });
+    }
+    if value.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    let value = value.normalize();
+    if i64::from(value.scale()) - exponent > i64::from(Decimal::MAX_SCALE) {
+        return Err(too_precise());
+    }
+    scale_by_power_of_ten(value, exponent).ok_or_else(too_precise)
+}
+
 fn is_decimal_literal(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let mut parts = digits.splitn(2, '.');
@@ -182,6 +257,48 @@ mod tests {
             parse_decimal("cost", "1e40"),
             Err(DomainError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn amounts_written_by_people_are_exact_or_refused_as_too_precise() {
+        let exact = |text| parse_exact_decimal("unit price", text);
+        assert_eq!(exact("0.0000025").unwrap(), dec("0.0000025"));
+        assert_eq!(exact(" 49.00 ").unwrap().to_string(), "49.00", "as written");
+        assert_eq!(exact("2.5e-6").unwrap(), dec("0.0000025"));
+        assert_eq!(
+            exact("1.5000000000000000000000000000000000").unwrap(),
+            dec("1.5")
+        );
+        assert_eq!(
+            exact("0.0000000000000000000000000001").unwrap(),
+            Decimal::new(1, 28),
+            "28 places fit"
+        );
+        for text in [
+            "0.000000000000000000000000000001",
+            "1e-30",
+            "1.00000000000000000000000000001",
+            "12345678901234567890.123456789012",
+        ] {
+            assert!(
+                matches!(
+                    exact(text),
+                    Err(DomainError::TooPrecise { max_scale: 28, .. })
+                ),
+                "{text}: {:?}",
+                exact(text)
+            );
+        }
+        assert!(matches!(exact("1e40"), Err(DomainError::OutOfRange { .. })));
+        assert!(matches!(
+            exact("123456789012345678901234567890"),
+            Err(DomainError::OutOfRange { .. })
+        ));
+        assert!(matches!(exact("1,5"), Err(DomainError::NotANumber { .. })));
+        let message = exact("0.000000000000000000000000000001")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("28 decimal places"), "{message}");
     }
 
     #[test]

@@ -9,8 +9,6 @@
 //! units decide the rounding), so for those, and only those, the definition also carries
 //! `"currency_minor_units"`; readers of the documented format can ignore it.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -21,6 +19,7 @@ use tollgate_domain::{
         PricingModel, Tier,
     },
     metering::Meter,
+    money::parse_exact_decimal,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -245,11 +244,9 @@ fn decode_tiers(tiers: Vec<TierJson>) -> Result<Vec<Tier>, DomainError> {
         .collect()
 }
 
+/// Read as exactly as the API takes them: a stored amount is never rounded on the way back.
 fn decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
-    Decimal::from_str(text).map_err(|_| DomainError::NotANumber {
-        field,
-        text: text.to_owned(),
-    })
+    parse_exact_decimal(field, text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::super::{Money, non_negative, overflow};
-use crate::{DomainError, money::parse_decimal};
+use crate::{DomainError, money::parse_exact_decimal};
 
 /// A tax rate in percent (`20` for 20 % VAT, `8.875` for New York sales tax). Which rate
 /// applies to which customer is decided outside the domain; the invoice only applies it.
@@ -30,10 +30,11 @@ impl TaxRate {
     /// (`"20"`, `"8.875"`), kept exact and without trailing zeros.
     ///
     /// # Errors
-    /// `NotANumber` for text that is not a decimal number (`"abc"`, `"20%"`), `Negative` and
-    /// `OutOfRange` as [`TaxRate::new`].
+    /// `NotANumber` for text that is not a decimal number (`"abc"`, `"20%"`), `TooPrecise` for
+    /// more digits than a decimal holds (never rounded), `Negative` and `OutOfRange` as
+    /// [`TaxRate::new`].
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        Self::new(parse_decimal("tax rate", text.trim())?.normalize())
+        Self::new(parse_exact_decimal("tax rate", text)?.normalize())
     }
 
     pub fn percent(&self) -> Decimal {
@@ -98,5 +99,6 @@ mod tests {
         assert_eq!(code("20%"), "not_a_number");
         assert_eq!(code(""), "not_a_number");
         assert_eq!(code("NaN"), "not_a_number");
+        assert_eq!(code("0.000000000000000000000000000001"), "too_precise");
     }
 }

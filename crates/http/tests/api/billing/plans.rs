@@ -1,5 +1,7 @@
 //! `/api/billing/plans`.
 
+mod precision;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 

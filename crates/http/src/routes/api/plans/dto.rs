@@ -1,7 +1,5 @@
 //! The plan as the API takes it: every amount a decimal string, never a JSON number.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tollgate_domain::{
@@ -11,6 +9,7 @@ use tollgate_domain::{
         PricingModel, Tier,
     },
     metering::Meter,
+    money::parse_exact_decimal,
 };
 use validator::Validate;
 
@@ -80,11 +79,10 @@ struct TierDto {
     unit_price: String,
 }
 
+/// Every amount of a plan is read exactly: one with more digits than a decimal holds is
+/// refused (`too_precise`) rather than stored rounded, possibly to zero.
 fn decimal(field: &'static str, text: &str) -> Result<Decimal, DomainError> {
-    Decimal::from_str(text.trim()).map_err(|_| DomainError::NotANumber {
-        field,
-        text: text.to_owned(),
-    })
+    parse_exact_decimal(field, text)
 }
 
 impl PlanRequest {
