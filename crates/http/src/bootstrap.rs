@@ -237,6 +237,7 @@ fn usage_reader(settings: &Settings, pool: &PgPool) -> Result<Arc<dyn UsageReade
         .map_err(|e| StartupError::Invalid(format!("openmeter.url: {e}")))?;
     let mut config = OpenMeterConfig::new(url);
     config.api_key = settings.openmeter.api_key.clone();
+    config.timeout = Duration::from_millis(settings.openmeter.request_timeout_ms);
     let query = OpenMeterQuery::new(&config).map_err(|e| StartupError::Invalid(e.to_string()))?;
     Ok(Arc::new(OpenMeterUsageReader::new(query)))
 }

@@ -186,6 +186,14 @@ pub struct OpenMeterSettings {
     pub source: String,
     pub event_type: String,
     pub batch_size: usize,
+    /// The longest one request to OpenMeter (a delivery or a usage query) may take; a usage
+    /// query that takes longer answers 504.
+    #[serde(default = "default_openmeter_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+}
+
+fn default_openmeter_request_timeout_ms() -> u64 {
+    10_000
 }
 
 impl OpenMeterSettings {

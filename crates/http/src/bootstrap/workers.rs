@@ -94,6 +94,7 @@ fn deliverer(
             config.source = om.source.clone();
             config.event_type = om.event_type.clone();
             config.batch_size = om.batch_size;
+            config.timeout = Duration::from_millis(om.request_timeout_ms);
             Arc::new(OpenMeterTarget::new(config).map_err(|e| e.to_string())?)
         }
         "lago" => {

@@ -16,4 +16,5 @@ mod lago_webhooks;
 mod migrations;
 mod outages;
 mod shutdown;
+mod upstreams;
 mod webhooks;
