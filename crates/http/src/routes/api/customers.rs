@@ -99,13 +99,29 @@ impl CreateCustomerRequest {
             customer = customer.with_tax_rate(TaxRate::parse(tax_rate)?);
         }
         if let Some(timezone) = &self.timezone {
-            customer = customer.with_timezone(Timezone::parse(timezone)?);
+            customer = customer.with_timezone(time_zone(timezone)?);
         }
         if let Some(metadata) = &self.metadata {
             customer = customer.with_metadata(Metadata::new(metadata.clone())?);
         }
         Ok(customer)
     }
+}
+
+/// A time zone the PDFs can show dates in: a name of the IANA database this build carries, as
+/// the usage API checks its `time_zone` (the domain checks only the shape, having no database).
+fn time_zone(text: &str) -> Result<Timezone, ApiError> {
+    let timezone = Timezone::parse(text)?;
+    if timezone.as_str().parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::Invalid {
+            code: "unknown_time_zone",
+            message: format!(
+                "unknown time zone `{}`: give an IANA name such as `Europe/Paris` or `UTC`",
+                timezone.as_str()
+            ),
+        });
+    }
+    Ok(timezone)
 }
 
 /// A field that may be absent (left as it is), `null` (removed) or a value.
@@ -159,7 +175,7 @@ impl UpdateCustomerRequest {
                 .tax_rate
                 .map(|rate| rate.as_deref().map(TaxRate::parse).transpose())
                 .transpose()?,
-            timezone: self.timezone.as_deref().map(Timezone::parse).transpose()?,
+            timezone: self.timezone.as_deref().map(time_zone).transpose()?,
             metadata: self.metadata.map(Metadata::new).transpose()?,
         })
     }

@@ -141,11 +141,15 @@ async fn duplicate_and_invalid_customers_write_nothing() {
     bad_country["address"]["country"] = json!("FRA");
     let mut blank_name = customer("cust_5");
     blank_name["name"] = json!("   ");
+    // Shaped like an IANA name, but no such zone: the PDFs could not show its dates.
+    let mut unknown_zone = customer("cust_6");
+    unknown_zone["timezone"] = json!("Mars/Olympus_Mons");
     for (body, code) in [
         (bad_currency, "unknown_currency"),
         (bad_email, "invalid_value"),
         (bad_country, "invalid_value"),
         (blank_name, "empty_value"),
+        (unknown_zone, "unknown_time_zone"),
     ] {
         expect_error(create(&app, WRITE_KEY, &body).await, 422, code).await;
     }
@@ -157,6 +161,10 @@ async fn duplicate_and_invalid_customers_write_nothing() {
         (
             json!({ "address": { "line1": "x", "city": "y", "country": "123" } }),
             "invalid_value",
+        ),
+        (
+            json!({ "timezone": "Europe/Atlantis" }),
+            "unknown_time_zone",
         ),
     ] {
         let request = call(&app, Method::PATCH, &path, WRITE_KEY).json(&change);
