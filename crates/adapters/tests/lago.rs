@@ -32,6 +32,8 @@ const API_KEY: &str = "lago_test_api_key";
 const ODD_COST: &str = "0.0000049999999999999996";
 
 // The test crate's root is this file, so its modules are named by path.
+#[path = "support/nonsense.rs"]
+mod nonsense;
 #[path = "support/outbox_item.rs"]
 mod outbox_item;
 use outbox_item::item;
@@ -48,6 +50,8 @@ mod request;
 mod retries;
 #[path = "lago/transient.rs"]
 mod transient;
+#[path = "lago/unusable.rs"]
+mod unusable;
 
 // ---- building blocks --------------------------------------------------------------------------
 

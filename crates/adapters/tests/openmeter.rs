@@ -5,6 +5,8 @@
 
 #[path = "openmeter/building_blocks.rs"]
 mod building_blocks;
+#[path = "support/nonsense.rs"]
+mod nonsense;
 #[path = "support/outbox_item.rs"]
 mod outbox_item;
 
@@ -20,3 +22,5 @@ mod query;
 mod request;
 #[path = "openmeter/retries.rs"]
 mod retries;
+#[path = "openmeter/unusable.rs"]
+mod unusable;

@@ -1,11 +1,16 @@
 //! Answers no upstream should give, for the stand-ins of every upstream adapter (OpenMeter,
 //! Lago, Hydra, Kratos, Keto), and the `PortError` kind each must become: a wrong JSON shape
 //! or a cut-off body is `InvalidAnswer`, a 503 `Unavailable`, a 429 `Unavailable` with the
-//! upstream's `Retry-After`, an answer later than the client's timeout `TimedOut`.
+//! upstream's `Retry-After`, an answer later than the client's timeout `TimedOut`. Delivery
+//! targets read the same answers by the dispatcher's rules instead: never a dead letter.
+#![allow(
+    dead_code,
+    reason = "each test crate uses the checks for its kind of adapter: reads or deliveries"
+)]
 
 use std::time::Duration;
 
-use tollgate_application::PortError;
+use tollgate_application::{PortError, ports::DeliveryOutcome};
 use wiremock::ResponseTemplate;
 
 /// The client timeout the adapters under test get; [`Nonsense::Hung`] answers well after it.
@@ -86,5 +91,20 @@ impl Nonsense {
             _ => false,
         };
         assert!(fits, "{service} answering {self:?} became {error:?}");
+    }
+
+    /// Panics unless a delivery answered this way settles as the dispatcher's rules say: a
+    /// 2xx is the target's verdict that it stored the events (its body is not read), anything
+    /// else is tried again later, and none of it makes a dead letter.
+    pub fn assert_delivery(self, outcome: &DeliveryOutcome) {
+        let fits = match (self, outcome) {
+            (Self::WrongShape | Self::Truncated, DeliveryOutcome::Delivered) => true,
+            (Self::Failing | Self::Hung, DeliveryOutcome::Retry { .. }) => true,
+            (Self::Throttled, DeliveryOutcome::Retry { retry_after, .. }) => {
+                *retry_after == Some(Duration::from_secs(RETRY_AFTER_SECS))
+            }
+            _ => false,
+        };
+        assert!(fits, "a delivery answered {self:?} settled as {outcome:?}");
     }
 }
