@@ -5,6 +5,7 @@ mod charge;
 use std::{collections::BTreeSet, fmt};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use rust_decimal::Decimal;
 
 pub use charge::Charge;
 
@@ -213,6 +214,22 @@ impl Plan {
 
     pub fn minimum_commitment(&self) -> Option<Money> {
         self.minimum_commitment
+    }
+
+    /// What the plan's base fee costs over a year (a monthly fee times twelve; no fee: zero):
+    /// the one figure that says which of two plans is the cheaper, whatever their intervals,
+    /// the same comparison Lago makes to time a plan change.
+    pub fn yearly_base_fee(&self) -> Decimal {
+        let per_year = match self.interval {
+            Interval::Monthly => Decimal::from(12),
+            Interval::Yearly => Decimal::ONE,
+        };
+        self.base_fee.map_or(Decimal::ZERO, |fee| {
+            fee.amount()
+                .amount()
+                .checked_mul(per_year)
+                .unwrap_or(Decimal::MAX)
+        })
     }
 
     /// When a trial that starts at `start` ends (`start` itself without a trial). Rating does

@@ -20,6 +20,7 @@ mod phase;
 mod tests;
 
 use chrono::{DateTime, Datelike, Utc};
+use rust_decimal::Decimal;
 
 pub use phase::{Phase, PhaseReason, PlanVersionRef, SubscriptionStatus};
 
@@ -38,6 +39,17 @@ pub enum SubscriptionError {
     NotStarted { starts_at: DateTime<Utc> },
     #[error("the subscription is already on this plan")]
     SamePlan,
+    #[error(
+        "`{to}` costs {to_yearly} {currency} a year in base fees, less than `{from}` ({from_yearly}): \
+         a cheaper plan is a downgrade, which applies at the end of the period"
+    )]
+    NotAnUpgrade {
+        from: String,
+        to: String,
+        from_yearly: Decimal,
+        to_yearly: Decimal,
+        currency: String,
+    },
 }
 
 /// A subscription's dates and phases, as the rules need them.
@@ -174,7 +186,8 @@ impl Subscription {
     /// # Errors
     /// `Terminated`, `NotStarted` before the start, `SamePlan` for the plan already running,
     /// `Invalid` (`CurrencyMismatch`, or `Invalid` on the interval) when `target_plan` does
-    /// not bill the same periods in the same currency as `running_plan`.
+    /// not bill the same periods in the same currency as `running_plan`, `NotAnUpgrade` when
+    /// its base fee over a year ([`Plan::yearly_base_fee`]) is lower than the running plan's.
     pub fn upgrade(
         &mut self,
         at: DateTime<Utc>,
@@ -183,6 +196,21 @@ impl Subscription {
         target_plan: &Plan,
     ) -> Result<&Phase, SubscriptionError> {
         self.check_change(at, running_plan, target, target_plan)?;
+        let (from_yearly, to_yearly) = (
+            running_plan.yearly_base_fee(),
+            target_plan.yearly_base_fee(),
+        );
+        // An upgrade is prorated at once: onto a cheaper plan it would give back the
+        // difference for the rest of a period the customer chose to pay for.
+        if to_yearly < from_yearly {
+            return Err(SubscriptionError::NotAnUpgrade {
+                from: running_plan.code().to_string(),
+                to: target_plan.code().to_string(),
+                from_yearly,
+                to_yearly,
+                currency: target_plan.currency().to_string(),
+            });
+        }
         self.rewrite_from(at, Some((target, PhaseReason::Upgrade)));
         self.last_phase()
     }

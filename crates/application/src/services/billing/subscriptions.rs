@@ -344,6 +344,10 @@ fn refused(error: SubscriptionError) -> AppError {
             code: "same_plan",
             message: error.to_string(),
         },
+        SubscriptionError::NotAnUpgrade { .. } => AppError::Unprocessable {
+            code: "not_an_upgrade",
+            message: error.to_string(),
+        },
     }
 }
 

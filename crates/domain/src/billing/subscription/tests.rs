@@ -188,6 +188,60 @@ fn plan_changes_keep_the_interval_and_the_currency() {
 }
 
 #[test]
+fn an_upgrade_never_goes_to_a_plan_whose_base_fee_costs_less_a_year() {
+    let (mut subscription, _) = april_subscription();
+    let basic_plan = monthly("basic", 30);
+    let when = at(2025, 4, 11, 0);
+    let cheaper = monthly("cheaper", 29);
+    let refused = subscription.upgrade(when, &basic_plan, version(Uuid::now_v7()), &cheaper);
+    assert_eq!(
+        refused,
+        Err(SubscriptionError::NotAnUpgrade {
+            from: "basic".into(),
+            to: "cheaper".into(),
+            from_yearly: Decimal::from(360),
+            to_yearly: Decimal::from(348),
+            currency: "USD".into(),
+        })
+    );
+    assert_eq!(subscription.phases().len(), 1, "nothing changed");
+    // A cheaper plan is a downgrade: at the period's end.
+    assert!(
+        subscription
+            .downgrade(when, &basic_plan, version(Uuid::now_v7()), &cheaper)
+            .is_ok()
+    );
+    // The same fee is not cheaper (the usage prices may differ): an upgrade, as in Lago.
+    let same_fee = monthly("same", 30);
+    assert!(
+        subscription
+            .upgrade(when, &basic_plan, version(Uuid::now_v7()), &same_fee)
+            .is_ok()
+    );
+    // A plan without a base fee costs nothing a year.
+    let free = Plan::new(NewPlan {
+        code: PlanCode::parse("usage-only").unwrap(),
+        interval: Interval::Monthly,
+        currency: Currency::USD,
+        base_fee: None,
+        trial_days: 0,
+        charges: vec![],
+        minimum_commitment: None,
+    })
+    .unwrap();
+    assert_eq!(free.yearly_base_fee(), Decimal::ZERO);
+    assert_eq!(
+        plan("y", 300, Currency::USD, Interval::Yearly, 0).yearly_base_fee(),
+        Decimal::from(300)
+    );
+    let (mut fresh, _) = april_subscription();
+    assert!(matches!(
+        fresh.upgrade(when, &basic_plan, version(Uuid::now_v7()), &free),
+        Err(SubscriptionError::NotAnUpgrade { .. })
+    ));
+}
+
+#[test]
 fn changes_are_refused_on_the_same_plan_before_the_start_and_after_the_end() {
     let (mut subscription, basic) = april_subscription();
     let basic_plan = monthly("basic", 30);
@@ -303,7 +357,7 @@ proptest! {
         for (days, upgrade) in changes {
             when += chrono::TimeDelta::days(days);
             let target = version(Uuid::now_v7());
-            let target_plan = monthly("other", 20);
+            let target_plan = monthly("other", 40);
             let result = if upgrade {
                 subscription.upgrade(when, &running, target, &target_plan).copied()
             } else {

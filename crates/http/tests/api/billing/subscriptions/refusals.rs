@@ -9,6 +9,7 @@ async fn bad_subscriptions_get_their_code_and_write_nothing() {
     let mut yearly = plan("yearly", "100.00");
     yearly["interval"] = json!("yearly");
     expect_status(create_plan(&app, &yearly).await, 201).await;
+    expect_status(create_plan(&app, &plan("cheap", "9.99")).await, 201).await;
     let body = json!({ "customer_id": acme, "plan_code": "basic", "external_id": "sub-acme" });
     let (_, created) = expect_status(subscribe(&app, WRITE_KEY, &body).await, 201).await;
     let path = format!("{SUBSCRIPTIONS}/{}", created["id"].as_str().expect("an id"));
@@ -78,6 +79,15 @@ async fn bad_subscriptions_get_their_code_and_write_nothing() {
         "invalid_value",
     )
     .await;
+    // 9.99 a month is cheaper than basic's 10.00: a downgrade, never prorated at once.
+    let (_, refused) = expect_status(change(&app, &path, "upgrade", "cheap").await, 422).await;
+    assert_eq!(refused["error"]["code"], "not_an_upgrade", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("119.88 USD a year")),
+        "{refused}"
+    );
     expect_error(
         change(&app, &path, "upgrade", "gold").await,
         422,
