@@ -11,8 +11,10 @@ pub mod workers;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use chrono::TimeDelta;
 use tollgate_adapters::{
     dns::SystemResolver,
+    litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
         self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
@@ -167,7 +169,11 @@ impl Application {
             metrics: Arc::clone(&metrics),
             outbox: Arc::new(PgOutboxAdmin::new(pool.clone())),
             pool,
-            customer_fallback: settings.litellm.customer_fallback,
+            decode_options: DecodeOptions {
+                max_event_age: TimeDelta::days(i64::from(settings.ingest.max_event_age_days)),
+                max_clock_skew: TimeDelta::seconds(i64::from(settings.ingest.max_clock_skew_secs)),
+                ..DecodeOptions::new(settings.litellm.customer_fallback, chrono::Utc::now())
+            },
             body_limit_bytes: settings.server.body_limit_bytes,
         };
 
@@ -293,7 +299,6 @@ fn serve(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(extractor_errors::json())
             .app_data(extractor_errors::query())
             .app_data(extractor_errors::path())
             .wrap(from_fn(middleware::record_latency))

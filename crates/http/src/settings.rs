@@ -156,6 +156,10 @@ pub struct IngestSettings {
     pub linger_micros: u64,
     pub queue_depth: usize,
     pub recent_keys: usize,
+    /// Events older than this (by `endTime`) are quarantined as `implausible_time`.
+    pub max_event_age_days: u32,
+    /// Events further ahead of the server's clock are quarantined as `implausible_time`.
+    pub max_clock_skew_secs: u32,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use tollgate_adapters::{
-    embedded_identity::EmbeddedIssuer, litellm::CustomerFallback, postgres::PgPool,
+    embedded_identity::EmbeddedIssuer, litellm::DecodeOptions, postgres::PgPool,
 };
 use tollgate_application::{
     ports::{AuditTrail, OutboxAdmin},
@@ -22,7 +22,8 @@ pub struct AppState {
     pub webhooks: Arc<WebhookService>,
     pub metrics: Arc<Metrics>,
     pub pool: PgPool,
-    pub customer_fallback: CustomerFallback,
+    /// How LiteLLM events are decoded (`received_at` is set per request).
+    pub decode_options: DecodeOptions,
     pub body_limit_bytes: usize,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
 
 use super::{
+    super::json_text,
     mapping::{DecodeOptions, decode_event},
     quarantine,
     wire::{Element, WireEvent},
@@ -53,6 +54,15 @@ pub fn decode_usage_body(
     body: &[u8],
     options: &DecodeOptions,
 ) -> Result<Vec<DecodedEvent>, BodyError> {
+    // An unpaired surrogate would make serde_json refuse the whole body: as NUL it refuses only
+    // the event holding it (`invalid_text`).
+    match json_text::unpaired_surrogates_as_nul(body) {
+        Some(rewritten) => decode_json(&rewritten, options),
+        None => decode_json(body, options),
+    }
+}
+
+fn decode_json(body: &[u8], options: &DecodeOptions) -> Result<Vec<DecodedEvent>, BodyError> {
     match split(body) {
         Ok(events) => finish(events, options, body),
         // Python's json.dumps writes non-finite floats as bare NaN / Infinity, which is not

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -14,6 +14,7 @@ use tollgate_domain::{
 };
 
 use super::{
+    super::json_text,
     quarantine,
     wire::{Lenient, Raw, WireEvent, WireMetadata, WireTokenDetails},
 };
@@ -37,8 +38,25 @@ pub enum CustomerFallback {
 pub struct DecodeOptions {
     pub customer_fallback: CustomerFallback,
     /// When the request arrived: the event time of last resort, for events with neither
-    /// `endTime` nor `startTime`.
+    /// `endTime` nor `startTime`, and the clock implausible times are judged by.
     pub received_at: DateTime<Utc>,
+    /// Older events are refused (`implausible_time`): long enough for the history of a
+    /// backdated subscription, short enough to catch an `endTime` of 0.
+    pub max_event_age: TimeDelta,
+    /// Events further ahead of `received_at` are refused: a sender's clock gone wrong.
+    pub max_clock_skew: TimeDelta,
+}
+
+impl DecodeOptions {
+    /// The defaults of `ingest.max_event_age_days` (400) and `ingest.max_clock_skew_secs` (600).
+    pub fn new(customer_fallback: CustomerFallback, received_at: DateTime<Utc>) -> Self {
+        Self {
+            customer_fallback,
+            received_at,
+            max_event_age: TimeDelta::days(400),
+            max_clock_skew: TimeDelta::seconds(600),
+        }
+    }
 }
 
 struct Rejection {
@@ -71,15 +89,17 @@ pub(super) fn decode_event(wire: &WireEvent<'_>, options: &DecodeOptions) -> Dec
     }
 }
 
-fn payload(wire: &WireEvent<'_>, options: &DecodeOptions) -> Result<EventPayload, Rejection> {
+fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPayload, Rejection> {
     let metadata = nested(&wire.metadata);
-    let call_id = text(wire.litellm_call_id)
-        .filter(|id| !id.trim().is_empty())
+    let call_id = non_blank("litellm_call_id", wire.litellm_call_id)?
         .ok_or_else(|| Rejection::new("missing_call_id", "litellm_call_id is missing"))?;
-    let status = match text(wire.status).as_deref() {
+    let status = match text("status", wire.status)?.as_deref() {
         Some("success") => CallStatus::Success,
         Some("failure") => CallStatus::Failure {
-            error_code: nested(&wire.error_information).and_then(|e| label(e.error_code)),
+            error_code: match nested(&wire.error_information) {
+                Some(error) => label("error_information.error_code", error.error_code)?,
+                None => None,
+            },
         },
         Some(other) => {
             return Err(Rejection::new(
@@ -96,14 +116,14 @@ fn payload(wire: &WireEvent<'_>, options: &DecodeOptions) -> Result<EventPayload
         // and start time, using the number's exact text so a re-sent body maps to the same key.
         CallStatus::Failure { .. } => IdempotencyKey::parse(format!(
             "{call_id}:{}:{}",
-            text(wire.model_id).unwrap_or_default(),
+            text("model_id", wire.model_id)?.unwrap_or_default(),
             wire.start_time.map(RawValue::get).unwrap_or_default()
         )),
     }
     .map_err(|e| Rejection::from_domain("invalid_call_id", &e))?;
 
     let occurred_at = match (wire.end_time, wire.start_time) {
-        (Some(raw), _) | (None, Some(raw)) => epoch_seconds(raw)?,
+        (Some(raw), _) | (None, Some(raw)) => plausible(epoch_seconds(raw)?, options)?,
         (None, None) => options.received_at,
     };
 
@@ -145,26 +165,33 @@ fn payload(wire: &WireEvent<'_>, options: &DecodeOptions) -> Result<EventPayload
         })?,
     };
 
+    let from_metadata = |field, pick: fn(&WireMetadata<'a>) -> Raw<'a>| match metadata {
+        Some(m) => label(field, pick(m)),
+        None => Ok(None),
+    };
     Ok(EventPayload {
         idempotency_key,
         occurred_at,
         customer: customer(wire, metadata, options.customer_fallback)?,
-        api_key_hash: metadata.and_then(|m| key_fingerprint(m.user_api_key_hash)),
-        api_key_alias: metadata.and_then(|m| label(m.user_api_key_alias)),
-        user_id: metadata.and_then(|m| label(m.user_api_key_user_id)),
-        team_id: metadata.and_then(|m| label(m.user_api_key_team_id)),
-        org_id: metadata.and_then(|m| label(m.user_api_key_org_id)),
-        model_group: label(wire.model_group),
-        provider_model: label(wire.model),
-        provider: label(wire.custom_llm_provider),
-        call_type: label(wire.call_type),
+        api_key_hash: match metadata {
+            Some(m) => key_fingerprint(m.user_api_key_hash)?,
+            None => None,
+        },
+        api_key_alias: from_metadata("user_api_key_alias", |m| m.user_api_key_alias)?,
+        user_id: from_metadata("user_api_key_user_id", |m| m.user_api_key_user_id)?,
+        team_id: from_metadata("user_api_key_team_id", |m| m.user_api_key_team_id)?,
+        org_id: from_metadata("user_api_key_org_id", |m| m.user_api_key_org_id)?,
+        model_group: label("model_group", wire.model_group)?,
+        provider_model: label("model", wire.model)?,
+        provider: label("custom_llm_provider", wire.custom_llm_provider)?,
+        call_type: label("call_type", wire.call_type)?,
         status,
         tokens,
         cost,
         cache_hit: flag(wire.cache_hit),
         stream: flag(wire.stream),
-        trace_id: label(wire.trace_id),
-        request_tags: tags(wire.request_tags),
+        trace_id: label("trace_id", wire.trace_id)?,
+        request_tags: tags(wire.request_tags)?,
     })
 }
 
@@ -173,16 +200,21 @@ fn customer<'a>(
     metadata: Option<&WireMetadata<'a>>,
     fallback: CustomerFallback,
 ) -> Result<Option<CustomerId>, Rejection> {
-    let from_key =
-        |pick: fn(&WireMetadata<'a>) -> Raw<'a>| metadata.and_then(|m| non_blank(pick(m)));
-    let named = non_blank(wire.end_user)
-        .or_else(|| from_key(|m| m.user_api_key_end_user_id))
-        .or_else(|| match fallback {
-            CustomerFallback::None => None,
-            CustomerFallback::User => from_key(|m| m.user_api_key_user_id),
-            CustomerFallback::Team => from_key(|m| m.user_api_key_team_id),
-            CustomerFallback::Org => from_key(|m| m.user_api_key_org_id),
-        });
+    let from_key = |field, pick: fn(&WireMetadata<'a>) -> Raw<'a>| match metadata {
+        Some(m) => non_blank(field, pick(m)),
+        None => Ok(None),
+    };
+    // Every candidate is checked, used or not: a field that cannot be stored refuses the event
+    // rather than moving the call onto the next candidate's bill.
+    let end_user = non_blank("end_user", wire.end_user)?;
+    let key_end_user = from_key("user_api_key_end_user_id", |m| m.user_api_key_end_user_id)?;
+    let fallback = match fallback {
+        CustomerFallback::None => None,
+        CustomerFallback::User => from_key("user_api_key_user_id", |m| m.user_api_key_user_id)?,
+        CustomerFallback::Team => from_key("user_api_key_team_id", |m| m.user_api_key_team_id)?,
+        CustomerFallback::Org => from_key("user_api_key_org_id", |m| m.user_api_key_org_id)?,
+    };
+    let named = end_user.or(key_end_user).or(fallback);
     named
         .map(|name| CustomerId::parse(name.into_owned()))
         .transpose()
@@ -193,34 +225,51 @@ fn nested<T>(value: &Option<Lenient<T>>) -> Option<&T> {
     value.as_ref().and_then(|lenient| lenient.0.as_ref())
 }
 
-/// A JSON string's content, or a number's text (ids are sometimes numeric); else nothing.
-fn text<'a>(raw: Raw<'a>) -> Option<Cow<'a, str>> {
-    let raw = raw?.get();
-    match raw.as_bytes().first()? {
-        b'"' => serde_json::from_str::<Cow<'a, str>>(raw).ok(),
-        b'-' | b'0'..=b'9' => Some(Cow::Borrowed(raw)),
+/// A JSON string's content, or a number's text (ids are sometimes numeric); nothing for
+/// other types (a wrong-typed field costs that field). A text PostgreSQL cannot store refuses
+/// the event, naming the field: dropping it instead could bill the call to someone else.
+fn text<'a>(field: &'static str, raw: Raw<'a>) -> Result<Option<Cow<'a, str>>, Rejection> {
+    let Some(raw) = raw else { return Ok(None) };
+    let raw = raw.get();
+    let text = match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<Cow<'a, str>>(raw).ok(),
+        Some(b'-' | b'0'..=b'9') => Some(Cow::Borrowed(raw)),
         _ => None,
+    };
+    match text {
+        Some(text) if !json_text::storable(&text) => Err(Rejection::new(
+            "invalid_text",
+            format!(
+                "{field} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
+                 stored"
+            ),
+        )),
+        text => Ok(text),
     }
 }
 
-fn non_blank(raw: Raw<'_>) -> Option<Cow<'_, str>> {
-    text(raw).filter(|t| !t.trim().is_empty())
+fn non_blank<'a>(field: &'static str, raw: Raw<'a>) -> Result<Option<Cow<'a, str>>, Rejection> {
+    Ok(text(field, raw)?.filter(|t| !t.trim().is_empty()))
 }
 
-fn label(raw: Raw<'_>) -> Option<Label> {
-    text(raw).and_then(|t| Label::new(&t))
+fn label(field: &'static str, raw: Raw<'_>) -> Result<Option<Label>, Rejection> {
+    Ok(text(field, raw)?.and_then(|t| Label::new(&t)))
 }
 
 /// The API key's id as LiteLLM reports it: a SHA-256 in hex for `sk-` keys. LiteLLM sends
 /// other keys (and a marker for the master key) as they are, so anything that is not already a
 /// SHA-256 is hashed here: a live credential must never be stored.
-fn key_fingerprint(raw: Raw<'_>) -> Option<Label> {
-    let reported = non_blank(raw)?;
+fn key_fingerprint(raw: Raw<'_>) -> Result<Option<Label>, Rejection> {
+    let Some(reported) = non_blank("user_api_key_hash", raw)? else {
+        return Ok(None);
+    };
     let is_sha256_hex = reported.len() == 64 && reported.bytes().all(|b| b.is_ascii_hexdigit());
     if is_sha256_hex {
-        return Label::new(&reported.to_ascii_lowercase());
+        return Ok(Label::new(&reported.to_ascii_lowercase()));
     }
-    Label::new(&hex::encode(Sha256::digest(reported.as_bytes())))
+    Ok(Label::new(&hex::encode(Sha256::digest(
+        reported.as_bytes(),
+    ))))
 }
 
 /// `true` only for JSON `true`: LiteLLM sends `null` and `false` alike for "no".
@@ -242,6 +291,9 @@ fn count(field: &'static str, raw: Raw<'_>) -> Result<i64, Rejection> {
     })
 }
 
+/// Unix seconds, exactly from the number's text, to the microsecond PostgreSQL keeps. A
+/// fraction that rounds to a whole second carries into the next one: Python's `time.time()`
+/// floats print as `...02.9999998`, which is `...03`, not an invalid time.
 fn epoch_seconds(raw: &RawValue) -> Result<DateTime<Utc>, Rejection> {
     let invalid = || {
         Rejection::new(
@@ -253,27 +305,57 @@ fn epoch_seconds(raw: &RawValue) -> Result<DateTime<Utc>, Rejection> {
         )
     };
     let seconds = parse_decimal("time", raw.get()).map_err(|_| invalid())?;
-    let whole = seconds.trunc();
-    let micros = ((seconds - whole) * Decimal::from(1_000_000))
-        .round()
-        .to_u32()
+    if seconds.is_sign_negative() {
+        return Err(invalid());
+    }
+    let micros = seconds
+        .checked_mul(Decimal::from(1_000_000))
+        .ok_or_else(invalid)?
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
         .ok_or_else(invalid)?;
-    let whole = whole.to_i64().filter(|s| *s >= 0).ok_or_else(invalid)?;
-    DateTime::from_timestamp(whole, micros * 1_000).ok_or_else(invalid)
+    DateTime::from_timestamp_micros(micros).ok_or_else(invalid)
+}
+
+fn plausible(at: DateTime<Utc>, options: &DecodeOptions) -> Result<DateTime<Utc>, Rejection> {
+    let oldest = options.received_at - options.max_event_age;
+    let latest = options.received_at + options.max_clock_skew;
+    if at < oldest || at > latest {
+        return Err(Rejection::new(
+            "implausible_time",
+            format!(
+                "endTime/startTime {at} is not between {oldest} and {latest}: older than \
+                 ingest.max_event_age_days or further ahead than ingest.max_clock_skew_secs"
+            ),
+        ));
+    }
+    Ok(at)
 }
 
 /// Request tags, without the `User-Agent: ...` entries LiteLLM adds on its own: they describe
 /// the client software, which billing does not need.
-fn tags(raw: Raw<'_>) -> Vec<Label> {
-    let Some(raw) = raw else { return Vec::new() };
-    serde_json::from_str::<Vec<Option<Cow<'_, str>>>>(raw.get())
+fn tags(raw: Raw<'_>) -> Result<Vec<Label>, Rejection> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let tags: Vec<Cow<'_, str>> = serde_json::from_str::<Vec<Option<Cow<'_, str>>>>(raw.get())
         .unwrap_or_default()
         .into_iter()
         .flatten()
+        .collect();
+    if tags.iter().any(|tag| !json_text::storable(tag)) {
+        return Err(Rejection::new(
+            "invalid_text",
+            "request_tags holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
+             stored",
+        ));
+    }
+    Ok(tags
+        .into_iter()
         .filter(|tag| !tag.starts_with("User-Agent:"))
         .filter_map(|tag| Label::new(&tag))
         .take(64)
-        .collect()
+        .collect())
 }
 
 fn truncated(text: &str) -> String {

@@ -12,14 +12,25 @@ use super::wire::{Raw, WireEvent};
 #[serde(untagged)]
 enum Kept<'a> {
     Raw(&'a RawValue),
-    Omitted { omitted_bytes: usize },
+    Omitted {
+        omitted_bytes: usize,
+    },
+    /// Text `jsonb` cannot hold (NUL, or an unpaired surrogate rewritten as NUL): not a
+    /// character of it is kept.
+    Unstorable {
+        unstorable_text: bool,
+    },
 }
 
 const MAX_FIELD_BYTES: usize = 256;
 
 fn keep(raw: Raw<'_>) -> Option<Kept<'_>> {
     let raw = raw?;
-    Some(if raw.get().len() <= MAX_FIELD_BYTES {
+    Some(if raw.get().contains("\\u0000") {
+        Kept::Unstorable {
+            unstorable_text: true,
+        }
+    } else if raw.get().len() <= MAX_FIELD_BYTES {
         Kept::Raw(raw)
     } else {
         Kept::Omitted {

@@ -21,15 +21,16 @@ macro_rules! fixture {
 }
 
 // After the macro: `macro_rules!` is visible only below its definition.
+mod hostile;
 mod properties;
 mod rejections;
 mod samples;
 
 pub(super) fn options() -> DecodeOptions {
-    DecodeOptions {
-        customer_fallback: CustomerFallback::User,
-        received_at: Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap(),
-    }
+    DecodeOptions::new(
+        CustomerFallback::User,
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
+    )
 }
 
 pub(super) fn decode(body: &[u8]) -> Vec<DecodedEvent> {

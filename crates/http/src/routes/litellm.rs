@@ -59,8 +59,8 @@ pub async fn receive_usage(
     let organization = state.webhooks.authenticate(secret).await?;
     let body = read_body(&request, payload, state.body_limit_bytes).await?;
     let options = DecodeOptions {
-        customer_fallback: state.customer_fallback,
         received_at: Utc::now(),
+        ..state.decode_options.clone()
     };
     let decoded = if body.len() <= DECODE_INLINE_MAX_BYTES {
         decode_usage_body(&body, &options)?

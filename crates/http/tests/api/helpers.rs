@@ -110,6 +110,9 @@ impl TestApp {
         settings.server.workers = 2;
         settings.litellm.webhook_secrets = vec![SecretString::from(secret.clone())];
         settings.data_dir.clone_from(&data_dir);
+        // The captured LiteLLM fixtures keep the times they were captured at (November 2026):
+        // they must not age into `implausible_time`. `webhooks::hostile` tests the default.
+        settings.ingest.max_event_age_days = 36_500;
         configure(&mut settings);
 
         let application = Application::build(settings)

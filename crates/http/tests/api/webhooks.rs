@@ -2,6 +2,7 @@
 
 mod body_limit;
 mod concurrency;
+mod hostile;
 mod ingest;
 mod privacy;
 mod rejections;

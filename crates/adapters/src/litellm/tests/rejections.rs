@@ -66,7 +66,7 @@ fn quarantined_content_never_holds_prompts_or_responses() {
 fn one_bad_event_in_a_batch_leaves_the_others_valid() {
     let body = br#"[{"litellm_call_id":"a","status":"success"},"oops",
         {"litellm_call_id":"b","status":"success","completion_tokens":-3},
-        {"litellm_call_id":"c","status":"failure","model_id":"m","startTime":1.5}]"#;
+        {"litellm_call_id":"c","status":"failure","model_id":"m","startTime":1764028800.5}]"#;
     let events = decode(body);
     let kinds: Vec<bool> = events
         .iter()
@@ -76,7 +76,7 @@ fn one_bad_event_in_a_batch_leaves_the_others_valid() {
     let DecodedEvent::Valid(failure) = &events[3] else {
         unreachable!()
     };
-    assert_eq!(failure.idempotency_key.as_str(), "c:m:1.5");
+    assert_eq!(failure.idempotency_key.as_str(), "c:m:1764028800.5");
 }
 
 #[test]

@@ -8,7 +8,12 @@ use tollgate_domain::access::Scope;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
 
 #[derive(Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +60,7 @@ impl From<ApiKeyRecord> for ApiKeyResponse {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<CreateApiKeyRequest>>,
+    body: Checked<ApiJson<CreateApiKeyRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate().map_err(|e| ApiError::Invalid {

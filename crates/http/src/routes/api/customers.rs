@@ -18,7 +18,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::paging::{self, PageQuery};
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
 
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -228,7 +233,7 @@ fn customer_id(id: &str) -> Result<Uuid, ApiError> {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<CreateCustomerRequest>>,
+    body: Checked<ApiJson<CreateCustomerRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate()?;
@@ -286,7 +291,7 @@ pub async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Checked<web::Json<UpdateCustomerRequest>>,
+    body: Checked<ApiJson<UpdateCustomerRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = customer_id(&id)?;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tollgate_application::{AppError, ports::AuditEntry};
 
-use crate::{access::Caller, error::ApiError, state::AppState};
+use crate::{access::Caller, error::ApiError, extract::ApiJson, state::AppState};
 
 pub async fn depth(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state
@@ -37,7 +37,7 @@ pub struct RetryRequest {
 pub async fn retry(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Option<web::Json<RetryRequest>>,
+    body: Option<ApiJson<RetryRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let target = body.map(|b| b.into_inner()).unwrap_or_default().target;
     let audit = AuditEntry::success(

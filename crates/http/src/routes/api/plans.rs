@@ -15,7 +15,12 @@ use validator::Validate;
 
 pub use self::dto::PlanRequest;
 use super::paging::{self, PageQuery};
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
 
 /// One version of a plan: its names, interval and currency, then its definition (base fee,
 /// trial days, charges, minimum commitment) exactly as stored, every amount a decimal string.
@@ -104,7 +109,7 @@ fn draft(body: &PlanRequest, code: PlanCode) -> Result<PlanDraft, ApiError> {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<PlanRequest>>,
+    body: Checked<ApiJson<PlanRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate()?;
@@ -161,7 +166,7 @@ pub async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Checked<web::Json<PlanRequest>>,
+    body: Checked<ApiJson<PlanRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = plan_id(&id)?;

@@ -14,7 +14,12 @@ use tollgate_domain::{
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
 
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
@@ -88,7 +93,7 @@ pub async fn show(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
 pub async fn replace(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<SettingsRequest>>,
+    body: Checked<ApiJson<SettingsRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?.into_inner();
     body.validate().map_err(invalid)?;
@@ -170,7 +175,7 @@ pub async fn list_secrets(
 pub async fn create_secret(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<CreateSecretRequest>>,
+    body: Checked<ApiJson<CreateSecretRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate().map_err(invalid)?;

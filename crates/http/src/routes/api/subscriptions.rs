@@ -14,7 +14,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::paging;
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
 
 #[derive(Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -148,7 +153,7 @@ fn found(record: Option<SubscriptionRecord>) -> Result<HttpResponse, ApiError> {
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<web::Json<CreateSubscriptionRequest>>,
+    body: Checked<ApiJson<CreateSubscriptionRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?.into_inner();
     body.validate()?;
@@ -206,7 +211,7 @@ pub async fn show(
     )
 }
 
-fn target_plan(body: Checked<web::Json<PlanChangeRequest>>) -> Result<PlanCode, ApiError> {
+fn target_plan(body: Checked<ApiJson<PlanChangeRequest>>) -> Result<PlanCode, ApiError> {
     let body = body.open()?;
     body.validate()?;
     if let Some(at) = body.effective_at {
@@ -230,7 +235,7 @@ pub async fn upgrade(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Checked<web::Json<PlanChangeRequest>>,
+    body: Checked<ApiJson<PlanChangeRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let plan = target_plan(body)?;
     let id = subscription_id(&id)?;
@@ -247,7 +252,7 @@ pub async fn downgrade(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Checked<web::Json<PlanChangeRequest>>,
+    body: Checked<ApiJson<PlanChangeRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let plan = target_plan(body)?;
     let id = subscription_id(&id)?;
