@@ -95,7 +95,9 @@ async fn keto_decides_roles_and_a_keto_that_cannot_answer_lets_nobody_in() {
     // Keto fails (503, never let through) or answers what is no check result (a 403 from a
     // proxy in front of it: 502, never let through either).
     keto.reset().await;
-    keto_answers(500, &json!({ "error": "boom" })).mount(&keto).await;
+    keto_answers(500, &json!({ "error": "boom" }))
+        .mount(&keto)
+        .await;
     let headers = expect_error(me(&app, &alice).await, 503, "unavailable").await;
     assert_eq!(headers[header::RETRY_AFTER], "2");
     keto.reset().await;
