@@ -56,6 +56,8 @@ struct PlanRow {
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    archived_at: Option<DateTime<Utc>>,
     #[diesel(embed)]
     current: VersionRow,
 }
@@ -99,13 +101,14 @@ fn plan_record(row: PlanRow) -> Result<PlanRecord, PortError> {
         current,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        archived_at: row.archived_at,
     })
 }
 
 /// Plans with their current version; callers add the `WHERE` after `p.organization_id = $1`.
 fn select_plans(filter: &str) -> String {
     format!(
-        "SELECT p.organization_id, p.created_at, p.updated_at, {VERSION_COLUMNS}
+        "SELECT p.organization_id, p.created_at, p.updated_at, p.archived_at, {VERSION_COLUMNS}
          FROM billing_plans p
          JOIN billing_plan_versions v ON v.plan_id = p.id AND v.version = p.current_version
          WHERE p.organization_id = $1 {filter}"
@@ -246,6 +249,38 @@ impl PlanStore for PgPlanStore {
         })
         .await?;
         if !added {
+            return Ok(None);
+        }
+        self.get(organization, id).await
+    }
+
+    async fn archive(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        audit: &AuditEntry,
+    ) -> Result<Option<PlanRecord>, PortError> {
+        let audit = audit.clone();
+        let archived = transaction(&self.pool, move |connection| {
+            Box::pin(async move {
+                let found = diesel::sql_query(
+                    "UPDATE billing_plans
+                     SET archived_at = coalesce(archived_at, now()), updated_at = now()
+                     WHERE organization_id = $1 AND id = $2",
+                )
+                .bind::<SqlUuid, _>(organization.as_uuid())
+                .bind::<SqlUuid, _>(id)
+                .execute(connection)
+                .await?;
+                if found == 0 {
+                    return Ok(false);
+                }
+                append_in(connection, organization, &audit).await?;
+                Ok(true)
+            })
+        })
+        .await?;
+        if !archived {
             return Ok(None);
         }
         self.get(organization, id).await

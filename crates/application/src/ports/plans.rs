@@ -48,6 +48,8 @@ pub struct PlanRecord {
     pub current: PlanVersionRecord,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Since when the plan takes no new subscriptions; `None` while it does.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -90,6 +92,18 @@ pub trait PlanStore: Send + Sync {
         id: Uuid,
         version: u32,
         draft: &PlanDraft,
+        audit: &AuditEntry,
+    ) -> Result<Option<PlanRecord>, PortError>;
+
+    /// Archives the plan `id` with the audit record (the first archiving's time stays);
+    /// `None` (and nothing written) for another organization's or a missing plan.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn archive(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
         audit: &AuditEntry,
     ) -> Result<Option<PlanRecord>, PortError>;
 

@@ -216,6 +216,22 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/api/billing/plans/{id}/versions",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "POST",
+        "/api/billing/plans/{id}/archive",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "GET",
         "/api/billing/subscriptions",
         Requirement {
             scope: Scope::BillingRead,

@@ -42,6 +42,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/billing/plans/{id}", web::get().to(plans::show))
         .route("/api/billing/plans/{id}", web::put().to(plans::update))
         .route(
+            "/api/billing/plans/{id}/versions",
+            web::get().to(plans::versions),
+        )
+        .route(
+            "/api/billing/plans/{id}/archive",
+            web::post().to(plans::archive),
+        )
+        .route(
             "/api/billing/subscriptions",
             web::get().to(subscriptions::list),
         )

@@ -119,6 +119,31 @@ impl PlanService {
             })
     }
 
+    /// Archives the plan: it takes no new subscriptions (`plan_archived`), its running ones
+    /// keep going. Archiving again keeps the first time. `None` when there is no such plan.
+    ///
+    /// # Errors
+    /// `Unprocessable` `archive_unsupported` with an outside billing engine (Lago): its only
+    /// way to retire a plan, deleting it, terminates the subscriptions on it; `Port` when the
+    /// store fails.
+    pub async fn archive(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        context: &AuditContext,
+    ) -> Result<Option<PlanRecord>, AppError> {
+        if self.engine.is_some() {
+            return Err(AppError::Unprocessable {
+                code: "archive_unsupported",
+                message: "plans cannot be archived with Lago as the billing engine: Lago has \
+                          no archived plans, and deleting one terminates its subscriptions"
+                    .to_owned(),
+            });
+        }
+        let audit = AuditEntry::success(context, "plan.archive", Some(target(id)));
+        Ok(self.store.archive(organization, id, &audit).await?)
+    }
+
     /// # Errors
     /// `Port` when the store fails.
     pub async fn get(
@@ -127,6 +152,18 @@ impl PlanService {
         id: Uuid,
     ) -> Result<Option<PlanRecord>, AppError> {
         Ok(self.store.get(organization, id).await?)
+    }
+
+    /// The plan with this code.
+    ///
+    /// # Errors
+    /// `Port` when the store fails.
+    pub async fn get_by_code(
+        &self,
+        organization: OrganizationId,
+        code: &PlanCode,
+    ) -> Result<Option<PlanRecord>, AppError> {
+        Ok(self.store.get_by_code(organization, code).await?)
     }
 
     /// Every version of the plan, oldest first.

@@ -297,13 +297,23 @@ impl SubscriptionService {
         organization: OrganizationId,
         code: &PlanCode,
     ) -> Result<PlanRecord, AppError> {
-        self.plans
+        let plan = self
+            .plans
             .get_by_code(organization, code)
             .await?
             .ok_or_else(|| AppError::Unprocessable {
                 code: "unknown_plan",
                 message: format!("no plan has the code `{code}`"),
-            })
+            })?;
+        // Subscriptions already on it keep it; only joining it (a new subscription, a plan
+        // change onto it) is refused.
+        if let Some(archived_at) = plan.archived_at {
+            return Err(AppError::Unprocessable {
+                code: "plan_archived",
+                message: format!("the plan `{code}` was archived at {archived_at}"),
+            });
+        }
+        Ok(plan)
     }
 }
 

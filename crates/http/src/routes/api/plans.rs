@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tollgate_adapters::postgres::encode_definition;
 use tollgate_application::ports::{PlanDraft, PlanRecord, PlanVersionRecord};
-use tollgate_domain::{DomainError, billing::PlanCode};
+use tollgate_domain::{DomainError, billing::PlanCode, organization::OrganizationId};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -60,6 +60,8 @@ struct PlanResponse {
     current: PlanVersionBody,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Since when it takes no new subscriptions; `null` while it does.
+    archived_at: Option<DateTime<Utc>>,
     /// Only when showing one plan: every version, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     versions: Option<Vec<VersionSummary>>,
@@ -79,6 +81,7 @@ impl PlanResponse {
             current: PlanVersionBody::from(&record.current),
             created_at: record.created_at,
             updated_at: record.updated_at,
+            archived_at: record.archived_at,
             versions: versions.map(|versions| {
                 versions
                     .iter()
@@ -171,6 +174,14 @@ pub async fn update(
     let body = body.open()?;
     let id = plan_id(&id)?;
     body.validate()?;
+    if body.charges.is_none() {
+        return Err(ApiError::Invalid {
+            code: "charges_required",
+            message: "a new version states every charge: list them in `charges` (`[]` for \
+                      a version without usage charges)"
+                .to_owned(),
+        });
+    }
     let organization = caller.principal.organization;
     let Some(current) = state.billing.plans().get(organization, id).await? else {
         return Err(ApiError::Missing { what: "plan" });
@@ -193,4 +204,63 @@ pub async fn update(
         }
         None => Err(ApiError::Missing { what: "plan" }),
     }
+}
+
+/// The plan a path names, by id or by code (codes are what people and the subscriptions API
+/// use); another organization's is not found.
+async fn find(
+    state: &AppState,
+    organization: OrganizationId,
+    key: &str,
+) -> Result<PlanRecord, ApiError> {
+    let plans = state.billing.plans();
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => plans.get(organization, id).await?,
+        Err(_) => match PlanCode::parse(key) {
+            Ok(code) => plans.get_by_code(organization, &code).await?,
+            Err(_) => None,
+        },
+    };
+    found.ok_or(ApiError::Missing { what: "plan" })
+}
+
+/// Every version of the plan, oldest first, each in full (its definition as stored).
+pub async fn versions(
+    caller: Caller,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let organization = caller.principal.organization;
+    let record = find(&state, organization, &key).await?;
+    let versions = state
+        .billing
+        .plans()
+        .versions(organization, record.id)
+        .await?;
+    let data: Vec<PlanVersionBody> = versions.iter().map(PlanVersionBody::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data })))
+}
+
+/// Archives the plan: no new subscriptions from now on, running ones go on.
+pub async fn archive(
+    caller: Caller,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let organization = caller.principal.organization;
+    let record = find(&state, organization, &key).await?;
+    let Some(archived) = state
+        .billing
+        .plans()
+        .archive(organization, record.id, &caller.audit)
+        .await?
+    else {
+        return Err(ApiError::Missing { what: "plan" });
+    };
+    let versions = state
+        .billing
+        .plans()
+        .versions(organization, archived.id)
+        .await?;
+    Ok(HttpResponse::Ok().json(PlanResponse::new(&archived, Some(&versions))))
 }

@@ -1,5 +1,6 @@
 //! `/api/billing/plans`.
 
+mod lifecycle;
 mod precision;
 
 use reqwest::Method;

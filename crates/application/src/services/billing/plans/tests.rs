@@ -46,6 +46,7 @@ fn record(organization: OrganizationId, id: Uuid, version: u32, draft: PlanDraft
         },
         created_at: Utc::now(),
         updated_at: Utc::now(),
+        archived_at: None,
     }
 }
 
@@ -312,5 +313,53 @@ async fn an_unknown_plan_is_none_and_pages_are_bounded() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn archiving_is_audited_and_refused_with_an_engine_that_cannot_archive() {
+    let organization = OrganizationId::new();
+    let id = Uuid::now_v7();
+    let mut store = MockPlanStore::new();
+    store
+        .expect_archive()
+        .withf(move |_, plan, audit| {
+            *plan == id
+                && audit.action == "plan.archive"
+                && audit.target == Some(format!("plan:{id}"))
+        })
+        .times(1)
+        .returning(|organization, id, _| {
+            let mut archived = record(organization, id, 1, pro());
+            archived.archived_at = Some(Utc::now());
+            Ok(Some(archived))
+        });
+    let service = PlanService::new(Arc::new(store), None);
+    let archived = service
+        .archive(organization, id, &AuditContext::default())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(archived.archived_at.is_some());
+
+    // Lago deletes plans (terminating their subscriptions) but cannot archive one: refused,
+    // nothing stored, nothing asked of Lago.
+    let mut untouched = MockPlanStore::new();
+    untouched.expect_archive().times(0);
+    let engine = MockBillingEngine::new();
+    let service = PlanService::new(Arc::new(untouched), Some(Arc::new(engine)));
+    let error = service
+        .archive(organization, id, &AuditContext::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AppError::Unprocessable {
+                code: "archive_unsupported",
+                ..
+            }
+        ),
+        "{error:?}"
     );
 }

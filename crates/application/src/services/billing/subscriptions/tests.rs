@@ -59,6 +59,7 @@ fn plan_record(
         },
         created_at: april(1),
         updated_at: april(1),
+        archived_at: None,
     }
 }
 

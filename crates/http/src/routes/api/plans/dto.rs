@@ -31,9 +31,9 @@ pub struct PlanRequest {
     #[serde(default)]
     pub trial_days: u32,
     pub minimum_commitment: Option<String>,
-    /// At most one per meter (the domain refuses two on one meter).
-    #[serde(default)]
-    pub charges: Vec<ChargeDto>,
+    /// At most one per meter (the domain refuses two on one meter). A new version must list
+    /// them (`[]` for none): absent, it would silently drop every charge of the plan.
+    pub charges: Option<Vec<ChargeDto>>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +119,7 @@ impl PlanRequest {
         let charges = self
             .charges
             .iter()
+            .flatten()
             .map(|charge| {
                 let meter = Meter::parse(&charge.meter).ok_or_else(|| DomainError::Invalid {
                     field: "meter",

@@ -1,0 +1,1 @@
+ALTER TABLE billing_plans DROP COLUMN archived_at;
