@@ -34,8 +34,8 @@ use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDige
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    access::FailedAuthLimiter, metrics::Metrics, middleware, routes, settings::Settings,
-    state::AppState,
+    access::FailedAuthLimiter, body::BodyReader, metrics::Metrics, middleware, routes,
+    settings::Settings, state::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +175,10 @@ impl Application {
                 ..DecodeOptions::new(settings.litellm.customer_fallback, chrono::Utc::now())
             },
             body_limit_bytes: settings.server.body_limit_bytes,
+            bodies: BodyReader::new(
+                Duration::from_secs(settings.server.body_timeout_secs),
+                settings.server.max_inflight_body_bytes,
+            ),
         };
 
         let listener =

@@ -32,6 +32,9 @@ pub enum ApiError {
     InvalidAlert(#[from] AlertError),
     #[error("the body could not be read: {0}")]
     UnreadableBody(String),
+    /// The body did not arrive within `server.body_timeout_secs`; the connection is closed.
+    #[error("the body did not arrive within {secs} s")]
+    BodyTimeout { secs: u64 },
     #[error("no such route")]
     NotFound,
     #[error("{0}")]
@@ -191,6 +194,7 @@ impl ApiError {
             Self::InvalidBody(error) => error.code,
             Self::InvalidAlert(error) => error.code(),
             Self::UnreadableBody(_) => "unreadable_body",
+            Self::BodyTimeout { .. } => "body_timeout",
             Self::NotFound | Self::Missing { .. } => "not_found",
             Self::Forbidden(_) => "forbidden",
             Self::Invalid { code, .. }
@@ -236,6 +240,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::InvalidBody(_)
             | Self::InvalidAlert(_)
             | Self::UnreadableBody(_)
@@ -268,6 +273,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            // The rest of a body that stalled may still come: the connection cannot be reused.
+            Self::BodyTimeout { .. } => {
+                response.force_close();
             }
             _ => {}
         }

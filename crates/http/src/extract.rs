@@ -8,7 +8,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use tollgate_adapters::json_text;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, state::AppState};
 
 /// JSON bodies of the API are small; webhooks read their bodies themselves.
 pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
@@ -102,7 +102,8 @@ where
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = is_json(request);
-        let payload = web::Payload::from_request(request, payload);
+        let request = request.clone();
+        let payload = web::Payload::from_request(&request, payload);
         Box::pin(async move {
             let payload = payload
                 .await
@@ -113,13 +114,11 @@ where
                     message: "Content type error: the body must be application/json".into(),
                 });
             }
-            let body = payload
-                .to_bytes_limited(JSON_LIMIT_BYTES)
-                .await
-                .map_err(|_| ApiError::PayloadTooLarge {
-                    limit: JSON_LIMIT_BYTES,
-                })?
-                .map_err(|error| ApiError::UnreadableBody(error.to_string()))?;
+            let bodies = request
+                .app_data::<web::Data<AppState>>()
+                .map(|state| state.bodies.clone())
+                .ok_or_else(|| ApiError::Internal("no application state".into()))?;
+            let (body, _held) = bodies.read(&request, payload, JSON_LIMIT_BYTES).await?;
             decode_json(&body).map(ApiJson)
         })
     }

@@ -1,6 +1,7 @@
 //! Tollgate's HTTP entry point (actix-web) and its composition root.
 
 pub mod access;
+pub mod body;
 pub mod bootstrap;
 pub mod error;
 pub mod extract;

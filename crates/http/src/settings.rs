@@ -127,6 +127,10 @@ pub fn optional_url(text: &str) -> Result<Option<url::Url>, SettingsError> {
 pub struct ServerSettings {
     pub bind: SocketAddr,
     pub body_limit_bytes: usize,
+    /// Seconds a request body may take to arrive after its headers.
+    pub body_timeout_secs: u64,
+    /// Bytes all bodies being read or handled may hold at once.
+    pub max_inflight_body_bytes: usize,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
     pub export_page_rows: i64,

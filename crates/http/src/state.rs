@@ -15,7 +15,7 @@ use tollgate_application::{
     },
 };
 
-use crate::{access::FailedAuthLimiter, metrics::Metrics};
+use crate::{access::FailedAuthLimiter, body::BodyReader, metrics::Metrics};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +25,8 @@ pub struct AppState {
     /// How LiteLLM events are decoded (`received_at` is set per request).
     pub decode_options: DecodeOptions,
     pub body_limit_bytes: usize,
+    /// Reads bodies under a deadline and the in-flight byte budget.
+    pub bodies: BodyReader,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
     /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.

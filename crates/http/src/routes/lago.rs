@@ -12,7 +12,6 @@ use tollgate_adapters::lago::webhook::{WebhookDecodeError, decode_webhook};
 use tollgate_application::{AppError, ports::AuditContext};
 use tracing_actix_web::RequestId;
 
-use super::litellm::read_body;
 use crate::{error::ApiError, state::AppState};
 
 /// Bodies above this are decoded on the blocking pool (Lago's are a few kilobytes).
@@ -41,7 +40,10 @@ pub async fn receive(
             header("x-lago-signature"),
         )
         .map_err(|error| refused(&state, error))?;
-    let body = read_body(&request, payload, state.body_limit_bytes).await?;
+    let (body, _held) = state
+        .bodies
+        .read(&request, payload, state.body_limit_bytes)
+        .await?;
     service
         .authenticate(&headers, &body)
         .await

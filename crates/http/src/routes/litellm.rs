@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
-use futures_util::StreamExt;
 use serde::Serialize;
 use tollgate_adapters::litellm::{DecodeOptions, decode_alert, decode_usage_body};
 use tollgate_application::{ports::StoredOrDuplicate, services::ingest::IngestReport};
@@ -57,7 +56,10 @@ pub async fn receive_usage(
     // Authenticate before reading a byte of a body that may be 32 MiB.
     let secret = bearer_token(&request).ok_or(ApiError::Unauthorized)?;
     let organization = state.webhooks.authenticate(secret).await?;
-    let body = read_body(&request, payload, state.body_limit_bytes).await?;
+    let (body, _held) = state
+        .bodies
+        .read(&request, payload, state.body_limit_bytes)
+        .await?;
     let options = DecodeOptions {
         received_at: Utc::now(),
         ..state.decode_options.clone()
@@ -85,7 +87,10 @@ pub async fn receive_alert(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = state.webhooks.authenticate(&secret).await?;
-    let body = read_body(&request, payload, state.body_limit_bytes).await?;
+    let (body, _held) = state
+        .bodies
+        .read(&request, payload, state.body_limit_bytes)
+        .await?;
     let alert = decode_alert(&body, Utc::now())?;
     let outcome = state.webhooks.record_alert(organization, &alert).await?;
     let label = match outcome {
@@ -105,29 +110,4 @@ fn bearer_token(request: &HttpRequest) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-/// Reads the whole body, refusing it as soon as it is known to pass `limit`.
-pub(super) async fn read_body(
-    request: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<web::Bytes, ApiError> {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::UnreadableBody(e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }

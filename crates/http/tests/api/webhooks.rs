@@ -6,3 +6,4 @@ mod hostile;
 mod ingest;
 mod privacy;
 mod rejections;
+mod slow_clients;
