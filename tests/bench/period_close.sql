@@ -137,4 +137,15 @@ SELECT '00000000-0000-7000-8000-00000000b001', 'minute',
 FROM bench_cells
 WHERE d = 15 AND n % 10 = 9 AND 13 < requests;
 
+-- The same usage by call status (all successful), which is what the close bills from.
+INSERT INTO usage_dimension_rollups (organization_id, dimension, granularity, bucket_start,
+                                     customer_id, value, input_tokens, output_tokens,
+                                     cached_tokens, reasoning_tokens, requests, cost_usd,
+                                     cache_hits)
+SELECT organization_id, 'status', granularity, bucket_start, customer_id, 'success',
+       sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(reasoning_tokens),
+       sum(requests), sum(cost_usd), sum(cache_hits)
+FROM usage_rollups
+GROUP BY organization_id, granularity, bucket_start, customer_id;
+
 ANALYZE;

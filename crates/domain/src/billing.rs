@@ -55,7 +55,10 @@ pub use period::{BillingPeriod, Interval};
 pub use plan::{BaseFee, Charge, FeeTiming, NewPlan, Plan, PlanCode};
 pub use pricing::{Markup, PackageSize, Price, PricingModel, Tier, TierError, Tiers};
 pub use proration::{Proration, ProrationFactor};
-pub use rating::{cap_credits, rate, rate_base_fee, rate_unused_time_credit, rate_usage};
+pub use rating::{
+    ChargeUsage, MeteredUsage, cap_credits, rate, rate_base_fee, rate_unused_time_credit,
+    rate_usage,
+};
 pub use subscription::{
     Phase, PhaseReason, PlanVersionRef, Subscription, SubscriptionError, SubscriptionStatus,
     period_at,

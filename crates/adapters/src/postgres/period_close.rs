@@ -11,7 +11,7 @@ mod write;
 
 use std::{
     borrow::Cow,
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -20,7 +20,6 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use tollgate_application::{
     PortError,
     ports::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore},
@@ -30,8 +29,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Invoice, InvoiceLine, Plan},
-    metering::Meter,
+    billing::{Invoice, InvoiceLine, MeteredUsage, Plan},
 };
 use uuid::Uuid;
 
@@ -121,7 +119,7 @@ fn plan(
 
 fn invoices(
     due: &Due,
-    usage: &[BTreeMap<Meter, Decimal>],
+    usage: &[MeteredUsage],
 ) -> Result<(Option<Invoice>, Option<Invoice>), DomainError> {
     let opening = due
         .opening

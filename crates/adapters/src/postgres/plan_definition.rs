@@ -54,6 +54,10 @@ struct ChargeJson {
     free_units: String,
     minimum: Option<String>,
     model: ModelJson,
+    /// Absent in versions stored before failed calls were told apart: those bill successful
+    /// calls only, as every charge does unless it says otherwise.
+    #[serde(default)]
+    include_failures: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -127,6 +131,7 @@ fn encode_charge(charge: &Charge) -> ChargeJson {
         free_units: charge.free_units().to_string(),
         minimum: charge.minimum().map(|m| m.amount().to_string()),
         model,
+        include_failures: charge.include_failures(),
     }
 }
 
@@ -184,12 +189,13 @@ pub fn decode_plan(
                 .minimum
                 .map(|text| money("minimum", &text))
                 .transpose()?;
-            Charge::new(
+            Ok(Charge::new(
                 meter,
                 decode_model(charge.model)?,
                 decimal("free units", &charge.free_units)?,
                 minimum,
-            )
+            )?
+            .including_failures(charge.include_failures))
         })
         .collect::<Result<Vec<_>, DomainError>>()?;
     Plan::new(NewPlan {

@@ -43,7 +43,8 @@ fn pro(version: u32, base_fee: &str) -> Result<PlanVersionSync, Box<dyn std::err
                 PricingModel::package(dec("1000"), dec("0.5"))?,
                 dec("100"),
                 None,
-            )?,
+            )?
+            .including_failures(true),
         ],
         minimum_commitment: None,
     })?;
@@ -55,10 +56,25 @@ fn pro(version: u32, base_fee: &str) -> Result<PlanVersionSync, Box<dyn std::err
     })
 }
 
+fn status_filter() -> serde_json::Value {
+    json!({"key": "status", "values": ["success", "failure"]})
+}
+
+/// A metric as Lago shows it; `filters` as made by Tollgate, or none (made before it).
 fn metric(id: &str, aggregation: &str, field: Option<&str>) -> ResponseTemplate {
+    metric_with(id, aggregation, field, json!([status_filter()]))
+}
+
+fn metric_with(
+    id: &str,
+    aggregation: &str,
+    field: Option<&str>,
+    filters: serde_json::Value,
+) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"billable_metric": {
         "lago_id": id, "name": "m", "code": "m", "aggregation_type": aggregation,
         "field_name": field, "recurring": false, "created_at": "2025-01-01T00:00:00Z",
+        "filters": filters,
     }}))
 }
 
@@ -75,7 +91,18 @@ async fn mount_metrics(server: &wiremock::MockServer) {
         .respond_with(metric("bm-input", "sum_agg", Some("input_tokens")))
         .mount(server)
         .await;
+    // Made before failed calls were told apart: without the status filter, which is added.
     Mock::given(matchers::method("GET"))
+        .and(matchers::path("/api/v1/billable_metrics/requests"))
+        .respond_with(metric_with(
+            "bm-requests",
+            "count_agg",
+            None,
+            json!([{"key": "region", "values": ["eu"]}]),
+        ))
+        .mount(server)
+        .await;
+    Mock::given(matchers::method("PUT"))
         .and(matchers::path("/api/v1/billable_metrics/requests"))
         .respond_with(metric("bm-requests", "count_agg", None))
         .mount(server)
@@ -105,6 +132,7 @@ async fn a_plan_version_is_created_with_its_metrics_made_once() -> TestResult {
             "GET /api/v1/billable_metrics/input_tokens",
             "POST /api/v1/billable_metrics",
             "GET /api/v1/billable_metrics/requests",
+            "PUT /api/v1/billable_metrics/requests",
             "POST /api/v1/plans",
             "POST /api/v1/plans",
         ]
@@ -120,24 +148,53 @@ async fn a_plan_version_is_created_with_its_metrics_made_once() -> TestResult {
             "aggregation_type": "sum_agg",
             "field_name": "input_tokens",
             "recurring": false,
+            "filters": [{"key": "status", "values": ["success", "failure"]}],
         }})
     );
-    let first = body(&requests[3]);
+    assert_eq!(
+        body(&requests[3]),
+        json!({"billable_metric": {"filters": [
+            {"key": "region", "values": ["eu"]},
+            {"key": "status", "values": ["success", "failure"]}]}})
+    );
+    let first = body(&requests[4]);
     assert_eq!(first["plan"]["code"], "pro");
     assert_eq!(first["plan"]["amount_cents"], 4990);
     assert_eq!(first["plan"]["amount_currency"], "EUR");
     assert_eq!(first["plan"]["pay_in_advance"], true);
     assert_eq!(first["plan"]["interval"], "monthly");
-    let charges = &first["plan"]["charges"];
-    assert_eq!(charges[0]["billable_metric_id"], "bm-input");
-    assert_eq!(charges[0]["charge_model"], "standard");
-    assert_eq!(charges[0]["properties"], json!({"amount": "0.0000025"}));
-    assert_eq!(charges[1]["billable_metric_id"], "bm-requests");
+    // Input tokens bill successful calls only: failed ones match no filter and take the
+    // charge's own zero price. Requests include failures: one price, no filter.
     assert_eq!(
-        charges[1]["properties"],
-        json!({"amount": "0.5", "package_size": 1000, "free_units": 100})
+        first["plan"]["charges"],
+        json!([
+            {
+                "billable_metric_id": "bm-input",
+                "charge_model": "standard",
+                "pay_in_advance": false,
+                "invoiceable": true,
+                "prorated": false,
+                "min_amount_cents": 0,
+                "properties": {"amount": "0"},
+                "filters": [{
+                    "invoice_display_name": "input_tokens (successful calls)",
+                    "properties": {"amount": "0.0000025"},
+                    "values": {"status": ["success"]},
+                }],
+            },
+            {
+                "billable_metric_id": "bm-requests",
+                "charge_model": "package",
+                "pay_in_advance": false,
+                "invoiceable": true,
+                "prorated": false,
+                "min_amount_cents": 0,
+                "properties": {"amount": "0.5", "package_size": 1000, "free_units": 100},
+                "filters": [],
+            },
+        ])
     );
-    let second = body(&requests[4]);
+    let second = body(&requests[5]);
     assert_eq!(second["plan"]["code"], "pro__v2");
     assert_eq!(second["plan"]["amount_cents"], 5900);
     Ok(())

@@ -14,8 +14,7 @@ mod credit;
 mod properties;
 #[cfg(test)]
 mod tests;
-
-use std::collections::BTreeMap;
+mod usage;
 
 use rust_decimal::Decimal;
 
@@ -23,9 +22,10 @@ use super::{
     BillingPeriod, InvoiceLine, LineKind, Money, Plan, Proration, ProrationFactor, non_negative,
     overflow,
 };
-use crate::{DomainError, metering::Meter};
+use crate::DomainError;
 
 pub use credit::{cap_credits, rate_unused_time_credit};
+pub use usage::{ChargeUsage, MeteredUsage};
 
 /// Every line `plan` bills for `period`: the base fee (if any) first, then [`rate_usage`]'s.
 ///
@@ -38,7 +38,7 @@ pub use credit::{cap_credits, rate_unused_time_credit};
 pub fn rate(
     plan: &Plan,
     period: BillingPeriod,
-    usage: &BTreeMap<Meter, Decimal>,
+    usage: &impl ChargeUsage,
     proration: Proration,
 ) -> Result<Vec<InvoiceLine>, DomainError> {
     let mut lines: Vec<InvoiceLine> = rate_base_fee(plan, period, proration)?
@@ -73,7 +73,8 @@ pub fn rate_base_fee(
 
 /// One line per charge, in the plan's order (zero amounts included, so the invoice shows
 /// what was used), then the minimum top-ups. Usage of meters the plan does not charge for
-/// is not billed; a charged meter missing from `usage` was not used. As for
+/// is not billed; a charged meter missing from `usage` was not used; failed calls count only
+/// for a charge that includes them ([`ChargeUsage`]). As for
 /// [`rate_base_fee`], the lines' period is the span the usage was metered over (the active
 /// span of a partial proration), while minimums are prorated by `period`.
 ///
@@ -83,7 +84,7 @@ pub fn rate_base_fee(
 pub fn rate_usage(
     plan: &Plan,
     period: BillingPeriod,
-    usage: &BTreeMap<Meter, Decimal>,
+    usage: &impl ChargeUsage,
     proration: Proration,
 ) -> Result<Vec<InvoiceLine>, DomainError> {
     let factor = proration.factor(&period)?;
@@ -92,7 +93,7 @@ pub fn rate_usage(
     let mut lines = Vec::with_capacity(plan.charges().len());
     for charge in plan.charges() {
         let meter = charge.meter();
-        let used = usage.get(&meter).copied().unwrap_or_default();
+        let used = usage.billed(charge);
         let used = non_negative(meter.slug(), used)?;
         let free = used.min(charge.free_units());
         let billed = used - free;

@@ -5,11 +5,15 @@
 //! over the property of the meter's slug, `count_agg` for `requests`: one event, one request),
 //! and its id kept for the life of the process. A metric of that code that aggregates anything
 //! else is refused rather than silently billed from.
+//!
+//! Every metric declares the filter `status` (`success`, `failure`): charges bill failed calls
+//! only when they include them, through a charge filter on it (see `plans.rs`). A metric found
+//! without it (made before) gets it added (`PUT /billable_metrics/{slug}`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::Mutex;
 use tollgate_application::PortError;
@@ -27,6 +31,23 @@ struct Metric {
     lago_id: String,
     aggregation_type: String,
     field_name: Option<String>,
+    #[serde(default)]
+    filters: Vec<MetricFilter>,
+}
+
+#[derive(Deserialize, Serialize, Clone, PartialEq, Eq)]
+struct MetricFilter {
+    key: String,
+    values: Vec<String>,
+}
+
+/// The filter charges select successful calls with; its values are every status the Lago
+/// target sends.
+fn status_filter() -> MetricFilter {
+    MetricFilter {
+        key: "status".into(),
+        values: vec!["success".into(), "failure".into()],
+    }
 }
 
 /// Each meter's metric id, found or made once.
@@ -84,6 +105,7 @@ async fn find_or_create(client: &LagoClient, meter: Meter) -> Result<String, Por
         "aggregation_type": aggregation_type,
         "field_name": field_name,
         "recurring": false,
+        "filters": [status_filter()],
     }});
     let url = client.url(&["billable_metrics"], &[])?;
     match client
@@ -123,5 +145,31 @@ async fn find(client: &LagoClient, meter: Meter) -> Result<Option<String>, PortE
                 .unwrap_or_default(),
         )));
     }
+    if !metric.filters.contains(&status_filter()) {
+        add_status_filter(client, meter, metric.filters).await?;
+    }
     Ok(Some(metric.lago_id))
+}
+
+/// Adds the `status` filter to a metric made without it, keeping its other filters.
+async fn add_status_filter(
+    client: &LagoClient,
+    meter: Meter,
+    mut filters: Vec<MetricFilter>,
+) -> Result<(), PortError> {
+    filters.retain(|filter| filter.key != "status");
+    filters.push(status_filter());
+    let body = json!({"billable_metric": {"filters": filters}});
+    let url = client.url(&["billable_metrics", meter.slug()], &[])?;
+    match client
+        .send(Method::PUT, url, Some(&body), Repeat::Safe)
+        .await?
+    {
+        Reply::Done(_) => Ok(()),
+        Reply::Refused(refusal) => Err(refusal.into_port()),
+        Reply::NotFound => Err(super::client::internal(format!(
+            "Lago's billable metric `{}` vanished while its status filter was added",
+            meter.slug()
+        ))),
+    }
 }

@@ -82,6 +82,19 @@ fn charge_input(charge: &Charge, billable_metric_id: &str) -> Result<Value, Stri
         .transpose()
         .map_err(|reason| format!("`{meter}`: {reason}"))?
         .unwrap_or(0);
+    // Lago prices the events that match a filter with the filter's properties and all others
+    // with the charge's own: failed calls (`status` = `failure` on every event the Lago target
+    // sends) fall through to a zero price unless the charge includes them.
+    let (properties, filters) = if charge.include_failures() {
+        (properties, json!([]))
+    } else {
+        let filters = json!([{
+            "invoice_display_name": format!("{meter} (successful calls)"),
+            "properties": properties,
+            "values": { "status": ["success"] },
+        }]);
+        (free_of_charge(model), filters)
+    };
     Ok(json!({
         "billable_metric_id": billable_metric_id,
         "charge_model": model,
@@ -92,7 +105,20 @@ fn charge_input(charge: &Charge, billable_metric_id: &str) -> Result<Value, Stri
         "prorated": false,
         "min_amount_cents": min_amount_cents,
         "properties": properties,
+        "filters": filters,
     }))
+}
+
+/// Properties of `model` that price every unit at zero.
+fn free_of_charge(model: &str) -> Value {
+    let everything = || json!([range(0, None, Decimal::ZERO)]);
+    match model {
+        "graduated" => json!({ "graduated_ranges": everything() }),
+        "volume" => json!({ "volume_ranges": everything() }),
+        "package" => json!({ "amount": "0", "package_size": 1, "free_units": 0 }),
+        "percentage" => json!({ "rate": "0" }),
+        _ => json!({ "amount": "0" }),
+    }
 }
 
 /// Lago's `charge_model` and `properties` for the charge's pricing and free allowance.

@@ -1,9 +1,10 @@
-//! A batch's usage from the embedded rollups (`usage_rollups`, one column per meter), in one
-//! statement: each span is cut into whole UTC days, whole hours at its edges and minutes at
+//! A batch's usage from the embedded rollups (the `status` dimension of
+//! `usage_dimension_rollups`, one column per meter: successful and failed calls apart, since a
+//! charge bills failures only when it includes them), in one statement: each span is cut into whole UTC days, whole hours at its edges and minutes at
 //! theirs, and each piece reads the buckets of its granularity that start inside it. Pieces
 //! do not overlap and cover the span exactly, so every event counts once.
 
-use std::{collections::BTreeMap, str::FromStr};
+use std::str::FromStr;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::{
@@ -12,7 +13,10 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use tollgate_domain::{billing::BillingPeriod, metering::Meter};
+use tollgate_domain::{
+    billing::{BillingPeriod, MeteredUsage},
+    metering::Meter,
+};
 use uuid::Uuid;
 
 use super::super::invoices::invariant;
@@ -80,6 +84,8 @@ struct Sums {
     #[diesel(sql_type = Integer)]
     idx: i32,
     #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Text)]
     input_tokens: String,
     #[diesel(sql_type = Text)]
     output_tokens: String,
@@ -95,12 +101,12 @@ struct Sums {
     cache_hits: String,
 }
 
-/// Each span's usage per meter, in `spans`' order (a span without usage gets an empty map).
+/// Each span's usage per meter, in `spans`' order (a span without usage gets empty maps).
 pub(super) async fn read(
     connection: &mut AsyncPgConnection,
     spans: &[UsageSpan],
-) -> Result<Vec<BTreeMap<Meter, Decimal>>, diesel::result::Error> {
-    let mut usage = vec![BTreeMap::new(); spans.len()];
+) -> Result<Vec<MeteredUsage>, diesel::result::Error> {
+    let mut usage = vec![MeteredUsage::default(); spans.len()];
     let (mut orgs, mut customers, mut granularities, mut froms, mut tos, mut indexes) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (index, span) in spans.iter().enumerate() {
@@ -118,7 +124,7 @@ pub(super) async fn read(
         return Ok(usage);
     }
     let rows: Vec<Sums> = diesel::sql_query(
-        "SELECT q.idx,
+        "SELECT q.idx, r.value AS status,
                 sum(r.input_tokens)::text AS input_tokens,
                 sum(r.output_tokens)::text AS output_tokens,
                 sum(r.cached_tokens)::text AS cached_tokens,
@@ -128,11 +134,11 @@ pub(super) async fn read(
                 sum(r.cache_hits)::text AS cache_hits
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
                      $6::int[]) AS q(org, customer, granularity, from_at, to_at, idx)
-         JOIN usage_rollups r
+         JOIN usage_dimension_rollups r
            ON r.organization_id = q.org AND r.customer_id = q.customer
-          AND r.granularity = q.granularity
+          AND r.dimension = 'status' AND r.granularity = q.granularity
           AND r.bucket_start >= q.from_at AND r.bucket_start < q.to_at
-         GROUP BY q.idx",
+         GROUP BY q.idx, r.value",
     )
     .bind::<Array<SqlUuid>, _>(&orgs)
     .bind::<Array<Text>, _>(&customers)
@@ -147,6 +153,11 @@ pub(super) async fn read(
             .ok()
             .and_then(|i| usage.get_mut(i))
             .ok_or_else(|| invariant(format!("usage for unknown span {}", row.idx)))?;
+        let slot = if row.status == "success" {
+            &mut slot.succeeded
+        } else {
+            &mut slot.failed
+        };
         for (meter, text) in [
             (Meter::InputTokens, &row.input_tokens),
             (Meter::OutputTokens, &row.output_tokens),

@@ -69,13 +69,15 @@ fn the_documented_format_is_what_is_written() {
             charge(
                 Meter::Requests,
                 PricingModel::package(dec("1000"), dec("0.50")).unwrap(),
-            ),
+            )
+            .including_failures(true),
             charge(
                 Meter::CostUsd,
                 PricingModel::percentage_markup(dec("20")).unwrap(),
             ),
         ],
     );
+    assert_eq!(round_trip(&plan), plan, "include_failures comes back");
     assert_eq!(
         encode_definition(&plan),
         json!({
@@ -84,15 +86,19 @@ fn the_documented_format_is_what_is_written() {
             "minimum_commitment": "100.00",
             "charges": [
                 {"meter": "input_tokens", "free_units": "1000", "minimum": "5.00",
-                 "model": {"type": "per_unit", "unit_price": "0.000002"}},
+                 "model": {"type": "per_unit", "unit_price": "0.000002"},
+                 "include_failures": false},
                 {"meter": "output_tokens", "free_units": "0", "minimum": null,
                  "model": {"type": "graduated", "tiers": [
                      {"up_to": "1000000", "unit_price": "0.000002"},
-                     {"up_to": null, "unit_price": "0.0000015"}]}},
+                     {"up_to": null, "unit_price": "0.0000015"}]},
+                 "include_failures": false},
                 {"meter": "requests", "free_units": "0", "minimum": null,
-                 "model": {"type": "package", "size": "1000", "price": "0.50"}},
+                 "model": {"type": "package", "size": "1000", "price": "0.50"},
+                 "include_failures": true},
                 {"meter": "cost_usd", "free_units": "0", "minimum": null,
-                 "model": {"type": "percentage_markup", "percent": "20"}}
+                 "model": {"type": "percentage_markup", "percent": "20"},
+                 "include_failures": false}
             ]
         })
     );
@@ -254,4 +260,18 @@ fn malformed_definitions_are_refused_with_what_is_wrong() {
     ));
     assert!(decode_plan("pro plan", "monthly", "USD", &base).is_err());
     assert_eq!(decode(&base).unwrap().code().as_str(), "pro");
+}
+
+#[test]
+fn charges_stored_without_include_failures_bill_successful_calls_only() {
+    let stored = json!({
+        "base_fee": null, "trial_days": 0, "minimum_commitment": null,
+        "charges": [{"meter": "requests", "free_units": "0", "minimum": null,
+                     "model": {"type": "per_unit", "unit_price": "0.01"}}]
+    });
+    let plan = decode_plan("old", "monthly", "USD", &stored).unwrap();
+    assert!(!plan.charges()[0].include_failures());
+    let mut refused = stored.clone();
+    refused["charges"][0]["include_failures"] = json!("yes");
+    assert!(decode_plan("old", "monthly", "USD", &refused).is_err());
 }

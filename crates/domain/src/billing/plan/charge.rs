@@ -7,12 +7,16 @@ use crate::{DomainError, metering::Meter};
 
 /// Prices one meter's usage in a period: the first `free_units` are free, the rest go through
 /// the pricing model, and if the result is below `minimum` the period is topped up to it.
+/// Only successful calls count unless `include_failures`: a customer does not pay for a call
+/// that failed (a provider 500, a refused key, a fallback's failed attempt), even when the
+/// provider reported prompt tokens for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge {
     meter: Meter,
     model: PricingModel,
     free_units: Decimal,
     minimum: Option<Money>,
+    include_failures: bool,
 }
 
 impl Charge {
@@ -43,7 +47,22 @@ impl Charge {
             model,
             free_units,
             minimum,
+            include_failures: false,
         })
+    }
+
+    /// This charge with failed calls counted (`true`) or not (`false`, the default).
+    #[must_use]
+    pub fn including_failures(self, include_failures: bool) -> Self {
+        Self {
+            include_failures,
+            ..self
+        }
+    }
+
+    /// Whether failed calls' usage is billed too.
+    pub fn include_failures(&self) -> bool {
+        self.include_failures
     }
 
     pub fn meter(&self) -> Meter {
@@ -105,5 +124,19 @@ mod tests {
             (charge.meter(), charge.free_units()),
             (Meter::CostUsd, Decimal::ONE)
         );
+    }
+
+    #[test]
+    fn failed_calls_are_left_out_unless_the_charge_includes_them() {
+        let per_unit = PricingModel::per_unit(Decimal::ONE).unwrap();
+        let charge = Charge::new(Meter::InputTokens, per_unit, Decimal::ZERO, None).unwrap();
+        assert!(
+            !charge.include_failures(),
+            "failures are not billed by default"
+        );
+        let including = charge.clone().including_failures(true);
+        assert!(including.include_failures());
+        assert_ne!(including, charge, "the flag is part of the charge");
+        assert_eq!(including.including_failures(false), charge);
     }
 }

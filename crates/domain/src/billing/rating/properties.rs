@@ -8,6 +8,8 @@ use crate::billing::{
     Charge, Currency, Interval, NewPlan, PlanCode, PricingModel,
     pricing::properties::{monotonic_model, price, tiers, units},
 };
+use crate::metering::Meter;
+use std::collections::BTreeMap;
 
 fn january() -> BillingPeriod {
     let at = |m| Utc.with_ymd_and_hms(2025, m, 1, 0, 0, 0).unwrap();

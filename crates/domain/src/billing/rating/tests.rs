@@ -1,4 +1,4 @@
-use std::str::FromStr;
+use std::{collections::BTreeMap, str::FromStr};
 
 use chrono::{TimeZone, Utc};
 
@@ -6,6 +6,7 @@ use super::*;
 use crate::billing::{
     BaseFee, Charge, Currency, FeeTiming, Interval, NewPlan, PlanCode, Price, PricingModel, Tier,
 };
+use crate::metering::Meter;
 
 fn dec(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap()
@@ -112,7 +113,13 @@ fn a_full_period_bills_the_fee_and_each_charge_rounded_once() {
 #[test]
 fn unused_meters_bill_zero_lines() {
     let plan = Plan::new(pro_plan()).unwrap();
-    let lines = rate_usage(&plan, january(), &BTreeMap::new(), Proration::Full).unwrap();
+    let lines = rate_usage(
+        &plan,
+        january(),
+        &BTreeMap::<Meter, Decimal>::new(),
+        Proration::Full,
+    )
+    .unwrap();
     assert_eq!(amounts(&lines), ["0.00", "0.00", "0.00"]);
     assert!(lines.iter().all(|l| l.unit_price().is_zero()));
 }
@@ -243,10 +250,60 @@ fn bad_usage_and_bad_proration_are_refused() {
     let february = BillingPeriod::of_cycle(january().start(), Interval::Monthly, 1).unwrap();
     let outside = Proration::Partial { active: february };
     assert!(matches!(
-        rate(&plan, january(), &BTreeMap::new(), outside),
+        rate(
+            &plan,
+            january(),
+            &BTreeMap::<Meter, Decimal>::new(),
+            outside
+        ),
         Err(DomainError::Invalid {
             field: "proration",
             ..
         })
     ));
+}
+
+#[test]
+fn failed_calls_are_billed_only_by_charges_that_include_them() {
+    // A provider 500 that still reported 4,000 prompt tokens, beside 1,000 successful ones.
+    let used = MeteredUsage {
+        succeeded: usage(&[(Meter::InputTokens, "1000"), (Meter::Requests, "1")]),
+        failed: usage(&[(Meter::InputTokens, "4000"), (Meter::Requests, "1")]),
+    };
+    let per_token = |include: bool| {
+        Charge::new(
+            Meter::InputTokens,
+            PricingModel::per_unit(dec("0.001")).unwrap(),
+            Decimal::ZERO,
+            None,
+        )
+        .unwrap()
+        .including_failures(include)
+    };
+    let plan_with = |include: bool| {
+        Plan::new(NewPlan {
+            base_fee: None,
+            charges: vec![per_token(include)],
+            ..pro_plan()
+        })
+        .unwrap()
+    };
+
+    let by_default = rate_usage(&plan_with(false), january(), &used, Proration::Full).unwrap();
+    assert_eq!(amounts(&by_default), ["1.00"]);
+    assert_eq!(by_default[0].quantity(), dec("1000"));
+
+    let including = rate_usage(&plan_with(true), january(), &used, Proration::Full).unwrap();
+    assert_eq!(amounts(&including), ["5.00"]);
+    assert_eq!(including[0].quantity(), dec("5000"));
+
+    let only_failed = MeteredUsage {
+        failed: used.failed.clone(),
+        ..MeteredUsage::default()
+    };
+    assert_eq!(
+        amounts(&rate_usage(&plan_with(false), january(), &only_failed, Proration::Full).unwrap()),
+        ["0.00"],
+        "a period of failed calls only costs nothing"
+    );
 }

@@ -54,6 +54,11 @@ fn only_charge(body: &Value) -> &Value {
     &body["plan"]["charges"][0]
 }
 
+/// The properties a charge prices successful calls with (its filter on `status`).
+fn priced(charge: &Value) -> Value {
+    charge["filters"][0]["properties"].clone()
+}
+
 #[test]
 fn the_plan_carries_its_fee_in_cents_its_trial_and_the_commitment_plus_the_fee() {
     let per_token = PricingModel::per_unit(dec("0.0000025")).unwrap();
@@ -86,7 +91,12 @@ fn the_plan_carries_its_fee_in_cents_its_trial_and_the_commitment_plus_the_fee()
                 "invoiceable": true,
                 "prorated": false,
                 "min_amount_cents": 500,
-                "properties": {"amount": "0.0000025"},
+                "properties": {"amount": "0"},
+                "filters": [{
+                    "invoice_display_name": "input_tokens (successful calls)",
+                    "properties": {"amount": "0.0000025"},
+                    "values": {"status": ["success"]},
+                }],
             }],
         }})
     );
@@ -109,7 +119,7 @@ fn a_free_allowance_on_a_unit_price_becomes_a_free_first_range() {
     assert_eq!(body["plan"]["pay_in_advance"], false);
     assert!(body["plan"].get("minimum_commitment").is_none());
     assert_eq!(
-        only_charge(&body)["properties"],
+        priced(only_charge(&body)),
         json!({"graduated_ranges": [
             {"from_value": 0, "to_value": 1000, "flat_amount": "0", "per_unit_amount": "0"},
             {"from_value": 1001, "to_value": null, "flat_amount": "0", "per_unit_amount": "0.002"},
@@ -139,7 +149,7 @@ fn graduated_tiers_are_shifted_past_the_allowance_and_volume_tiers_kept() {
     .unwrap();
     assert_eq!(only_charge(&body)["charge_model"], "graduated");
     assert_eq!(
-        only_charge(&body)["properties"]["graduated_ranges"],
+        priced(only_charge(&body))["graduated_ranges"],
         json!([
             {"from_value": 0, "to_value": 100, "flat_amount": "0", "per_unit_amount": "0"},
             {"from_value": 101, "to_value": 1100, "flat_amount": "0", "per_unit_amount": "0.002"},
@@ -159,7 +169,7 @@ fn graduated_tiers_are_shifted_past_the_allowance_and_volume_tiers_kept() {
     )
     .unwrap();
     assert_eq!(
-        only_charge(&body)["properties"]["volume_ranges"][1],
+        priced(only_charge(&body))["volume_ranges"][1],
         json!({"from_value": 1001, "to_value": 10000, "flat_amount": "0", "per_unit_amount": "0.0015"})
     );
 }
@@ -184,13 +194,13 @@ fn packages_and_markups_use_lagos_own_models() {
     let charges = &body["plan"]["charges"];
     assert_eq!(charges[0]["charge_model"], "package");
     assert_eq!(
-        charges[0]["properties"],
+        priced(&charges[0]),
         json!({"amount": "1.5", "package_size": 1000, "free_units": 500})
     );
     assert_eq!(charges[1]["charge_model"], "percentage");
     assert_eq!(charges[1]["billable_metric_id"], "bm-cost_usd");
     assert_eq!(
-        charges[1]["properties"],
+        priced(&charges[1]),
         json!({"rate": "120", "free_units_per_total_aggregation": "0.25"})
     );
 }
@@ -259,4 +269,38 @@ fn what_lago_cannot_hold_exactly_is_refused_with_a_reason() {
         &BTreeMap::new(),
     );
     assert_eq!(missing.unwrap_err(), "no billable metric for `requests`");
+}
+
+#[test]
+fn failed_calls_cost_nothing_unless_the_charge_includes_them() {
+    let tiers = || PricingModel::graduated(vec![tier("0", None, "0.01")]).unwrap();
+    let plan = |include: bool| {
+        let charge = charge(Meter::Requests, tiers(), "0", None).including_failures(include);
+        plan_input(&sync(vec![charge], None, None), "pro", &ids()).unwrap()
+    };
+    let successful_only = plan(false);
+    let charge = only_charge(&successful_only);
+    // Events that match no filter (status `failure`) are priced by the charge's own
+    // properties: zero.
+    assert_eq!(
+        charge["properties"],
+        json!({"graduated_ranges": [
+            {"from_value": 0, "to_value": null, "flat_amount": "0", "per_unit_amount": "0"}]})
+    );
+    assert_eq!(
+        charge["filters"][0]["values"],
+        json!({"status": ["success"]})
+    );
+    assert_eq!(
+        priced(charge)["graduated_ranges"][0]["per_unit_amount"],
+        "0.01"
+    );
+
+    let everything = plan(true);
+    let charge = only_charge(&everything);
+    assert_eq!(charge["filters"], json!([]));
+    assert_eq!(
+        charge["properties"]["graduated_ranges"][0]["per_unit_amount"],
+        "0.01"
+    );
 }

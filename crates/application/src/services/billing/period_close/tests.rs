@@ -4,13 +4,15 @@ use chrono::{DateTime, TimeZone};
 use rust_decimal::Decimal;
 use tollgate_domain::{
     billing::{
-        BaseFee, Charge, Currency, FeeTiming, Interval, LineKind, Money, NewPlan, Plan, PlanCode,
-        PricingModel, TaxRate,
+        BaseFee, Charge, Currency, FeeTiming, Interval, LineKind, MeteredUsage, Money, NewPlan,
+        Plan, PlanCode, PricingModel, TaxRate,
     },
     metering::Meter,
     usage::CustomerId,
 };
 use uuid::Uuid;
+
+mod failures;
 
 use super::{rules::*, *};
 use crate::ports::{CloseCursor, MockClock, MockPeriodCloseStore};
@@ -69,8 +71,8 @@ fn terms(phases: Vec<PhaseTerms>) -> SubscriptionTerms {
     }
 }
 
-fn requests(n: i64) -> BTreeMap<Meter, Decimal> {
-    BTreeMap::from([(Meter::Requests, Decimal::from(n))])
+fn requests(n: i64) -> MeteredUsage {
+    MeteredUsage::succeeded(BTreeMap::from([(Meter::Requests, Decimal::from(n))]))
 }
 
 fn amounts(invoice: &tollgate_domain::billing::Invoice) -> Vec<String> {

@@ -57,6 +57,9 @@ pub struct ChargeDto {
     free_units: Option<String>,
     minimum: Option<String>,
     model: ModelDto,
+    /// Bill failed calls' usage too (default: successful calls only).
+    #[serde(default)]
+    include_failures: bool,
 }
 
 #[derive(Deserialize)]
@@ -140,7 +143,10 @@ impl PlanRequest {
                     .as_deref()
                     .map(|text| money("minimum", text))
                     .transpose()?;
-                Charge::new(meter, model(&charge.model)?, free_units, minimum)
+                Ok(
+                    Charge::new(meter, model(&charge.model)?, free_units, minimum)?
+                        .including_failures(charge.include_failures),
+                )
             })
             .collect::<Result<Vec<_>, DomainError>>()?;
         Plan::new(NewPlan {

@@ -137,9 +137,20 @@ pub async fn anchored_subscription(
     id
 }
 
-/// Usage of `customer` at `time`, added to its minute, hour and day rollups as the embedded
-/// dispatcher would: `meters` as (column, quantity).
+/// Usage of `customer` at `time` by successful calls, added to its minute, hour and day
+/// rollups as the embedded dispatcher would: `meters` as (column, quantity).
 pub async fn usage(app: &TestApp, customer: &str, time: &str, meters: &[(&str, &str)]) {
+    usage_with_status(app, customer, time, "success", meters).await;
+}
+
+/// As [`usage`], by calls of `status` (`success` or `failure`).
+pub async fn usage_with_status(
+    app: &TestApp,
+    customer: &str,
+    time: &str,
+    status: &str,
+    meters: &[(&str, &str)],
+) {
     let org = org_id(app, "default").await;
     let value = |name: &str| {
         meters
@@ -164,12 +175,21 @@ pub async fn usage(app: &TestApp, customer: &str, time: &str, meters: &[(&str, &
         .collect();
     let mut sql = String::new();
     for (granularity, unit) in [("minute", "minute"), ("hour", "hour"), ("day", "day")] {
+        let bucket = format!(
+            "date_trunc('{unit}', '{time}'::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+        );
         sql.push_str(&format!(
             "INSERT INTO usage_rollups AS r (organization_id, granularity, bucket_start,
                 customer_id, model, {columns})
-             VALUES ('{org}', '{granularity}', date_trunc('{unit}', '{time}'::timestamptz
-                     AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', '{customer}', 'gpt-4o', {values})
+             VALUES ('{org}', '{granularity}', {bucket}, '{customer}', 'gpt-4o', {values})
              ON CONFLICT (organization_id, granularity, bucket_start, customer_id, model)
+             DO UPDATE SET {updates};
+             INSERT INTO usage_dimension_rollups AS r (organization_id, dimension, granularity,
+                bucket_start, customer_id, value, {columns})
+             VALUES ('{org}', 'status', '{granularity}', {bucket}, '{customer}', '{status}',
+                     {values})
+             ON CONFLICT (organization_id, dimension, granularity, bucket_start, customer_id,
+                          value)
              DO UPDATE SET {updates};",
             columns = columns.join(", "),
             values = values.join(", "),

@@ -1,16 +1,12 @@
 //! The invoices of the period close: which lines each due period gets, in which order.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use tollgate_domain::{
     DomainError,
     billing::{
-        BillingPeriod, FeeTiming, Invoice, InvoiceLine, Money, Plan, Proration, cap_credits,
-        rate_base_fee, rate_unused_time_credit, rate_usage,
+        BillingPeriod, FeeTiming, Invoice, InvoiceLine, MeteredUsage, Money, Plan, Proration,
+        cap_credits, rate_base_fee, rate_unused_time_credit, rate_usage,
     },
-    metering::Meter,
 };
 
 use super::{ClosingDue, OpeningDue, SubscriptionTerms, cycle_containing};
@@ -42,17 +38,17 @@ pub fn opening_invoice(
 /// whose fee was paid in advance and that ended before the period's end (an upgrade or a
 /// termination), the credit of its unused days; last, the next period's in-advance fee when
 /// the subscription goes on. Credits are capped so that the subtotal is never negative.
-/// `usage[i]` is the usage of `due.shares[i]`. `None` when there is nothing to bill (no phase
-/// during the period).
+/// `usage[i]` is the usage of `due.shares[i]`, failed calls apart (billed only by the charges
+/// that include them). `None` when there is nothing to bill (no phase during the period).
 ///
 /// # Errors
 /// As [`rate_base_fee`], [`rate_usage`] and [`Invoice::add_lines`].
 pub fn closing_invoice(
     terms: &SubscriptionTerms,
     due: &ClosingDue,
-    usage: &[BTreeMap<Meter, Decimal>],
+    usage: &[MeteredUsage],
 ) -> Result<Option<Invoice>, DomainError> {
-    let empty = BTreeMap::new();
+    let empty = MeteredUsage::default();
     let mut lines = Vec::new();
     for (index, share) in due.shares.iter().enumerate() {
         let phase = &terms.phases[share.phase];
