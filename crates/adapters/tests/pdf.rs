@@ -29,6 +29,10 @@ use tollgate_domain::{
     usage::CustomerId,
 };
 
+mod pdf {
+    mod period;
+}
+
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 type TestResult = Fallible<()>;
 

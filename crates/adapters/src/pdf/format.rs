@@ -104,6 +104,22 @@ pub(super) fn period(period: BillingPeriod) -> String {
     )
 }
 
+/// The invoice's own span, as its JSON gives it: whole UTC days print as [`period`] does;
+/// any other span (a subscription anchored at 10:00, a final invoice of 32 seconds) prints
+/// its exact instants, `2026-12-06 10:00:00 – 2026-12-06 10:00:32 UTC`, end excluded as in
+/// the JSON, so both show one and the same period.
+pub(super) fn span(span: BillingPeriod) -> String {
+    let midnight = |at: DateTime<Utc>| at.time() == chrono::NaiveTime::MIN;
+    if midnight(span.start()) && midnight(span.end()) {
+        return period(span);
+    }
+    format!(
+        "{} – {} UTC",
+        span.start().format("%Y-%m-%d %H:%M:%S"),
+        span.end().format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
 /// The span from the earliest line's start to the latest line's end (a base fee billed in
 /// advance makes it reach into the next period); `None` without lines.
 pub(super) fn invoice_period(invoice: &Invoice) -> Option<BillingPeriod> {

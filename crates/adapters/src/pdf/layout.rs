@@ -86,7 +86,11 @@ fn compose(faces: &Faces<'_>, document: &InvoiceDocument, kind: Kind, number: &s
         title,
     ));
     pages.space(BODY_SIZE * 0.5);
-    pages.place(facts(faces, span, invoice, kind, number, dates));
+    let period = document
+        .period()
+        .or_else(|| format::invoice_period(invoice))
+        .map_or_else(String::new, format::span);
+    pages.place(facts(faces, span, invoice, (kind, number, period), dates));
     pages.space(BODY_SIZE);
     pages.place(parties(faces, span, document.seller(), document.customer()));
     pages.space(BODY_SIZE);
@@ -104,14 +108,12 @@ fn facts(
     faces: &Faces<'_>,
     span: Span,
     invoice: &Invoice,
-    kind: Kind,
-    number: &str,
+    (kind, number, period): (Kind, &str, String),
     dates: Dates,
 ) -> Block {
     let date_or =
         |at: Option<_>, missing: &str| at.map_or_else(|| missing.to_owned(), |at| dates.date(at));
     let issued = date_or(invoice.finalized_at(), "not issued");
-    let period = format::invoice_period(invoice).map_or_else(String::new, format::period);
     let rows: Vec<(&str, String)> = match kind {
         Kind::Invoice => vec![
             ("Invoice number", number.to_owned()),

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, Customer, Invoice, TaxId},
+    billing::{Address, BillingEmail, BillingPeriod, Customer, Invoice, TaxId},
 };
 
 use crate::PortError;
@@ -32,6 +32,9 @@ pub struct InvoiceDocument {
     seller: Seller,
     customer: Customer,
     invoice: Invoice,
+    /// The span the invoice bills, as stored with it (and shown in its JSON); `None`: the
+    /// span of its lines.
+    period: Option<BillingPeriod>,
 }
 
 impl InvoiceDocument {
@@ -53,7 +56,20 @@ impl InvoiceDocument {
             seller,
             customer,
             invoice,
+            period: None,
         })
+    }
+
+    /// The document prints `period` as the invoice's, the one its JSON says: the lines' own
+    /// spans may reach past it (a credit for the unused rest of a cycle, a fee for the next).
+    #[must_use]
+    pub fn with_period(mut self, period: BillingPeriod) -> Self {
+        self.period = Some(period);
+        self
+    }
+
+    pub fn period(&self) -> Option<BillingPeriod> {
+        self.period
     }
 
     pub fn seller(&self) -> &Seller {

@@ -203,7 +203,8 @@ impl InvoiceService {
         let Some((seller, buyer)) = self.parties.parties(organization, &customer).await? else {
             return Ok(InvoicePdf::NoCustomer);
         };
-        let document = InvoiceDocument::new(seller, buyer, record.invoice.clone())?;
+        let document =
+            InvoiceDocument::new(seller, buyer, record.invoice.clone())?.with_period(record.period);
         let pdf = match kind {
             Document::Invoice => renderer.render_invoice(&document).await?,
             Document::Receipt => renderer.render_receipt(&document).await?,

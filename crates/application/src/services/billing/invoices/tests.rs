@@ -175,10 +175,11 @@ async fn a_pdf_shows_the_invoice_between_its_seller_and_its_stored_customer() {
     let mut renderer = MockInvoiceRenderer::new();
     renderer
         .expect_render_invoice()
-        .withf(|document| {
+        .withf(move |document| {
             document.seller().name == "Demo Co"
                 && document.customer().name() == "Acme"
                 && document.invoice().status() == InvoiceStatus::Draft
+                && document.period() == Some(record(OrganizationId::new(), id).period)
         })
         .times(1)
         .returning(|_| Ok(b"%PDF-1.4".to_vec()));
