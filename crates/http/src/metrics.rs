@@ -18,6 +18,7 @@ pub struct Metrics {
     pub delivery_latency: HistogramVec,
     outbox_depth: IntGaugeVec,
     outbox_oldest_age: IntGaugeVec,
+    target_down: IntGaugeVec,
 }
 
 impl Metrics {
@@ -95,6 +96,14 @@ impl Metrics {
             ),
             &["target", "state"],
         )?;
+        let target_down = IntGaugeVec::new(
+            Opts::new(
+                "outbox_target_down",
+                "1 while a delivery target fails as a whole and gets only probes, by target",
+            ),
+            &["target"],
+        )?;
+        registry.register(Box::new(target_down.clone()))?;
         registry.register(Box::new(deliveries.clone()))?;
         registry.register(Box::new(delivery_latency.clone()))?;
         registry.register(Box::new(outbox_depth.clone()))?;
@@ -115,6 +124,7 @@ impl Metrics {
             delivery_latency,
             outbox_depth,
             outbox_oldest_age,
+            target_down,
         })
     }
 
@@ -142,6 +152,9 @@ impl Metrics {
                 .with_label_values(&[target, outcome])
                 .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
         }
+        self.target_down
+            .with_label_values(&[target])
+            .set(i64::from(report.target_down));
         let histogram = self.delivery_latency.with_label_values(&[target]);
         for latency in &report.delivery_latencies {
             histogram.observe(latency.as_secs_f64());

@@ -88,9 +88,17 @@ impl BillingSettings {
 pub struct DeliverySettings {
     /// Run the outbox dispatchers inside `tollgate serve` (else run `tollgate worker`).
     pub run_in_server: bool,
+    /// A claim's lease, renewed while its delivery runs: how long a crashed worker's rows
+    /// stay held.
     pub lease_secs: u64,
     pub idle_poll_ms: u64,
-    pub max_attempts: i32,
+    /// Longest wait before a retry, whatever the backoff schedule or `Retry-After` say.
+    pub max_backoff_secs: u64,
+    /// An event still failing transiently this long after it was stored becomes a dead
+    /// letter; only a permanent refusal does sooner.
+    pub give_up_after_secs: u64,
+    /// While a target fails as a whole: one single-event probe this often.
+    pub probe_interval_ms: u64,
     /// Events per delivery to the embedded meters.
     pub batch: usize,
 }

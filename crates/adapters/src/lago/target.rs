@@ -340,7 +340,9 @@ impl GroupSender for Sender<'_> {
             Ok(response) => response,
             Err(error) => {
                 let outcome = outbound::transport_retry(TARGET, error);
-                tracing::warn!(?outcome, "Lago cannot be reached");
+                // The dispatcher says once when the target starts failing and once when it
+                // answers again (its circuit): a line per failed call would flood the log.
+                tracing::debug!(?outcome, "Lago cannot be reached");
                 return Answer::Failed(outcome);
             }
         };
@@ -351,7 +353,11 @@ impl GroupSender for Sender<'_> {
         let retry_after = rate_limit_wait(response.headers(), target.clock.now());
         let body = response.bytes().await.unwrap_or_default();
         let answer = classify(status, &body, group.len(), retry_after);
-        tracing::warn!(%status, events = group.len(), ?answer, "Lago refused a batch");
+        if matches!(answer, Answer::Failed(_)) {
+            tracing::debug!(%status, events = group.len(), ?answer, "Lago failed a batch");
+        } else {
+            tracing::warn!(%status, events = group.len(), ?answer, "Lago refused a batch");
+        }
         answer
     }
 }

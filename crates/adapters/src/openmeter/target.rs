@@ -190,7 +190,9 @@ impl GroupSender for Sender<'_> {
             Ok(response) => response,
             Err(error) => {
                 let outcome = outbound::transport_retry(TARGET, error);
-                tracing::warn!(?outcome, "OpenMeter cannot be reached");
+                // The dispatcher says once when the target starts failing and once when it
+                // answers again (its circuit): a line per failed call would flood the log.
+                tracing::debug!(?outcome, "OpenMeter cannot be reached");
                 return Answer::Failed(outcome);
             }
         };
@@ -201,7 +203,11 @@ impl GroupSender for Sender<'_> {
         let retry_after = outbound::retry_after(response.headers(), target.clock.now());
         let detail = problem_detail(&response.bytes().await.unwrap_or_default());
         let answer = classify(status, detail, retry_after);
-        tracing::warn!(%status, events = group.len(), ?answer, "OpenMeter refused a batch");
+        if matches!(answer, Answer::Failed(_)) {
+            tracing::debug!(%status, events = group.len(), ?answer, "OpenMeter failed a batch");
+        } else {
+            tracing::warn!(%status, events = group.len(), ?answer, "OpenMeter refused a batch");
+        }
         answer
     }
 }

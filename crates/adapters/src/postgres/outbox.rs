@@ -240,6 +240,48 @@ impl OutboxQueue for PgOutboxQueue {
         Ok(items)
     }
 
+    async fn renew(
+        &self,
+        ids: &[i64],
+        held_until: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<DateTime<Utc>>, PortError> {
+        #[derive(QueryableByName)]
+        struct Renewed {
+            #[diesel(sql_type = Timestamptz)]
+            locked_until: DateTime<Utc>,
+        }
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        // One statement, one `now()`: every renewed row gets the same new lease, which is what
+        // the claim is settled under from then on.
+        let renewed: Vec<Renewed> = diesel::sql_query(
+            "UPDATE outbox SET locked_until = now() + make_interval(secs => $3::double precision / 1000)
+             WHERE id = ANY($1) AND state = 'pending' AND locked_until = $2
+             RETURNING locked_until",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Timestamptz, _>(held_until)
+        .bind::<BigInt, _>(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(renewed.into_iter().next().map(|row| row.locked_until))
+    }
+
+    async fn pull_forward(&self, target: &str) -> Result<u64, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let pulled = diesel::sql_query(
+            "UPDATE outbox SET next_attempt_at = now()
+             WHERE target = $1 AND state = 'pending' AND next_attempt_at > now()
+               AND NOT coalesce((last_error->>'waiting')::boolean, false)",
+        )
+        .bind::<Text, _>(target)
+        .execute(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(u64::try_from(pulled).unwrap_or_default())
+    }
+
     async fn settle(&self, settled: &[SettledItem]) -> Result<(), PortError> {
         if settled.is_empty() {
             return Ok(());
@@ -267,8 +309,15 @@ impl OutboxQueue for PgOutboxQueue {
             states.push(state.to_owned());
             next.push(at);
             counts.push(i32::from(counts_attempt));
+            // `waiting` marks rows held for something on our side: a target that answers
+            // again pulls its retries forward, not these.
+            let waiting = matches!(settlement, Settlement::WaitUntil { .. });
             errors.push(error.map(|reason| {
-                serde_json::json!({ "reason": reason, "at": Utc::now() }).to_string()
+                let mut error = serde_json::json!({ "reason": reason, "at": Utc::now() });
+                if waiting {
+                    error["waiting"] = true.into();
+                }
+                error.to_string()
             }));
         }
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;

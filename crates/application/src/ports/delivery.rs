@@ -88,12 +88,34 @@ pub trait OutboxQueue: Send + Sync {
         lease: Duration,
     ) -> Result<Vec<OutboxItem>, PortError>;
 
+    /// Extends the claim on `ids` held until `held_until` by `lease` from now, while a
+    /// delivery runs: the lease can then be short, so a crashed worker's rows come back within
+    /// seconds. Answers the new lease (what the rows are settled under from then on), `None`
+    /// when none of them is held under `held_until` any more.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn renew(
+        &self,
+        ids: &[i64],
+        held_until: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<DateTime<Utc>>, PortError>;
+
     /// Records how each claimed item ended. Items whose lease expired and were taken by
     /// another worker meanwhile (their lease is no longer the one settled under) are left alone.
     ///
     /// # Errors
     /// `PortError` when the database cannot be reached.
     async fn settle(&self, settled: &[SettledItem]) -> Result<(), PortError>;
+
+    /// Makes every pending row of `target` that waits for a retry due now (rows waiting for
+    /// something on our side keep their time): called when a failing target answers again, so
+    /// its backlog goes at full speed instead of on each row's backoff. Answers how many.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn pull_forward(&self, target: &str) -> Result<u64, PortError>;
 }
 
 /// Depth and age of one organization's outbox, per target and state.

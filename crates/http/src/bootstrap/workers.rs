@@ -29,7 +29,9 @@ impl Workers {
         let dispatcher_settings = DispatcherSettings {
             lease: Duration::from_secs(delivery.lease_secs),
             idle_poll: Duration::from_millis(delivery.idle_poll_ms),
-            max_attempts: delivery.max_attempts,
+            max_backoff: Duration::from_secs(delivery.max_backoff_secs),
+            give_up_after: Duration::from_secs(delivery.give_up_after_secs),
+            probe_interval: Duration::from_millis(delivery.probe_interval_ms),
             ..DispatcherSettings::default()
         };
         let queue = Arc::new(PgOutboxQueue::new(pool.clone()));

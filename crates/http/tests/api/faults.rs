@@ -9,6 +9,7 @@
 
 mod isolation;
 mod leases;
+mod recovery;
 mod retries;
 mod serve;
 mod stand_in;
@@ -46,7 +47,9 @@ fn quick() -> DispatcherSettings {
         lease: ms(400),
         idle_poll: ms(10),
         retry_schedule: vec![ms(2), ms(5), ms(10)],
-        max_attempts: 1000,
+        max_backoff: Duration::from_secs(5),
+        give_up_after: Duration::from_secs(3600),
+        probe_interval: ms(10),
         waiting_recheck: ms(50),
     }
 }

@@ -73,15 +73,21 @@ async fn openmeter_down_does_not_hold_lago_back() {
 
     let openmeter_rows = rows(&app, "openmeter").await;
     assert_eq!(in_state(&openmeter_rows, "pending"), keys);
-    for (key, row) in &openmeter_rows {
-        assert!(row.attempts > 0, "{key}: {row:?}");
+    // OpenMeter failed its first batch: from then on it got single-event probes, so only
+    // those rows were tried, and they keep OpenMeter's answer.
+    let tried: Vec<_> = openmeter_rows
+        .iter()
+        .filter(|(_, row)| row.attempts > 0)
+        .collect();
+    assert!(tried.len() >= 10, "{openmeter_rows:?}");
+    for (key, row) in tried {
         assert!(
             row.reason.starts_with("OpenMeter answered HTTP 503"),
             "{key}: {row:?}"
         );
     }
     assert!(
-        openmeter.requests() >= 4,
+        openmeter.requests() >= 2,
         "{} requests",
         openmeter.requests()
     );

@@ -183,3 +183,90 @@ async fn a_late_settlement_leaves_the_new_lease_holder_alone() {
     assert!(receiver.received().values().all(|n| *n == 1));
     assert_eq!(receiver.stored(), keys);
 }
+
+/// A delivery longer than its lease keeps its claim: the worker renews it while it waits, so
+/// no other worker sends the same events meanwhile, and it settles them itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_longer_than_its_lease_keeps_its_claim() {
+    let receiver = StandIn::openmeter(|_| Reply::Slow(ms(1500))).await;
+    let app = app_with(Some(&receiver), None, false).await;
+    let keys = post(&app, &events("renewed", 6)).await;
+    let pool = pool(&app);
+    let settings = DispatcherSettings {
+        lease: ms(300),
+        ..quick()
+    };
+    let slow = dispatcher(
+        &pool,
+        openmeter_target(&receiver.url(), 500, Duration::from_secs(5)),
+        settings,
+    );
+    let delivering = tokio::spawn(async move { slow.run_once().await.unwrap() });
+
+    // Well past the lease, the rows are still held.
+    tokio::time::sleep(ms(900)).await;
+    let other = PgOutboxQueue::new(pool.clone())
+        .claim("openmeter", 10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(
+        other.is_empty(),
+        "{} rows retaken from a worker still delivering them",
+        other.len()
+    );
+
+    let report = delivering.await.unwrap();
+    assert_eq!(report.delivered, 6, "{report:?}");
+    let rows = rows(&app, "openmeter").await;
+    assert_eq!(in_state(&rows, "delivered"), keys);
+    assert!(receiver.received().values().all(|n| *n == 1));
+}
+
+/// A worker killed mid-delivery (no settlement, no more renewals: its task is dropped, as a
+/// SIGKILL would) loses its claim within a lease, not minutes later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_workers_claim_is_retaken_within_seconds() {
+    let receiver = StandIn::openmeter(|_| Reply::Slow(Duration::from_secs(30))).await;
+    let app = app_with(Some(&receiver), None, false).await;
+    let keys = post(&app, &events("killed", 12)).await;
+    let pool = pool(&app);
+    let lease = Duration::from_secs(1);
+    let settings = DispatcherSettings { lease, ..quick() };
+    let doomed = dispatcher(
+        &pool,
+        openmeter_target(&receiver.url(), 500, Duration::from_secs(60)),
+        settings.clone(),
+    );
+    let killed = tokio::spawn(async move { doomed.run_once().await });
+    // Long enough for a few renewals.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(pending(&app, "openmeter").await, 12);
+    assert!(
+        PgOutboxQueue::new(pool.clone())
+            .claim("openmeter", 10, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "renewed while alive"
+    );
+    killed.abort();
+    let killed_at = Instant::now();
+
+    receiver.set_script(|_| Reply::Accept);
+    let successor = dispatcher(
+        &pool,
+        openmeter_target(&receiver.url(), 500, Duration::from_secs(2)),
+        settings,
+    );
+    drain(&app, &successor, Duration::from_secs(5)).await;
+    let retaken_in = killed_at.elapsed();
+
+    assert!(
+        retaken_in < lease + Duration::from_secs(1),
+        "the killed worker's rows came back after {retaken_in:?}"
+    );
+    assert_eq!(in_state(&rows(&app, "openmeter").await, "delivered"), keys);
+    assert_eq!(receiver.stored(), keys);
+    // The default lease bounds the metering lag a crash costs.
+    assert!(DispatcherSettings::default().lease <= Duration::from_secs(10));
+}

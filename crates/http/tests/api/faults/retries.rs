@@ -28,9 +28,11 @@ async fn server_errors_are_retried_until_every_event_is_delivered() {
     let rows = rows(&app, "openmeter").await;
     assert_eq!(in_state(&rows, "delivered"), keys, "{rows:?}");
     assert_eq!(totals.delivered, 30, "{totals:?}");
+    // The first failed batch opens the circuit: the next two failures are single-event
+    // probes, not batches.
     assert_eq!(
-        totals.retried, 30,
-        "three failed batches of ten: {totals:?}"
+        totals.retried, 12,
+        "a failed batch of ten, then two failed probes of one: {totals:?}"
     );
     // No loss: the distinct ids OpenMeter stored are exactly the stored events' keys, each
     // stored once (a delivered row is never sent again).
@@ -51,7 +53,10 @@ async fn server_errors_are_retried_until_every_event_is_delivered() {
             assert_eq!(row.reason, "", "{key}: {row:?}");
         }
     }
-    assert_eq!(retried, 30, "each failed request carried ten events");
+    assert_eq!(
+        retried, 12,
+        "ten events in the failed batch, one in each failed probe"
+    );
     assert_eq!(
         app.count_where(
             "outbox",
@@ -108,8 +113,8 @@ async fn throttled_events_wait_for_retry_after_then_go() {
     assert_eq!(openmeter.stored(), keys);
     assert_eq!(
         openmeter.requests(),
-        2,
-        "one throttled request, one after the wait"
+        3,
+        "one throttled request, a one-event probe after the wait, then the rest at once"
     );
     // They went once due, not before.
     assert_eq!(

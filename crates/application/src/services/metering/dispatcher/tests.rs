@@ -107,29 +107,68 @@ async fn each_outcome_becomes_its_settlement() {
             dead: 1,
             waiting: 1,
             delivery_latencies: vec![Duration::from_secs(60)],
+            ..RoundReport::default()
         }
     );
 }
 
 #[tokio::test]
-async fn retries_stop_at_the_attempt_limit() {
+async fn transient_failures_never_dead_letter_before_the_time_budget() {
+    let mut old = item(2, 3);
+    old.queued_at = now() - chrono::Duration::hours(73);
     let mut queue = MockOutboxQueue::new();
     queue
         .expect_claim()
-        .returning(|_, _, _| Ok(vec![item(1, 2)]));
+        .returning(move |_, _, _| Ok(vec![item(1, 500), old.clone()]));
     queue
         .expect_settle()
-        .withf(|settled| matches!(&settled[0].settlement, Settlement::Dead { reason } if reason.contains("3 attempts")))
+        .withf(|settled| {
+            matches!(&settled[0].settlement, Settlement::RetryAt { .. })
+                && matches!(&settled[1].settlement,
+                    Settlement::Dead { reason } if reason.contains("give_up_after_secs"))
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let outcomes = vec![
+        DeliveryOutcome::Retry {
+            reason: "503".into(),
+            retry_after: None,
+        };
+        2
+    ];
+    dispatcher(queue, outcomes, DispatcherSettings::default())
+        .run_once()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn no_retry_is_put_off_past_max_backoff() {
+    let mut queue = MockOutboxQueue::new();
+    queue
+        .expect_claim()
+        .returning(|_, _, _| Ok(vec![item(1, 0), item(2, 10)]));
+    queue
+        .expect_settle()
+        .withf(|settled| {
+            matches!(&settled[1].settlement,
+                Settlement::RetryAt { at, .. } if *at == now() + chrono::Duration::seconds(45))
+        })
         .times(1)
         .returning(|_| Ok(()));
     let settings = DispatcherSettings {
-        max_attempts: 3,
+        max_backoff: Duration::from_secs(45),
         ..DispatcherSettings::default()
     };
-    let outcomes = vec![DeliveryOutcome::Retry {
-        reason: "503".into(),
-        retry_after: None,
-    }];
+    // The target answers (one item delivered), so the other item goes on its own backoff:
+    // the schedule's step and the target's hour-long Retry-After are both cut to 45 s.
+    let outcomes = vec![
+        DeliveryOutcome::Delivered,
+        DeliveryOutcome::Retry {
+            reason: "429".into(),
+            retry_after: Some(Duration::from_secs(3600)),
+        },
+    ];
     dispatcher(queue, outcomes, settings)
         .run_once()
         .await
@@ -160,3 +199,6 @@ fn backoff_is_jittered_below_the_schedule_step() {
         );
     }
 }
+
+mod circuit;
+mod renewal;
