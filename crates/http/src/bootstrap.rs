@@ -17,9 +17,9 @@ use tollgate_adapters::{
     litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
-        self, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgOrganizations, PgOutboxAdmin,
-        PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport, PgUsageReader,
-        PgWebhookSecretStore, PoolSettings,
+        self, EMBEDDED_METER_TARGET, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore,
+        PgOrganizations, PgOutboxAdmin, PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport,
+        PgUsageReader, PgWebhookSecretStore, PoolSettings,
     },
 };
 use tollgate_application::{
@@ -27,7 +27,7 @@ use tollgate_application::{
     services::{
         access::{api_keys::ApiKeyService, settings::SettingsService},
         ingest::{GroupCommit, WebhookService, WebhookSettings},
-        metering::MeteringService,
+        metering::{MeteringService, UsageReaders, UsageSource},
     },
 };
 use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDigest};
@@ -133,7 +133,7 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
-        let usage_reader = usage_reader(&settings, &pool)?;
+        let usage_readers = usage_readers(&settings, &pool)?;
         let billing = billing::wire(
             &settings,
             &pool,
@@ -154,7 +154,7 @@ impl Application {
             )),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
             metering: Arc::new(MeteringService::new(
-                usage_reader,
+                usage_readers,
                 Arc::new(PgUsageExport::new(pool.clone())),
                 Arc::new(SystemClock),
             )),
@@ -238,10 +238,14 @@ impl Application {
     }
 }
 
-/// Where usage is read back: OpenMeter when it meters, the embedded rollups otherwise.
-fn usage_reader(settings: &Settings, pool: &PgPool) -> Result<Arc<dyn UsageReader>, StartupError> {
+/// Where usage is read back: OpenMeter when it meters, the embedded rollups otherwise. With
+/// OpenMeter and no Lago every event also goes to the embedded meters (the embedded period
+/// close bills from them), so their rollups are current and answer when OpenMeter cannot;
+/// with Lago too nothing writes them, so there is nothing to fall back to.
+fn usage_readers(settings: &Settings, pool: &PgPool) -> Result<UsageReaders, StartupError> {
+    let embedded: Arc<dyn UsageReader> = Arc::new(PgUsageReader::new(pool.clone()));
     if !settings.openmeter.is_enabled() {
-        return Ok(Arc::new(PgUsageReader::new(pool.clone())));
+        return Ok(UsageReaders::embedded(embedded));
     }
     let url = url::Url::parse(&settings.openmeter.url)
         .map_err(|e| StartupError::Invalid(format!("openmeter.url: {e}")))?;
@@ -249,7 +253,15 @@ fn usage_reader(settings: &Settings, pool: &PgPool) -> Result<Arc<dyn UsageReade
     config.api_key = settings.openmeter.api_key.clone();
     config.timeout = Duration::from_millis(settings.openmeter.request_timeout_ms);
     let query = OpenMeterQuery::new(&config).map_err(|e| StartupError::Invalid(e.to_string()))?;
-    Ok(Arc::new(OpenMeterUsageReader::new(query)))
+    let rollups_current = settings
+        .delivery_targets()
+        .iter()
+        .any(|target| target == EMBEDDED_METER_TARGET);
+    Ok(UsageReaders {
+        primary: Arc::new(OpenMeterUsageReader::new(query)),
+        primary_source: UsageSource::OpenMeter,
+        embedded_fallback: rollups_current.then_some(embedded),
+    })
 }
 
 /// On the first start with the embedded identity: how to reach the API.

@@ -3,40 +3,43 @@
 
 pub mod analytics;
 pub mod dispatcher;
+mod usage_source;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tollgate_domain::organization::OrganizationId;
 
-use self::analytics::{Analytics, AnalyticsService};
+pub use self::usage_source::{UsageAnswer, UsageReaders, UsageSource};
+use self::{
+    analytics::{Analytics, AnalyticsService},
+    usage_source::WithFallback,
+};
 use crate::{
     AppError,
-    ports::{Clock, ExportRow, UsageExport, UsageQuery, UsageReader, UsageSeries},
+    ports::{Clock, ExportRow, UsageExport, UsageQuery},
 };
 
 /// The metering context's entry point for everything that reads usage: the usage API, the
 /// analytics summary and the export all go through here, never to the stores directly.
 pub struct MeteringService {
-    reader: Arc<dyn UsageReader>,
+    readers: Arc<UsageReaders>,
     export: Arc<dyn UsageExport>,
     analytics: AnalyticsService,
 }
 
 impl MeteringService {
-    pub fn new(
-        reader: Arc<dyn UsageReader>,
-        export: Arc<dyn UsageExport>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(readers: UsageReaders, export: Arc<dyn UsageExport>, clock: Arc<dyn Clock>) -> Self {
+        let readers = Arc::new(readers);
         Self {
-            analytics: AnalyticsService::new(Arc::clone(&reader), clock),
-            reader,
+            analytics: AnalyticsService::new(Arc::new(WithFallback(Arc::clone(&readers))), clock),
+            readers,
             export,
         }
     }
 
-    /// Time series per meter for `query`.
+    /// Time series per meter for `query`, and which meters answered: the embedded rollups
+    /// stand in for OpenMeter when it cannot answer and they are current.
     ///
     /// # Errors
     /// `AppError::Port` when the meters cannot be read.
@@ -44,8 +47,8 @@ impl MeteringService {
         &self,
         organization: OrganizationId,
         query: &UsageQuery,
-    ) -> Result<Vec<UsageSeries>, AppError> {
-        Ok(self.reader.usage(organization, query).await?)
+    ) -> Result<UsageAnswer, AppError> {
+        Ok(self.readers.read(organization, query).await?)
     }
 
     /// Totals against the previous period, top models and customers, the month's projection.

@@ -29,7 +29,7 @@ async fn app_without_workers() -> TestApp {
     TestApp::spawn_with(|settings| settings.delivery.run_in_server = false).await
 }
 
-fn pool(app: &TestApp) -> PgPool {
+pub(crate) fn pool(app: &TestApp) -> PgPool {
     postgres::connect(&PoolSettings {
         url: app.db_url.clone().into(),
         max_connections: 6,
@@ -40,7 +40,7 @@ fn pool(app: &TestApp) -> PgPool {
     .unwrap()
 }
 
-fn dispatcher(pool: &PgPool, batch: usize) -> Dispatcher {
+pub(crate) fn dispatcher(pool: &PgPool, batch: usize) -> Dispatcher {
     Dispatcher::new(
         Arc::new(PgOutboxQueue::new(pool.clone())),
         Arc::new(PgEmbeddedMeter::new(pool.clone(), batch)),
@@ -51,7 +51,7 @@ fn dispatcher(pool: &PgPool, batch: usize) -> Dispatcher {
 
 /// `n` successful events spread over several minutes, hours and days, with varied tokens,
 /// exact costs, customers and models.
-fn spread_events(n: usize) -> Vec<Value> {
+pub(crate) fn spread_events(n: usize) -> Vec<Value> {
     (0..n)
         .map(|i| {
             let mut event = event_with_call_id(&format!("spread-{i}"));
@@ -91,7 +91,7 @@ fn varied_events(n: usize) -> Vec<Value> {
     events
 }
 
-async fn post_all(app: &TestApp, events: &[Value]) {
+pub(crate) async fn post_all(app: &TestApp, events: &[Value]) {
     for chunk in events.chunks(100) {
         let response = app.post_usage(batch_body(chunk), "application/json").await;
         assert_eq!(response.status(), 202);
@@ -99,7 +99,7 @@ async fn post_all(app: &TestApp, events: &[Value]) {
 }
 
 /// Runs rounds until nothing is due.
-async fn drain(dispatcher: &Dispatcher) -> usize {
+pub(crate) async fn drain(dispatcher: &Dispatcher) -> usize {
     let mut delivered = 0;
     loop {
         let report = dispatcher.run_once().await.unwrap();

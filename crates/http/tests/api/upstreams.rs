@@ -1,5 +1,9 @@
-//! `GET /api/usage` with OpenMeter configured and answering what Tollgate cannot use: each
-//! failure has its own status and code, and no body carries what OpenMeter said.
+//! `GET /api/usage` with OpenMeter configured and answering what Tollgate cannot use. With
+//! Lago too, nothing keeps the embedded rollups current: each failure has its own status and
+//! code, and no body carries what OpenMeter said. Without Lago, the embedded rollups are
+//! current and answer instead, saying so (`fallback.rs`).
+
+mod fallback;
 
 use std::time::Duration;
 
@@ -13,8 +17,14 @@ use crate::helpers::TestApp;
 const OPENMETER_SAID: &str = "openmeter-internal-tenant-7f3a";
 const USAGE: &str = "/api/usage?from=2026-11-24T00:00:00Z&to=2026-11-30T00:00:00Z&window=DAY";
 
-/// The app reading usage from a stand-in OpenMeter that gives every query `answer`.
+/// The app reading usage from a stand-in OpenMeter that gives every query `answer`, in Lago
+/// mode (no embedded rollups to fall back to).
 async fn app_with_openmeter(answer: ResponseTemplate) -> (TestApp, MockServer) {
+    app_with_openmeter_and(answer, true).await
+}
+
+/// As [`app_with_openmeter`], with Lago configured or not.
+async fn app_with_openmeter_and(answer: ResponseTemplate, lago: bool) -> (TestApp, MockServer) {
     let openmeter = MockServer::start().await;
     Mock::given(matchers::method("GET"))
         .and(matchers::path_regex(r"^/api/v1/meters/[a-z_]+/query$"))
@@ -26,6 +36,11 @@ async fn app_with_openmeter(answer: ResponseTemplate) -> (TestApp, MockServer) {
         settings.delivery.run_in_server = false;
         settings.openmeter.url = url;
         settings.openmeter.request_timeout_ms = 300;
+        if lago {
+            // Never called: usage is read from OpenMeter, and no dispatcher runs.
+            settings.lago.url = "http://127.0.0.1:9".into();
+            settings.lago.api_key = Some(secrecy::SecretString::from("lago-test-key"));
+        }
     })
     .await;
     api_key(&app, "{usage:read}").await;

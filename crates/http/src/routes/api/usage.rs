@@ -25,8 +25,14 @@ struct UsageResponse {
     window: &'static str,
     time_zone: String,
     group_by: Option<&'static str>,
+    /// Which meters answered: `openmeter`, or `embedded` (the rollups, also when they stood
+    /// in for an OpenMeter that could not answer).
+    source: &'static str,
     data: Vec<SeriesDto>,
 }
+
+/// The same as the body's `source`, for clients that only look at headers.
+pub const SOURCE_HEADER: &str = "tollgate-usage-source";
 
 #[derive(Serialize)]
 struct SeriesDto {
@@ -136,20 +142,24 @@ pub async fn show(
     if let Some(customer) = &caller.principal.customer {
         query.customer = Some(customer.clone());
     }
-    let series = state
+    let answer = state
         .metering
         .usage(caller.principal.organization, &query)
         .await?;
-    Ok(HttpResponse::Ok().json(UsageResponse {
-        from: query.from,
-        to: query.to,
-        window: match query.window {
-            Window::Minute => "MINUTE",
-            Window::Hour => "HOUR",
-            Window::Day => "DAY",
-        },
-        time_zone: query.time_zone,
-        group_by: query.group_by.map(|g| g.as_str()),
-        data: series.into_iter().map(Into::into).collect(),
-    }))
+    let source = answer.source.as_str();
+    Ok(HttpResponse::Ok()
+        .insert_header((SOURCE_HEADER, source))
+        .json(UsageResponse {
+            from: query.from,
+            to: query.to,
+            window: match query.window {
+                Window::Minute => "MINUTE",
+                Window::Hour => "HOUR",
+                Window::Day => "DAY",
+            },
+            time_zone: query.time_zone,
+            group_by: query.group_by.map(|g| g.as_str()),
+            source,
+            data: answer.series.into_iter().map(Into::into).collect(),
+        }))
 }
