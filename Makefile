@@ -12,7 +12,7 @@ GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:r
            tollgate-application:diesel tollgate-application:diesel-async \
            tollgate-application:reqwest tollgate-application:actix-web
 
-.PHONY: help run test unit e2e lint guards type-check bench db clean-test-dbs
+.PHONY: help run test unit e2e lint guards type-check bench fuzz db clean-test-dbs
 
 help:
 	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
@@ -21,6 +21,7 @@ help:
 	@echo "make type-check  cargo check of every target"
 	@echo "make bench       ingest, metering, month-close and invoice PDF benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
+	@echo "make fuzz        10 million generated and mutated webhook bodies through the decoder (FUZZ_INPUTS=)"
 	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
 
 db:
@@ -66,6 +67,11 @@ guards:
 
 type-check:
 	cargo check --workspace --all-targets
+
+# Stable toolchain only (no nightly here, so no cargo-fuzz): a release example loops over
+# generated and mutated bodies; a failing input lands in target/fuzz-failure.json.
+fuzz:
+	@cargo run --release -p tollgate-adapters --example fuzz_webhook_decoder -- $${FUZZ_INPUTS:-10000000} $${FUZZ_SEED:-}
 
 bench:
 	@bash tests/bench/run.sh

@@ -91,6 +91,12 @@ fn finish(
         .into_iter()
         .map(|event| match event {
             Ok(Element::Object(wire)) => decode_event(&wire, options),
+            Ok(Element::Unreadable(reason)) => DecodedEvent::Rejected(RejectedEvent {
+                code: "invalid_event",
+                message: format!("the event cannot be read: {reason}"),
+                content: quarantine::type_only("object"),
+                fingerprint: [0; 32],
+            }),
             Ok(Element::Other(json_type)) => DecodedEvent::Rejected(RejectedEvent {
                 code: "not_an_object",
                 message: format!("an event must be a JSON object, got {json_type}"),

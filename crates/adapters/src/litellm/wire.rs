@@ -3,12 +3,7 @@
 //! Fields are kept as raw JSON text and interpreted in `mapping`, so that a field of an
 //! unexpected type costs only that field, never the event.
 
-use std::fmt;
-
-use serde::{
-    Deserialize, Deserializer,
-    de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
-};
+use serde::{Deserialize, Deserializer, de};
 use serde_json::value::RawValue;
 
 pub(super) type Raw<'a> = Option<&'a RawValue>;
@@ -104,73 +99,39 @@ pub(super) struct Lenient<T>(pub Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(ElementVisitor::<T>::new())
-            .map(|element| match element {
-                Element::Object(value) => Self(Some(value)),
-                Element::Other(_) => Self(None),
-            })
+        match Element::<T>::deserialize(deserializer)? {
+            Element::Object(value) => Ok(Self(Some(value))),
+            Element::Other(_) => Ok(Self(None)),
+            Element::Unreadable(reason) => Err(de::Error::custom(reason)),
+        }
     }
 }
 
-/// One element of a batch: an object we can read, or another JSON value (kept by type name).
+/// One element of a batch: an object we can read, another JSON value (kept by type name), or
+/// an object that cannot be read as an event (a field twice, say), refused on its own.
 #[derive(Debug)]
 pub(super) enum Element<T> {
     Object(T),
     Other(&'static str),
+    Unreadable(String),
 }
 
+/// Taken as raw JSON first and typed by its first byte, never through `deserialize_any`: that
+/// would convert a number (`1e400` fails as an `f64`) and refuse the whole body for it.
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Element<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ElementVisitor::<T>::new())
-    }
-}
-
-struct ElementVisitor<T>(std::marker::PhantomData<T>);
-
-impl<T> ElementVisitor<T> {
-    fn new() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ElementVisitor<T> {
-    type Value = Element<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(Element::Object)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Element::Other("array"))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Element::Other("boolean"))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Element::Other("number"))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Element::Other("number"))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Element::Other("number"))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Element::Other("string"))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Element::Other("null"))
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        Ok(match text.as_bytes().first() {
+            Some(b'{') => match serde_json::from_str::<T>(text) {
+                Ok(value) => Element::Object(value),
+                Err(error) => Element::Unreadable(error.to_string()),
+            },
+            Some(b'[') => Element::Other("array"),
+            Some(b'"') => Element::Other("string"),
+            Some(b't' | b'f') => Element::Other("boolean"),
+            Some(b'n') => Element::Other("null"),
+            _ => Element::Other("number"),
+        })
     }
 }

@@ -7,7 +7,7 @@ mod golden;
 mod invoices;
 mod lago_mode;
 pub mod period_close;
-mod plans;
+pub mod plans;
 mod subscriptions;
 mod tax;
 mod tenancy;

@@ -9,6 +9,7 @@ mod alerts;
 mod billing;
 mod delivery;
 mod faults;
+mod generated_input;
 mod health;
 mod helpers;
 mod identity;

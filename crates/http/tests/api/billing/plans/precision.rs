@@ -9,10 +9,13 @@ use crate::identity::support::{call, expect_status, send};
 
 const TOO_PRECISE: &str = "0.000000000000000000000000000001";
 
+/// What one case changes in a valid plan body.
+type Setter = Box<dyn Fn(&mut Value)>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_plan_amount_with_more_digits_than_a_decimal_holds_is_refused_as_too_precise() {
     let app = writer().await;
-    let setters: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let setters: Vec<(&str, Setter)> = vec![
         (
             "unit price",
             Box::new(|b| b["charges"][0]["model"]["unit_price"] = json!(TOO_PRECISE)),
