@@ -146,6 +146,7 @@ fn document() -> Fallible<InvoiceDocument> {
             None,
             CountryCode::parse("FR")?,
         )?),
+        postal_address: None,
         tax_id: Some(TaxId::parse("FR40303265045")?),
         billing_email: Some(BillingEmail::parse("billing@demo-co.example")?),
     };

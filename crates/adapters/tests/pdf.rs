@@ -125,6 +125,7 @@ fn seller() -> Fallible<Seller> {
             None,
             fr,
         )?),
+        postal_address: None,
         tax_id: Some(TaxId::parse("FR40303265045")?),
         billing_email: Some(BillingEmail::parse("billing@demo-co.example")?),
     })

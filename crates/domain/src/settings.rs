@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::{DomainError, money::UsdAmount};
+use crate::{DomainError, billing::TaxId, money::UsdAmount};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BillingContact {
@@ -15,6 +15,8 @@ pub struct BillingContact {
 pub struct OrganizationSettings {
     pub display_name: Option<String>,
     pub billing_contact: Option<BillingContact>,
+    /// The organization's tax id (VAT, GST...), printed as the seller's on its invoices.
+    pub tax_id: Option<TaxId>,
     /// Shows LLM traces in the dashboard; off by default (traces may hold personal data).
     pub debug_mode: bool,
     /// Spend levels (USD per customer and month) that raise an alert, ascending.

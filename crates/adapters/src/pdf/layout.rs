@@ -157,11 +157,21 @@ fn status(invoice: &Invoice, dates: Dates) -> String {
 /// Seller and buyer side by side.
 fn parties(faces: &Faces<'_>, span: Span, seller: &Seller, customer: &Customer) -> Block {
     let [from, to] = span.columns([1.0, 1.0]);
+    let seller_address = match (&seller.address, &seller.postal_address) {
+        (Some(address), _) => address_lines(address),
+        (None, Some(text)) => text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        (None, None) => Vec::new(),
+    };
     let from = party(
         faces,
         from.inset(mm(CELL_PADDING_MM)),
         ("From", &seller.name),
-        seller.address.as_ref(),
+        seller_address,
         seller.tax_id.as_ref().map(|id| id.as_str()),
         seller.billing_email.as_ref().map(|email| email.as_str()),
     );
@@ -169,35 +179,37 @@ fn parties(faces: &Faces<'_>, span: Span, seller: &Seller, customer: &Customer) 
         faces,
         to.inset(mm(CELL_PADDING_MM)),
         ("Bill to", customer.name()),
-        customer.address(),
+        customer.address().map(address_lines).unwrap_or_default(),
         customer.tax_id().map(|id| id.as_str()),
         Some(customer.billing_email().as_str()),
     );
     Block::beside([from, to])
 }
 
+fn address_lines(address: &Address) -> Vec<String> {
+    let mut lines = vec![address.line1.clone()];
+    lines.extend(address.line2.clone());
+    let city = [address.postal_code.as_deref(), Some(address.city.as_str())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    lines.push(city);
+    lines.extend(address.state.clone());
+    lines.push(address.country.as_str().to_owned());
+    lines
+}
+
 fn party(
     faces: &Faces<'_>,
     span: Span,
     (heading, name): (&str, &str),
-    address: Option<&Address>,
+    address: Vec<String>,
     tax_id: Option<&str>,
     email: Option<&str>,
 ) -> Block {
     let body = Style::new(BODY_SIZE);
-    let mut lines: Vec<String> = Vec::new();
-    if let Some(address) = address {
-        lines.push(address.line1.clone());
-        lines.extend(address.line2.clone());
-        let city = [address.postal_code.as_deref(), Some(address.city.as_str())]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        lines.push(city);
-        lines.extend(address.state.clone());
-        lines.push(address.country.as_str().to_owned());
-    }
+    let mut lines = address;
     lines.extend(tax_id.map(|id| format!("Tax ID: {id}")));
     lines.extend(email.map(str::to_owned));
     let heading = Block::text(faces, span, body.gray(GREY), Align::Left, heading)

@@ -12,6 +12,7 @@ use tollgate_application::{
     ports::{AuditEntry, SettingsStore},
 };
 use tollgate_domain::{
+    billing::TaxId,
     money::UsdAmount,
     organization::OrganizationId,
     settings::{BillingContact, OrganizationSettings},
@@ -32,6 +33,8 @@ struct Row {
     display_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     billing_contact: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    tax_id: Option<String>,
     #[diesel(sql_type = Bool)]
     debug_mode: bool,
     #[diesel(sql_type = Text)]
@@ -62,7 +65,7 @@ impl SettingsStore for PgSettingsStore {
     async fn get(&self, organization: OrganizationId) -> Result<OrganizationSettings, PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let rows: Vec<Row> = diesel::sql_query(
-            "SELECT display_name, billing_contact::text AS billing_contact, debug_mode,
+            "SELECT display_name, billing_contact::text AS billing_contact, tax_id, debug_mode,
                     alert_thresholds::text AS alert_thresholds, webhook_urls::text AS webhook_urls
              FROM organization_settings WHERE organization_id = $1",
         )
@@ -87,6 +90,12 @@ impl SettingsStore for PgSettingsStore {
                 email: c.email,
                 address: c.address,
             }),
+            tax_id: row
+                .tax_id
+                .as_deref()
+                .map(TaxId::parse)
+                .transpose()
+                .map_err(|e| internal(e.to_string()))?,
             debug_mode: row.debug_mode,
             alert_thresholds: thresholds
                 .iter()
@@ -130,15 +139,18 @@ impl SettingsStore for PgSettingsStore {
             settings.debug_mode,
             audit.clone(),
         );
+        let tax_id = settings.tax_id.as_ref().map(|id| id.as_str().to_owned());
         transaction(&self.pool, move |connection| {
             Box::pin(async move {
                 diesel::sql_query(
                     "INSERT INTO organization_settings (organization_id, display_name,
-                        billing_contact, debug_mode, alert_thresholds, webhook_urls, updated_at)
-                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, now())
+                        billing_contact, debug_mode, alert_thresholds, webhook_urls, tax_id,
+                        updated_at)
+                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7, now())
                      ON CONFLICT (organization_id) DO UPDATE SET
                         display_name = EXCLUDED.display_name,
                         billing_contact = EXCLUDED.billing_contact,
+                        tax_id = EXCLUDED.tax_id,
                         debug_mode = EXCLUDED.debug_mode,
                         alert_thresholds = EXCLUDED.alert_thresholds,
                         webhook_urls = EXCLUDED.webhook_urls,
@@ -150,6 +162,7 @@ impl SettingsStore for PgSettingsStore {
                 .bind::<Bool, _>(debug_mode)
                 .bind::<Text, _>(thresholds)
                 .bind::<Text, _>(urls)
+                .bind::<Nullable<Text>, _>(tax_id)
                 .execute(connection)
                 .await?;
                 append_in(connection, organization, &audit).await

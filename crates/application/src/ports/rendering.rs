@@ -18,6 +18,9 @@ pub struct Seller {
     /// The organization's legal or trading name.
     pub name: String,
     pub address: Option<Address>,
+    /// The address as the settings' billing contact holds it: free text, printed line by
+    /// line when there is no structured `address`.
+    pub postal_address: Option<String>,
     /// VAT, GST, EIN...: many jurisdictions require the seller's on every invoice.
     pub tax_id: Option<TaxId>,
     /// Where customers write about their invoices.
@@ -130,6 +133,7 @@ mod tests {
         let seller = Seller {
             name: "Demo Co".to_owned(),
             address: None,
+            postal_address: None,
             tax_id: None,
             billing_email: None,
         };

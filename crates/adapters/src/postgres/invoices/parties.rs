@@ -13,7 +13,7 @@ use tollgate_application::{
     ports::{CustomerStore, InvoiceParties, Seller},
 };
 use tollgate_domain::{
-    billing::{BillingEmail, Customer},
+    billing::{BillingEmail, Customer, TaxId},
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -43,6 +43,8 @@ struct Row {
     display_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     billing_contact: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    tax_id: Option<String>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     customer_id: Option<Uuid>,
 }
@@ -50,6 +52,7 @@ struct Row {
 #[derive(Deserialize)]
 struct ContactJson {
     email: String,
+    address: Option<String>,
 }
 
 #[async_trait]
@@ -62,7 +65,7 @@ impl InvoiceParties for PgInvoiceParties {
         let row: Option<Row> = {
             let mut connection = self.pool.get().await.map_err(error::from_pool)?;
             diesel::sql_query(
-                "SELECT o.name, s.display_name, s.billing_contact::text AS billing_contact,
+                "SELECT o.name, s.display_name, s.billing_contact::text AS billing_contact, s.tax_id,
                         (SELECT c.id FROM billing_customers c
                          WHERE c.organization_id = o.id AND c.external_id = $2) AS customer_id
                  FROM organizations o
@@ -85,19 +88,28 @@ impl InvoiceParties for PgInvoiceParties {
         let Some(buyer) = self.customers.get(organization, customer_id).await? else {
             return Ok(None);
         };
-        // The contact's address is free text, not a postal address the document can lay out.
-        let billing_email = row
+        // The contact's address is free text: printed as written, line by line.
+        let contact = row
             .billing_contact
             .as_deref()
-            .and_then(|json| serde_json::from_str::<ContactJson>(json).ok())
-            .and_then(|contact| BillingEmail::parse(&contact.email).ok());
+            .and_then(|json| serde_json::from_str::<ContactJson>(json).ok());
+        let (billing_email, postal_address) = match contact {
+            Some(contact) => (
+                BillingEmail::parse(&contact.email).ok(),
+                contact.address.filter(|address| !address.trim().is_empty()),
+            ),
+            None => (None, None),
+        };
         let seller = Seller {
             name: row
                 .display_name
                 .filter(|name| !name.trim().is_empty())
                 .unwrap_or(row.name),
             address: None,
-            tax_id: None,
+            postal_address,
+            // Checked when the settings were saved; a value that no longer parses is left out
+            // rather than failing every document.
+            tax_id: row.tax_id.as_deref().and_then(|id| TaxId::parse(id).ok()),
             billing_email,
         };
         Ok(Some((seller, buyer.customer)))

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tollgate_application::ports::WebhookSecretRecord;
 use tollgate_domain::{
+    billing::TaxId,
     money::UsdAmount,
     settings::{BillingContact, OrganizationSettings},
 };
@@ -42,6 +43,8 @@ pub struct SettingsRequest {
     display_name: Option<String>,
     #[validate(nested)]
     billing_contact: Option<ContactDto>,
+    /// The seller's tax id on the organization's invoices (VAT number...).
+    tax_id: Option<String>,
     #[serde(default)]
     debug_mode: bool,
     /// USD amounts, as JSON numbers or decimal strings; read exactly, never through a float.
@@ -57,6 +60,7 @@ pub struct SettingsRequest {
 struct SettingsResponse {
     display_name: Option<String>,
     billing_contact: Option<ContactDto>,
+    tax_id: Option<String>,
     debug_mode: bool,
     alert_thresholds: Vec<String>,
     webhook_urls: Vec<String>,
@@ -71,6 +75,7 @@ impl From<OrganizationSettings> for SettingsResponse {
                 email: c.email,
                 address: c.address,
             }),
+            tax_id: s.tax_id.map(|id| id.as_str().to_owned()),
             debug_mode: s.debug_mode,
             alert_thresholds: s.alert_thresholds.iter().map(ToString::to_string).collect(),
             webhook_urls: s.webhook_urls,
@@ -113,6 +118,7 @@ pub async fn replace(
             email: c.email,
             address: c.address,
         }),
+        tax_id: body.tax_id.as_deref().map(TaxId::parse).transpose()?,
         debug_mode: body.debug_mode,
         alert_thresholds,
         webhook_urls: body.webhook_urls,

@@ -2,6 +2,8 @@
 //! its number, voided with its credit note), refused transitions answered 409 with nothing
 //! written, gapless numbers under concurrent finalizes, access rules, paging, and the PDF.
 
+mod parties;
+
 use std::process::Command;
 
 use reqwest::Method;

@@ -67,6 +67,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
     let expected = json!({
         "display_name": "Acme",
         "billing_contact": { "name": "Ada", "email": "ada@example.com", "address": null },
+        "tax_id": null,
         "debug_mode": false,
         // Exact values, in canonical form (trailing zeros dropped).
         "alert_thresholds": ["0.1", "10", "20.5", "99999999999999999.99"],

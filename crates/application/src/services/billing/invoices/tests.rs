@@ -165,6 +165,7 @@ async fn a_pdf_shows_the_invoice_between_its_seller_and_its_stored_customer() {
             let seller = Seller {
                 name: "Demo Co".to_owned(),
                 address: None,
+                postal_address: None,
                 tax_id: None,
                 billing_email: None,
             };
