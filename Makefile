@@ -6,16 +6,28 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ENSURE_PG := bash deploy/dev/ensure-postgres.sh
+# `make run PORT=8081 DB=tollgate_b` lets two checkouts run side by side; `make token` reaches
+# the same database with the same release build.
+PORT ?= 8080
+DB ?= tollgate
+ROLE ?= owner
+ORG ?= default
+# The service's own database sits beside the admin one and is created on first start.
+SERVICE_DB = if [[ -z "$${TOLLGATE__DATABASE__URL:-}" ]]; then \
+	    admin=$$($(ENSURE_PG)); \
+	    export TOLLGATE__DATABASE__URL=$$(sed -E 's\#/postgres(\?|$$)\#/$(DB)\1\#' <<<"$$admin"); \
+	fi
 # Layers that must stay free of I/O frameworks: `cargo tree -i` must find none of these.
 GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:reqwest \
            tollgate-domain:actix-web tollgate-domain:tokio \
            tollgate-application:diesel tollgate-application:diesel-async \
            tollgate-application:reqwest tollgate-application:actix-web
 
-.PHONY: help run test unit e2e lint guards type-check bench fuzz db clean-test-dbs
+.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs
 
 help:
 	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
+	@echo "make token       print an API token of the embedded issuer for make run (ROLE= ORG= CUSTOMER=)"
 	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e"
 	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards"
 	@echo "make type-check  cargo check of every target"
@@ -27,14 +39,20 @@ help:
 db:
 	@$(ENSURE_PG)
 
-# The service's own database sits beside the admin one and is created on first start.
 run:
 	@bash deploy/dev/ensure-tools.sh
-	@if [[ -z "$${TOLLGATE__DATABASE__URL:-}" ]]; then \
-	    admin=$$($(ENSURE_PG)); \
-	    export TOLLGATE__DATABASE__URL=$$(sed -E 's#/postgres(\?|$$)#/tollgate\1#' <<<"$$admin"); \
-	fi; \
+	@if [[ ! -x target/release/tollgate ]]; then \
+	    echo "make run: first release build of Tollgate (about RELEASE_BUILD_MINUTES minutes on a 2-core machine); later runs start at once"; \
+	fi
+	@$(SERVICE_DB); \
+	export TOLLGATE__SERVER__BIND=$${TOLLGATE__SERVER__BIND:-127.0.0.1:$(PORT)}; \
 	cargo run --release -p tollgate-http --bin tollgate -- serve
+
+# Only the token on stdout: `TOKEN=$(make token ROLE=viewer)`.
+token:
+	@$(SERVICE_DB); \
+	cargo run --quiet --release -p tollgate-http --bin tollgate -- dev-token --org $(ORG) --role $(ROLE) \
+	    $(if $(CUSTOMER),--customer $(CUSTOMER))
 
 test: lint unit e2e
 

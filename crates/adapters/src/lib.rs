@@ -11,4 +11,5 @@ pub mod ory;
 mod outbound_http;
 pub mod pdf;
 pub mod postgres;
+pub mod probe;
 mod upstream;

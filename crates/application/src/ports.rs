@@ -15,6 +15,7 @@ mod plans;
 mod rendering;
 mod settings;
 mod subscriptions;
+mod upstream_probe;
 mod usage_events;
 mod usage_query;
 mod webhook_secrets;
@@ -56,6 +57,7 @@ pub use settings::{
 pub use subscriptions::{
     NewSubscription, PhaseChange, SubscriptionConflict, SubscriptionRecord, SubscriptionStore,
 };
+pub use upstream_probe::UpstreamProbe;
 pub use usage_events::{
     BudgetAlertStore, IncomingEvent, IngestBatch, IngestReceipt, QuarantinedEvent,
     StoredOrDuplicate, UsageEventStore,

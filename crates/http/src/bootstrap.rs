@@ -34,8 +34,8 @@ use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDige
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    access::FailedAuthLimiter, body::BodyReader, metrics::Metrics, middleware, routes,
-    settings::Settings, state::AppState,
+    access::FailedAuthLimiter, body::BodyReader, metrics::Metrics, middleware,
+    readiness::Upstreams, routes, settings::Settings, state::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +141,13 @@ impl Application {
             Arc::new(PgAuditTrail::new(pool.clone())),
         )?
         .with_engine_webhooks(lago_webhooks::wire(&settings, &pool, organization.id)?);
+        // Configured but unreachable systems are named at start (a warning, not a refusal:
+        // events wait in the outbox for them) and on /readyz.
+        let upstreams = Arc::new(Upstreams::configured(&settings)?);
+        upstreams.check().await;
+        Upstreams::keep_checking(&upstreams);
         let state = AppState {
+            upstreams,
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
@@ -267,14 +273,29 @@ fn usage_readers(settings: &Settings, pool: &PgPool) -> Result<UsageReaders, Sta
 /// On the first start with the embedded identity: how to reach the API.
 fn print_first_start_help(settings: &Settings) {
     use std::io::Write;
+    let _ = std::io::stdout().write_all(first_start_help(settings).as_bytes());
+}
+
+/// What to run next, as it works from this checkout: `make token` uses the same release build
+/// and database as `make run` (a `tollgate` on the PATH would be another build, and a bare
+/// `cargo run` a debug one against the default database).
+fn first_start_help(settings: &Settings) -> String {
+    use secrecy::ExposeSecret;
     let slug = &settings.organization.slug;
     let base = format!("http://{}", settings.server.bind);
-    let help = format!(
+    let database = url::Url::parse(settings.database.url.expose_secret())
+        .ok()
+        .map(|url| url.path().trim_start_matches('/').to_owned())
+        .filter(|name| !name.is_empty() && name != "tollgate");
+    let mut make_args = format!("ROLE=owner ORG={slug}");
+    if let Some(database) = database {
+        make_args.push_str(&format!(" DB={database}"));
+    }
+    format!(
         "\n# Organization `{slug}` is ready. Call the API with a token from the embedded issuer:\n\
-TOKEN=$(tollgate dev-token --org {slug} --role owner)   # or: cargo run -p tollgate-http --bin tollgate -- dev-token ...\n\
+TOKEN=$(make token {make_args})   # or: target/release/tollgate dev-token --org {slug} --role owner\n\
 curl -H \"Authorization: Bearer $TOKEN\" {base}/api/me\n"
-    );
-    let _ = std::io::stdout().write_all(help.as_bytes());
+    )
 }
 
 /// Resolves on SIGTERM or SIGINT (also for `tollgate worker`).

@@ -45,16 +45,19 @@ impl PgWebhookSecretStore {
         organization: OrganizationId,
         digest: &SecretDigest,
         label: &str,
+        display_prefix: &str,
     ) -> Result<(), PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         diesel::sql_query(
-            "INSERT INTO litellm_webhook_secrets (id, organization_id, secret_sha256, label)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (secret_sha256) DO NOTHING",
+            "INSERT INTO litellm_webhook_secrets (id, organization_id, secret_sha256, label,
+                display_prefix)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (secret_sha256) DO NOTHING",
         )
         .bind::<SqlUuid, _>(Uuid::now_v7())
         .bind::<SqlUuid, _>(organization.as_uuid())
         .bind::<Bytea, _>(digest.as_bytes().as_slice())
         .bind::<Text, _>(label)
+        .bind::<Text, _>(display_prefix)
         .execute(&mut connection)
         .await
         .map_err(error::from_query)?;

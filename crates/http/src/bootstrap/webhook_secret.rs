@@ -7,11 +7,14 @@ use std::{
     path::Path,
 };
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use rand::RngCore;
 use tollgate_adapters::postgres::PgWebhookSecretStore;
-use tollgate_application::ports::WebhookSecretStore;
-use tollgate_domain::{organization::OrganizationId, webhook_secret::SecretDigest};
+use tollgate_application::{
+    ports::WebhookSecretStore, services::access::settings::generate_webhook_secret,
+};
+use tollgate_domain::{
+    organization::OrganizationId,
+    webhook_secret::{SecretDigest, display_prefix},
+};
 
 use super::StartupError;
 use crate::settings::Settings;
@@ -40,14 +43,28 @@ pub(super) async fn ensure_generated(
             secret
         }
         // Secrets created elsewhere (another replica, the settings API) are not ours to print.
-        _ if !active.is_empty() => return Ok(()),
+        // The file holds only the secret made at first start: a secret rotated over the API is
+        // shown once to whoever rotated it, and replicas share no files, so a file that no
+        // longer authenticates is said so and removed rather than left to mislead.
+        kept if !active.is_empty() => {
+            if kept.is_some() {
+                tracing::warn!(
+                    file = %path.display(),
+                    "the LiteLLM secret kept in this file was rotated or revoked and no longer \
+                     authenticates: the file is removed; use the secret the rotation returned"
+                );
+                let _ = fs::remove_file(&path);
+            }
+            return Ok(());
+        }
         _ => {
-            let secret = generate();
+            let secret = generate_webhook_secret();
             store
                 .add(
                     organization,
                     &SecretDigest::of(&secret),
                     "generated at first start",
+                    &display_prefix(&secret),
                 )
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?;
@@ -57,12 +74,6 @@ pub(super) async fn ensure_generated(
     };
     print_litellm_snippet(settings, &secret);
     Ok(())
-}
-
-fn generate() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("whsec_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Readable by the owner only: the file holds a live credential.

@@ -19,7 +19,23 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .await
         .map_err(|e| ApiError::unavailable(format!("database: {e}")))?;
     match migrations_are_current(&mut connection).await {
-        Ok(true) => Ok(HttpResponse::Ok().json(json!({ "status": "ready" }))),
+        Ok(true) => {
+            // Ready to take traffic either way: events wait in the outbox for a system that
+            // cannot be reached.
+            let unreachable = state.upstreams.unreachable();
+            if unreachable.is_empty() {
+                Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+            } else {
+                Ok(HttpResponse::Ok().json(json!({
+                    "status": "degraded",
+                    "unreachable": unreachable,
+                    "message": format!(
+                        "{} cannot be reached: events wait in the outbox for it",
+                        unreachable.join(" and ")
+                    ),
+                })))
+            }
+        }
         Ok(false) => Err(ApiError::unavailable("migrations are pending")),
         Err(error) => Err(ApiError::unavailable(format!("database: {error}"))),
     }

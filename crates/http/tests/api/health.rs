@@ -122,3 +122,43 @@ async fn the_request_id_of_a_failed_request_names_its_log_lines() {
     assert!(line.contains("WARN"), "{line}");
     assert!(line.contains("http.status_code=401"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_upstream_is_named_at_start_and_on_readyz_as_degraded() {
+    // Nothing listens on the port of a listener just closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = closed.local_addr().expect("an address").port();
+    drop(closed);
+    let app = TestApp::spawn_with(|settings| {
+        settings.openmeter.url = format!("http://127.0.0.1:{port}/");
+        settings.delivery.run_in_server = false;
+    })
+    .await;
+    let (status, body) = status_and_json(app.get("/readyz").await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["unreachable"], serde_json::json!(["openmeter"]));
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("openmeter")),
+        "{body}"
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.contains("openmeter is configured but cannot be reached"),
+        "no start-up warning"
+    );
+
+    // A reachable one: ready.
+    let server = wiremock::MockServer::start().await;
+    let app = TestApp::spawn_with(|settings| {
+        settings.lago.url = server.uri();
+        settings.lago.api_key = Some(secrecy::SecretString::from("lago-key"));
+        settings.delivery.run_in_server = false;
+    })
+    .await;
+    let (status, body) = status_and_json(app.get("/readyz").await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready", "{body}");
+}

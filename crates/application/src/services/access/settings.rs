@@ -8,7 +8,7 @@ use tollgate_domain::{
     DomainError,
     organization::OrganizationId,
     settings::{OrganizationSettings, is_public_address, webhook_target},
-    webhook_secret::SecretDigest,
+    webhook_secret::{SecretDigest, display_prefix, rotated_label},
 };
 use uuid::Uuid;
 
@@ -145,8 +145,9 @@ impl SettingsService {
             .find(|s| s.id == id && s.revoked_at.is_none())
             .map(|s| s.label);
         let Some(label) = old else { return Ok(None) };
-        let (new, secret) = new_secret(&label);
-        let until = Utc::now() + chrono::Duration::from_std(overlap).unwrap_or_default();
+        let now = Utc::now();
+        let (new, secret) = new_secret(&rotated_label(&label, now));
+        let until = now + chrono::Duration::from_std(overlap).unwrap_or_default();
         let audit = AuditEntry::success(
             context,
             "litellm_secret.rotate",
@@ -176,14 +177,20 @@ impl SettingsService {
     }
 }
 
-fn new_secret(label: &str) -> (NewWebhookSecret, String) {
+/// A new LiteLLM webhook secret: `whsec_` and 32 random bytes in hex, the one format of every
+/// secret Tollgate makes (at first start too).
+pub fn generate_webhook_secret() -> String {
     let mut bytes = [0_u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let secret = format!("whsec_{}", hex::encode(bytes));
+    format!("whsec_{}", hex::encode(bytes))
+}
+
+fn new_secret(label: &str) -> (NewWebhookSecret, String) {
+    let secret = generate_webhook_secret();
     let new = NewWebhookSecret {
         id: Uuid::now_v7(),
         label: label.to_owned(),
-        display_prefix: secret.chars().take(10).collect(),
+        display_prefix: display_prefix(&secret),
         digest: SecretDigest::of(&secret),
     };
     (new, secret)

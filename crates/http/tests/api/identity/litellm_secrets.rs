@@ -44,6 +44,17 @@ async fn litellm_secrets_are_shown_once_rotated_with_overlap_and_revoked_at_once
     let (new_id, new) = secret_of(&rotated);
     assert_ne!(new_id, old_id);
     assert_ne!(new, old);
+    // Its own label, and the prefix every secret shows: `whsec_` and six more characters.
+    let label = rotated["label"].as_str().expect("a label");
+    assert!(label.starts_with("prod (rotated 20"), "{rotated}");
+    let prefix = rotated["prefix"].as_str().expect("a prefix");
+    assert_eq!(prefix.len(), 12, "{rotated}");
+    assert!(new.starts_with(prefix));
+    assert_eq!(
+        created["prefix"].as_str().map(str::len),
+        Some(12),
+        "{created}"
+    );
     assert_eq!(
         deliver(&app, &old).await,
         202,
