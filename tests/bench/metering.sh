@@ -14,6 +14,10 @@
 #      usage_dimension_rollups rows are computed by SQL from 10M deterministic pseudo-random
 #      events, not ingested), every group_by at DAY over 30 days and HOUR over 7 days, and
 #      one customer's, 40 requests per shape                        p95 <= 50 ms per shape
+#   i) recovery: `tollgate serve` (default delivery settings) takes 300 events/s while the fake
+#      OpenMeter, behind a TCP proxy, answers 503 for 30 s then refuses connections for 30 s;
+#      from the first success after it is back until every row stored before is delivered
+#                                                                   <= 10 s
 #
 # Usage: bash tests/bench/metering.sh
 #
@@ -35,6 +39,8 @@
 #                                      shapes (default 720: 40 per shape)
 #   TOLLGATE_BENCH_CROSSCHECK_EVENTS   real events rolled up by Tollgate's embedded dispatcher in
 #                                      f and compared with the SQL rollups (default 100000; 0 = off)
+#   TOLLGATE_BENCH_RECOVERY_RATE       events/s in i (default 300)
+#   TOLLGATE_BENCH_RECOVERY_OUTAGE     seconds the fake is down in i (default 60)
 #   TOLLGATE_BENCH_STRICT=1            exit 3 when a target is missed
 #   TOLLGATE_BENCH_KEEP_DB=1           keep the databases
 #   TOLLGATE_BENCH_STUB=1              skip (the ingest bench's generator-only mode)
@@ -48,7 +54,7 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$REPO_ROOT"
 
-SCENARIOS=${TOLLGATE_BENCH_METERING:-d,e,f}
+SCENARIOS=${TOLLGATE_BENCH_METERING:-d,e,f,i}
 DRAIN_EVENTS=${TOLLGATE_BENCH_DRAIN_EVENTS:-1000000}
 DRAIN_WORKERS=${TOLLGATE_BENCH_DRAIN_WORKERS:-1}
 LAG_RATE=${TOLLGATE_BENCH_LAG_RATE:-2000}
@@ -62,6 +68,9 @@ CROSSCHECK_EVENTS=${TOLLGATE_BENCH_CROSSCHECK_EVENTS:-100000}
 TARGET_D=20000
 TARGET_E_P99_S=2
 TARGET_F_P95_MS=50
+RECOVERY_RATE=${TOLLGATE_BENCH_RECOVERY_RATE:-300}
+RECOVERY_OUTAGE=${TOLLGATE_BENCH_RECOVERY_OUTAGE:-60}
+TARGET_I_DRAIN_S=10
 
 log() { printf 'metering bench: %s\n' "$*" >&2; }
 die() {
@@ -413,6 +422,28 @@ scenario_e() {
     finish_database
 }
 
+# --- i) recovery -------------------------------------------------------------------------
+
+scenario_i() {
+    echo
+    echo "=== i) recovery from a ${RECOVERY_OUTAGE} s OpenMeter outage at $RECOVERY_RATE events/s ==="
+    new_database i
+    local port secret
+    port=$(free_port) || die "no free port"
+    secret=bench-$(random_hex 16)
+    wait_quiet
+    echo "i.before=$(machine_state)" >>"$RESULTS"
+    echo "  machine before: $(val i.before)"
+    common_env
+    # WARN lines are counted: the whole log at warn level, as an operator would see it.
+    export TOLLGATE__SERVER__BIND=127.0.0.1:$port TOLLGATE__LITELLM__WEBHOOK_SECRETS=$secret
+    run_generator i --mode recovery --db-url "$DB_URL" --url "http://127.0.0.1:$port" \
+        --secret "$secret" --rate "$RECOVERY_RATE" --batch-size 10 --warmup 5 \
+        --outage "$RECOVERY_OUTAGE" --duration 15 -- "$TOLLGATE_BIN" serve
+    unset TOLLGATE__SERVER__BIND TOLLGATE__LITELLM__WEBHOOK_SECRETS
+    finish_database
+}
+
 # --- f) /api/usage ----------------------------------------------------------------------
 
 # The cells the embedded dispatcher writes for events of <org> (usage_rollups: customer x
@@ -655,8 +686,9 @@ for s in "${wanted[@]}"; do
         d) scenario_d ;;
         e) scenario_e ;;
         f) scenario_f ;;
+        i) scenario_i ;;
         '') ;;
-        *) die "unknown metering scenario $s (use d, e, f)" ;;
+        *) die "unknown metering scenario $s (use d, e, f, i)" ;;
     esac
 done
 
@@ -729,7 +761,21 @@ if [[ -n $(val f.rollup_rows) ]]; then
     [[ -z $(val f.crosscheck) ]] ||
         echo "     cross-check vs Tollgate's own rollups of $CROSSCHECK_EVENTS events (cells missing extra differ): $(val f.crosscheck)"
 fi
-echo "  machine before each scenario: d: $(val d.before); e: $(val e.before); f: $(val f.before)"
+if [[ -n $(val i.drain_s) ]]; then
+    ok=$(le "$(val i.drain_s)" "$TARGET_I_DRAIN_S")
+    [[ $(val i.lost) == 0 && $(val i.dead) == 0 ]] || ok=0
+    verdict "$ok"
+    row "i) $(val i.outage_s) s OpenMeter outage at $(val i.rate) ev/s" \
+        "backlog delivered $(val i.drain_s) s after the 1st success" \
+        "<= $TARGET_I_DRAIN_S s" "$VERDICT"
+    row "" "at recovery $(val i.backlog) rows, furthest due $(val i.ahead_s) s ahead" "" ""
+    row "" "$(val i.calls) calls to the dead target, $(val i.warn_lines) WARN lines" "" ""
+    row "" "1st success $(val i.first_success_s) s after it was back; $(val i.lost) lost, $(val i.dead) dead" "" ""
+elif [[ -n $(val i.failed) ]]; then
+    verdict 0
+    row "i) recovery" "failed (see above)" "<= $TARGET_I_DRAIN_S s" "$VERDICT"
+fi
+echo "  machine before each scenario: d: $(val d.before); e: $(val e.before); f: $(val f.before); i: $(val i.before)"
 echo "  cpu during each measured window ($((CORES * 100))% = all cores; postgres = every postgres process on the machine):"
 for s in d e f; do
     g=$(val "$s.cpu_generator_pct")

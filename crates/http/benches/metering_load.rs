@@ -11,6 +11,9 @@
 //!   events/s; percentiles of `delivered_at - created_at` (`metering_load/lag.rs`).
 //! * `--mode usage`: `GET /api/usage` of the child over rollups already in the database,
 //!   p50/p95/max per query shape (`metering_load/usage.rs`).
+//! * `--mode recovery`: the child (`tollgate serve`) takes `--rate` events/s while the fake
+//!   OpenMeter fails for `--outage` s (503, then refused connections); how fast the backlog
+//!   goes once it answers again (`metering_load/recovery.rs`).
 //!
 //! Everything runs on one single-threaded tokio runtime: the machine has 2 cores shared with
 //! Tollgate and PostgreSQL.
@@ -37,6 +40,8 @@ mod fake_openmeter;
 mod figures;
 #[path = "metering_load/lag.rs"]
 mod lag;
+#[path = "metering_load/recovery.rs"]
+mod recovery;
 #[path = "metering_load/self_check.rs"]
 mod self_check;
 #[path = "metering_load/usage.rs"]
@@ -77,8 +82,9 @@ fn main() {
             Some("drain") => drain::drain(&args, &mut out).await,
             Some("lag") => lag::lag(&args, &mut out).await,
             Some("usage") => usage::usage(&args, &mut out).await,
+            Some("recovery") => recovery::recovery(&args, &mut out).await,
             other => Err(err(format!(
-                "--mode must be drain, lag or usage, not {other:?}"
+                "--mode must be drain, lag, usage or recovery, not {other:?}"
             ))),
         }
     });

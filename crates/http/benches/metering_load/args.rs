@@ -11,7 +11,7 @@ use clap::Parser;
     about = "Metering benchmarks: outbox drain, delivery lag, /api/usage latency"
 )]
 pub struct Args {
-    /// drain, lag or usage.
+    /// drain, lag, usage or recovery.
     #[arg(long)]
     pub mode: Option<String>,
     /// Database of the child (polled for the outbox, read for the lag).
@@ -68,6 +68,10 @@ pub struct Args {
     /// lag: distinct `end_user` values.
     #[arg(long, default_value_t = 20)]
     pub customers: u64,
+    /// recovery: seconds the fake OpenMeter is down (the first half answering 503, the
+    /// second refusing connections), after `--warmup` s up and before `--duration` s up.
+    #[arg(long, default_value_t = 60.0)]
+    pub outage: f64,
     /// usage: API key with scope usage:read.
     #[arg(long, env = "TOLLGATE_BENCH_API_KEY", default_value = "")]
     pub api_key: String,

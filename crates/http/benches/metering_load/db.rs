@@ -137,3 +137,25 @@ pub async fn wait_drained(
         }
     }
 }
+
+#[derive(QueryableByName)]
+pub struct Backlog {
+    #[diesel(sql_type = BigInt)]
+    pub rows: i64,
+    #[diesel(sql_type = Double)]
+    pub ahead_s: f64,
+}
+
+/// OpenMeter rows stored before `before` (RFC 3339) and not delivered, and how far ahead the
+/// furthest of them is due (`--mode recovery`).
+pub async fn backlog(db: &mut AsyncPgConnection, before: &str) -> Result<Backlog, BoxError> {
+    Ok(diesel::sql_query(
+        "SELECT count(*) AS rows,
+                coalesce(extract(epoch FROM max(next_attempt_at) - now()), 0)::float8 AS ahead_s
+         FROM outbox WHERE target = 'openmeter' AND state <> 'delivered'
+           AND created_at < $1::timestamptz",
+    )
+    .bind::<Text, _>(before)
+    .get_result(db)
+    .await?)
+}

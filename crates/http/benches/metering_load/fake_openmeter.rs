@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -28,6 +28,10 @@ pub struct FakeStats {
     pub refused: AtomicU64,
     /// Events whose id the fake had already seen (re-sent after a lost answer or lease).
     pub resent: AtomicU64,
+    /// While set, every request is answered 503 and nothing is stored (`--mode recovery`).
+    pub failing: AtomicBool,
+    /// Requests answered 503.
+    pub failed: AtomicU64,
     ids: Mutex<HashSet<u64>>,
     first: Mutex<Option<Instant>>,
     last: Mutex<Option<Instant>>,
@@ -95,6 +99,13 @@ async fn fake_answer(
         .unwrap_or_default()
         .to_owned();
     let body = req.into_body().collect().await?.to_bytes();
+    if stats.failing.load(Ordering::Relaxed) {
+        stats.failed.fetch_add(1, Ordering::Relaxed);
+        return Ok(respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream unavailable",
+        ));
+    }
     let now = Instant::now();
     if let Ok(mut first) = stats.first.lock() {
         first.get_or_insert(now);

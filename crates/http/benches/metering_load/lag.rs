@@ -62,7 +62,8 @@ struct Ack {
 
 /// What the POST tasks share: where they post, the connections idle between two POSTs (the
 /// open loop needs more than one when Tollgate is slower than the rate), and the figures.
-struct Poster {
+/// Also `--mode recovery`'s.
+pub(crate) struct Poster {
     target: Target,
     authorization: String,
     idle: Mutex<Vec<Sender>>,
@@ -70,8 +71,31 @@ struct Poster {
 }
 
 impl Poster {
+    pub(crate) fn new(target: Target, authorization: String) -> Self {
+        Self {
+            target,
+            authorization,
+            idle: Mutex::new(Vec::new()),
+            stats: Mutex::new(LagStats {
+                hist: new_hist(),
+                requests: 0,
+                events: 0,
+                accepted: 0,
+                errors: 0,
+                samples: Vec::new(),
+            }),
+        }
+    }
+
+    /// Events acked 202 (of measured posts), and failed posts.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        self.stats
+            .lock()
+            .map_or((0, 0), |st| (st.events, st.errors))
+    }
+
     /// Posts one batch of `events` on an idle connection or a new one; counted when `measured`.
-    async fn post(&self, body: Bytes, events: u64, measured: bool) {
+    pub(crate) async fn post(&self, body: Bytes, events: u64, measured: bool) {
         let existing = self.idle.lock().ok().and_then(|mut p| p.pop());
         let mut sender = match existing {
             Some(s) if !s.is_closed() => s,
@@ -154,19 +178,7 @@ pub async fn lag(args: &Args, out: &mut Results) -> Result<(), BoxError> {
         args.warmup,
         args.duration
     );
-    let poster = Arc::new(Poster {
-        target,
-        authorization: bearer(&args.secret),
-        idle: Mutex::new(Vec::new()),
-        stats: Mutex::new(LagStats {
-            hist: new_hist(),
-            requests: 0,
-            events: 0,
-            accepted: 0,
-            errors: 0,
-            samples: Vec::new(),
-        }),
-    });
+    let poster = Arc::new(Poster::new(target, bearer(&args.secret)));
     let start = Instant::now();
     let warm_end = start + Duration::from_secs_f64(args.warmup);
     let end = warm_end + Duration::from_secs_f64(args.duration);
