@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use thiserror::Error;
-use tollgate_domain::DomainError;
+use tollgate_domain::{DomainError, ErrorCode};
 
 /// What any port may report; adapters translate their technology's errors into these.
 ///
@@ -13,8 +13,10 @@ use tollgate_domain::DomainError;
 /// for the log only: it may quote what an outside system answered.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PortError {
-    /// The backing system cannot be reached, or said it is failing or overloaded (5xx, 429):
-    /// the same call may succeed later, after `retry_after` when the system said how long.
+    /// The backing system cannot be reached, or said it is failing or overloaded (5xx, 429),
+    /// or the database reported a transient failure (a deadlock, a serialization failure, a
+    /// lock or statement timeout, a shutdown, too many connections): the same call may
+    /// succeed later, after `retry_after` when the system said how long.
     #[error("{service} is unavailable: {reason}")]
     Unavailable {
         service: &'static str,
@@ -39,6 +41,24 @@ pub enum PortError {
     #[error("{service} refused the request: {reason}")]
     Refused {
         service: &'static str,
+        reason: String,
+    },
+    /// The store refused a value as malformed or outside what it can hold (PostgreSQL's
+    /// SQLSTATE class 22: a number too large for its column, an impossible date). The request
+    /// is at fault, not Tollgate: the same request will fail again.
+    #[error("{service} refused a value: {reason}")]
+    InvalidInput {
+        service: &'static str,
+        reason: String,
+    },
+    /// The change clashes with a stored record (a unique or exclusion constraint). `code` and
+    /// `meaning` say which rule in the client's words, never quoting the stored values;
+    /// `reason` (the constraint, the database's own text) is for the log.
+    #[error("{service}: {meaning} ({reason})")]
+    Conflict {
+        service: &'static str,
+        code: ErrorCode,
+        meaning: &'static str,
         reason: String,
     },
     /// Anything else: a bug or a broken invariant. Never shown to clients.
@@ -72,9 +92,9 @@ pub enum AppError {
     /// The request is valid but the state it applies to refuses it (409): a taken code, a
     /// customer that already has a live subscription, a subscription already terminated.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// The request names something that does not exist or cannot be used (422): an unknown
     /// plan or customer, an upgrade to the plan already in place.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
 }

@@ -2,6 +2,20 @@
 
 use thiserror::Error;
 
+use crate::ErrorCode;
+
+/// How much of a client's text an error message may repeat.
+pub const ECHO_LIMIT: usize = 64;
+
+/// `text` as an error message may quote it: whole when short, else its first
+/// [`ECHO_LIMIT`] characters marked as cut. A message must not carry a client's megabyte back.
+pub fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(ECHO_LIMIT) {
+        None => text.into(),
+        Some((end, _)) => format!("{}… (cut)", &text[..end]).into(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     #[error("{field} must not be empty")]
@@ -12,36 +26,44 @@ pub enum DomainError {
         len: usize,
         max: usize,
     },
-    #[error("{field} must not be negative, got {value}")]
+    #[error("{field} must not be negative, got {}", cut(.value))]
     Negative { field: &'static str, value: String },
-    #[error("{field} is not a valid number: `{text}`")]
+    #[error("{field} is not a valid number: `{}`", cut(.text))]
     NotANumber { field: &'static str, text: String },
-    #[error("{field} is out of range: `{text}`")]
+    #[error("{field} is out of range: `{}`", cut(.text))]
     OutOfRange { field: &'static str, text: String },
     #[error(
-        "{field} `{text}` cannot be stored exactly: at most {max_scale} decimal places and 28 \
-         significant digits"
+        "{field} `{}` cannot be stored exactly: at most {max_scale} decimal places and 28 \
+         significant digits",
+        cut(.text)
     )]
     TooPrecise {
         field: &'static str,
         text: String,
         max_scale: u32,
     },
-    #[error("`{url}` cannot be a webhook target: {reason}")]
+    #[error("`{}` cannot be a webhook target: {reason}", cut(.url))]
     UnsafeUrl { url: String, reason: String },
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
-    #[error("unknown role `{0}` (owner, admin, billing, viewer, customer)")]
+    #[error("unknown role `{}` (owner, admin, billing, viewer, customer)", cut(.0))]
     UnknownRole(String),
     #[error(
-        "unknown scope `{0}` (usage:read, billing:read, billing:write, settings:write, events:write)"
+        "unknown scope `{}` (usage:read, billing:read, billing:write, settings:write, events:write)",
+        cut(.0)
     )]
     UnknownScope(String),
-    #[error("`{0}` is not a valid organization slug (lower-case letters, digits and dashes)")]
+    #[error(
+        "`{}` is not a valid organization slug (lower-case letters, digits and dashes)",
+        cut(.0)
+    )]
     InvalidSlug(String),
-    #[error("unknown currency `{0}`: give its ISO 4217 code with its minor units")]
+    #[error(
+        "unknown currency `{}`: give its ISO 4217 code with its minor units",
+        cut(.0)
+    )]
     UnknownCurrency(String),
-    #[error("currency mismatch: expected {expected}, got {found}")]
+    #[error("currency mismatch: expected {expected}, got {}", cut(.found))]
     CurrencyMismatch { expected: String, found: String },
     #[error("pricing tiers: {0}")]
     InvalidTiers(crate::billing::TierError),
@@ -56,24 +78,24 @@ pub enum DomainError {
 
 impl DomainError {
     /// A stable, machine-readable name for what is wrong, for API clients to branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Empty { .. } => "empty_value",
-            Self::TooLong { .. } => "value_too_long",
-            Self::Negative { .. } => "negative_value",
-            Self::NotANumber { .. } => "not_a_number",
-            Self::OutOfRange { .. } => "out_of_range",
-            Self::TooPrecise { .. } => "too_precise",
-            Self::UnsafeUrl { .. } => "unsafe_url",
-            Self::Invalid { .. } => "invalid_value",
-            Self::UnknownRole(_) => "unknown_role",
-            Self::UnknownScope(_) => "unknown_scope",
-            Self::InvalidSlug(_) => "invalid_slug",
-            Self::UnknownCurrency(_) => "unknown_currency",
-            Self::CurrencyMismatch { .. } => "currency_mismatch",
-            Self::InvalidTiers(_) => "invalid_tiers",
-            Self::Overflow { .. } => "value_too_large",
-            Self::InvoiceStatus { .. } => "invalid_invoice_state",
+            Self::Empty { .. } => ErrorCode::EmptyValue,
+            Self::TooLong { .. } => ErrorCode::ValueTooLong,
+            Self::Negative { .. } => ErrorCode::NegativeValue,
+            Self::NotANumber { .. } => ErrorCode::NotANumber,
+            Self::OutOfRange { .. } => ErrorCode::OutOfRange,
+            Self::TooPrecise { .. } => ErrorCode::TooPrecise,
+            Self::UnsafeUrl { .. } => ErrorCode::UnsafeUrl,
+            Self::Invalid { .. } => ErrorCode::InvalidValue,
+            Self::UnknownRole(_) => ErrorCode::UnknownRole,
+            Self::UnknownScope(_) => ErrorCode::UnknownScope,
+            Self::InvalidSlug(_) => ErrorCode::InvalidSlug,
+            Self::UnknownCurrency(_) => ErrorCode::UnknownCurrency,
+            Self::CurrencyMismatch { .. } => ErrorCode::CurrencyMismatch,
+            Self::InvalidTiers(_) => ErrorCode::InvalidTiers,
+            Self::Overflow { .. } => ErrorCode::ValueTooLarge,
+            Self::InvoiceStatus { .. } => ErrorCode::InvalidInvoiceState,
         }
     }
 
@@ -81,5 +103,25 @@ impl DomainError {
     /// not bad input).
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::InvoiceStatus { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_quote_at_most_64_characters_of_the_input() {
+        let long = "9".repeat(10_000);
+        let message = DomainError::NotANumber {
+            field: "amount",
+            text: format!("{long}x"),
+        }
+        .to_string();
+        assert!(message.len() < 150, "{message}");
+        assert!(message.contains(&"9".repeat(ECHO_LIMIT)) && message.contains("(cut)"));
+        let short = DomainError::UnknownCurrency("XYZ".into()).to_string();
+        assert!(short.contains("`XYZ`") && !short.contains("cut"), "{short}");
+        assert_eq!(cut(&"é".repeat(65)), format!("{}… (cut)", "é".repeat(64)));
     }
 }

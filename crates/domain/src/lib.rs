@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod audit;
 pub mod billing;
 pub mod error;
+pub mod error_code;
 pub mod metering;
 pub mod money;
 pub mod organization;
@@ -15,3 +16,4 @@ pub mod usage;
 pub mod webhook_secret;
 
 pub use error::DomainError;
+pub use error_code::{ErrorCode, QuarantineCode};

@@ -9,6 +9,10 @@
 //! is failing or throttling, 504 `upstream_timeout` when it did not answer in time, 502
 //! `upstream_invalid_answer` when it answered something that cannot be read. The body names
 //! the system, never what it said.
+//!
+//! Every code is an [`ErrorCode`] and its status is given by [`status`] alone, so a code means
+//! the same status wherever it is answered; `docs/api.md` lists them (checked by a test).
+//! A 500 says only that something broke and the request's id, to be quoted in a report.
 
 use std::time::Duration;
 
@@ -16,6 +20,9 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use tollgate_adapters::litellm::{AlertError, BodyError};
 use tollgate_application::{AppError, PortError, ports::AuthError};
+use tollgate_domain::ErrorCode;
+
+use crate::middleware::current_request_id;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -37,18 +44,22 @@ pub enum ApiError {
     BodyTimeout { secs: u64 },
     #[error("no such route")]
     NotFound,
+    /// The path exists, but not with this method; `allowed` is the `Allow` header's value.
+    #[error("this path takes {allowed} only")]
+    MethodNotAllowed { allowed: String },
     #[error("{0}")]
     Forbidden(String),
     #[error("{what} not found")]
     Missing { what: &'static str },
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid { code: ErrorCode, message: String },
     /// The request is valid but clashes with what is stored (a taken unique id).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    /// A request whose JSON body, query string or path could not even be read.
+    Conflict { code: ErrorCode, message: String },
+    /// A request whose JSON body, query string, path or headers could not even be read, or
+    /// that the route does not take (wrong method, wrong content type): the code's status.
     #[error("{message}")]
-    Malformed { code: &'static str, message: String },
+    Malformed { code: ErrorCode, message: String },
     /// An extractor's own error, already shaped as this API's error by its configuration.
     #[error("{0}")]
     Extractor(actix_web::Error),
@@ -98,7 +109,7 @@ impl From<PortError> for ApiError {
         match error {
             // The engine's own words: they describe the client's data, not our internals.
             PortError::Refused { service, reason } => Self::Invalid {
-                code: "billing_engine_refused",
+                code: ErrorCode::BillingEngineRefused,
                 message: format!("{service} refused the request: {reason}"),
             },
             PortError::Unavailable {
@@ -113,6 +124,19 @@ impl From<PortError> for ApiError {
             PortError::InvalidAnswer { service, reason } => {
                 Self::UpstreamInvalidAnswer { service, reason }
             }
+            // Class 22: the value is the client's, so is the fault; the store's words may quote
+            // the value, so they stay in the log.
+            PortError::InvalidInput { service, reason } => {
+                tracing::info!(service, %reason, "the store refused a value");
+                Self::Invalid {
+                    code: ErrorCode::InvalidValue,
+                    message: "a value is out of the range or format the store accepts".to_owned(),
+                }
+            }
+            PortError::Conflict { code, meaning, .. } => Self::Conflict {
+                code,
+                message: meaning.to_owned(),
+            },
             PortError::Internal { service, reason } => {
                 Self::Internal(format!("{service}: {reason}"))
             }
@@ -146,7 +170,7 @@ impl From<tollgate_domain::DomainError> for ApiError {
 impl From<validator::ValidationErrors> for ApiError {
     fn from(error: validator::ValidationErrors) -> Self {
         Self::Invalid {
-            code: "invalid_request",
+            code: ErrorCode::InvalidRequest,
             message: error.to_string(),
         }
     }
@@ -165,6 +189,79 @@ struct ErrorDetail<'a> {
     line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     column: Option<usize>,
+    /// Only on a 500: the `x-request-id` under which the log holds what went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+/// The HTTP status of every code: one code, one status, wherever it is answered.
+pub fn status(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::InvalidJson
+        | C::EmptyBody
+        | C::EmptyBatch
+        | C::UnreadableBody
+        | C::InvalidQuery
+        | C::InvalidPath
+        | C::InvalidHeader
+        | C::MissingEvent
+        | C::UnknownEvent
+        | C::InvalidWebhook => StatusCode::BAD_REQUEST,
+        C::Unauthorized | C::InvalidSignature => StatusCode::UNAUTHORIZED,
+        C::Forbidden => StatusCode::FORBIDDEN,
+        C::NotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+        C::Conflict
+        | C::CustomerExists
+        | C::PlanExists
+        | C::PlanChanged
+        | C::MembershipExists
+        | C::SubscriptionExists
+        | C::ExternalIdTaken
+        | C::OverlapsPreviousSubscription
+        | C::SubscriptionTerminated
+        | C::SubscriptionNotStarted
+        | C::SubscriptionChanged
+        | C::InvoiceNotPaid
+        | C::InvalidInvoiceState => StatusCode::CONFLICT,
+        C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::InvalidRequest
+        | C::InvalidText
+        | C::InvalidValue
+        | C::EmptyValue
+        | C::ValueTooLong
+        | C::ValueTooLarge
+        | C::NegativeValue
+        | C::NotANumber
+        | C::OutOfRange
+        | C::TooPrecise
+        | C::UnsafeUrl
+        | C::UnknownRole
+        | C::UnknownScope
+        | C::InvalidSlug
+        | C::UnknownCurrency
+        | C::CurrencyMismatch
+        | C::InvalidTiers
+        | C::UnknownTimeZone
+        | C::ChargesRequired
+        | C::EffectiveTimeUnsupported
+        | C::CustomerRequired
+        | C::ArchiveUnsupported
+        | C::UnknownPlan
+        | C::UnknownCustomer
+        | C::PlanArchived
+        | C::SamePlan
+        | C::NotAnUpgrade
+        | C::BillingEngineRefused => StatusCode::UNPROCESSABLE_ENTITY,
+        C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        C::UpstreamInvalidAnswer => StatusCode::BAD_GATEWAY,
+        C::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+    }
 }
 
 /// Seconds a client should wait before retrying a 503 when the failing system said nothing.
@@ -186,26 +283,30 @@ impl ApiError {
         }
     }
 
-    fn code(&self) -> &str {
+    /// The code the body carries; its status follows from it ([`status`]).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthorized => "unauthorized",
-            Self::InvalidSignature => "invalid_signature",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::InvalidSignature => ErrorCode::InvalidSignature,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::InvalidBody(error) => error.code,
             Self::InvalidAlert(error) => error.code(),
-            Self::UnreadableBody(_) => "unreadable_body",
-            Self::BodyTimeout { .. } => "body_timeout",
-            Self::NotFound | Self::Missing { .. } => "not_found",
-            Self::Forbidden(_) => "forbidden",
+            Self::UnreadableBody(_) => ErrorCode::UnreadableBody,
+            Self::BodyTimeout { .. } => ErrorCode::BodyTimeout,
+            Self::NotFound | Self::Missing { .. } => ErrorCode::NotFound,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Invalid { code, .. }
             | Self::Malformed { code, .. }
-            | Self::Conflict { code, .. } => code,
-            Self::TooManyRequests => "too_many_requests",
-            Self::Extractor(_) => "invalid_request",
-            Self::Unavailable { .. } => "unavailable",
-            Self::UpstreamTimeout { .. } => "upstream_timeout",
-            Self::UpstreamInvalidAnswer { .. } => "upstream_invalid_answer",
-            Self::Internal(_) => "internal_error",
+            | Self::Conflict { code, .. } => *code,
+            Self::TooManyRequests => ErrorCode::TooManyRequests,
+            // Never answered as such: the extractor's own response (already this API's JSON
+            // error) is sent instead.
+            Self::Extractor(_) => ErrorCode::InvalidRequest,
+            Self::Unavailable { .. } => ErrorCode::Unavailable,
+            Self::UpstreamTimeout { .. } => ErrorCode::UpstreamTimeout,
+            Self::UpstreamInvalidAnswer { .. } => ErrorCode::UpstreamInvalidAnswer,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -218,7 +319,10 @@ impl ApiError {
             Self::UpstreamInvalidAnswer { service, .. } => {
                 format!("{service} answered something Tollgate cannot read")
             }
-            Self::Internal(_) => "an internal error occurred".to_owned(),
+            Self::Internal(_) => match current_request_id() {
+                Some(id) => format!("an internal error occurred; quote request id {id}"),
+                None => "an internal error occurred".to_owned(),
+            },
             other => other.to_string(),
         }
     }
@@ -237,24 +341,8 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::InvalidSignature => StatusCode::UNAUTHORIZED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            Self::InvalidBody(_)
-            | Self::InvalidAlert(_)
-            | Self::UnreadableBody(_)
-            | Self::Malformed { .. } => StatusCode::BAD_REQUEST,
-            Self::NotFound | Self::Missing { .. } => StatusCode::NOT_FOUND,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Extractor(error) => error.as_response_error().status_code(),
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            Self::UpstreamInvalidAnswer { .. } => StatusCode::BAD_GATEWAY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            other => status(other.code()),
         }
     }
 
@@ -274,22 +362,32 @@ impl ResponseError for ApiError {
             Self::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
+            Self::MethodNotAllowed { allowed } => {
+                response.insert_header(("Allow", allowed.as_str()));
+            }
             // The rest of a body that stalled may still come: the connection cannot be reused.
             Self::BodyTimeout { .. } => {
                 response.force_close();
             }
             _ => {}
         }
+        let request_id = match self {
+            Self::Internal(_) => current_request_id(),
+            _ => None,
+        };
         response.json(ErrorBody {
             error: ErrorDetail {
-                code: self.code(),
+                code: self.code().as_str(),
                 message: self.public_message(),
                 line,
                 column,
+                request_id,
             },
         })
     }
 }
 
+#[cfg(test)]
+mod docs;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use tollgate_adapters::json_text;
 
+use tollgate_domain::ErrorCode;
+
 use crate::{error::ApiError, state::AppState};
 
 /// JSON bodies of the API are small; webhooks read their bodies themselves.
@@ -42,7 +44,7 @@ where
 /// An API request's JSON body. Unlike `web::Json`, text PostgreSQL cannot store (NUL, or an
 /// unpaired UTF-16 surrogate, which serde_json would refuse as a syntax error) is refused by
 /// the field's name with 422 `invalid_text` before any handler sees it, instead of failing in
-/// the store with a 500.
+/// the store with a 500. A body of another content type is 415 `unsupported_media_type`.
 pub struct ApiJson<T>(pub T);
 
 impl<T> ApiJson<T> {
@@ -77,13 +79,13 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let rewritten = json_text::unpaired_surrogates_as_nul(body);
     let body = rewritten.as_deref().unwrap_or(body);
     let malformed = |error: serde_json::Error| ApiError::Malformed {
-        code: "invalid_json",
+        code: ErrorCode::InvalidJson,
         message: format!("Json deserialize error: {error}"),
     };
     let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
     if let Some(field) = json_text::first_unstorable(&value) {
         return Err(ApiError::Invalid {
-            code: "invalid_text",
+            code: ErrorCode::InvalidText,
             message: format!(
                 "{field} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
                  stored"
@@ -110,8 +112,8 @@ where
                 .map_err(|error| ApiError::UnreadableBody(error.to_string()))?;
             if !json {
                 return Err(ApiError::Malformed {
-                    code: "invalid_json",
-                    message: "Content type error: the body must be application/json".into(),
+                    code: ErrorCode::UnsupportedMediaType,
+                    message: "the body must be application/json".into(),
                 });
             }
             let bodies = request
@@ -140,7 +142,7 @@ mod tests {
     fn refusal(body: &str) -> (String, String) {
         match decode_json::<Customer>(body.as_bytes()) {
             Err(ApiError::Invalid { code, message } | ApiError::Malformed { code, message }) => {
-                (code.to_owned(), message)
+                (code.as_str().to_owned(), message)
             }
             other => panic!("{body}: {other:?}"),
         }
@@ -166,6 +168,20 @@ mod tests {
         let decoded: Customer =
             decode_json(r#"{"external_id":"\ud83d\ude00 \u0001"}"#.as_bytes()).unwrap();
         assert_eq!(decoded.external_id, "\u{1F600} \u{1}");
+    }
+
+    #[actix_web::test]
+    async fn a_body_of_another_content_type_is_a_415() {
+        use actix_web::{ResponseError, http::StatusCode, test::TestRequest};
+        let (request, mut payload) = TestRequest::post()
+            .insert_header(("content-type", "text/plain"))
+            .set_payload(r#"{"external_id":"x"}"#)
+            .to_http_parts();
+        let Err(error) = ApiJson::<Customer>::from_request(&request, &mut payload).await else {
+            panic!("a text/plain body was read as JSON");
+        };
+        assert_eq!(error.code(), ErrorCode::UnsupportedMediaType);
+        assert_eq!(error.status_code(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 
     /// Every JSON body goes through [`ApiJson`]: a route with actix's `web::Json` would store

@@ -14,6 +14,17 @@ use tracing_actix_web::RequestId;
 
 use crate::state::AppState;
 
+tokio::task_local! {
+    /// The id of the request being answered, for error bodies: a 500 names it and nothing
+    /// else, and an error answer has no other way to the request.
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// The id of the request being answered, when called while answering one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 /// Echoes the id of the request's tracing span as `x-request-id`, so a client's report can be
 /// matched to the log lines of its request.
 pub async fn echo_request_id(
@@ -21,7 +32,11 @@ pub async fn echo_request_id(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request_id = request.extensions().get::<RequestId>().copied();
-    let mut response = next.call(request).await?;
+    let answer = next.call(request);
+    let mut response = match request_id {
+        Some(id) => REQUEST_ID.scope(id.to_string(), answer).await?,
+        None => answer.await?,
+    };
     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
         response
             .headers_mut()

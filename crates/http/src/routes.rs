@@ -5,9 +5,21 @@ mod health;
 mod lago;
 mod litellm;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ApiError;
+
+/// The methods of the routes outside `/api` (whose methods are in the access table), for a
+/// 405's `Allow`; a test checks each against what [`configure`] registers.
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/webhooks/litellm"),
+    ("POST", "/v1/webhooks/litellm/alerts/{secret}"),
+    ("POST", "/v1/webhooks/lago"),
+    ("GET", "/.well-known/jwks.json"),
+];
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -27,6 +39,21 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(api::configure);
 }
 
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+/// What no route took. Each route is registered with its method as a guard, so a known path
+/// asked with another method lands here too: that is a 405 naming the methods it takes.
+pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let Some(pattern) = request.resource_map().match_pattern(request.path()) else {
+        return Err(ApiError::NotFound);
+    };
+    let public = PUBLIC_ROUTES
+        .iter()
+        .filter(|(_, p)| *p == pattern)
+        .map(|(method, _)| *method);
+    let allowed: Vec<&str> = public.chain(crate::access::methods_for(&pattern)).collect();
+    Err(ApiError::MethodNotAllowed {
+        allowed: allowed.join(", "),
+    })
 }
+
+#[cfg(test)]
+mod tests;

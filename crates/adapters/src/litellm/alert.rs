@@ -25,11 +25,12 @@ pub enum AlertError {
 }
 
 impl AlertError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> tollgate_domain::ErrorCode {
+        use tollgate_domain::ErrorCode;
         match self {
-            Self::InvalidJson { .. } => "invalid_json",
-            Self::MissingEvent => "missing_event",
-            Self::UnknownEvent(_) => "unknown_event",
+            Self::InvalidJson { .. } => ErrorCode::InvalidJson,
+            Self::MissingEvent => ErrorCode::MissingEvent,
+            Self::UnknownEvent(_) => ErrorCode::UnknownEvent,
         }
     }
 }

@@ -3,6 +3,7 @@
 use serde_json::{Deserializer, value::RawValue};
 use sha2::{Digest, Sha256};
 use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
+use tollgate_domain::{ErrorCode, QuarantineCode};
 
 use super::{
     super::json_text,
@@ -16,7 +17,7 @@ use super::{
 #[error("{message}")]
 pub struct BodyError {
     /// Stable machine-readable reason: `empty_body`, `empty_batch` or `invalid_json`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// 1-based position of a syntax error, when there is one.
     pub line: Option<usize>,
@@ -24,7 +25,7 @@ pub struct BodyError {
 }
 
 impl BodyError {
-    fn empty(code: &'static str, message: &str) -> Self {
+    fn empty(code: ErrorCode, message: &str) -> Self {
         Self {
             code,
             message: message.to_owned(),
@@ -35,7 +36,7 @@ impl BodyError {
 
     fn syntax(error: &serde_json::Error) -> Self {
         Self {
-            code: "invalid_json",
+            code: ErrorCode::InvalidJson,
             message: format!("the body is not JSON or NDJSON: {error}"),
             line: Some(error.line()),
             column: Some(error.column()),
@@ -85,26 +86,29 @@ fn finish(
     body: &[u8],
 ) -> Result<Vec<DecodedEvent>, BodyError> {
     if events.is_empty() {
-        return Err(BodyError::empty("empty_batch", "the batch holds no events"));
+        return Err(BodyError::empty(
+            ErrorCode::EmptyBatch,
+            "the batch holds no events",
+        ));
     }
     let mut decoded: Vec<DecodedEvent> = events
         .into_iter()
         .map(|event| match event {
             Ok(Element::Object(wire)) => decode_event(&wire, options),
             Ok(Element::Unreadable(reason)) => DecodedEvent::Rejected(RejectedEvent {
-                code: "invalid_event",
+                code: QuarantineCode::InvalidEvent,
                 message: format!("the event cannot be read: {reason}"),
                 content: quarantine::type_only("object"),
                 fingerprint: [0; 32],
             }),
             Ok(Element::Other(json_type)) => DecodedEvent::Rejected(RejectedEvent {
-                code: "not_an_object",
+                code: QuarantineCode::NotAnObject,
                 message: format!("an event must be a JSON object, got {json_type}"),
                 content: quarantine::type_only(json_type),
                 fingerprint: [0; 32],
             }),
             Err(unparseable_bytes) => DecodedEvent::Rejected(RejectedEvent {
-                code: "invalid_json",
+                code: QuarantineCode::InvalidJson,
                 message: "this NDJSON line is not valid JSON".to_owned(),
                 content: quarantine::unparseable(unparseable_bytes),
                 fingerprint: [0; 32],
@@ -160,7 +164,7 @@ fn split(body: &[u8]) -> Result<Vec<Result<Parsed<'_>, usize>>, BodyError> {
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
-        .ok_or_else(|| BodyError::empty("empty_body", "the body is empty"))?;
+        .ok_or_else(|| BodyError::empty(ErrorCode::EmptyBody, "the body is empty"))?;
     if body[start] == b'[' {
         let events: Vec<Parsed<'_>> =
             serde_json::from_slice(body).map_err(|e| BodyError::syntax(&e))?;

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use tollgate_application::services::ingest::{DecodedEvent, RejectedEvent};
 use tollgate_domain::{
-    DomainError,
+    DomainError, QuarantineCode,
     money::{UsdAmount, parse_decimal},
     usage::{CallStatus, CustomerId, EventPayload, IdempotencyKey, Label, TokenUsage},
 };
@@ -60,19 +60,19 @@ impl DecodeOptions {
 }
 
 struct Rejection {
-    code: &'static str,
+    code: QuarantineCode,
     message: String,
 }
 
 impl Rejection {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: QuarantineCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
         }
     }
 
-    fn from_domain(code: &'static str, error: &DomainError) -> Self {
+    fn from_domain(code: QuarantineCode, error: &DomainError) -> Self {
         Self::new(code, error.to_string())
     }
 }
@@ -91,8 +91,9 @@ pub(super) fn decode_event(wire: &WireEvent<'_>, options: &DecodeOptions) -> Dec
 
 fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPayload, Rejection> {
     let metadata = nested(&wire.metadata);
-    let call_id = non_blank("litellm_call_id", wire.litellm_call_id)?
-        .ok_or_else(|| Rejection::new("missing_call_id", "litellm_call_id is missing"))?;
+    let call_id = non_blank("litellm_call_id", wire.litellm_call_id)?.ok_or_else(|| {
+        Rejection::new(QuarantineCode::MissingCallId, "litellm_call_id is missing")
+    })?;
     let status = match text("status", wire.status)?.as_deref() {
         Some("success") => CallStatus::Success,
         Some("failure") => CallStatus::Failure {
@@ -103,11 +104,16 @@ fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPay
         },
         Some(other) => {
             return Err(Rejection::new(
-                "invalid_status",
+                QuarantineCode::InvalidStatus,
                 format!("status must be \"success\" or \"failure\", got {other:?}"),
             ));
         }
-        None => return Err(Rejection::new("missing_status", "status is missing")),
+        None => {
+            return Err(Rejection::new(
+                QuarantineCode::MissingStatus,
+                "status is missing",
+            ));
+        }
     };
     let idempotency_key = match status {
         // At most one success per client request, even across fallbacks.
@@ -120,7 +126,7 @@ fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPay
             wire.start_time.map(RawValue::get).unwrap_or_default()
         )),
     }
-    .map_err(|e| Rejection::from_domain("invalid_call_id", &e))?;
+    .map_err(|e| Rejection::from_domain(QuarantineCode::InvalidCallId, &e))?;
 
     let occurred_at = match (wire.end_time, wire.start_time) {
         (Some(raw), _) | (None, Some(raw)) => plausible(epoch_seconds(raw)?, options)?,
@@ -143,13 +149,13 @@ fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPay
             completion_details.and_then(|d: &WireTokenDetails<'_>| d.reasoning_tokens),
         )?,
     )
-    .map_err(|e| Rejection::from_domain("negative_tokens", &e))?;
+    .map_err(|e| Rejection::from_domain(QuarantineCode::NegativeTokens, &e))?;
 
     let cost = match wire.response_cost {
         None => UsdAmount::ZERO,
         Some(raw) if raw.get().starts_with('"') => {
             return Err(Rejection::new(
-                "invalid_cost",
+                QuarantineCode::InvalidCost,
                 format!(
                     "response_cost must be a number, got {}",
                     truncated(raw.get())
@@ -158,8 +164,8 @@ fn payload<'a>(wire: &WireEvent<'a>, options: &DecodeOptions) -> Result<EventPay
         }
         Some(raw) => UsdAmount::parse_json_number("response_cost", raw.get()).map_err(|e| {
             let code = match e {
-                DomainError::Negative { .. } => "negative_cost",
-                _ => "invalid_cost",
+                DomainError::Negative { .. } => QuarantineCode::NegativeCost,
+                _ => QuarantineCode::InvalidCost,
             };
             Rejection::from_domain(code, &e)
         })?,
@@ -218,7 +224,7 @@ fn customer<'a>(
     named
         .map(|name| CustomerId::parse(name.into_owned()))
         .transpose()
-        .map_err(|e| Rejection::from_domain("invalid_customer", &e))
+        .map_err(|e| Rejection::from_domain(QuarantineCode::InvalidCustomer, &e))
 }
 
 fn nested<T>(value: &Option<Lenient<T>>) -> Option<&T> {
@@ -238,7 +244,7 @@ fn text<'a>(field: &'static str, raw: Raw<'a>) -> Result<Option<Cow<'a, str>>, R
     };
     match text {
         Some(text) if !json_text::storable(&text) => Err(Rejection::new(
-            "invalid_text",
+            QuarantineCode::InvalidText,
             format!(
                 "{field} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
                  stored"
@@ -282,7 +288,7 @@ fn count(field: &'static str, raw: Raw<'_>) -> Result<i64, Rejection> {
     let Some(raw) = raw else { return Ok(0) };
     raw.get().parse::<i64>().map_err(|_| {
         Rejection::new(
-            "invalid_tokens",
+            QuarantineCode::InvalidTokens,
             format!(
                 "{field} must be a whole number, got {}",
                 truncated(raw.get())
@@ -297,7 +303,7 @@ fn count(field: &'static str, raw: Raw<'_>) -> Result<i64, Rejection> {
 fn epoch_seconds(raw: &RawValue) -> Result<DateTime<Utc>, Rejection> {
     let invalid = || {
         Rejection::new(
-            "invalid_time",
+            QuarantineCode::InvalidTime,
             format!(
                 "endTime/startTime must be Unix seconds, got {}",
                 truncated(raw.get())
@@ -322,7 +328,7 @@ fn plausible(at: DateTime<Utc>, options: &DecodeOptions) -> Result<DateTime<Utc>
     let latest = options.received_at + options.max_clock_skew;
     if at < oldest || at > latest {
         return Err(Rejection::new(
-            "implausible_time",
+            QuarantineCode::ImplausibleTime,
             format!(
                 "endTime/startTime {at} is not between {oldest} and {latest}: older than \
                  ingest.max_event_age_days or further ahead than ingest.max_clock_skew_secs"
@@ -345,7 +351,7 @@ fn tags(raw: Raw<'_>) -> Result<Vec<Label>, Rejection> {
         .collect();
     if tags.iter().any(|tag| !json_text::storable(tag)) {
         return Err(Rejection::new(
-            "invalid_text",
+            QuarantineCode::InvalidText,
             "request_tags holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
              stored",
         ));

@@ -1,9 +1,11 @@
 //! Creating Tollgate's database on first start, so `make run` needs no manual step.
 
 use diesel::{QueryableByName, sql_types::Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use super::sqlstate::sqlstate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
@@ -39,7 +41,7 @@ pub async fn create_database_if_missing(url: &SecretString) -> Result<(), Databa
         return Ok(());
     }
     url.set_path("/postgres");
-    let mut connection = AsyncPgConnection::establish(url.as_str()).await?;
+    let mut connection = super::connect::establish(url.as_str()).await?;
     let existing: Vec<Exists> =
         diesel::sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(&name)
@@ -57,8 +59,10 @@ pub async fn create_database_if_missing(url: &SecretString) -> Result<(), Databa
             tracing::info!(database = %name, "created the database");
             Ok(())
         }
+        // 42P04 duplicate_database; two concurrent creators may also clash in the catalog's
+        // unique index (23505).
         Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("already exists") =>
+            if matches!(sqlstate(info.message()), Some("42P04" | "23505")) =>
         {
             Ok(())
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use diesel_async::{
-    AsyncConnection, AsyncPgConnection, SimpleAsyncConnection,
+    AsyncPgConnection, SimpleAsyncConnection,
     pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool::Pool},
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -35,7 +35,7 @@ pub fn connect(settings: &PoolSettings) -> Result<PgPool, deadpool::managed::Bui
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
     config.custom_setup = Box::new(move |url| {
         Box::pin(async move {
-            let mut connection = AsyncPgConnection::establish(url).await?;
+            let mut connection = super::connect::establish(url).await?;
             connection
                 .batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))
                 .await

@@ -248,7 +248,7 @@ impl PgUsageEventStore {
             )
             .bind::<Array<Text>, _>(
                 q.iter()
-                    .map(|e| e.reason_code.to_owned())
+                    .map(|e| e.reason_code.as_str().to_owned())
                     .collect::<Vec<_>>(),
             )
             .bind::<Array<Text>, _>(q.iter().map(|e| e.reason.clone()).collect::<Vec<_>>())

@@ -17,7 +17,7 @@ pub struct QuarantinedEvent {
     pub organization: OrganizationId,
     /// Position of the event in the request that carried it.
     pub batch_index: u32,
-    pub reason_code: &'static str,
+    pub reason_code: tollgate_domain::QuarantineCode,
     pub reason: String,
     /// Minimized JSON text of what arrived: never prompts, completions, headers or addresses.
     pub content: String,

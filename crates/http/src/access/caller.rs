@@ -15,6 +15,8 @@ use tollgate_domain::organization::OrganizationId;
 use tracing_actix_web::RequestId;
 
 use super::requirement_for;
+use tollgate_domain::ErrorCode;
+
 use crate::{error::ApiError, state::AppState};
 
 /// The organization a person acts on: its id or slug.
@@ -59,7 +61,7 @@ async fn authorize(request: &HttpRequest) -> Result<Caller, ApiError> {
     let organization = match request.headers().get(ORGANIZATION_HEADER) {
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| ApiError::Malformed {
-            code: "invalid_header",
+            code: ErrorCode::InvalidHeader,
             message: format!("the {ORGANIZATION_HEADER} header is not readable text"),
         })?),
     };

@@ -335,6 +335,14 @@ pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
         .map(|(_, _, requirement)| *requirement)
 }
 
+/// The methods registered for `pattern`, for a 405's `Allow`.
+pub fn methods_for(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
+    TABLE
+        .iter()
+        .filter(move |(_, p, _)| *p == pattern)
+        .map(|(method, _, _)| *method)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

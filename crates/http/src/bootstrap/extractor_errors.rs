@@ -4,12 +4,14 @@
 
 use actix_web::web;
 
+use tollgate_domain::ErrorCode;
+
 use crate::error::ApiError;
 
 pub(super) fn query() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
         ApiError::Malformed {
-            code: "invalid_query",
+            code: ErrorCode::InvalidQuery,
             message: error.to_string(),
         }
         .into()
@@ -19,7 +21,7 @@ pub(super) fn query() -> web::QueryConfig {
 pub(super) fn path() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error, _| {
         ApiError::Malformed {
-            code: "invalid_path",
+            code: ErrorCode::InvalidPath,
             message: error.to_string(),
         }
         .into()

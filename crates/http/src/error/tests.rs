@@ -24,9 +24,67 @@ async fn server_errors_hide_their_details() {
 }
 
 #[actix_web::test]
+async fn a_500_names_the_request_id_and_nothing_else() {
+    let body = crate::middleware::REQUEST_ID
+        .scope("req-7f3a".to_owned(), async {
+            body_of(ApiError::Internal(
+                "postgres: relation \"x\" at 10.0.0.5".into(),
+            ))
+            .await
+        })
+        .await;
+    assert_eq!(body["error"]["code"], "internal_error");
+    assert_eq!(body["error"]["request_id"], "req-7f3a");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("req-7f3a"), "{message}");
+    assert!(!body.to_string().contains("10.0.0.5") && !body.to_string().contains("relation"));
+}
+
+#[actix_web::test]
+async fn store_refusals_are_the_clients_fault_and_never_quote_the_store() {
+    let (status, retry_after, body) = answer(PortError::InvalidInput {
+        service: "postgres",
+        reason: "22003: value \"99999999999\" is out of range for type integer".into(),
+    })
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(retry_after, None);
+    assert_eq!(body["error"]["code"], "invalid_value");
+    assert!(!body.to_string().contains("99999999999"), "{body}");
+
+    let (status, _, body) = answer(PortError::Conflict {
+        service: "postgres",
+        code: ErrorCode::CustomerExists,
+        meaning: "a customer with this external id exists",
+        reason: "billing_customers_organization_id_external_id_key (23505: ... (acme-42))".into(),
+    })
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "customer_exists");
+    assert_eq!(
+        body["error"]["message"],
+        "a customer with this external id exists"
+    );
+}
+
+#[test]
+fn every_code_has_one_status_and_answers_carry_it() {
+    let error = ApiError::Malformed {
+        code: ErrorCode::UnsupportedMediaType,
+        message: "the body must be application/json".into(),
+    };
+    assert_eq!(error.status_code(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let error = ApiError::Invalid {
+        code: ErrorCode::InvalidQuery,
+        message: "from after to".into(),
+    };
+    assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
 async fn client_errors_carry_a_code_a_message_and_a_position() {
     let error = ApiError::InvalidBody(BodyError {
-        code: "invalid_json",
+        code: ErrorCode::InvalidJson,
         message: "expected value".into(),
         line: Some(3),
         column: Some(7),

@@ -38,7 +38,7 @@ impl From<IngestReport> for IngestResponse {
                 .into_iter()
                 .map(|q| EventError {
                     index: q.index,
-                    code: q.code,
+                    code: q.code.as_str(),
                     message: q.message,
                 })
                 .collect(),

@@ -22,7 +22,7 @@ use uuid::Uuid;
 #[error("{message}")]
 pub struct WebhookDecodeError {
     /// `invalid_json` or `invalid_webhook`.
-    pub code: &'static str,
+    pub code: tollgate_domain::ErrorCode,
     pub message: String,
 }
 
@@ -38,11 +38,11 @@ struct Envelope {
 /// [`WebhookDecodeError`] for a body that is not JSON or names no `webhook_type`.
 pub fn decode_webhook(body: &[u8]) -> Result<EngineEvent, WebhookDecodeError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| WebhookDecodeError {
-        code: "invalid_json",
+        code: tollgate_domain::ErrorCode::InvalidJson,
         message: format!("the body is not JSON: {e}"),
     })?;
     let envelope: Envelope = serde_json::from_value(value).map_err(|e| WebhookDecodeError {
-        code: "invalid_webhook",
+        code: tollgate_domain::ErrorCode::InvalidWebhook,
         message: format!("the body is not a Lago webhook: {e}"),
     })?;
     let object = envelope

@@ -124,7 +124,7 @@ fn occurred(end_time: &str) -> Result<DateTime<Utc>, String> {
     let body = format!(r#"{{"litellm_call_id":"c","status":"success","endTime":{end_time}}}"#);
     match decode(body.as_bytes()).remove(0) {
         DecodedEvent::Valid(payload) => Ok(payload.occurred_at),
-        DecodedEvent::Rejected(rejected) => Err(rejected.code.to_owned()),
+        DecodedEvent::Rejected(rejected) => Err(rejected.code.as_str().to_owned()),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use tollgate_domain::ErrorCode;
 use tollgate_domain::{access::Role, organization::OrganizationId};
 
 use crate::{
@@ -58,7 +59,7 @@ impl MembershipService {
     ) -> Result<MembershipOutcome, AppError> {
         if wanted.role == Role::Customer && wanted.customer.is_none() {
             return Err(AppError::Unprocessable {
-                code: "customer_required",
+                code: ErrorCode::CustomerRequired,
                 message: "a customer member needs the customer it belongs to".into(),
             });
         }
@@ -73,7 +74,7 @@ impl MembershipService {
             }
             Some(current) if current == *wanted => Ok(MembershipOutcome::Unchanged),
             Some(current) if change == RoleChange::Refuse => Err(AppError::Conflict {
-                code: "membership_exists",
+                code: ErrorCode::MembershipExists,
                 message: format!(
                     "{subject} is already {}; changing it to {} must be asked for explicitly",
                     describe(&current),

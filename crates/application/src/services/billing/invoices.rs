@@ -9,6 +9,7 @@ mod tests;
 
 use std::sync::Arc;
 
+use tollgate_domain::ErrorCode;
 use tollgate_domain::{
     DomainError,
     billing::{FeeTiming, InvoiceLine, InvoiceStatus, LineKind},
@@ -192,7 +193,7 @@ impl InvoiceService {
         let status = record.invoice.status();
         if kind == Document::Receipt && status != InvoiceStatus::Paid {
             return Err(AppError::Conflict {
-                code: "invoice_not_paid",
+                code: ErrorCode::InvoiceNotPaid,
                 message: format!(
                     "a receipt is for a paid invoice; this one is {}",
                     status.as_str()

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use tollgate_domain::ErrorCode;
 use tollgate_domain::{DomainError, billing::PlanCode, organization::OrganizationId};
 use uuid::Uuid;
 
@@ -113,7 +114,7 @@ impl PlanService {
             .await?
             .map(Some)
             .ok_or_else(|| AppError::Conflict {
-                code: "plan_changed",
+                code: ErrorCode::PlanChanged,
                 message: "the plan changed while this version was being made: read it again"
                     .to_owned(),
             })
@@ -134,7 +135,7 @@ impl PlanService {
     ) -> Result<Option<PlanRecord>, AppError> {
         if self.engine.is_some() {
             return Err(AppError::Unprocessable {
-                code: "archive_unsupported",
+                code: ErrorCode::ArchiveUnsupported,
                 message: "plans cannot be archived with Lago as the billing engine: Lago has \
                           no archived plans, and deleting one terminates its subscriptions"
                     .to_owned(),
@@ -225,7 +226,7 @@ impl PlanService {
 
 fn plan_exists(code: &str) -> AppError {
     AppError::Conflict {
-        code: "plan_exists",
+        code: ErrorCode::PlanExists,
         message: format!("a plan with the code `{code}` already exists"),
     }
 }

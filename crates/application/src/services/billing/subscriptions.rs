@@ -11,6 +11,7 @@ mod changes;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta};
+use tollgate_domain::ErrorCode;
 use tollgate_domain::{
     billing::{PlanCode, Subscription, SubscriptionError},
     organization::OrganizationId,
@@ -117,7 +118,7 @@ impl SubscriptionService {
             .customers
             .get(organization, request.customer_id)
             .await?
-            .ok_or_else(|| unknown("unknown_customer", "customer", request.customer_id))?;
+            .ok_or_else(|| unknown(ErrorCode::UnknownCustomer, "customer", request.customer_id))?;
         let plan = self.plan_by_code(organization, &request.plan_code).await?;
         plan.current
             .draft
@@ -143,7 +144,7 @@ impl SubscriptionService {
             .max();
         if let Some(end) = previous_end.filter(|end| starts_at < *end) {
             return Err(AppError::Conflict {
-                code: "overlaps_previous_subscription",
+                code: ErrorCode::OverlapsPreviousSubscription,
                 message: format!(
                     "the customer's previous subscription ran until {end}: a new one starts then \
                      or later"
@@ -302,14 +303,14 @@ impl SubscriptionService {
             .get_by_code(organization, code)
             .await?
             .ok_or_else(|| AppError::Unprocessable {
-                code: "unknown_plan",
+                code: ErrorCode::UnknownPlan,
                 message: format!("no plan has the code `{code}`"),
             })?;
         // Subscriptions already on it keep it; only joining it (a new subscription, a plan
         // change onto it) is refused.
         if let Some(archived_at) = plan.archived_at {
             return Err(AppError::Unprocessable {
-                code: "plan_archived",
+                code: ErrorCode::PlanArchived,
                 message: format!("the plan `{code}` was archived at {archived_at}"),
             });
         }
@@ -317,7 +318,7 @@ impl SubscriptionService {
     }
 }
 
-fn unknown(code: &'static str, what: &str, id: Uuid) -> AppError {
+fn unknown(code: ErrorCode, what: &str, id: Uuid) -> AppError {
     AppError::Unprocessable {
         code,
         message: format!("no {what} has the id {id}"),
@@ -327,13 +328,13 @@ fn unknown(code: &'static str, what: &str, id: Uuid) -> AppError {
 fn conflict(conflict: SubscriptionConflict) -> AppError {
     match conflict {
         SubscriptionConflict::LiveSubscriptionExists => AppError::Conflict {
-            code: "subscription_exists",
+            code: ErrorCode::SubscriptionExists,
             message: "the customer already has a live subscription: upgrade, downgrade or \
                       terminate it"
                 .to_owned(),
         },
         SubscriptionConflict::ExternalIdTaken => AppError::Conflict {
-            code: "external_id_taken",
+            code: ErrorCode::ExternalIdTaken,
             message: "another subscription has this external id".to_owned(),
         },
     }
@@ -343,19 +344,19 @@ fn refused(error: SubscriptionError) -> AppError {
     match error {
         SubscriptionError::Invalid(domain) => domain.into(),
         SubscriptionError::Terminated => AppError::Conflict {
-            code: "subscription_terminated",
+            code: ErrorCode::SubscriptionTerminated,
             message: error.to_string(),
         },
         SubscriptionError::NotStarted { .. } => AppError::Conflict {
-            code: "subscription_not_started",
+            code: ErrorCode::SubscriptionNotStarted,
             message: error.to_string(),
         },
         SubscriptionError::SamePlan => AppError::Unprocessable {
-            code: "same_plan",
+            code: ErrorCode::SamePlan,
             message: error.to_string(),
         },
         SubscriptionError::NotAnUpgrade { .. } => AppError::Unprocessable {
-            code: "not_an_upgrade",
+            code: ErrorCode::NotAnUpgrade,
             message: error.to_string(),
         },
     }

@@ -7,6 +7,7 @@ mod recent_keys;
 
 use std::{sync::Arc, time::Duration};
 
+use tollgate_domain::QuarantineCode;
 use tollgate_domain::{alert::BudgetAlert, organization::OrganizationId, usage::EventPayload};
 use tracing::instrument;
 
@@ -34,7 +35,7 @@ pub enum DecodedEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedEvent {
     /// Stable, machine-readable reason (`missing_call_id`, `negative_tokens`...).
-    pub code: &'static str,
+    pub code: QuarantineCode,
     pub message: String,
     /// Minimized JSON text of the event, as it will be kept in the quarantine.
     pub content: String,
@@ -53,7 +54,7 @@ pub struct IngestReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantinedReport {
     pub index: usize,
-    pub code: &'static str,
+    pub code: QuarantineCode,
     pub message: String,
 }
 

@@ -5,6 +5,8 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use tollgate_domain::ErrorCode;
+
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
@@ -32,7 +34,7 @@ pub async fn show(
     };
     if from >= to || to - from > chrono::Duration::days(3 * 366) {
         return Err(ApiError::Invalid {
-            code: "invalid_query",
+            code: ErrorCode::InvalidQuery,
             message: "from must be before to, at most three years apart".into(),
         });
     }

@@ -8,6 +8,8 @@ use tollgate_domain::access::Scope;
 use uuid::Uuid;
 use validator::Validate;
 
+use tollgate_domain::ErrorCode;
+
 use crate::{
     access::Caller,
     error::ApiError,
@@ -64,7 +66,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate().map_err(|e| ApiError::Invalid {
-        code: "invalid_request",
+        code: ErrorCode::InvalidRequest,
         message: e.to_string(),
     })?;
     let scopes = body
@@ -80,7 +82,7 @@ pub async fn create(
     }
     if body.expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(ApiError::Invalid {
-            code: "invalid_request",
+            code: ErrorCode::InvalidRequest,
             message: "expires_at must be in the future".into(),
         });
     }

@@ -18,6 +18,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::paging::{self, PageQuery};
+use tollgate_domain::ErrorCode;
+
 use crate::{
     access::Caller,
     error::ApiError,
@@ -119,7 +121,7 @@ fn time_zone(text: &str) -> Result<Timezone, ApiError> {
     let timezone = Timezone::parse(text)?;
     if timezone.as_str().parse::<chrono_tz::Tz>().is_err() {
         return Err(ApiError::Invalid {
-            code: "unknown_time_zone",
+            code: ErrorCode::UnknownTimeZone,
             message: format!(
                 "unknown time zone `{}`: give an IANA name such as `Europe/Paris` or `UTC`",
                 timezone.as_str()
@@ -247,7 +249,7 @@ pub async fn create(
     {
         Some(record) => Ok(HttpResponse::Created().json(CustomerResponse::from(record))),
         None => Err(ApiError::Conflict {
-            code: "customer_exists",
+            code: ErrorCode::CustomerExists,
             message: format!("a customer with external_id `{external_id}` already exists"),
         }),
     }

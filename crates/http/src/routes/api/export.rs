@@ -10,6 +10,8 @@ use serde::Deserialize;
 use tollgate_application::{ports::ExportRow, services::metering::MeteringService};
 use tollgate_domain::organization::OrganizationId;
 
+use tollgate_domain::ErrorCode;
+
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
@@ -164,14 +166,14 @@ pub async fn stream_rows(
         Some("json") => Format::Json,
         Some(other) => {
             return Err(ApiError::Invalid {
-                code: "invalid_query",
+                code: ErrorCode::InvalidQuery,
                 message: format!("format must be csv or json, not {other}"),
             });
         }
     };
     if params.from >= params.to {
         return Err(ApiError::Invalid {
-            code: "invalid_query",
+            code: ErrorCode::InvalidQuery,
             message: "from must be before to".into(),
         });
     }

@@ -15,6 +15,8 @@ use validator::Validate;
 
 pub use self::dto::PlanRequest;
 use super::paging::{self, PageQuery};
+use tollgate_domain::ErrorCode;
+
 use crate::{
     access::Caller,
     error::ApiError,
@@ -176,7 +178,7 @@ pub async fn update(
     body.validate()?;
     if body.charges.is_none() {
         return Err(ApiError::Invalid {
-            code: "charges_required",
+            code: ErrorCode::ChargesRequired,
             message: "a new version states every charge: list them in `charges` (`[]` for \
                       a version without usage charges)"
                 .to_owned(),

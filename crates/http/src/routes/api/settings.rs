@@ -15,6 +15,8 @@ use tollgate_domain::{
 use uuid::Uuid;
 use validator::Validate;
 
+use tollgate_domain::ErrorCode;
+
 use crate::{
     access::Caller,
     error::ApiError,
@@ -85,7 +87,7 @@ impl From<OrganizationSettings> for SettingsResponse {
 
 fn invalid(message: impl ToString) -> ApiError {
     ApiError::Invalid {
-        code: "invalid_request",
+        code: ErrorCode::InvalidRequest,
         message: message.to_string(),
     }
 }

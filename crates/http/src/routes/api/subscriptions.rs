@@ -14,6 +14,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::paging;
+use tollgate_domain::ErrorCode;
+
 use crate::{
     access::Caller,
     error::ApiError,
@@ -218,7 +220,7 @@ fn target_plan(body: Checked<ApiJson<PlanChangeRequest>>) -> Result<PlanCode, Ap
         let off_by = (at - Utc::now()).abs();
         if off_by > START_TOLERANCE {
             return Err(ApiError::Invalid {
-                code: "effective_time_unsupported",
+                code: ErrorCode::EffectiveTimeUnsupported,
                 message: format!(
                     "a plan change cannot take effect at {at}: an upgrade takes effect now and a \
                      downgrade at the end of the current period (Lago has no effective date for \

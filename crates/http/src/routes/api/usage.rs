@@ -5,6 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tollgate_application::ports::{GroupBy, UsageQuery, UsageSeries, Window};
 
+use tollgate_domain::ErrorCode;
+
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
 #[derive(Deserialize)]
@@ -68,7 +70,7 @@ impl From<UsageSeries> for SeriesDto {
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::Invalid {
-        code: "invalid_query",
+        code: ErrorCode::InvalidQuery,
         message: message.into(),
     }
 }

@@ -1,4 +1,5 @@
 use mockall::predicate::{always, eq};
+use tollgate_domain::ErrorCode;
 
 use super::*;
 use crate::ports::MockMembershipStore;
@@ -105,7 +106,7 @@ async fn a_customer_member_needs_its_customer() {
         matches!(
             outcome,
             Err(AppError::Unprocessable {
-                code: "customer_required",
+                code: ErrorCode::CustomerRequired,
                 ..
             })
         ),

@@ -1,6 +1,7 @@
 use chrono::Utc;
 use mockall::predicate::eq;
 use rust_decimal::Decimal;
+use tollgate_domain::ErrorCode;
 use tollgate_domain::billing::{
     BaseFee, Currency, FeeTiming, Interval, Money, NewPlan, Plan, PlanCode,
 };
@@ -108,7 +109,7 @@ async fn a_taken_code_is_a_conflict_before_the_engine_hears_of_it() {
     assert!(matches!(
         error,
         AppError::Conflict {
-            code: "plan_exists",
+            code: ErrorCode::PlanExists,
             ..
         }
     ));
@@ -124,7 +125,7 @@ async fn a_taken_code_is_a_conflict_before_the_engine_hears_of_it() {
     assert!(matches!(
         error,
         AppError::Conflict {
-            code: "plan_exists",
+            code: ErrorCode::PlanExists,
             ..
         }
     ));
@@ -277,7 +278,7 @@ async fn an_update_keeps_code_interval_and_currency_and_loses_no_race() {
     assert!(matches!(
         error,
         AppError::Conflict {
-            code: "plan_changed",
+            code: ErrorCode::PlanChanged,
             ..
         }
     ));
@@ -356,7 +357,7 @@ async fn archiving_is_audited_and_refused_with_an_engine_that_cannot_archive() {
         matches!(
             error,
             AppError::Unprocessable {
-                code: "archive_unsupported",
+                code: ErrorCode::ArchiveUnsupported,
                 ..
             }
         ),

@@ -1,6 +1,7 @@
 //! Plan changes and termination of a running subscription.
 
 use chrono::{DateTime, Utc};
+use tollgate_domain::ErrorCode;
 use tollgate_domain::{
     DomainError,
     billing::{Phase, PhaseReason, PlanCode, SubscriptionError, SubscriptionStatus},
@@ -246,7 +247,7 @@ impl SubscriptionService {
             }
         }
         Err(AppError::Conflict {
-            code: "subscription_changed",
+            code: ErrorCode::SubscriptionChanged,
             message: "the subscription changed meanwhile: read it again".to_owned(),
         })
     }

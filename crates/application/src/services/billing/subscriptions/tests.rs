@@ -186,8 +186,8 @@ impl World {
 
 fn code(error: &AppError) -> &'static str {
     match error {
-        AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,
-        AppError::Invalid(domain) => domain.code(),
+        AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code.as_str(),
+        AppError::Invalid(domain) => domain.code().as_str(),
         _ => "other",
     }
 }

@@ -167,6 +167,8 @@ async fn write_group(inner: &dyn UsageEventStore, jobs: Vec<Job>) {
         // transaction: store each alone so the failure stays with the request that caused it.
         Err(
             PortError::Internal { .. }
+            | PortError::InvalidInput { .. }
+            | PortError::Conflict { .. }
             | PortError::Refused { .. }
             | PortError::InvalidAnswer { .. },
         ) => {

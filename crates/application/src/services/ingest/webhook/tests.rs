@@ -49,7 +49,7 @@ fn event(key: &str) -> EventPayload {
     }
 }
 
-fn rejected(code: &'static str) -> DecodedEvent {
+fn rejected(code: tollgate_domain::QuarantineCode) -> DecodedEvent {
     DecodedEvent::Rejected(RejectedEvent {
         code,
         message: format!("{code} happened"),
@@ -101,7 +101,7 @@ async fn valid_events_are_stored_and_rejected_ones_quarantined_in_one_call() {
             org,
             vec![
                 DecodedEvent::Valid(event("a")),
-                rejected("negative_tokens"),
+                rejected(tollgate_domain::QuarantineCode::NegativeTokens),
                 DecodedEvent::Valid(event("b")),
             ],
         )
