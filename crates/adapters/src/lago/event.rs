@@ -32,8 +32,8 @@
 use rust_decimal::Decimal;
 use serde::{Serialize, ser::SerializeMap};
 use serde_json::value::RawValue;
-use tollgate_application::ports::OutboxItem;
-use tollgate_domain::metering::{Dimensions, Meter, MeterUpdate, meter_updates};
+use tollgate_application::{ports::OutboxItem, services::metering::MeteringService};
+use tollgate_domain::metering::{Dimensions, Meter, MeterUpdate};
 
 /// Which billable metric codes usage events are sent under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub(super) fn lago_events(
     let event = &item.event;
     let key = event.idempotency_key.as_str();
     let timestamp = Decimal::new(event.occurred_at.timestamp_millis(), 3).to_string();
-    let updates = meter_updates(event);
+    let updates = MeteringService::meter_updates(item);
     match coding {
         Coding::PerMeter => updates
             .iter()

@@ -1,7 +1,7 @@
 //! One usage event as the CloudEvents 1.0 JSON object OpenMeter ingests.
 //!
 //! `data` carries every meter's quantity under its slug and the dimensions as strings, both
-//! taken from `tollgate_domain::metering::meter_updates` so that these events and the meter
+//! taken from `MeteringService::meter_updates` so that these events and the meter
 //! definitions in `deploy/openmeter/meters.yaml` cannot drift apart from the domain's meters.
 //!
 //! Quantities are JSON numbers written from their exact decimal text
@@ -13,8 +13,8 @@
 use chrono::SecondsFormat;
 use serde::{Serialize, ser::SerializeMap};
 use serde_json::value::RawValue;
-use tollgate_application::ports::OutboxItem;
-use tollgate_domain::metering::{MeterUpdate, meter_updates};
+use tollgate_application::{ports::OutboxItem, services::metering::MeteringService};
+use tollgate_domain::metering::MeterUpdate;
 
 /// The subject of an event that names no customer: OpenMeter requires a subject.
 pub const UNATTRIBUTED_SUBJECT: &str = "unattributed";
@@ -26,7 +26,7 @@ pub(super) fn cloud_event(
     event_type: &str,
 ) -> Result<Box<RawValue>, serde_json::Error> {
     let event = &item.event;
-    let updates = meter_updates(event);
+    let updates = MeteringService::meter_updates(item);
     let quantities = updates
         .iter()
         .map(|update| {

@@ -12,11 +12,11 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use tollgate_application::ports::{DeliveryOutcome, DeliveryTarget, OutboxItem};
-use tollgate_domain::{
-    metering::{Meter, quantity},
-    usage::Label,
+use tollgate_application::{
+    ports::{DeliveryOutcome, DeliveryTarget, OutboxItem},
+    services::metering::MeteringService,
 };
+use tollgate_domain::{metering::Meter, usage::Label};
 use uuid::Uuid;
 
 use super::{PgPool, transaction};
@@ -125,7 +125,14 @@ fn cells(items: &[&OutboxItem]) -> Cells {
             .as_ref()
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default();
-        let sums: Sums = COLUMNS.map(|meter| quantity(event, meter));
+        // The same updates OpenMeter's and Lago's events carry.
+        let updates = MeteringService::meter_updates(item);
+        let sums: Sums = COLUMNS.map(|meter| {
+            updates
+                .iter()
+                .find(|update| update.meter == meter)
+                .map_or(Decimal::ZERO, |update| update.quantity)
+        });
         let label = |l: &Option<Label>| {
             l.as_ref()
                 .map(|l| l.as_str().to_owned())

@@ -1,5 +1,7 @@
-//! Metering: stored events reach the meters (the outbox [`dispatcher`], one per delivery
-//! target) and usage is read back ([`MeteringService`]: time series, analytics, the export).
+//! Metering: stored events become meter updates and reach the meters (the outbox
+//! [`dispatcher`], one per delivery target, each target sending
+//! [`MeteringService::meter_updates`]) and usage is read back ([`MeteringService`]: time
+//! series, analytics, the export).
 
 pub mod analytics;
 pub mod dispatcher;
@@ -8,7 +10,10 @@ mod usage_source;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tollgate_domain::organization::OrganizationId;
+use tollgate_domain::{
+    metering::{MeterUpdate, meter_updates},
+    organization::OrganizationId,
+};
 
 pub use self::usage_source::{UsageAnswer, UsageReaders, UsageSource};
 use self::{
@@ -17,11 +22,12 @@ use self::{
 };
 use crate::{
     AppError,
-    ports::{Clock, ExportRow, UsageExport, UsageQuery},
+    ports::{Clock, ExportRow, OutboxItem, UsageExport, UsageQuery},
 };
 
-/// The metering context's entry point for everything that reads usage: the usage API, the
-/// analytics summary and the export all go through here, never to the stores directly.
+/// The metering context's entry point: what a stored event adds to each meter, for every
+/// delivery target, and everything that reads usage back (the usage API, the analytics summary
+/// and the export go through here, never to the stores directly).
 pub struct MeteringService {
     readers: Arc<UsageReaders>,
     export: Arc<dyn UsageExport>,
@@ -29,6 +35,14 @@ pub struct MeteringService {
 }
 
 impl MeteringService {
+    /// What the stored event of `item` adds to each meter, every meter included (zeros too; a
+    /// failed call counts as a request with its status as a dimension). OpenMeter's
+    /// CloudEvents, Lago's events and the embedded rollups are all written from this, so no
+    /// two targets can meter one event differently; the rule itself is the domain's.
+    pub fn meter_updates(item: &OutboxItem) -> Vec<MeterUpdate> {
+        meter_updates(&item.event)
+    }
+
     pub fn new(readers: UsageReaders, export: Arc<dyn UsageExport>, clock: Arc<dyn Clock>) -> Self {
         let readers = Arc::new(readers);
         Self {
