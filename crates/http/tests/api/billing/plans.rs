@@ -36,7 +36,7 @@ pub fn plan(code: &str, fee: &str) -> Value {
               "model": { "type": "volume", "tiers": [
                   { "from": "0", "up_to": "500", "unit_price": "0.001" },
                   { "from": "500", "up_to": null, "unit_price": "0.0005" } ] } },
-            { "meter": "requests",
+            { "meter": "requests", "include_failures": true,
               "model": { "type": "package", "size": "1000", "price": "0.50" } },
             { "meter": "cost_usd",
               "model": { "type": "percentage_markup", "percent": "20" } }
@@ -101,6 +101,9 @@ async fn plans_are_created_listed_shown_and_versioned() {
         charges[4]["model"],
         json!({ "type": "percentage_markup", "percent": "20" })
     );
+    // Failed calls are billed only where asked for, and that is said on every charge.
+    let include_failures: Vec<&Value> = charges.iter().map(|c| &c["include_failures"]).collect();
+    assert_eq!(include_failures, [false, false, false, true, false]);
     // Stored in the documented format, amounts as strings.
     assert_eq!(
         app.scalar_text(&format!(
@@ -279,6 +282,16 @@ async fn bad_plans_get_their_code_and_write_nothing() {
     assert_eq!(status, 400);
     let (status, _) = crate::helpers::status_and_json(
         create_plan(&app, &with(&|b| b["colour"] = json!("red"))).await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    // `include_failures` is a boolean, never a word that might mean yes.
+    let (status, _) = crate::helpers::status_and_json(
+        create_plan(
+            &app,
+            &with(&|b| b["charges"][3]["include_failures"] = json!("yes")),
+        )
+        .await,
     )
     .await;
     assert_eq!(status, 400);

@@ -156,9 +156,18 @@ async fn plans_and_subscriptions_are_driven_through_lago() {
     assert_eq!(starter["plan"]["amount_cents"], 1000);
     assert_eq!(starter["plan"]["amount_currency"], "EUR");
     assert_eq!(starter["plan"]["charges"][0]["billable_metric_id"], "bm-1");
+    // Successful calls at the plan's price; failed ones (no filter matches) at zero.
+    assert_eq!(
+        starter["plan"]["charges"][0]["filters"][0]["properties"],
+        json!({"amount": "0.0000025"})
+    );
+    assert_eq!(
+        starter["plan"]["charges"][0]["filters"][0]["values"],
+        json!({"status": ["success"]})
+    );
     assert_eq!(
         starter["plan"]["charges"][0]["properties"],
-        json!({"amount": "0.0000025"})
+        json!({"amount": "0"})
     );
     let changes: Vec<Value> = seen(&lago, "POST", "/api/v1/subscriptions")
         .await
