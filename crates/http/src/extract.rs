@@ -92,7 +92,10 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             ),
         });
     }
-    serde_json::from_value(value).map_err(malformed)
+    // From the text again, not from `value`: a number in a `Value` has gone through an `f64`
+    // (`99999999999999999.99` would come back as `100000000000000000`), while the DTOs read
+    // money from the number's own text.
+    serde_json::from_slice(body).map_err(malformed)
 }
 
 impl<T> FromRequest for ApiJson<T>
