@@ -47,8 +47,9 @@ async fn app_with_openmeter_and(answer: ResponseTemplate, lago: bool) -> (TestAp
     (app, openmeter)
 }
 
-/// Status, `Retry-After` and body of `GET /api/usage`.
-async fn usage(app: &TestApp) -> (u16, Option<String>, Value) {
+/// Status, the `header` asked for (`retry-after`, `tollgate-usage-source`) and body of
+/// `GET /api/usage`.
+async fn usage_and(app: &TestApp, header: &str) -> (u16, Option<String>, Value) {
     let response = app
         .client
         .get(app.url(USAGE))
@@ -57,13 +58,18 @@ async fn usage(app: &TestApp) -> (u16, Option<String>, Value) {
         .await
         .expect("the app answers");
     let status = response.status().as_u16();
-    let retry_after = response
+    let value = response
         .headers()
-        .get("retry-after")
+        .get(header)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = response.json().await.expect("a JSON error body");
-    (status, retry_after, body)
+    let body = response.json().await.expect("a JSON body");
+    (status, value, body)
+}
+
+/// Status, `Retry-After` and body of `GET /api/usage`.
+async fn usage(app: &TestApp) -> (u16, Option<String>, Value) {
+    usage_and(app, "retry-after").await
 }
 
 fn assert_error(body: &Value, code: &str) {

@@ -23,24 +23,6 @@ fn requests(body: &Value) -> Decimal {
         .sum()
 }
 
-/// Status, the source header and body of `GET /api/usage`.
-async fn usage_with_source(app: &TestApp) -> (u16, Option<String>, Value) {
-    let response = app
-        .client
-        .get(app.url(USAGE))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .expect("the app answers");
-    let status = response.status().as_u16();
-    let source = response
-        .headers()
-        .get("tollgate-usage-source")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    (status, source, response.json().await.expect("a JSON body"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openmeter_unable_to_answer_is_replaced_by_the_current_embedded_rollups() {
     let answers = [
@@ -56,7 +38,7 @@ async fn openmeter_unable_to_answer_is_replaced_by_the_current_embedded_rollups(
         post_all(&app, &spread_events(30)).await;
         drain(&dispatcher(&pool(&app), 100)).await;
 
-        let (status, source, body) = usage_with_source(&app).await;
+        let (status, source, body) = usage_and(&app, "tollgate-usage-source").await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(source.as_deref(), Some("embedded"));
         assert_eq!(body["source"], "embedded");
@@ -69,7 +51,7 @@ async fn openmeter_unable_to_answer_is_replaced_by_the_current_embedded_rollups(
 async fn an_answering_openmeter_is_named_as_the_source() {
     let empty = ResponseTemplate::new(200).set_body_raw(r#"{"data": []}"#, "application/json");
     let (app, _openmeter) = app_with_openmeter_and(empty, false).await;
-    let (status, source, body) = usage_with_source(&app).await;
+    let (status, source, body) = usage_and(&app, "tollgate-usage-source").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(source.as_deref(), Some("openmeter"));
     assert_eq!(body["source"], "openmeter");
