@@ -70,6 +70,14 @@ fn is_low(unit: u16) -> bool {
     (0xDC00..=0xDFFF).contains(&unit)
 }
 
+/// Whether JSON text may hold a NUL once decoded: raw control characters are not JSON, so a
+/// NUL can only come as the escape `\u0000` (which [`unpaired_surrogates_as_nul`] also writes).
+/// Without one, nothing needs decoding to be checked; an escaped backslash before `u0000` is a
+/// false alarm that costs only the full check.
+pub fn may_hold_nul(json: &[u8]) -> bool {
+    memchr::memmem::find(json, b"\\u0000").is_some()
+}
+
 /// Whether a decoded text can be stored: PostgreSQL refuses NUL (and an unpaired surrogate
 /// reaches here as NUL, see [`unpaired_surrogates_as_nul`]).
 pub fn storable(text: &str) -> bool {

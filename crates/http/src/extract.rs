@@ -82,8 +82,14 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         code: ErrorCode::InvalidJson,
         message: format!("Json deserialize error: {error}"),
     };
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
-    if let Some(field) = json_text::first_unstorable(&value) {
+    // Only a body that may hold a NUL is decoded a first time, to name the field holding it.
+    let unstorable = if json_text::may_hold_nul(body) {
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+        json_text::first_unstorable(&value)
+    } else {
+        None
+    };
+    if let Some(field) = unstorable {
         return Err(ApiError::Invalid {
             code: ErrorCode::InvalidText,
             message: format!(
@@ -92,7 +98,7 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             ),
         });
     }
-    // From the text again, not from `value`: a number in a `Value` has gone through an `f64`
+    // From the text, never from the `Value`: a number in a `Value` has gone through an `f64`
     // (`99999999999999999.99` would come back as `100000000000000000`), while the DTOs read
     // money from the number's own text.
     serde_json::from_slice(body).map_err(malformed)

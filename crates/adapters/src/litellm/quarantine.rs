@@ -5,7 +5,10 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::wire::{Raw, WireEvent};
+use super::{
+    super::json_text,
+    wire::{Raw, WireEvent},
+};
 
 /// A kept field's JSON text, or a note of its size when it is too large to be an id or a number.
 #[derive(Serialize)]
@@ -26,7 +29,7 @@ const MAX_FIELD_BYTES: usize = 256;
 
 fn keep(raw: Raw<'_>) -> Option<Kept<'_>> {
     let raw = raw?;
-    Some(if raw.get().contains("\\u0000") {
+    Some(if json_text::may_hold_nul(raw.get().as_bytes()) {
         Kept::Unstorable {
             unstorable_text: true,
         }
