@@ -39,11 +39,6 @@ impl BodyReader {
         }
     }
 
-    /// Bytes of the budget not held by a body being read or handled.
-    pub fn available(&self) -> usize {
-        self.budget.available_permits()
-    }
-
     /// The whole body, at most `limit` bytes, with its share of the budget: the declared length
     /// (or `limit` when none is declared, since a chunked body may grow to it), held until the
     /// permit is dropped.
