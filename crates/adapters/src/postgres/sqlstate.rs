@@ -128,22 +128,31 @@ impl<S: AsyncRead + Unpin> AsyncRead for CodedErrors<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Hand on as many messages as fit: returning one message per read would make the
+        // client decode (and wake its query's task for) each row on its own.
+        let filled_before = buf.filled().len();
         loop {
+            if buf.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
             if this.out_at < this.out.len() {
                 let n = buf.remaining().min(this.out.len() - this.out_at);
                 buf.put_slice(&this.out[this.out_at..this.out_at + n]);
                 this.out_at += n;
-                return Poll::Ready(Ok(()));
+                continue;
             }
             if this.release > 0 && !this.buffered().is_empty() {
                 let n = buf.remaining().min(this.release).min(this.buffered().len());
                 buf.put_slice(&this.raw[this.start..this.start + n]);
                 this.start += n;
                 this.release -= n;
-                return Poll::Ready(Ok(()));
+                continue;
             }
             if this.release == 0 && this.frame() {
                 continue;
+            }
+            if buf.filled().len() > filled_before {
+                return Poll::Ready(Ok(()));
             }
             // More bytes are needed: keep only the unconsumed ones, then read.
             this.raw.copy_within(this.start..this.end, 0);

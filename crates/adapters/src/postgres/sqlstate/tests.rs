@@ -106,3 +106,21 @@ fn the_code_is_read_back_only_from_the_front() {
     assert_eq!(sqlstate("abcde: x"), None);
     assert_eq!(sqlstate("4é"), None);
 }
+
+/// tokio-postgres decodes every message one read hands it as one batch for the waiting query:
+/// a read per row would wake the query once per row (the slow breakdowns of issue 9).
+#[tokio::test]
+async fn the_rows_that_arrived_together_are_handed_on_in_one_read() {
+    let mut input = Vec::new();
+    for _ in 0..200 {
+        input.extend(message(b'D', &[1; 40]));
+    }
+    input.extend(message(b'C', b"SELECT 200\0"));
+    input.extend(message(b'Z', b"I"));
+    let mut reader = CodedErrors::new(Chunks(VecDeque::from([input.clone()])));
+
+    let mut buf = vec![0; 64 * 1024];
+    let n = reader.read(&mut buf).await.unwrap();
+
+    assert_eq!(&buf[..n], &input[..]);
+}
