@@ -6,4 +6,4 @@ mod table;
 
 pub use caller::Caller;
 pub use rate_limit::FailedAuthLimiter;
-pub use table::{methods_for, requirement_for};
+pub use table::{methods_for, requirement_for, routes};

@@ -1,9 +1,9 @@
 //! Every route, registered in one place so tests can mount exactly what production serves.
 
-mod api;
+pub(crate) mod api;
 mod health;
 mod lago;
-mod litellm;
+pub(crate) mod litellm;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -19,7 +19,13 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/webhooks/litellm/alerts/{secret}"),
     ("POST", "/v1/webhooks/lago"),
     ("GET", "/.well-known/jwks.json"),
+    ("GET", "/api/openapi.json"),
 ];
+
+/// The public routes, for the OpenAPI document's test.
+pub fn public_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PUBLIC_ROUTES.iter().copied()
+}
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -36,6 +42,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/v1/webhooks/lago", web::post().to(lago::receive))
         .route("/.well-known/jwks.json", web::get().to(health::jwks))
+        .route("/api/openapi.json", web::get().to(crate::openapi::serve))
         .configure(api::configure);
 }
 

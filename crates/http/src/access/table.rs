@@ -335,6 +335,13 @@ pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
         .map(|(_, _, requirement)| *requirement)
 }
 
+/// Every `/api` route with what it needs, in the table's order (the OpenAPI document's).
+pub fn routes() -> impl Iterator<Item = (&'static str, &'static str, Requirement)> {
+    TABLE
+        .iter()
+        .map(|(method, pattern, requirement)| (*method, *pattern, *requirement))
+}
+
 /// The methods registered for `pattern`, for a 405's `Allow`.
 pub fn methods_for(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
     TABLE

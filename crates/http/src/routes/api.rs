@@ -1,19 +1,19 @@
 //! The JSON API under `/api`: every handler takes a [`Caller`](crate::access::Caller), so
 //! nothing here runs for an unauthenticated or unauthorized request.
 
-mod analytics;
-mod api_keys;
-mod audit;
-mod customers;
-mod export;
-mod invoices;
-mod me;
-mod outbox;
+pub(crate) mod analytics;
+pub(crate) mod api_keys;
+pub(crate) mod audit;
+pub(crate) mod customers;
+pub(crate) mod export;
+pub(crate) mod invoices;
+pub(crate) mod me;
+pub(crate) mod outbox;
 mod paging;
-mod plans;
-mod settings;
-mod subscriptions;
-mod usage;
+pub(crate) mod plans;
+pub(crate) mod settings;
+pub(crate) mod subscriptions;
+pub(crate) mod usage;
 
 use actix_web::web;
 

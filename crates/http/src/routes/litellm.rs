@@ -12,16 +12,16 @@ use crate::{error::ApiError, state::AppState};
 /// other connections of its worker.
 const DECODE_INLINE_MAX_BYTES: usize = 256 * 1024;
 
-#[derive(Serialize)]
-struct IngestResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct IngestResponse {
     accepted: usize,
     duplicates: usize,
     quarantined: usize,
     errors: Vec<EventError>,
 }
 
-#[derive(Serialize)]
-struct EventError {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct EventError {
     index: usize,
     code: &'static str,
     message: String,

@@ -76,3 +76,17 @@ async fn the_public_routes_table_matches_what_is_registered() {
         );
     }
 }
+
+/// The API reference is served to anyone, as it is published in docs/openapi.json.
+#[actix_web::test]
+async fn the_openapi_document_is_served_without_credentials() {
+    let app = test::init_service(App::new().configure(configure)).await;
+    let request = test::TestRequest::get()
+        .uri("/api/openapi.json")
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(body["openapi"], "3.1.0");
+    assert!(body["paths"]["/api/billing/invoices/{id}/pdf"]["get"].is_object());
+}

@@ -9,7 +9,7 @@ use tollgate_domain::ErrorCode;
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsParams {
     from: Option<DateTime<Utc>>,

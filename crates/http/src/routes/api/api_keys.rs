@@ -17,7 +17,7 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     #[validate(length(min = 1, max = 100))]
@@ -27,8 +27,8 @@ pub struct CreateApiKeyRequest {
     expires_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Serialize)]
-struct ApiKeyResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApiKeyResponse {
     id: Uuid,
     name: String,
     prefix: String,

@@ -27,7 +27,7 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressDto {
     line1: String,
@@ -65,7 +65,7 @@ impl From<&Address> for AddressDto {
     }
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomerRequest {
     #[validate(length(min = 1, max = 255))]
@@ -143,7 +143,7 @@ where
 /// Only the fields given change; `address`, `tax_id` and `tax_rate` are removed with `null`
 /// (without a rate of its own, the customer is taxed at the default). The external id and the
 /// currency cannot change.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
     #[validate(length(min = 1, max = 255))]
@@ -188,8 +188,8 @@ impl UpdateCustomerRequest {
     }
 }
 
-#[derive(Serialize)]
-struct CustomerResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CustomerResponse {
     id: Uuid,
     external_id: String,
     name: String,

@@ -14,7 +14,7 @@ use tollgate_domain::ErrorCode;
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     format: Option<String>,

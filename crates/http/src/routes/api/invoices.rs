@@ -34,8 +34,8 @@ pub struct ListQuery {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
-struct PeriodDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PeriodDto {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 }
@@ -49,14 +49,14 @@ impl From<BillingPeriod> for PeriodDto {
     }
 }
 
-#[derive(Serialize)]
-struct ProrationDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ProrationDto {
     used_days: u32,
     period_days: u32,
 }
 
-#[derive(Serialize)]
-struct LineDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct LineDto {
     kind: &'static str,
     meter: Option<&'static str>,
     description: String,
@@ -71,8 +71,8 @@ struct LineDto {
     proration: Option<ProrationDto>,
 }
 
-#[derive(Serialize)]
-struct CreditNoteDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CreditNoteDto {
     invoice_number: String,
     /// `refund` (the invoice was paid) or `cancellation`.
     settlement: &'static str,
@@ -82,8 +82,8 @@ struct CreditNoteDto {
     issued_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
-struct InvoiceResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct InvoiceResponse {
     id: Uuid,
     number: Option<String>,
     status: &'static str,

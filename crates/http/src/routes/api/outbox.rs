@@ -28,7 +28,7 @@ pub async fn depth(caller: Caller, state: web::Data<AppState>) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryRequest {
     target: Option<String>,

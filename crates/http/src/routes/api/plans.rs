@@ -2,7 +2,7 @@
 //! (current version and the list of versions), and `PUT` for a new version. Running
 //! subscriptions keep their version until they renew.
 
-mod dto;
+pub(crate) mod dto;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -26,15 +26,17 @@ use crate::{
 
 /// One version of a plan: its names, interval and currency, then its definition (base fee,
 /// trial days, charges, minimum commitment) exactly as stored, every amount a decimal string.
-#[derive(Serialize)]
-struct PlanVersionBody {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PlanVersionBody {
     version: u32,
     code: String,
     name: String,
     description: Option<String>,
     interval: &'static str,
     currency: String,
+    /// `base_fee`, `trial_days`, `charges`, `minimum_commitment`: as `PlanRequest` takes them.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     definition: serde_json::Value,
     version_created_at: DateTime<Utc>,
 }
@@ -55,8 +57,8 @@ impl From<&PlanVersionRecord> for PlanVersionBody {
     }
 }
 
-#[derive(Serialize)]
-struct PlanResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PlanResponse {
     id: Uuid,
     #[serde(flatten)]
     current: PlanVersionBody,
@@ -69,8 +71,8 @@ struct PlanResponse {
     versions: Option<Vec<VersionSummary>>,
 }
 
-#[derive(Serialize)]
-struct VersionSummary {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct VersionSummary {
     version: u32,
     name: String,
     created_at: DateTime<Utc>,

@@ -27,7 +27,7 @@ use crate::{
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
 
-#[derive(Deserialize, Serialize, Validate)]
+#[derive(Deserialize, Serialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactDto {
     #[validate(length(min = 1, max = 200))]
@@ -38,7 +38,7 @@ pub struct ContactDto {
     address: Option<String>,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
     #[validate(length(max = 200))]
@@ -52,14 +52,15 @@ pub struct SettingsRequest {
     /// USD amounts, as JSON numbers or decimal strings; read exactly, never through a float.
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(value_type = Vec<String>)]
     alert_thresholds: Vec<Box<RawValue>>,
     #[serde(default)]
     #[validate(length(max = 10))]
     webhook_urls: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct SettingsResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SettingsResponse {
     display_name: Option<String>,
     billing_contact: Option<ContactDto>,
     tax_id: Option<String>,
@@ -132,8 +133,8 @@ pub async fn replace(
     Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
 }
 
-#[derive(Serialize)]
-struct SecretResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SecretResponse {
     id: Uuid,
     label: String,
     prefix: String,
@@ -158,7 +159,7 @@ impl SecretResponse {
     }
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSecretRequest {
     #[validate(length(min = 1, max = 100))]

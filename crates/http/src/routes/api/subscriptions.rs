@@ -23,7 +23,7 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscriptionRequest {
     customer_id: Uuid,
@@ -36,7 +36,7 @@ pub struct CreateSubscriptionRequest {
     starts_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanChangeRequest {
     #[validate(length(min = 1, max = 64))]
@@ -55,8 +55,8 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct PhaseBody {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PhaseBody {
     plan_id: Uuid,
     plan_code: Option<String>,
     plan_version: u32,
@@ -65,14 +65,14 @@ struct PhaseBody {
     reason: &'static str,
 }
 
-#[derive(Serialize)]
-struct PeriodBody {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PeriodBody {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
-struct SubscriptionResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SubscriptionResponse {
     id: Uuid,
     customer_id: Uuid,
     external_id: String,

@@ -9,7 +9,7 @@ use tollgate_domain::ErrorCode;
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UsageParams {
     from: DateTime<Utc>,
@@ -20,8 +20,8 @@ pub struct UsageParams {
     time_zone: Option<String>,
 }
 
-#[derive(Serialize)]
-struct UsageResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct UsageResponse {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     window: &'static str,
@@ -36,8 +36,8 @@ struct UsageResponse {
 /// The same as the body's `source`, for clients that only look at headers.
 pub const SOURCE_HEADER: &str = "tollgate-usage-source";
 
-#[derive(Serialize)]
-struct SeriesDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SeriesDto {
     meter: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<String>,
@@ -45,8 +45,8 @@ struct SeriesDto {
 }
 
 /// Values are decimal strings: exact, whatever the client's number type.
-#[derive(Serialize)]
-struct PointDto {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PointDto {
     window_start: DateTime<Utc>,
     value: String,
 }

@@ -13,7 +13,7 @@ use tollgate_domain::{
 };
 use validator::Validate;
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     /// Required to create; when given to update, it must be the plan's.
@@ -36,21 +36,21 @@ pub struct PlanRequest {
     pub charges: Option<Vec<ChargeDto>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaseFeeDto {
     amount: String,
     timing: TimingDto,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum TimingDto {
+pub(crate) enum TimingDto {
     InAdvance,
     InArrears,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChargeDto {
     meter: String,
@@ -62,9 +62,9 @@ pub struct ChargeDto {
     include_failures: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum ModelDto {
+pub(crate) enum ModelDto {
     PerUnit { unit_price: String },
     Graduated { tiers: Vec<TierDto> },
     Volume { tiers: Vec<TierDto> },
@@ -74,9 +74,9 @@ enum ModelDto {
 
 /// `from` defaults to where the previous tier ends (0 for the first); given, it is checked,
 /// so a list with a gap or an overlap is refused rather than silently mended.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TierDto {
+pub(crate) struct TierDto {
     from: Option<String>,
     up_to: Option<String>,
     unit_price: String,

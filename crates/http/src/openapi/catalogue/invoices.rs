@@ -1,0 +1,122 @@
+//! Invoices, their PDFs and receipts.
+
+use super::{Answer, Operation};
+use crate::{
+    openapi::schemas::{dto, page_of},
+    routes::api::invoices::InvoiceResponse,
+};
+
+const INVOICE: &str = r#"{"id": "e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b",
+    "number": "ACME-2026-000042", "status": "finalized", "source": "embedded",
+    "payment_status": null, "customer": "cust-002", "subscription": "sub-globex",
+    "currency": "EUR",
+    "period": {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
+    "issued_at": "2026-12-01T00:05:00Z", "finalized_at": "2026-12-01T00:05:00Z",
+    "paid_at": null, "voided_at": null,
+    "lines": [{"kind": "usage", "meter": "input_tokens",
+        "description": "Input tokens", "quantity": "2400000", "free_quantity": "100000",
+        "unit_price": "0.000002", "amount": "4.45",
+        "period": {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
+        "fee_timing": null, "proration": null}],
+    "tax_rate": "19", "subtotal": "4.45", "tax": "0.85", "total": "5.30",
+    "credit_note": null}"#;
+
+fn invoice(status: u16) -> Answer {
+    Answer::Json {
+        status,
+        schema: dto::<InvoiceResponse>,
+        example: INVOICE,
+    }
+}
+
+fn operation(
+    method: &'static str,
+    path: &'static str,
+    id: &'static str,
+    summary: &'static str,
+    answer: Answer,
+) -> Operation {
+    Operation {
+        method,
+        path,
+        id,
+        tag: "invoices",
+        summary,
+        query: None,
+        paged: false,
+        request: None,
+        answer,
+    }
+}
+
+pub fn operations() -> Vec<Operation> {
+    vec![
+        Operation {
+            paged: true,
+            query: Some(|| {
+                vec![
+                    serde_json::json!({
+                        "name": "customer", "in": "query", "required": false,
+                        "description": "Only this customer's (its external id).",
+                        "schema": { "type": "string" },
+                    }),
+                    serde_json::json!({
+                        "name": "status", "in": "query", "required": false,
+                        "schema": { "type": "string",
+                            "enum": ["draft", "finalized", "paid", "voided"] },
+                    }),
+                ]
+            }),
+            ..operation(
+                "GET",
+                "/api/billing/invoices",
+                "listInvoices",
+                "The invoices, newest first",
+                Answer::Json {
+                    status: 200,
+                    schema: page_of::<InvoiceResponse>,
+                    example: r#"{"data": [], "next_cursor": null}"#,
+                },
+            )
+        },
+        operation(
+            "GET",
+            "/api/billing/invoices/{id}",
+            "showInvoice",
+            "One invoice with its lines",
+            invoice(200),
+        ),
+        operation(
+            "POST",
+            "/api/billing/invoices/{id}/finalize",
+            "finalizeInvoice",
+            "Numbers a draft and makes it final",
+            invoice(200),
+        ),
+        operation(
+            "POST",
+            "/api/billing/invoices/{id}/void",
+            "voidInvoice",
+            "Voids a finalized invoice by a credit note",
+            invoice(200),
+        ),
+        operation(
+            "GET",
+            "/api/billing/invoices/{id}/pdf",
+            "invoicePdf",
+            "The invoice as PDF",
+            Answer::File {
+                media_type: "application/pdf",
+            },
+        ),
+        operation(
+            "GET",
+            "/api/billing/invoices/{id}/receipt",
+            "invoiceReceipt",
+            "The receipt of a paid invoice as PDF (409 `invoice_not_paid` before)",
+            Answer::File {
+                media_type: "application/pdf",
+            },
+        ),
+    ]
+}
