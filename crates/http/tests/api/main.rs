@@ -18,4 +18,5 @@ mod migrations;
 mod outages;
 mod shutdown;
 mod upstreams;
+mod walkthrough;
 mod webhooks;
