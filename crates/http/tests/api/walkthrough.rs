@@ -2,6 +2,11 @@
 //! hold what the page shows. The page's November is moved to the month before today's, so the
 //! subscription is backdated and the close has a whole ended period to invoice.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
+)]
+
 use chrono::{DateTime, Datelike, Months, TimeDelta, TimeZone, Utc};
 use reqwest::Method;
 use serde_json::Value;
