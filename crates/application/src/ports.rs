@@ -63,7 +63,8 @@ pub use usage_events::{
     StoredOrDuplicate, UsageEventStore,
 };
 pub use usage_query::{
-    ExportRow, GroupBy, UsageExport, UsagePoint, UsageQuery, UsageReader, UsageSeries, Window,
+    ExportCursor, ExportRow, GroupBy, UsageExport, UsagePoint, UsageQuery, UsageReader,
+    UsageSeries, Window,
 };
 pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 

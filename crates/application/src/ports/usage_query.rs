@@ -89,42 +89,80 @@ pub trait UsageReader: Send + Sync {
     ) -> Result<Vec<UsageSeries>, PortError>;
 }
 
-/// One stored event as exported.
+/// One stored event as exported: every field Tollgate keeps of it (never prompts or
+/// completions, which are not kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportRow {
     pub id: i64,
     pub idempotency_key: String,
     pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
     pub customer: Option<String>,
     pub model: Option<String>,
     pub provider: Option<String>,
+    pub api_key_hash: Option<String>,
     pub api_key_alias: Option<String>,
+    /// LiteLLM's user, team and organization ids.
+    pub user: Option<String>,
     pub team: Option<String>,
+    pub org: Option<String>,
+    pub provider_model: Option<String>,
+    pub call_type: Option<String>,
     pub status: String,
+    pub error_code: Option<String>,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    pub total_tokens: i64,
     pub cached_tokens: i64,
     pub reasoning_tokens: i64,
     pub cost_usd: Decimal,
     pub cache_hit: bool,
+    pub stream: bool,
+    pub trace_id: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// Where an export page starts: after this event in (time, id) order. Events share
+/// timestamps, so the id breaks ties and no event is skipped or repeated across pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportCursor {
+    pub occurred_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl ExportCursor {
+    /// Before every event at or after `from` (ids start at 1).
+    pub fn start(from: DateTime<Utc>) -> Self {
+        Self {
+            occurred_at: from,
+            id: 0,
+        }
+    }
+
+    /// Just after `row`.
+    pub fn after(row: &ExportRow) -> Self {
+        Self {
+            occurred_at: row.occurred_at,
+            id: row.id,
+        }
+    }
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UsageExport: Send + Sync {
-    /// Events with `from <= occurred_at < to` (of one customer when given) and an id above
-    /// `after_id`, in id order, at most
-    /// `limit`: callers page through a period without holding it all.
+    /// Events before `to` (of one customer when given) that come after `after` in
+    /// (occurred_at, id) order, in that order, at most `limit`: callers page through a period
+    /// in time order without holding it all, starting at [`ExportCursor::start`].
     ///
     /// # Errors
     /// `PortError` when the store cannot be read.
     async fn page(
         &self,
         organization: OrganizationId,
-        from: DateTime<Utc>,
         to: DateTime<Utc>,
         customer: Option<String>,
-        after_id: i64,
+        after: ExportCursor,
         limit: i64,
     ) -> Result<Vec<ExportRow>, PortError>;
 }

@@ -22,7 +22,7 @@ use self::{
 };
 use crate::{
     AppError,
-    ports::{Clock, ExportRow, OutboxItem, UsageExport, UsageQuery},
+    ports::{Clock, ExportCursor, ExportRow, OutboxItem, UsageExport, UsageQuery},
 };
 
 /// The metering context's entry point: what a stored event adds to each meter, for every
@@ -81,22 +81,21 @@ impl MeteringService {
             .await
     }
 
-    /// One page of stored events for the export, in id order after `after_id`.
+    /// One page of stored events for the export, in (time, id) order after `after`.
     ///
     /// # Errors
     /// `AppError::Port` when the store cannot be read.
     pub async fn export_page(
         &self,
         organization: OrganizationId,
-        from: DateTime<Utc>,
         to: DateTime<Utc>,
         customer: Option<String>,
-        after_id: i64,
+        after: ExportCursor,
         limit: i64,
     ) -> Result<Vec<ExportRow>, AppError> {
         Ok(self
             .export
-            .page(organization, from, to, customer, after_id, limit)
+            .page(organization, to, customer, after, limit)
             .await?)
     }
 }

@@ -7,6 +7,7 @@
 
 mod breakdowns;
 mod embedded_meters;
+mod export;
 mod leases;
 mod settlements;
 mod usage_api;
