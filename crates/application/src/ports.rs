@@ -63,7 +63,7 @@ pub use usage_events::{
     StoredOrDuplicate, UsageEventStore,
 };
 pub use usage_query::{
-    ExportCursor, ExportRow, GroupBy, UsageExport, UsagePoint, UsageQuery, UsageReader,
+    ExportCursor, ExportRow, GroupBy, KeyAliases, UsageExport, UsagePoint, UsageQuery, UsageReader,
     UsageSeries, Window,
 };
 pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
@@ -79,7 +79,7 @@ pub use {
     period_close::MockPeriodCloseStore, rendering::MockInvoiceRenderer, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
-    usage_query::MockUsageExport, usage_query::MockUsageReader,
+    usage_query::MockKeyAliases, usage_query::MockUsageExport, usage_query::MockUsageReader,
     webhook_secrets::MockWebhookSecretStore,
 };
 #[cfg(any(test, feature = "mocks"))]

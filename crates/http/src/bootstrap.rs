@@ -17,7 +17,7 @@ use tollgate_adapters::{
     litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
-        self, EMBEDDED_METER_TARGET, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore,
+        self, EMBEDDED_METER_TARGET, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgKeyAliases,
         PgOrganizations, PgOutboxAdmin, PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport,
         PgUsageReader, PgWebhookSecretStore, PoolSettings,
     },
@@ -162,6 +162,7 @@ impl Application {
             metering: Arc::new(MeteringService::new(
                 usage_readers,
                 Arc::new(PgUsageExport::new(pool.clone())),
+                Arc::new(PgKeyAliases::new(pool.clone())),
                 Arc::new(SystemClock),
             )),
             export_page_rows: settings.server.export_page_rows,

@@ -1,4 +1,5 @@
-//! Usage events, their outbox rows and quarantined entries: one statement per batch.
+//! Usage events, their outbox rows, their keys' aliases and quarantined entries: one
+//! statement per batch.
 
 use std::collections::HashSet;
 
@@ -20,7 +21,8 @@ use uuid::Uuid;
 use super::{PgPool, error};
 
 /// Events go in unless their (organization, idempotency key) is already there; each new event
-/// gets one outbox row per delivery target; quarantined entries are kept alongside. A single
+/// gets one outbox row per delivery target; new key aliases and quarantined entries are kept
+/// alongside. A single
 /// statement, so all of it commits or none of it does.
 const INGEST: &str = r"
 WITH incoming AS (
@@ -54,6 +56,30 @@ queued AS (
     INSERT INTO outbox (event_id, organization_id, target)
     SELECT inserted.id, inserted.organization_id, target
     FROM inserted CROSS JOIN UNNEST($26::text[]) AS target
+),
+-- Each key's alias when it is news: a key not seen yet, or another alias from a later event
+-- than the one that named the stored alias. The common case (the alias already stored) writes
+-- nothing and takes no lock, so concurrent batches of one key do not queue on its row; rows
+-- that do change are written in key order, as the events are, so two batches cannot deadlock.
+-- (An alias renamed and renamed back within a delivery delay may keep the middle one.)
+aliases AS (
+    INSERT INTO litellm_key_aliases AS a (organization_id, api_key_hash, alias, named_at)
+    SELECT * FROM (
+        SELECT DISTINCT ON (organization_id, api_key_hash)
+               organization_id, api_key_hash, api_key_alias, occurred_at
+        FROM incoming
+        WHERE api_key_hash IS NOT NULL AND api_key_alias IS NOT NULL
+        ORDER BY organization_id, api_key_hash, occurred_at DESC
+    ) AS latest
+    WHERE NOT EXISTS (
+        SELECT 1 FROM litellm_key_aliases k
+        WHERE k.organization_id = latest.organization_id
+          AND k.api_key_hash = latest.api_key_hash
+          AND (k.alias = latest.api_key_alias OR k.named_at >= latest.occurred_at))
+    ORDER BY organization_id, api_key_hash
+    ON CONFLICT (organization_id, api_key_hash) DO UPDATE
+    SET alias = EXCLUDED.alias, named_at = EXCLUDED.named_at
+    WHERE a.named_at < EXCLUDED.named_at
 ),
 quarantined AS (
     INSERT INTO quarantined_events (

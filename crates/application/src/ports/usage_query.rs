@@ -1,5 +1,7 @@
 //! Reading metered usage back: the embedded rollups or OpenMeter, behind one trait.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -87,6 +89,22 @@ pub trait UsageReader: Send + Sync {
         organization: OrganizationId,
         query: &UsageQuery,
     ) -> Result<Vec<UsageSeries>, PortError>;
+}
+
+/// What LiteLLM calls its API keys: meters group by the key's SHA-256, which stays the same
+/// when the key is renamed; people know keys by their alias.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait KeyAliases: Send + Sync {
+    /// The alias LiteLLM last sent for each of `hashes`; keys it never named are absent.
+    ///
+    /// # Errors
+    /// `PortError` when the store cannot be read.
+    async fn aliases(
+        &self,
+        organization: OrganizationId,
+        hashes: &[String],
+    ) -> Result<BTreeMap<String, String>, PortError>;
 }
 
 /// One stored event as exported: every field Tollgate keeps of it (never prompts or

@@ -7,7 +7,7 @@ pub mod analytics;
 pub mod dispatcher;
 mod usage_source;
 
-use std::sync::Arc;
+use std::{collections::BTreeSet, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use tollgate_domain::{
@@ -22,7 +22,9 @@ use self::{
 };
 use crate::{
     AppError,
-    ports::{Clock, ExportCursor, ExportRow, OutboxItem, UsageExport, UsageQuery},
+    ports::{
+        Clock, ExportCursor, ExportRow, GroupBy, KeyAliases, OutboxItem, UsageExport, UsageQuery,
+    },
 };
 
 /// The metering context's entry point: what a stored event adds to each meter, for every
@@ -31,6 +33,7 @@ use crate::{
 pub struct MeteringService {
     readers: Arc<UsageReaders>,
     export: Arc<dyn UsageExport>,
+    aliases: Arc<dyn KeyAliases>,
     analytics: AnalyticsService,
 }
 
@@ -43,17 +46,24 @@ impl MeteringService {
         meter_updates(&item.event)
     }
 
-    pub fn new(readers: UsageReaders, export: Arc<dyn UsageExport>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        readers: UsageReaders,
+        export: Arc<dyn UsageExport>,
+        aliases: Arc<dyn KeyAliases>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let readers = Arc::new(readers);
         Self {
             analytics: AnalyticsService::new(Arc::new(WithFallback(Arc::clone(&readers))), clock),
             readers,
             export,
+            aliases,
         }
     }
 
     /// Time series per meter for `query`, and which meters answered: the embedded rollups
-    /// stand in for OpenMeter when it cannot answer and they are current.
+    /// stand in for OpenMeter when it cannot answer and they are current. Grouped by key,
+    /// with the keys' aliases.
     ///
     /// # Errors
     /// `AppError::Port` when the meters cannot be read.
@@ -62,7 +72,22 @@ impl MeteringService {
         organization: OrganizationId,
         query: &UsageQuery,
     ) -> Result<UsageAnswer, AppError> {
-        Ok(self.readers.read(organization, query).await?)
+        let mut answer = self.readers.read(organization, query).await?;
+        if query.group_by == Some(GroupBy::Key) {
+            // Groups are key hashes, the empty one standing for calls made without a key.
+            let hashes: Vec<String> = answer
+                .series
+                .iter()
+                .filter_map(|series| series.group.clone())
+                .filter(|hash| !hash.is_empty())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !hashes.is_empty() {
+                answer.key_aliases = self.aliases.aliases(organization, &hashes).await?;
+            }
+        }
+        Ok(answer)
     }
 
     /// Totals against the previous period, top models and customers, the month's projection.
@@ -99,3 +124,6 @@ impl MeteringService {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests;

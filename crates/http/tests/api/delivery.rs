@@ -8,6 +8,7 @@
 mod breakdowns;
 mod embedded_meters;
 mod export;
+mod group_names;
 mod leases;
 mod settlements;
 mod usage_api;
@@ -70,13 +71,24 @@ pub(crate) fn spread_events(n: usize) -> Vec<Value> {
         .collect()
 }
 
-/// `spread_events(n)` over 5 API keys (one without a team), 2 teams and 3 providers, every
+/// `spread_events(n)` over 5 API keys (one without a team, two without an alias), 2 teams and
+/// 3 providers, every
 /// seventh call a failure that still reports its prompt tokens (a provider 500).
 fn varied_events(n: usize) -> Vec<Value> {
     let mut events = spread_events(n);
     for (i, event) in events.iter_mut().enumerate() {
         let metadata = &mut event["metadata"];
-        metadata["user_api_key_hash"] = json!(format!("{:064x}", 0xbee0 + i % 5));
+        // Hashes that differ in their first digits, as SHA-256s do (breakdowns by key name
+        // keys by a prefix of the hash); two keys share an alias, two have none.
+        metadata["user_api_key_hash"] = json!(format!("{:x}{}", 0xbee0 + i % 5, "0".repeat(60)));
+        metadata["user_api_key_alias"] = [
+            json!("prod"),
+            json!("staging"),
+            Value::Null,
+            json!("prod"),
+            Value::Null,
+        ][i % 5]
+            .clone();
         metadata["user_api_key_team_id"] =
             [json!("team-a"), json!("team-b"), Value::Null][i % 5 % 3].clone();
         event["custom_llm_provider"] = json!(["openai", "anthropic", "vertex_ai"][i % 3]);

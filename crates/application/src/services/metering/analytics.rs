@@ -29,10 +29,10 @@ pub struct Analytics {
     /// The period of the same length just before, which `previous` totals cover.
     pub previous_from: DateTime<Utc>,
     pub totals: BTreeMap<Meter, MeterTotal>,
-    /// Cost per model, most expensive first.
-    pub cost_by_model: Vec<(String, Decimal)>,
-    /// (customer, cost, requests), most expensive first.
-    pub top_customers: Vec<(String, Decimal, Decimal)>,
+    /// Cost per model, most expensive first; `None` for calls that named no model.
+    pub cost_by_model: Vec<(Option<String>, Decimal)>,
+    /// (customer, cost, requests), most expensive first; `None` for calls without a customer.
+    pub top_customers: Vec<(Option<String>, Decimal, Decimal)>,
     /// Failed calls over all calls, `None` without calls.
     pub error_rate: Option<Decimal>,
     /// Estimated: each cache hit saved what a paid call of its model cost on average.
@@ -53,6 +53,12 @@ fn sum(series: &[UsageSeries], meter: Meter) -> Decimal {
         .flat_map(|s| s.points.iter())
         .map(|p| p.value)
         .sum()
+}
+
+/// A group's value, `None` for the group of calls without the attribute (which the readers
+/// name with the empty text).
+fn named(group: String) -> Option<String> {
+    (!group.is_empty()).then_some(group)
 }
 
 /// Per group value, the total of one meter.
@@ -132,6 +138,10 @@ impl AnalyticsService {
         let mut cost_by_model: Vec<(String, Decimal)> =
             by_group(&models, Meter::CostUsd).into_iter().collect();
         cost_by_model.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let cost_by_model = cost_by_model
+            .into_iter()
+            .map(|(model, cost)| (named(model), cost))
+            .collect();
 
         let customer_requests = by_group(&customers, Meter::Requests);
         let mut top_customers: Vec<(String, Decimal, Decimal)> =
@@ -147,6 +157,10 @@ impl AnalyticsService {
                 .collect();
         top_customers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top_customers.truncate(TOP_CUSTOMERS);
+        let top_customers = top_customers
+            .into_iter()
+            .map(|(customer, cost, requests)| (named(customer), cost, requests))
+            .collect();
 
         let requests_by_status = by_group(&statuses, Meter::Requests);
         let all_requests: Decimal = requests_by_status.values().copied().sum();
@@ -257,6 +271,8 @@ mod tests {
                     series(Meter::CostUsd, Some("a"), 30),
                     series(Meter::CostUsd, Some("b"), 70),
                     series(Meter::Requests, Some("b"), 7),
+                    // Calls attributed to no customer.
+                    series(Meter::CostUsd, Some(""), 5),
                 ],
                 Some(GroupBy::Status) => vec![
                     series(Meter::Requests, Some("success"), 45),
@@ -286,10 +302,17 @@ mod tests {
             (cost.current, cost.previous),
             (Decimal::from(100), Decimal::from(80))
         );
-        assert_eq!(summary.cost_by_model[0], ("gpt".into(), Decimal::from(90)));
         assert_eq!(
-            summary.top_customers[0],
-            ("b".into(), Decimal::from(70), Decimal::from(7))
+            summary.cost_by_model[0],
+            (Some("gpt".into()), Decimal::from(90))
+        );
+        assert_eq!(
+            summary.top_customers,
+            [
+                (Some("b".into()), Decimal::from(70), Decimal::from(7)),
+                (Some("a".into()), Decimal::from(30), Decimal::ZERO),
+                (None, Decimal::from(5), Decimal::ZERO),
+            ]
         );
         assert_eq!(summary.error_rate, Some(Decimal::new(1, 1)));
         // gpt: 10 hits, 30 paid calls costing 90 in all: 3 each.

@@ -2,7 +2,7 @@
 //! the embedded rollups), and the embedded rollups in its stead when it cannot answer and they
 //! are kept current too.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use async_trait::async_trait;
 use tollgate_domain::organization::OrganizationId;
@@ -33,6 +33,8 @@ impl UsageSource {
 pub struct UsageAnswer {
     pub series: Vec<UsageSeries>,
     pub source: UsageSource,
+    /// Grouped by key: the alias of each key (group) that has one. Empty otherwise.
+    pub key_aliases: BTreeMap<String, String>,
 }
 
 /// The readers usage may come from.
@@ -73,6 +75,7 @@ impl UsageReaders {
                 return Ok(UsageAnswer {
                     series,
                     source: self.primary_source,
+                    key_aliases: BTreeMap::new(),
                 });
             }
             Err(error) => error,
@@ -90,6 +93,7 @@ impl UsageReaders {
                 Ok(UsageAnswer {
                     series,
                     source: UsageSource::Embedded,
+                    key_aliases: BTreeMap::new(),
                 })
             }
             Err(fallback_error) => {

@@ -1,5 +1,7 @@
 //! `GET /api/usage`: time series per meter from the embedded rollups (or OpenMeter).
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,11 +38,18 @@ pub(crate) struct UsageResponse {
 /// The same as the body's `source`, for clients that only look at headers.
 pub const SOURCE_HEADER: &str = "tollgate-usage-source";
 
+/// One meter's series, for one group when grouped.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SeriesDto {
     meter: &'static str,
+    /// Absent when not grouped; `null` for the group of calls without the attribute (no
+    /// team, no key, no customer). Grouped by key: the key's alias, `null` without one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    group: Option<String>,
+    group: Option<Option<String>>,
+    /// Grouped by key only: the start of the key's SHA-256, which tells keys apart (aliases
+    /// need not be unique) without handing out the whole hash; `null` for calls without a key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_hash_prefix: Option<Option<String>>,
     points: Vec<PointDto>,
 }
 
@@ -51,20 +60,37 @@ pub(crate) struct PointDto {
     value: String,
 }
 
-impl From<UsageSeries> for SeriesDto {
-    fn from(series: UsageSeries) -> Self {
-        Self {
-            meter: series.meter.slug(),
-            group: series.group,
-            points: series
-                .points
-                .into_iter()
-                .map(|p| PointDto {
-                    window_start: p.window_start,
-                    value: p.value.normalize().to_string(),
-                })
-                .collect(),
-        }
+/// How many hex digits of a key's hash name it beside its alias: 32 bits, enough to tell an
+/// organization's keys apart at a glance.
+const KEY_HASH_PREFIX_LEN: usize = 8;
+
+fn series_dto(
+    series: UsageSeries,
+    group_by: Option<GroupBy>,
+    aliases: &BTreeMap<String, String>,
+) -> SeriesDto {
+    // The readers give the empty text for "no such attribute".
+    let group = series.group.filter(|group| !group.is_empty());
+    let (group, key_hash_prefix) = match group_by {
+        None => (None, None),
+        Some(GroupBy::Key) => (
+            Some(group.as_ref().and_then(|hash| aliases.get(hash).cloned())),
+            Some(group.map(|hash| hash.chars().take(KEY_HASH_PREFIX_LEN).collect())),
+        ),
+        Some(_) => (Some(group), None),
+    };
+    SeriesDto {
+        meter: series.meter.slug(),
+        group,
+        key_hash_prefix,
+        points: series
+            .points
+            .into_iter()
+            .map(|p| PointDto {
+                window_start: p.window_start,
+                value: p.value.normalize().to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -162,6 +188,10 @@ pub async fn show(
             time_zone: query.time_zone,
             group_by: query.group_by.map(|g| g.as_str()),
             source,
-            data: answer.series.into_iter().map(Into::into).collect(),
+            data: answer
+                .series
+                .into_iter()
+                .map(|series| series_dto(series, query.group_by, &answer.key_aliases))
+                .collect(),
         }))
 }

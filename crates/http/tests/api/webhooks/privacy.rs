@@ -50,4 +50,19 @@ async fn no_prompt_completion_address_or_email_is_stored() {
             );
         }
     }
+    let aliases = app
+        .texts("SELECT row_to_json(t)::text AS value FROM litellm_key_aliases t")
+        .await;
+    assert!(
+        !aliases.is_empty(),
+        "litellm_key_aliases holds rows to check"
+    );
+    for row in aliases.into_iter().flatten() {
+        for private in PRIVATE_TEXT {
+            assert!(
+                !row.contains(private),
+                "litellm_key_aliases stores {private:?}: {row}"
+            );
+        }
+    }
 }

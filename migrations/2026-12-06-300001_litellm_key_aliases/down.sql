@@ -1,0 +1,1 @@
+DROP TABLE litellm_key_aliases;
