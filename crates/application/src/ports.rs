@@ -22,7 +22,7 @@ mod webhook_secrets;
 
 pub use access::{
     ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, Membership,
-    MembershipStore, NewApiKey, OrganizationDirectory,
+    MembershipStore, NewApiKey, OrganizationDirectory, OrganizationRecord,
 };
 pub use billing::{CustomerRecord, CustomerStore};
 pub use billing_engine::{

@@ -6,7 +6,10 @@ use diesel::{
     sql_types::{Text, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
-use tollgate_application::{PortError, ports::OrganizationDirectory};
+use tollgate_application::{
+    PortError,
+    ports::{OrganizationDirectory, OrganizationRecord},
+};
 use tollgate_domain::organization::{OrganizationId, OrganizationSlug};
 use uuid::Uuid;
 
@@ -91,8 +94,40 @@ impl PgOrganizations {
     }
 }
 
+#[derive(QueryableByName)]
+struct Named {
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    display_name: Option<String>,
+}
+
 #[async_trait]
 impl OrganizationDirectory for PgOrganizations {
+    async fn record(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Option<OrganizationRecord>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<Named> = diesel::sql_query(
+            "SELECT o.slug, o.name, s.display_name
+             FROM organizations o
+             LEFT JOIN organization_settings s ON s.organization_id = o.id
+             WHERE o.id = $1",
+        )
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(rows.into_iter().next().map(|row| OrganizationRecord {
+            slug: row.slug,
+            name: row.name,
+            display_name: row.display_name,
+        }))
+    }
+
     async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let by_id = Uuid::parse_str(id_or_slug).ok();

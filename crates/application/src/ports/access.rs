@@ -82,6 +82,15 @@ pub trait AuditTrail: Send + Sync {
     ) -> Result<Vec<AuditView>, PortError>;
 }
 
+/// An organization as stored: its slug, the name it was created with, and the display name
+/// its settings give (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRecord {
+    pub slug: String,
+    pub name: String,
+    pub display_name: Option<String>,
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrganizationDirectory: Send + Sync {
@@ -90,6 +99,13 @@ pub trait OrganizationDirectory: Send + Sync {
     /// # Errors
     /// `PortError` when the database cannot be reached.
     async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, PortError>;
+
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn record(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Option<OrganizationRecord>, PortError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

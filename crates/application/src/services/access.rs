@@ -7,6 +7,6 @@ pub mod memberships;
 pub mod settings;
 
 pub use authorization::{
-    AccessService, CUSTOMERS_NAMESPACE, Credential, ORGANIZATIONS_NAMESPACE, Principal,
-    PrincipalKind, Requirement,
+    AccessService, CUSTOMERS_NAMESPACE, Credential, ORGANIZATIONS_NAMESPACE, OrganizationName,
+    Principal, PrincipalKind, Requirement,
 };

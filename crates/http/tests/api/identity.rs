@@ -10,6 +10,7 @@ mod authentication;
 #[allow(dead_code, reason = "the adapters' tests use keys these tests do not")]
 mod keys;
 mod litellm_secrets;
+mod me;
 mod ory;
 mod portal;
 mod requests;

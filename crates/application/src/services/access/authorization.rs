@@ -16,6 +16,7 @@ use tollgate_domain::{
 use tracing::instrument;
 use uuid::Uuid;
 
+use crate::PortError;
 use crate::ports::{
     AccessTokenVerifier, ApiKeyStore, AuthError, Clock, OrganizationDirectory, PermissionChecker,
     RelationCheck, SessionCredential, SessionResolver,
@@ -57,6 +58,13 @@ pub struct Principal {
     pub scopes: Vec<Scope>,
     /// Set for a customer's member (the portal): everything they see is that customer's only.
     pub customer: Option<String>,
+}
+
+/// How an organization is named to the people who use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationName {
+    pub slug: String,
+    pub display_name: String,
 }
 
 pub struct AccessService {
@@ -256,6 +264,29 @@ impl AccessService {
                 .then(|| requested_customer.map(str::to_owned))
                 .flatten(),
         })
+    }
+
+    /// How the organization a caller acts on is named: its slug, and the name to show (the
+    /// settings' display name, else the name it was created with). `None` when there is no
+    /// such organization.
+    ///
+    /// # Errors
+    /// `PortError` when the directory cannot be read.
+    pub async fn organization(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Option<OrganizationName>, PortError> {
+        Ok(self
+            .organizations
+            .record(organization)
+            .await?
+            .map(|record| OrganizationName {
+                display_name: record
+                    .display_name
+                    .filter(|name| !name.trim().is_empty())
+                    .unwrap_or(record.name),
+                slug: record.slug,
+            }))
     }
 
     async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, AuthError> {

@@ -141,6 +141,8 @@ async fn roles_decide_what_a_valid_token_may_do() {
         json!({
             "actor": "user:olivia",
             "organization": default.to_string(),
+            "organization_slug": "default",
+            "organization_name": "Default organization",
             "role": "owner",
             "scopes": ["usage:read", "billing:read", "billing:write", "settings:write", "events:write"],
         })

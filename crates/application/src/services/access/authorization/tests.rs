@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::*;
 use crate::ports::{
     ApiKeyRecord, MockAccessTokenVerifier, MockApiKeyStore, MockOrganizationDirectory,
-    MockPermissionChecker, SystemClock, VerifiedToken,
+    MockPermissionChecker, OrganizationRecord, SystemClock, VerifiedToken,
 };
 
 const READ_USAGE: Requirement = Requirement {
@@ -290,5 +290,37 @@ async fn a_customer_member_acts_only_on_the_customer_they_belong_to() {
                 .await,
             Err(AuthError::Forbidden(_) | AuthError::Denied { .. })
         ));
+    }
+}
+
+#[tokio::test]
+async fn an_organization_is_shown_by_its_display_name_else_its_own() {
+    let id = OrganizationId::new();
+    for (display_name, shown) in [
+        (Some("Acme SAS"), "Acme SAS"),
+        (None, "Default organization"),
+        // A blank display name names nothing.
+        (Some("  "), "Default organization"),
+    ] {
+        let mut mocks = Mocks::new();
+        mocks
+            .organizations
+            .expect_record()
+            .withf(move |asked| *asked == id)
+            .returning(move |_| {
+                Ok(Some(OrganizationRecord {
+                    slug: "acme".into(),
+                    name: "Default organization".into(),
+                    display_name: display_name.map(str::to_owned),
+                }))
+            });
+        let named = mocks.service().organization(id).await.unwrap();
+        assert_eq!(
+            named,
+            Some(OrganizationName {
+                slug: "acme".into(),
+                display_name: shown.into(),
+            })
+        );
     }
 }
