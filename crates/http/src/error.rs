@@ -8,7 +8,8 @@
 //! it failed, whichever adapter asked it: 503 with `Retry-After` when it cannot be reached or
 //! is failing or throttling, 504 `upstream_timeout` when it did not answer in time, 502
 //! `upstream_invalid_answer` when it answered something that cannot be read. The body names
-//! the system, never what it said.
+//! the system, never what it said; a 503 or 504 also says what became of the request
+//! ([`upstream`]).
 //!
 //! Every code is an [`ErrorCode`] and its status is given by [`status`] alone, so a code means
 //! the same status wherever it is answered; `docs/api.md` lists them (checked by a test).
@@ -19,10 +20,10 @@ use std::time::Duration;
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use tollgate_adapters::litellm::{AlertError, BodyError};
-use tollgate_application::{AppError, PortError, ports::AuthError};
+use tollgate_application::{AppError, ports::AuthError};
 use tollgate_domain::ErrorCode;
 
-use crate::middleware::current_request_id;
+use crate::middleware::{current_method, current_request_id};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -71,6 +72,13 @@ pub enum ApiError {
         reason: String,
         retry_after: Option<Duration>,
     },
+    /// As `Unavailable`, an outside system (OpenMeter, Lago, Ory), which the answer names.
+    #[error("{service} is unavailable: {reason}")]
+    UpstreamUnavailable {
+        service: &'static str,
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     #[error("{service} did not answer in time: {reason}")]
     UpstreamTimeout {
         service: &'static str,
@@ -100,46 +108,6 @@ impl From<AppError> for ApiError {
             AppError::Port(error) => error.into(),
             AppError::Conflict { code, message } => Self::Conflict { code, message },
             AppError::Unprocessable { code, message } => Self::Invalid { code, message },
-        }
-    }
-}
-
-impl From<PortError> for ApiError {
-    fn from(error: PortError) -> Self {
-        match error {
-            // The engine's own words: they describe the client's data, not our internals.
-            PortError::Refused { service, reason } => Self::Invalid {
-                code: ErrorCode::BillingEngineRefused,
-                message: format!("{service} refused the request: {reason}"),
-            },
-            PortError::Unavailable {
-                service,
-                reason,
-                retry_after,
-            } => Self::Unavailable {
-                reason: format!("{service}: {reason}"),
-                retry_after,
-            },
-            PortError::TimedOut { service, reason } => Self::UpstreamTimeout { service, reason },
-            PortError::InvalidAnswer { service, reason } => {
-                Self::UpstreamInvalidAnswer { service, reason }
-            }
-            // Class 22: the value is the client's, so is the fault; the store's words may quote
-            // the value, so they stay in the log.
-            PortError::InvalidInput { service, reason } => {
-                tracing::info!(service, %reason, "the store refused a value");
-                Self::Invalid {
-                    code: ErrorCode::InvalidValue,
-                    message: "a value is out of the range or format the store accepts".to_owned(),
-                }
-            }
-            PortError::Conflict { code, meaning, .. } => Self::Conflict {
-                code,
-                message: meaning.to_owned(),
-            },
-            PortError::Internal { service, reason } => {
-                Self::Internal(format!("{service}: {reason}"))
-            }
         }
     }
 }
@@ -303,7 +271,7 @@ impl ApiError {
             // Never answered as such: the extractor's own response (already this API's JSON
             // error) is sent instead.
             Self::Extractor(_) => ErrorCode::InvalidRequest,
-            Self::Unavailable { .. } => ErrorCode::Unavailable,
+            Self::Unavailable { .. } | Self::UpstreamUnavailable { .. } => ErrorCode::Unavailable,
             Self::UpstreamTimeout { .. } => ErrorCode::UpstreamTimeout,
             Self::UpstreamInvalidAnswer { .. } => ErrorCode::UpstreamInvalidAnswer,
             Self::Internal(_) => ErrorCode::InternalError,
@@ -313,8 +281,11 @@ impl ApiError {
     fn public_message(&self) -> String {
         match self {
             Self::Unavailable { .. } => "temporarily unavailable; retry later".to_owned(),
+            Self::UpstreamUnavailable { service, .. } => {
+                upstream::unavailable(service, current_method().as_ref())
+            }
             Self::UpstreamTimeout { service, .. } => {
-                format!("{service} did not answer in time; retry later")
+                upstream::timed_out(service, current_method().as_ref())
             }
             Self::UpstreamInvalidAnswer { service, .. } => {
                 format!("{service} answered something Tollgate cannot read")
@@ -353,7 +324,8 @@ impl ResponseError for ApiError {
         let (line, column) = self.position();
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Self::Unavailable { retry_after, .. } => {
+            Self::Unavailable { retry_after, .. }
+            | Self::UpstreamUnavailable { retry_after, .. } => {
                 response.insert_header(("Retry-After", retry_after_secs(*retry_after)));
             }
             Self::TooManyRequests => {
@@ -386,6 +358,9 @@ impl ResponseError for ApiError {
         })
     }
 }
+
+mod port;
+mod upstream;
 
 #[cfg(test)]
 mod docs;

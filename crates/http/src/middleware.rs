@@ -6,7 +6,10 @@ use actix_web::{
     Error, HttpMessage,
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
-    http::header::{HeaderName, HeaderValue},
+    http::{
+        Method,
+        header::{HeaderName, HeaderValue},
+    },
     middleware::Next,
     web,
 };
@@ -20,19 +23,32 @@ tokio::task_local! {
     pub(crate) static REQUEST_ID: String;
 }
 
+tokio::task_local! {
+    /// The method of the request being answered: an upstream's 503 or 504 says whether a
+    /// read failed or what became of a change (`error::upstream`).
+    pub(crate) static REQUEST_METHOD: Method;
+}
+
 /// The id of the request being answered, when called while answering one.
 pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// The method of the request being answered, when called while answering one.
+pub fn current_method() -> Option<Method> {
+    REQUEST_METHOD.try_with(Clone::clone).ok()
+}
+
 /// Echoes the id of the request's tracing span as `x-request-id`, so a client's report can be
-/// matched to the log lines of its request.
+/// matched to the log lines of its request; keeps the id and the method at hand for error
+/// answers while the request is served.
 pub async fn echo_request_id(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request_id = request.extensions().get::<RequestId>().copied();
-    let answer = next.call(request);
+    let method = request.method().clone();
+    let answer = REQUEST_METHOD.scope(method, next.call(request));
     let mut response = match request_id {
         Some(id) => REQUEST_ID.scope(id.to_string(), answer).await?,
         None => answer.await?,

@@ -16,6 +16,7 @@ use crate::{
 
 mod customers;
 mod invoices;
+mod outages;
 mod subscriptions;
 
 const LAGO_KEY: &str = "lago-test-api-key";
