@@ -16,6 +16,45 @@ pub fn cut(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `message` with every quoted part (`"…"`, with backslash escapes, or `` `…` ``) cut as
+/// [`cut`] cuts it. For the messages of other crates (serde, validator, actix's extractors),
+/// which quote what they were given whole; an unclosed quote runs to the end.
+pub fn cut_quoted(message: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    let mut changed = false;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let inner_start = open + 1;
+        let mut escaped = false;
+        let close = rest[inner_start..]
+            .char_indices()
+            .find(|&(_, c)| {
+                let closes = c == quote && !escaped;
+                escaped = quote == '"' && c == '\\' && !escaped;
+                closes
+            })
+            .map(|(i, _)| inner_start + i);
+        let inner = &rest[inner_start..close.unwrap_or(rest.len())];
+        let kept = cut(inner);
+        changed |= kept.len() != inner.len();
+        out.push_str(&kept);
+        match close {
+            Some(close) => {
+                out.push(quote);
+                rest = &rest[close + 1..];
+            }
+            None => rest = "",
+        }
+    }
+    if !changed {
+        return message.into();
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     #[error("{field} must not be empty")]
@@ -123,5 +162,36 @@ mod tests {
         let short = DomainError::UnknownCurrency("XYZ".into()).to_string();
         assert!(short.contains("`XYZ`") && !short.contains("cut"), "{short}");
         assert_eq!(cut(&"é".repeat(65)), format!("{}… (cut)", "é".repeat(64)));
+    }
+
+    #[test]
+    fn quoted_parts_of_other_messages_are_cut_and_the_rest_kept() {
+        let long = "a".repeat(10_000);
+        let kept = "a".repeat(ECHO_LIMIT);
+        assert_eq!(
+            cut_quoted(&format!(
+                "invalid type: string \"{long}\", expected u32 at line 1 column 10010"
+            )),
+            format!("invalid type: string \"{kept}… (cut)\", expected u32 at line 1 column 10010")
+        );
+        assert_eq!(
+            cut_quoted(&format!("unknown field `{long}`, expected `from` or `to`")),
+            format!("unknown field `{kept}… (cut)`, expected `from` or `to`")
+        );
+        // An escaped quote does not end the quoted part; an unclosed one runs to the end.
+        let escaped = format!("\\\"{long}");
+        assert_eq!(
+            cut_quoted(&format!("value \"{escaped}\" refused")),
+            format!(
+                "value \"\\\"{}… (cut)\" refused",
+                "a".repeat(ECHO_LIMIT - 2)
+            )
+        );
+        assert_eq!(
+            cut_quoted(&format!("cut off: `{long}")),
+            format!("cut off: `{kept}… (cut)")
+        );
+        let short = "unknown field `colour`, expected \"from\"";
+        assert!(matches!(cut_quoted(short), std::borrow::Cow::Borrowed(s) if s == short));
     }
 }

@@ -21,7 +21,7 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use tollgate_adapters::litellm::{AlertError, BodyError};
 use tollgate_application::{AppError, ports::AuthError};
-use tollgate_domain::ErrorCode;
+use tollgate_domain::{ErrorCode, error::cut_quoted};
 
 use crate::middleware::{current_method, current_request_id};
 
@@ -134,12 +134,13 @@ impl From<tollgate_domain::DomainError> for ApiError {
     }
 }
 
-/// A request body that breaks a declared rule (lengths, ranges).
+/// A request body that breaks a declared rule (lengths, ranges). validator's message lists
+/// the refused value among its parameters, quoted whole: the quoted parts are cut.
 impl From<validator::ValidationErrors> for ApiError {
     fn from(error: validator::ValidationErrors) -> Self {
         Self::Invalid {
             code: ErrorCode::InvalidRequest,
-            message: error.to_string(),
+            message: cut_quoted(&error.to_string()).into_owned(),
         }
     }
 }
@@ -242,6 +243,17 @@ fn retry_after_secs(wait: Option<Duration>) -> u64 {
     })
 }
 
+/// The most characters a 4xx message has: every message quotes at most 64 characters of what
+/// was sent (`tollgate_domain::error::cut`); this is the guard should one ever quote more.
+const MESSAGE_LIMIT: usize = 1024;
+
+fn capped(message: String) -> String {
+    match message.char_indices().nth(MESSAGE_LIMIT) {
+        None => message,
+        Some((end, _)) => format!("{}… (cut)", &message[..end]),
+    }
+}
+
 impl ApiError {
     /// 503 with the default `Retry-After`.
     pub fn unavailable(reason: impl Into<String>) -> Self {
@@ -294,7 +306,7 @@ impl ApiError {
                 Some(id) => format!("an internal error occurred; quote request id {id}"),
                 None => "an internal error occurred".to_owned(),
             },
-            other => other.to_string(),
+            other => capped(other.to_string()),
         }
     }
 

@@ -8,7 +8,10 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use tollgate_adapters::json_text;
 
-use tollgate_domain::ErrorCode;
+use tollgate_domain::{
+    ErrorCode,
+    error::{cut, cut_quoted},
+};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -80,7 +83,8 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = rewritten.as_deref().unwrap_or(body);
     let malformed = |error: serde_json::Error| ApiError::Malformed {
         code: ErrorCode::InvalidJson,
-        message: format!("Json deserialize error: {error}"),
+        // serde quotes the value it refused (a string, a field name) whole.
+        message: cut_quoted(&format!("Json deserialize error: {error}")).into_owned(),
     };
     // Only a body that may hold a NUL is decoded a first time, to name the field holding it.
     let unstorable = if json_text::may_hold_nul(body) {
@@ -93,8 +97,8 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::Invalid {
             code: ErrorCode::InvalidText,
             message: format!(
-                "{field} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be \
-                 stored"
+                "{} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be stored",
+                cut(&field)
             ),
         });
     }

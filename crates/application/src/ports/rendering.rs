@@ -50,8 +50,8 @@ impl InvoiceDocument {
                 field: "invoice document",
                 reason: format!(
                     "the invoice bills customer `{}`, not `{}`",
-                    invoice.customer().as_str(),
-                    customer.external_id().as_str()
+                    tollgate_domain::error::cut(invoice.customer().as_str()),
+                    tollgate_domain::error::cut(customer.external_id().as_str())
                 ),
             });
         }

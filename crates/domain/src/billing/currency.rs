@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::DomainError;
+use crate::{DomainError, error::cut};
 
 /// An ISO 4217 currency and its minor units: USD is paid in cents (2), JPY in whole yen (0).
 ///
@@ -86,8 +86,12 @@ impl Currency {
             field: "currency",
             reason,
         };
-        let parsed = parse_code(code)
-            .ok_or_else(|| invalid(format!("`{code}` is not a three-letter ISO 4217 code")))?;
+        let parsed = parse_code(code).ok_or_else(|| {
+            invalid(format!(
+                "`{}` is not a three-letter ISO 4217 code",
+                cut(code)
+            ))
+        })?;
         if minor_units > MAX_MINOR_UNITS {
             return Err(invalid(format!(
                 "{minor_units} minor units is more than ISO 4217's {MAX_MINOR_UNITS}"

@@ -183,3 +183,18 @@ async fn identity_systems_map_the_same_way_and_an_invalid_credential_stays_401()
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[actix_web::test]
+async fn no_message_is_longer_than_the_limit_whatever_it_quotes() {
+    let body = body_of(ApiError::Invalid {
+        code: ErrorCode::InvalidValue,
+        message: format!("refused: {}", "x".repeat(10_000)),
+    })
+    .await;
+    let message = body["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        message.chars().count(),
+        MESSAGE_LIMIT + "… (cut)".chars().count()
+    );
+    assert!(message.ends_with("… (cut)"), "{message}");
+}

@@ -8,6 +8,7 @@
 mod alerts;
 mod billing;
 mod delivery;
+mod echo_limit;
 mod faults;
 mod generated_input;
 mod health;

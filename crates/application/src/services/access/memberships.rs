@@ -76,7 +76,8 @@ impl MembershipService {
             Some(current) if change == RoleChange::Refuse => Err(AppError::Conflict {
                 code: ErrorCode::MembershipExists,
                 message: format!(
-                    "{subject} is already {}; changing it to {} must be asked for explicitly",
+                    "{} is already {}; changing it to {} must be asked for explicitly",
+                    tollgate_domain::error::cut(subject),
                     describe(&current),
                     describe(wanted)
                 ),

@@ -268,6 +268,9 @@ pub fn describe(line: &InvoiceLine) -> String {
 pub fn invalid_cursor(cursor: &str) -> AppError {
     AppError::Invalid(DomainError::Invalid {
         field: "cursor",
-        reason: format!("`{cursor}` is not a cursor this API handed out"),
+        reason: format!(
+            "`{}` is not a cursor this API handed out",
+            tollgate_domain::error::cut(cursor)
+        ),
     })
 }

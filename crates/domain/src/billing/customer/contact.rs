@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::super::bounded_text;
-use crate::DomainError;
+use crate::{DomainError, error::cut};
 
 /// The address invoices are sent to. Checked for shape only (one `@`, a dotted domain, no
 /// spaces): whether it receives mail is for the mailer to find out.
@@ -20,7 +20,7 @@ impl BillingEmail {
         let text = bounded_text("billing email", text, Self::MAX_LEN)?;
         let invalid = || DomainError::Invalid {
             field: "billing email",
-            reason: format!("`{text}` is not an e-mail address"),
+            reason: format!("`{}` is not an e-mail address", cut(&text)),
         };
         let (local, domain) = text.split_once('@').ok_or_else(invalid)?;
         let well_formed = !local.is_empty()
@@ -60,7 +60,7 @@ impl CountryCode {
             }
             _ => Err(DomainError::Invalid {
                 field: "country",
-                reason: format!("`{text}` is not a two-letter ISO 3166 country code"),
+                reason: format!("`{}` is not a two-letter ISO 3166 country code", cut(text)),
             }),
         }
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::DomainError;
+use crate::{DomainError, error::cut};
 
 /// The legal number of a finalized invoice. The sequence is allocated by the store, one
 /// organization at a time and without gaps (tax law in many countries requires it); this
@@ -37,7 +37,8 @@ impl InvoiceNumber {
             && !prefix.ends_with('-');
         if !valid_prefix {
             return Err(invalid(format!(
-                "prefix `{prefix}` must be 1 to {} letters, digits and inner dashes",
+                "prefix `{}` must be 1 to {} letters, digits and inner dashes",
+                cut(prefix),
                 Self::MAX_PREFIX_LEN
             )));
         }
@@ -58,7 +59,7 @@ impl InvoiceNumber {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let invalid = || DomainError::Invalid {
             field: "invoice number",
-            reason: format!("`{text}` is not an invoice number like ACME-000042"),
+            reason: format!("`{}` is not an invoice number like ACME-000042", cut(text)),
         };
         let (prefix, digits) = text.rsplit_once('-').ok_or_else(invalid)?;
         if !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -65,10 +65,7 @@ pub async fn create(
     body: Checked<ApiJson<CreateApiKeyRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
-    body.validate().map_err(|e| ApiError::Invalid {
-        code: ErrorCode::InvalidRequest,
-        message: e.to_string(),
-    })?;
+    body.validate().map_err(ApiError::from)?;
     let scopes = body
         .scopes
         .iter()

@@ -250,7 +250,10 @@ pub async fn create(
         Some(record) => Ok(HttpResponse::Created().json(CustomerResponse::from(record))),
         None => Err(ApiError::Conflict {
             code: ErrorCode::CustomerExists,
-            message: format!("a customer with external_id `{external_id}` already exists"),
+            message: format!(
+                "a customer with external_id `{}` already exists",
+                tollgate_domain::error::cut(&external_id)
+            ),
         }),
     }
 }

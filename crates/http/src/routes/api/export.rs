@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tollgate_application::{ports::ExportCursor, services::metering::MeteringService};
 use tollgate_domain::organization::OrganizationId;
 
-use tollgate_domain::ErrorCode;
+use tollgate_domain::{ErrorCode, error::cut};
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
@@ -103,7 +103,7 @@ pub async fn stream_rows(
         Some(other) => {
             return Err(ApiError::Invalid {
                 code: ErrorCode::InvalidQuery,
-                message: format!("format must be csv or json, not {other}"),
+                message: format!("format must be csv or json, not `{}`", cut(other)),
             });
         }
     };

@@ -215,7 +215,10 @@ fn status(text: &str) -> Result<InvoiceStatus, ApiError> {
     .ok_or_else(|| {
         invalid(DomainError::Invalid {
             field: "status",
-            reason: format!("`{text}` is not one of draft, finalized, paid, voided"),
+            reason: format!(
+                "`{}` is not one of draft, finalized, paid, voided",
+                tollgate_domain::error::cut(text)
+            ),
         })
     })
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tollgate_application::ports::{GroupBy, UsageQuery, UsageSeries, Window};
 
-use tollgate_domain::ErrorCode;
+use tollgate_domain::{ErrorCode, error::cut};
 
 use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
 
@@ -114,7 +114,8 @@ pub fn parse(params: UsageParams) -> Result<UsageQuery, ApiError> {
         Some("DAY") => Window::Day,
         Some(other) => {
             return Err(invalid(format!(
-                "window must be MINUTE, HOUR or DAY, not {other}"
+                "window must be MINUTE, HOUR or DAY, not `{}`",
+                cut(other)
             )));
         }
     };
@@ -128,13 +129,14 @@ pub fn parse(params: UsageParams) -> Result<UsageQuery, ApiError> {
         Some("status") => Some(GroupBy::Status),
         Some(other) => {
             return Err(invalid(format!(
-                "group_by must be model, customer, key, team, provider or status, not {other}"
+                "group_by must be model, customer, key, team, provider or status, not `{}`",
+                cut(other)
             )));
         }
     };
     let time_zone = params.time_zone.unwrap_or_else(|| "UTC".to_owned());
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(invalid(format!("unknown time zone {time_zone}")));
+        return Err(invalid(format!("unknown time zone `{}`", cut(&time_zone))));
     }
     if params.from >= params.to {
         return Err(invalid("from must be before to"));

@@ -98,7 +98,10 @@ impl PlanRequest {
         let currency = Currency::parse(&self.currency)?;
         let interval = Interval::parse(&self.interval).ok_or_else(|| DomainError::Invalid {
             field: "interval",
-            reason: format!("`{}` is neither `monthly` nor `yearly`", self.interval),
+            reason: format!(
+                "`{}` is neither `monthly` nor `yearly`",
+                tollgate_domain::error::cut(&self.interval)
+            ),
         })?;
         let money = |field: &'static str, text: &str| -> Result<Money, DomainError> {
             Ok(Money::new(decimal(field, text)?, currency))
@@ -129,7 +132,7 @@ impl PlanRequest {
                     reason: format!(
                         "unknown meter `{}` (input_tokens, output_tokens, cached_tokens, \
                          reasoning_tokens, requests, cost_usd, cache_hits)",
-                        charge.meter
+                        tollgate_domain::error::cut(&charge.meter)
                     ),
                 })?;
                 let free_units = charge
