@@ -15,10 +15,18 @@ use crate::{
 fn me(_: &mut Schemas) -> Value {
     json!({
         "type": "object",
-        "required": ["actor", "organization", "scopes"],
+        "required": [
+            "actor", "organization", "organization_slug", "organization_name", "scopes",
+        ],
         "properties": {
             "actor": { "type": "string" },
             "organization": { "type": "string", "format": "uuid" },
+            "organization_slug": { "type": "string" },
+            "organization_name": {
+                "type": "string",
+                "description": "The settings' display name, else the name the organization \
+                    was created with.",
+            },
             "role": {
                 "type": ["string", "null"],
                 "description": "A person's role; `null` for an API key.",
@@ -45,10 +53,14 @@ fn analytics(_: &mut Schemas) -> Value {
             "previous_from": { "type": "string", "format": "date-time" },
             "totals": { "type": "object", "additionalProperties": total },
             "cost_by_model": { "type": "array", "items": { "type": "object", "properties": {
-                "model": { "type": "string" }, "cost_usd": { "type": "string" },
+                "model": { "type": ["string", "null"], "description": "`null`: no model named." },
+                "cost_usd": { "type": "string" },
             }}},
             "top_customers": { "type": "array", "items": { "type": "object", "properties": {
-                "customer": { "type": "string" },
+                "customer": {
+                    "type": ["string", "null"],
+                    "description": "`null`: calls without a customer.",
+                },
                 "cost_usd": { "type": "string" },
                 "requests": { "type": "string" },
             }}},
@@ -79,6 +91,7 @@ pub fn operations() -> Vec<Operation> {
                 schema: me,
                 example: r#"{"actor": "dev-owner",
                     "organization": "00000000-0000-0000-0000-000000000001",
+                    "organization_slug": "acme", "organization_name": "Acme SAS",
                     "role": "owner", "scopes": ["usage:read", "billing:read"]}"#,
             },
         },
@@ -108,7 +121,8 @@ pub fn operations() -> Vec<Operation> {
             path: "/api/usage/export",
             id: "exportUsage",
             tag: "usage",
-            summary: "Every stored event of a span, as CSV or NDJSON, in time order",
+            summary: "Every stored event of a span with every field kept of it, as CSV or a \
+                JSON array, in time order",
             query: Some(query::<ExportParams>),
             paged: false,
             request: None,
