@@ -85,9 +85,15 @@ impl UsageReader for PgUsageReader {
                 // the week of hours by model, key and provider and took 2-3 times the index's
                 // time: on the few cores Tollgate runs on, workers compete with the server and
                 // with each other. These reads are bounded ranges of the primary key.
-                diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0")
-                    .execute(connection)
-                    .await?;
+                // And the week of hours by model sums 33,600 rows: with the default 4 MB of
+                // work_mem its sort spilled to disk (external merge, 2.4 MB); 32 MB lets it
+                // hash in memory. Both settings end with this transaction.
+                diesel::sql_query(
+                    "SELECT set_config('max_parallel_workers_per_gather', '0', true),
+                            set_config('work_mem', '32MB', true)",
+                )
+                .execute(connection)
+                .await?;
                 load(connection, organization, &owned, granularity).await
             })
         })
