@@ -21,8 +21,8 @@ mod usage_query;
 mod webhook_secrets;
 
 pub use access::{
-    ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, Membership,
-    MembershipStore, NewApiKey, OrganizationDirectory, OrganizationRecord,
+    ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, CreationKey,
+    Membership, MembershipStore, NewApiKey, OrganizationDirectory, OrganizationRecord,
 };
 pub use billing::{CustomerRecord, CustomerStore};
 pub use billing_engine::{

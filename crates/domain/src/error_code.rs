@@ -72,6 +72,8 @@ codes! {
         UnknownEvent = "unknown_event": "a LiteLLM alert names an event Tollgate does not know",
         InvalidWebhook = "invalid_webhook": "the body is JSON but not a Lago webhook",
         InvalidRequest = "invalid_request": "a field breaks a declared rule (length, range, format)",
+        InvalidLimit = "invalid_limit": "a list's `limit` is not a whole number from 1 to 500",
+        InvalidCursor = "invalid_cursor": "a list's `cursor` is not one this list handed out",
         InvalidText = "invalid_text": "a text holds a NUL or an unpaired UTF-16 surrogate",
         InvalidValue = "invalid_value": "a value is not acceptable",
         EmptyValue = "empty_value": "a value must not be empty",

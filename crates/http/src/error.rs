@@ -198,6 +198,8 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::InvalidRequest
+        | C::InvalidLimit
+        | C::InvalidCursor
         | C::InvalidText
         | C::InvalidValue
         | C::EmptyValue

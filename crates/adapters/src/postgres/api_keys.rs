@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{Array, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
-    ports::{ApiKeyRecord, ApiKeyStore, AuditEntry, NewApiKey},
+    ports::{ApiKeyRecord, ApiKeyStore, AuditEntry, CreationKey, NewApiKey},
 };
 use tollgate_domain::{access::Scope, organization::OrganizationId, webhook_secret::SecretDigest};
 use uuid::Uuid;
@@ -112,12 +112,23 @@ impl ApiKeyStore for PgApiKeyStore {
         .await
     }
 
-    async fn list(&self, organization: OrganizationId) -> Result<Vec<ApiKeyRecord>, PortError> {
+    async fn list(
+        &self,
+        organization: OrganizationId,
+        after: Option<CreationKey>,
+        limit: i64,
+    ) -> Result<Vec<ApiKeyRecord>, PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let rows: Vec<Row> = diesel::sql_query(format!(
-            "SELECT {COLUMNS} FROM api_keys WHERE organization_id = $1 ORDER BY created_at"
+            "SELECT {COLUMNS} FROM api_keys
+             WHERE organization_id = $1
+               AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3))
+             ORDER BY created_at, id LIMIT $4"
         ))
         .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.created_at))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id))
+        .bind::<BigInt, _>(limit)
         .load(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -218,7 +218,7 @@ impl InvoiceBook for PgInvoiceBook {
     ) -> Result<InvoicePage, AppError> {
         let before = cursor
             .as_deref()
-            .map(|text| Uuid::parse_str(text).map_err(|_| invalid_cursor(text)))
+            .map(|text| Uuid::parse_str(text).map_err(|_| invalid_cursor()))
             .transpose()?;
         let customer = filter.customer.as_ref().map(|c| c.as_str().to_owned());
         let status = filter.status.map(|s| s.as_str());

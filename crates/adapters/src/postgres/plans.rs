@@ -355,6 +355,32 @@ impl PlanStore for PgPlanStore {
         rows.into_iter().map(version_record).collect()
     }
 
+    async fn version_page(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        after: Option<u32>,
+        limit: i64,
+    ) -> Result<Vec<PlanVersionRecord>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<VersionRow> = diesel::sql_query(format!(
+            "SELECT {VERSION_COLUMNS}
+             FROM billing_plan_versions v JOIN billing_plans p ON p.id = v.plan_id
+             WHERE v.organization_id = $1 AND v.plan_id = $2
+               AND ($3::integer IS NULL OR v.version > $3)
+             ORDER BY v.version LIMIT $4"
+        ))
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<SqlUuid, _>(id)
+        // A version past `i32::MAX` cannot be stored: nothing comes after it.
+        .bind::<Nullable<Integer>, _>(after.map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
+        .bind::<BigInt, _>(limit)
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        rows.into_iter().map(version_record).collect()
+    }
+
     async fn list(
         &self,
         organization: OrganizationId,

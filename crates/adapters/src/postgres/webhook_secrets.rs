@@ -4,14 +4,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     PortError,
     ports::{
-        AuditEntry, NewWebhookSecret, WebhookSecret, WebhookSecretAdmin, WebhookSecretRecord,
-        WebhookSecretStore,
+        AuditEntry, CreationKey, NewWebhookSecret, WebhookSecret, WebhookSecretAdmin,
+        WebhookSecretRecord, WebhookSecretStore,
     },
 };
 use tollgate_domain::{organization::OrganizationId, webhook_secret::SecretDigest};
@@ -150,6 +150,29 @@ impl WebhookSecretAdmin for PgWebhookSecretStore {
              WHERE organization_id = $1 ORDER BY created_at"
         ))
         .bind::<SqlUuid, _>(organization.as_uuid())
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn page(
+        &self,
+        organization: OrganizationId,
+        after: Option<CreationKey>,
+        limit: i64,
+    ) -> Result<Vec<WebhookSecretRecord>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<AdminRow> = diesel::sql_query(format!(
+            "SELECT {ADMIN_COLUMNS} FROM litellm_webhook_secrets
+             WHERE organization_id = $1
+               AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3))
+             ORDER BY created_at, id LIMIT $4"
+        ))
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.created_at))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id))
+        .bind::<BigInt, _>(limit)
         .load(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -7,7 +7,9 @@ use tollgate_application::{
     AppError,
     ports::{AuditContext, AuditEntry, InvoiceBook, InvoiceChange, InvoiceFilter, InvoiceSource},
 };
-use tollgate_domain::{billing::InvoiceStatus, organization::OrganizationId, usage::CustomerId};
+use tollgate_domain::{
+    ErrorCode, billing::InvoiceStatus, organization::OrganizationId, usage::CustomerId,
+};
 use uuid::Uuid;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
@@ -136,7 +138,10 @@ async fn a_foreign_cursor_is_invalid_and_another_organization_sees_nothing() -> 
     let bad = book
         .list(OrganizationId::new(), &filter, Some("abc".into()), 10)
         .await;
-    assert!(matches!(bad, Err(AppError::Invalid(_))), "{bad:?}");
+    assert!(
+        matches!(bad, Err(AppError::Unprocessable { code, .. }) if code == ErrorCode::InvalidCursor),
+        "{bad:?}"
+    );
     let other = OrganizationId::new();
     assert!(
         book.list(other, &filter, None, 10)

@@ -45,6 +45,14 @@ impl AuditEntry {
     }
 }
 
+/// Where a list in creation order resumes: the last row's creation time, and its id to break
+/// ties (rows created in one microsecond; ids need not follow creation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreationKey {
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
 /// One audit record as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditView {
@@ -174,9 +182,16 @@ pub trait ApiKeyStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<ApiKeyRecord, PortError>;
 
+    /// At most `limit` keys created after `after`, oldest first.
+    ///
     /// # Errors
     /// `PortError` when the database cannot be reached.
-    async fn list(&self, organization: OrganizationId) -> Result<Vec<ApiKeyRecord>, PortError>;
+    async fn list(
+        &self,
+        organization: OrganizationId,
+        after: Option<CreationKey>,
+        limit: i64,
+    ) -> Result<Vec<ApiKeyRecord>, PortError>;
 
     /// Revokes the organization's key `id`; `false` when it has no such key (another
     /// organization's key included).

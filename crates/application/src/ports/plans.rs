@@ -147,6 +147,19 @@ pub trait PlanStore: Send + Sync {
         id: Uuid,
     ) -> Result<Vec<PlanVersionRecord>, PortError>;
 
+    /// At most `limit` versions of the plan `id` numbered after `after`, oldest first; empty
+    /// for another organization's.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn version_page(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        after: Option<u32>,
+        limit: i64,
+    ) -> Result<Vec<PlanVersionRecord>, PortError>;
+
     /// At most `limit` plans with ids after `after` (from the first when `None`), by id.
     ///
     /// # Errors

@@ -10,7 +10,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use super::AuditEntry;
+use super::{AuditEntry, CreationKey};
 use crate::PortError;
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -69,6 +69,17 @@ pub trait WebhookSecretAdmin: Send + Sync {
     async fn list(
         &self,
         organization: OrganizationId,
+    ) -> Result<Vec<WebhookSecretRecord>, PortError>;
+
+    /// At most `limit` secrets created after `after`, oldest first.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn page(
+        &self,
+        organization: OrganizationId,
+        after: Option<CreationKey>,
+        limit: i64,
     ) -> Result<Vec<WebhookSecretRecord>, PortError>;
 
     /// # Errors

@@ -55,15 +55,6 @@ pub fn page_of<T: ToSchema>(schemas: &mut Schemas) -> Value {
     })
 }
 
-/// Every item of `T`, unpaged (short lists: versions, keys, secrets, outbox targets).
-pub fn all_of<T: ToSchema>(schemas: &mut Schemas) -> Value {
-    json!({
-        "type": "object",
-        "required": ["data"],
-        "properties": { "data": { "type": "array", "items": dto::<T>(schemas) } },
-    })
-}
-
 /// `T`'s fields as query parameters.
 pub fn query<T: IntoParams>() -> Vec<Value> {
     T::into_params(|| Some(ParameterIn::Query))

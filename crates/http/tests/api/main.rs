@@ -17,6 +17,7 @@ mod identity;
 mod lago_webhooks;
 mod migrations;
 mod outages;
+mod paging;
 mod shutdown;
 mod upstreams;
 mod walkthrough;

@@ -31,6 +31,7 @@ use tollgate_application::{
         AuditEntry, AuditTrail, InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage,
         InvoiceRecord,
     },
+    services::billing::invoices::invalid_cursor,
 };
 use tollgate_domain::{
     DomainError,
@@ -149,10 +150,7 @@ impl InvoiceBook for LagoInvoiceBook {
                 .parse::<u32>()
                 .ok()
                 .filter(|p| *p >= 1)
-                .ok_or_else(|| DomainError::Invalid {
-                    field: "cursor",
-                    reason: format!("`{text}` is not a cursor this list handed out"),
-                })?,
+                .ok_or_else(invalid_cursor)?,
         };
         if organization != self.organization {
             return Ok(InvoicePage {

@@ -15,10 +15,13 @@ use uuid::Uuid;
 use crate::{
     AppError, PortError,
     ports::{
-        AuditContext, AuditEntry, HostResolver, NewWebhookSecret, SettingsStore,
+        AuditContext, AuditEntry, CreationKey, HostResolver, NewWebhookSecret, SettingsStore,
         WebhookSecretAdmin, WebhookSecretRecord,
     },
 };
+
+/// The most LiteLLM secrets one call lists.
+pub const MAX_PAGE: i64 = 1000;
 
 pub struct SettingsService {
     store: Arc<dyn SettingsStore>,
@@ -98,13 +101,20 @@ impl SettingsService {
         Ok(settings)
     }
 
+    /// At most `limit` (1 to [`MAX_PAGE`]) secrets created after `after`, oldest first.
+    ///
     /// # Errors
     /// `AppError::Port` when the store fails.
     pub async fn list_secrets(
         &self,
         organization: OrganizationId,
+        after: Option<CreationKey>,
+        limit: i64,
     ) -> Result<Vec<WebhookSecretRecord>, AppError> {
-        Ok(self.secrets.list(organization).await?)
+        Ok(self
+            .secrets
+            .page(organization, after, limit.clamp(1, MAX_PAGE))
+            .await?)
     }
 
     /// # Errors
@@ -227,6 +237,33 @@ mod tests {
                 .collect())
         });
         resolver
+    }
+
+    #[tokio::test]
+    async fn secret_pages_resume_after_the_key_given_and_are_bounded() {
+        let organization = OrganizationId::new();
+        let after = CreationKey {
+            created_at: Utc::now(),
+            id: Uuid::new_v4(),
+        };
+        let mut secrets = MockWebhookSecretAdmin::new();
+        secrets
+            .expect_page()
+            .withf(move |org, key, limit| {
+                *org == organization && *key == Some(after) && *limit == MAX_PAGE
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(vec![]));
+        let service = SettingsService::new(
+            Arc::new(MockSettingsStore::new()),
+            Arc::new(MockHostResolver::new()),
+            Arc::new(secrets),
+        );
+        let page = service
+            .list_secrets(organization, Some(after), 5_000)
+            .await
+            .unwrap();
+        assert!(page.is_empty());
     }
 
     #[tokio::test]

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use tollgate_domain::ErrorCode;
 use tollgate_domain::{
-    DomainError,
     billing::{FeeTiming, InvoiceLine, InvoiceStatus, LineKind},
     organization::OrganizationId,
 };
@@ -264,13 +263,10 @@ pub fn describe(line: &InvoiceLine) -> String {
     }
 }
 
-/// A cursor this book did not hand out.
-pub fn invalid_cursor(cursor: &str) -> AppError {
-    AppError::Invalid(DomainError::Invalid {
-        field: "cursor",
-        reason: format!(
-            "`{}` is not a cursor this API handed out",
-            tollgate_domain::error::cut(cursor)
-        ),
-    })
+/// A cursor this book did not hand out. Its text is not repeated: it may be anything.
+pub fn invalid_cursor() -> AppError {
+    AppError::Unprocessable {
+        code: ErrorCode::InvalidCursor,
+        message: "`cursor` is not one this list handed out; start again without it".to_owned(),
+    }
 }

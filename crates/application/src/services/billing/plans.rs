@@ -179,6 +179,24 @@ impl PlanService {
         Ok(self.store.versions(organization, id).await?)
     }
 
+    /// At most `limit` (1 to [`MAX_PAGE`]) versions of the plan numbered after `after`, oldest
+    /// first.
+    ///
+    /// # Errors
+    /// `Port` when the store fails.
+    pub async fn version_page(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        after: Option<u32>,
+        limit: i64,
+    ) -> Result<Vec<PlanVersionRecord>, AppError> {
+        Ok(self
+            .store
+            .version_page(organization, id, after, limit.clamp(1, MAX_PAGE))
+            .await?)
+    }
+
     /// At most `limit` (1 to [`MAX_PAGE`]) plans after `after`, by id.
     ///
     /// # Errors

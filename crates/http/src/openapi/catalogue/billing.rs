@@ -2,7 +2,7 @@
 
 use super::{Answer, Operation, Request};
 use crate::{
-    openapi::schemas::{all_of, dto, page_of, parses},
+    openapi::schemas::{dto, page_of, parses},
     routes::api::{
         customers::{CreateCustomerRequest, CustomerResponse, UpdateCustomerRequest},
         plans::{PlanResponse, PlanVersionBody, dto::PlanRequest},
@@ -225,18 +225,21 @@ pub fn operations() -> Vec<Operation> {
                 plan(200),
             )
         },
-        billing(
-            "GET",
-            "/api/billing/plans/{id}/versions",
-            "plans",
-            "planVersions",
-            "Every version of a plan, oldest first",
-            Answer::Json {
-                status: 200,
-                schema: all_of::<PlanVersionBody>,
-                example: r#"{"data": []}"#,
-            },
-        ),
+        Operation {
+            paged: true,
+            ..billing(
+                "GET",
+                "/api/billing/plans/{id}/versions",
+                "plans",
+                "planVersions",
+                "A plan's versions, oldest first",
+                Answer::Json {
+                    status: 200,
+                    schema: page_of::<PlanVersionBody>,
+                    example: r#"{"data": [], "next_cursor": null}"#,
+                },
+            )
+        },
         billing(
             "POST",
             "/api/billing/plans/{id}/archive",

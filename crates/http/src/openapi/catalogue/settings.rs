@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Answer, Operation, Request};
 use crate::{
-    openapi::schemas::{Schemas, all_of, dto, parses},
+    openapi::schemas::{Schemas, dto, page_of, parses},
     routes::api::{
         api_keys::{ApiKeyResponse, CreateApiKeyRequest},
         outbox::RetryRequest,
@@ -110,10 +110,11 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             id: "listApiKeys",
             summary: "The organization's API keys (never their secrets)",
+            paged: true,
             answer: Answer::Json {
                 status: 200,
-                schema: all_of::<ApiKeyResponse>,
-                example: r#"{"data": []}"#,
+                schema: page_of::<ApiKeyResponse>,
+                example: r#"{"data": [], "next_cursor": null}"#,
             },
             ..secured("GET", "/api/settings/api-keys")
         },
@@ -140,10 +141,11 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             id: "listLiteLlmSecrets",
             summary: "The LiteLLM webhook secrets (never the secrets themselves)",
+            paged: true,
             answer: Answer::Json {
                 status: 200,
-                schema: all_of::<SecretResponse>,
-                example: r#"{"data": []}"#,
+                schema: page_of::<SecretResponse>,
+                example: r#"{"data": [], "next_cursor": null}"#,
             },
             ..secured("GET", "/api/settings/litellm-secrets")
         },
@@ -208,7 +210,7 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             id: "audit",
             tag: "operations",
-            summary: "The audit trail, newest first",
+            summary: "The audit trail, oldest first",
             paged: true,
             answer: Answer::Json {
                 status: 200,

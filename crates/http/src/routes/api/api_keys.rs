@@ -3,19 +3,22 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tollgate_application::ports::ApiKeyRecord;
+use tollgate_application::ports::{ApiKeyRecord, CreationKey};
 use tollgate_domain::access::Scope;
 use uuid::Uuid;
 use validator::Validate;
 
 use tollgate_domain::ErrorCode;
 
+use super::paging::{self, Paged};
 use crate::{
     access::Caller,
     error::ApiError,
     extract::{ApiJson, Checked},
     state::AppState,
 };
+
+const LIST: &str = "api_keys";
 
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,10 +101,28 @@ pub async fn create(
     Ok(HttpResponse::Created().json(response))
 }
 
-pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let keys = state.api_keys.list(caller.principal.organization).await?;
+/// Oldest first; ids need not follow creation (keys made before v7 ids), so the cursor holds
+/// both.
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: Paged,
+) -> Result<HttpResponse, ApiError> {
+    let (page, _) = query.open()?;
+    let keys = state
+        .api_keys
+        .list(
+            caller.principal.organization,
+            page.after(LIST)?,
+            page.fetch(),
+        )
+        .await?;
+    let (keys, next) = page.split(LIST, keys, |k| CreationKey {
+        created_at: k.created_at,
+        id: k.id,
+    });
     let keys: Vec<ApiKeyResponse> = keys.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": keys })))
+    Ok(paging::answer(&keys, next))
 }
 
 pub async fn revoke(

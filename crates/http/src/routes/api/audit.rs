@@ -1,33 +1,26 @@
 //! `GET /api/audit`: the organization's audit log, oldest first, paged by sequence.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use super::paging::{self, Paged};
+use crate::{access::Caller, error::ApiError, state::AppState};
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    after: i64,
-    limit: Option<i64>,
-}
+const LIST: &str = "audit";
 
 pub async fn page(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Checked<web::Query<PageQuery>>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.open()?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let (page, _) = query.open()?;
+    let after = page.after::<i64>(LIST)?.unwrap_or(0);
     let records = state
         .audit
-        .page(caller.principal.organization, query.after, limit)
+        .page(caller.principal.organization, after, page.fetch())
         .await
         .map_err(tollgate_application::AppError::from)?;
-    let next = (records.len() as i64 == limit)
-        .then(|| records.last().map(|r| r.sequence))
-        .flatten();
+    let (records, next) = page.split(LIST, records, |r| r.sequence);
     let data: Vec<_> = records
         .into_iter()
         .map(|r| {
@@ -42,5 +35,5 @@ pub async fn page(
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "data": data, "next_after": next })))
+    Ok(paging::answer(&data, next))
 }

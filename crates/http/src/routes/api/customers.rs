@@ -17,7 +17,7 @@ use tollgate_domain::{
 use uuid::Uuid;
 use validator::Validate;
 
-use super::paging::{self, PageQuery};
+use super::paging::{self, Paged};
 use tollgate_domain::ErrorCode;
 
 use crate::{
@@ -26,6 +26,8 @@ use crate::{
     extract::{ApiJson, Checked},
     state::AppState,
 };
+
+const LIST: &str = "customers";
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -261,18 +263,21 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Checked<web::Query<PageQuery>>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.open()?;
-    let limit = query.limit();
+    let (page, _) = query.open()?;
     let records = state
         .billing
         .customers()
-        .list(caller.principal.organization, query.after, limit)
+        .list(
+            caller.principal.organization,
+            page.after(LIST)?,
+            page.fetch(),
+        )
         .await?;
-    let last = records.last().map(|r| r.id);
+    let (records, next) = page.split(LIST, records, |r| r.id);
     let data: Vec<CustomerResponse> = records.into_iter().map(Into::into).collect();
-    Ok(paging::answer(&data, limit, last))
+    Ok(paging::answer(&data, next))
 }
 
 pub async fn show(

@@ -19,19 +19,17 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use crate::{access::Caller, error::ApiError, extract::Checked, state::AppState};
+use super::paging::{self, Paged};
+use crate::{access::Caller, error::ApiError, state::AppState};
 
-/// Invoices one page lists when the request does not say.
-const DEFAULT_PAGE: u32 = 50;
+const LIST: &str = "invoices";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct ListFilter {
     /// The customer's external id.
     customer: Option<String>,
     status: Option<String>,
-    cursor: Option<String>,
-    limit: Option<u32>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -243,9 +241,9 @@ fn found(record: Option<InvoiceRecord>) -> Result<HttpResponse, ApiError> {
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Checked<web::Query<ListQuery>>,
+    query: Paged<ListFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.open()?.into_inner();
+    let (page, query) = query.open()?;
     let filter = InvoiceFilter {
         customer: query
             .customer
@@ -255,18 +253,21 @@ pub async fn list(
             .map_err(invalid)?,
         status: query.status.as_deref().map(status).transpose()?,
     };
-    let page = state
+    let listed = state
         .billing
         .invoices()
         .list(
             caller.principal.organization,
             &filter,
-            query.cursor,
-            query.limit.unwrap_or(DEFAULT_PAGE),
+            page.after::<String>(LIST)?,
+            // Within 1..=500: the page checked it.
+            u32::try_from(page.limit()).unwrap_or(u32::MAX),
         )
         .await?;
-    let data: Vec<InvoiceResponse> = page.invoices.iter().map(InvoiceResponse::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data, "next_cursor": page.next })))
+    // The book's own cursor (an id, or Lago's page number) goes out in the API's envelope.
+    let next = listed.next.map(|inner| paging::next_cursor(LIST, &inner));
+    let data: Vec<InvoiceResponse> = listed.invoices.iter().map(InvoiceResponse::from).collect();
+    Ok(paging::answer(&data, next))
 }
 
 pub async fn show(

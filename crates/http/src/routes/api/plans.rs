@@ -14,7 +14,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 pub use self::dto::PlanRequest;
-use super::paging::{self, PageQuery};
+use super::paging::{self, Paged};
 use tollgate_domain::ErrorCode;
 
 use crate::{
@@ -23,6 +23,9 @@ use crate::{
     extract::{ApiJson, Checked},
     state::AppState,
 };
+
+const LIST: &str = "plans";
+const VERSIONS: &str = "plan_versions";
 
 /// One version of a plan: its names, interval and currency, then its definition (base fee,
 /// trial days, charges, minimum commitment) exactly as stored, every amount a decimal string.
@@ -138,20 +141,24 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Checked<web::Query<PageQuery>>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.open()?;
-    let limit = query.limit();
+    let (page, _) = query.open()?;
     let records = state
         .billing
         .plans()
-        .list(caller.principal.organization, query.after, limit)
+        .list(
+            caller.principal.organization,
+            page.after(LIST)?,
+            page.fetch(),
+        )
         .await?;
+    let (records, next) = page.split(LIST, records, |r| r.id);
     let data: Vec<PlanResponse> = records
         .iter()
         .map(|record| PlanResponse::new(record, None))
         .collect();
-    Ok(paging::answer(&data, limit, records.last().map(|r| r.id)))
+    Ok(paging::answer(&data, next))
 }
 
 pub async fn show(
@@ -228,21 +235,24 @@ async fn find(
     found.ok_or(ApiError::Missing { what: "plan" })
 }
 
-/// Every version of the plan, oldest first, each in full (its definition as stored).
+/// The plan's versions, oldest first, each in full (its definition as stored).
 pub async fn versions(
     caller: Caller,
     state: web::Data<AppState>,
     key: web::Path<String>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
+    let (page, _) = query.open()?;
     let organization = caller.principal.organization;
     let record = find(&state, organization, &key).await?;
     let versions = state
         .billing
         .plans()
-        .versions(organization, record.id)
+        .version_page(organization, record.id, page.after(VERSIONS)?, page.fetch())
         .await?;
+    let (versions, next) = page.split(VERSIONS, versions, |v| v.version);
     let data: Vec<PlanVersionBody> = versions.iter().map(PlanVersionBody::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data })))
+    Ok(paging::answer(&data, next))
 }
 
 /// Archives the plan: no new subscriptions from now on, running ones go on.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use tollgate_application::ports::WebhookSecretRecord;
+use tollgate_application::ports::{CreationKey, WebhookSecretRecord};
 use tollgate_domain::{
     billing::TaxId,
     money::UsdAmount,
@@ -17,12 +17,15 @@ use validator::Validate;
 
 use tollgate_domain::ErrorCode;
 
+use super::paging::{self, Paged};
 use crate::{
     access::Caller,
     error::ApiError,
     extract::{ApiJson, Checked},
     state::AppState,
 };
+
+const SECRETS: &str = "litellm_secrets";
 
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
@@ -166,19 +169,30 @@ pub struct CreateSecretRequest {
     label: String,
 }
 
+/// Oldest first, by creation time and id (the secret made at first start keeps its own id).
 pub async fn list_secrets(
     caller: Caller,
     state: web::Data<AppState>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
+    let (page, _) = query.open()?;
     let secrets = state
         .settings
-        .list_secrets(caller.principal.organization)
+        .list_secrets(
+            caller.principal.organization,
+            page.after(SECRETS)?,
+            page.fetch(),
+        )
         .await?;
+    let (secrets, next) = page.split(SECRETS, secrets, |s| CreationKey {
+        created_at: s.created_at,
+        id: s.id,
+    });
     let data: Vec<_> = secrets
         .into_iter()
         .map(|s| SecretResponse::new(s, None))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data })))
+    Ok(paging::answer(&data, next))
 }
 
 pub async fn create_secret(

@@ -13,7 +13,7 @@ use tollgate_domain::billing::{Phase, PlanCode};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::paging;
+use super::paging::{self, Paged};
 use tollgate_domain::ErrorCode;
 
 use crate::{
@@ -22,6 +22,8 @@ use crate::{
     extract::{ApiJson, Checked},
     state::AppState,
 };
+
+const LIST: &str = "subscriptions";
 
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,10 +51,8 @@ pub struct PlanChangeRequest {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct ListFilter {
     customer_id: Option<Uuid>,
-    after: Option<Uuid>,
-    limit: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -176,26 +176,26 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Checked<web::Query<ListQuery>>,
+    query: Paged<ListFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.open()?;
-    let limit = paging::clamped(query.limit);
+    let (page, filter) = query.open()?;
     let records = state
         .billing
         .subscriptions()
         .list(
             caller.principal.organization,
-            query.customer_id,
-            query.after,
-            limit,
+            filter.customer_id,
+            page.after(LIST)?,
+            page.fetch(),
         )
         .await?;
+    let (records, next) = page.split(LIST, records, |r| r.id);
     let now = Utc::now();
     let data: Vec<SubscriptionResponse> = records
         .iter()
         .map(|record| SubscriptionResponse::new(record, now))
         .collect();
-    Ok(paging::answer(&data, limit, records.last().map(|r| r.id)))
+    Ok(paging::answer(&data, next))
 }
 
 pub async fn show(

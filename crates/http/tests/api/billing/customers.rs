@@ -80,14 +80,14 @@ async fn customers_are_created_read_listed_and_changed_with_an_audit_record_each
         .map(|c| c["external_id"].as_str().expect("an external id"))
         .collect();
     assert_eq!(page, ["cust_1", "cust_2"], "{first}");
-    let next = first["next_after"]
+    let next = first["next_cursor"]
         .as_str()
         .expect("a next page")
         .to_owned();
-    let (_, rest) = expect_status(list(format!("after={next}&limit=2")).await, 200).await;
+    let (_, rest) = expect_status(list(format!("cursor={next}&limit=2")).await, 200).await;
     assert_eq!(rest["data"].as_array().expect("a list").len(), 1, "{rest}");
     assert_eq!(rest["data"][0]["external_id"], "cust_3");
-    assert_eq!(rest["next_after"], Value::Null);
+    assert_eq!(rest["next_cursor"], Value::Null);
 
     // A change keeps what it does not name; `null` removes an address.
     let change =

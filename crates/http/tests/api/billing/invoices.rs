@@ -210,7 +210,7 @@ async fn invoices_are_listed_newest_first_by_cursor_and_filtered() {
     let bad = get(&app, &format!("{INVOICES}?status=lost"), WRITE_KEY).await;
     expect_error(bad, 422, "invalid_value").await;
     let bad = get(&app, &format!("{INVOICES}?cursor=zzz"), WRITE_KEY).await;
-    expect_error(bad, 422, "invalid_value").await;
+    expect_error(bad, 422, "invalid_cursor").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,12 +129,15 @@ async fn plans_are_created_listed_shown_and_versioned() {
     .await;
     assert_eq!(page["data"].as_array().expect("a list").len(), 1);
     assert_eq!(page["data"][0]["code"], "pro");
-    let next = page["next_after"].as_str().expect("a next page").to_owned();
+    let next = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
     let (_, rest) = expect_status(
         send(call(
             &app,
             Method::GET,
-            &format!("{PLANS}?after={next}"),
+            &format!("{PLANS}?cursor={next}"),
             READ_KEY,
         ))
         .await,
@@ -142,7 +145,7 @@ async fn plans_are_created_listed_shown_and_versioned() {
     )
     .await;
     assert_eq!(rest["data"][0]["code"], "team");
-    assert_eq!(rest["next_after"], Value::Null);
+    assert_eq!(rest["next_cursor"], Value::Null);
 
     // A new version: the whole plan again, without its code.
     let path = format!("{PLANS}/{id}");

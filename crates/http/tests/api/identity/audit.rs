@@ -72,18 +72,16 @@ async fn changes_are_audited_append_only_and_tampering_is_detected() {
         assert_eq!(record["result"], "success", "{record}");
         assert_eq!(record["target"], format!("api_key:{key_id}"), "{record}");
     }
-    assert_eq!(page["next_after"], Value::Null);
-    // Paging: after 2, one at a time.
-    let response = send(call(
-        &app,
-        Method::GET,
-        "/api/audit?after=2&limit=1",
-        &owner,
-    ))
-    .await;
+    assert_eq!(page["next_cursor"], Value::Null);
+    // Paging: two at a time, then the rest from the cursor.
+    let response = send(call(&app, Method::GET, "/api/audit?limit=2", &owner)).await;
     let (_, page) = expect_status(response, 200).await;
+    assert_eq!(page["data"][1]["sequence"], 2);
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let path = format!("/api/audit?limit=2&cursor={cursor}");
+    let (_, page) = expect_status(send(call(&app, Method::GET, &path, &owner)).await, 200).await;
     assert_eq!(page["data"][0]["action"], "api_key.create");
-    assert_eq!(page["next_after"], 3);
+    assert_eq!(page["next_cursor"], Value::Null);
     // Client addresses are kept only as salted hashes.
     let hashes = app
         .texts("SELECT client_address_hash AS value FROM audit_log WHERE sequence > 2")

@@ -1,5 +1,6 @@
 use chrono::{TimeZone, Utc};
 use tollgate_domain::{
+    DomainError,
     billing::{BillingEmail, BillingPeriod, Currency, Customer, Invoice, InvoiceStatus, TaxRate},
     usage::CustomerId,
 };

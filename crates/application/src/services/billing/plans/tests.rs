@@ -364,3 +364,21 @@ async fn archiving_is_audited_and_refused_with_an_engine_that_cannot_archive() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn version_pages_resume_after_the_version_given_and_are_bounded() {
+    let organization = OrganizationId::new();
+    let id = Uuid::now_v7();
+    let mut store = MockPlanStore::new();
+    store
+        .expect_version_page()
+        .with(eq(organization), eq(id), eq(Some(3)), eq(MAX_PAGE))
+        .times(1)
+        .returning(|_, _, _, _| Ok(vec![]));
+    let service = PlanService::new(Arc::new(store), None);
+    let page = service
+        .version_page(organization, id, Some(3), i64::MAX)
+        .await
+        .unwrap();
+    assert!(page.is_empty());
+}
