@@ -74,6 +74,7 @@ codes! {
         InvalidRequest = "invalid_request": "a field breaks a declared rule (length, range, format)",
         InvalidLimit = "invalid_limit": "a list's `limit` is not a whole number from 1 to 500",
         InvalidCursor = "invalid_cursor": "a list's `cursor` is not one this list handed out",
+        MissingField = "missing_field": "a field the request must give is absent",
         InvalidText = "invalid_text": "a text holds a NUL or an unpaired UTF-16 surrogate",
         InvalidValue = "invalid_value": "a value is not acceptable",
         EmptyValue = "empty_value": "a value must not be empty",

@@ -25,6 +25,64 @@ pub struct OrganizationSettings {
     pub webhook_urls: Vec<String>,
 }
 
+/// A top-level field of the settings document: what a partial change names, and what the
+/// audit record of a change lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SettingsField {
+    DisplayName,
+    BillingContact,
+    TaxId,
+    DebugMode,
+    AlertThresholds,
+    WebhookUrls,
+}
+
+impl SettingsField {
+    /// Every field, in the document's order.
+    pub const ALL: [Self; 6] = [
+        Self::DisplayName,
+        Self::BillingContact,
+        Self::TaxId,
+        Self::DebugMode,
+        Self::AlertThresholds,
+        Self::WebhookUrls,
+    ];
+
+    /// The field's name in the API's JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DisplayName => "display_name",
+            Self::BillingContact => "billing_contact",
+            Self::TaxId => "tax_id",
+            Self::DebugMode => "debug_mode",
+            Self::AlertThresholds => "alert_thresholds",
+            Self::WebhookUrls => "webhook_urls",
+        }
+    }
+
+    /// The field named `name` in the API's JSON.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|field| field.as_str() == name)
+    }
+}
+
+impl OrganizationSettings {
+    /// The fields whose values differ in `other`, in the document's order.
+    pub fn changed_fields(&self, other: &Self) -> Vec<SettingsField> {
+        SettingsField::ALL
+            .into_iter()
+            .filter(|field| match field {
+                SettingsField::DisplayName => self.display_name != other.display_name,
+                SettingsField::BillingContact => self.billing_contact != other.billing_contact,
+                SettingsField::TaxId => self.tax_id != other.tax_id,
+                SettingsField::DebugMode => self.debug_mode != other.debug_mode,
+                SettingsField::AlertThresholds => self.alert_thresholds != other.alert_thresholds,
+                SettingsField::WebhookUrls => self.webhook_urls != other.webhook_urls,
+            })
+            .collect()
+    }
+}
+
 /// Whether `ip` is an address on the public internet. Everything an attacker could use to make
 /// Tollgate call inside its own network (SSRF) is not: loopback, private, link-local (cloud
 /// metadata lives there), unique-local, carrier-grade NAT, multicast, unspecified, broadcast,
@@ -100,6 +158,28 @@ pub fn webhook_target(text: &str) -> Result<(String, u16), DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changed_fields_name_each_field_that_differs_by_its_json_name() {
+        let before = OrganizationSettings::default();
+        let after = OrganizationSettings {
+            display_name: Some("Acme".into()),
+            debug_mode: true,
+            webhook_urls: vec!["https://hooks.example.com/".into()],
+            ..before.clone()
+        };
+        let changed: Vec<&str> = before
+            .changed_fields(&after)
+            .into_iter()
+            .map(SettingsField::as_str)
+            .collect();
+        assert_eq!(changed, ["display_name", "debug_mode", "webhook_urls"]);
+        assert!(after.changed_fields(&after).is_empty());
+        for field in SettingsField::ALL {
+            assert_eq!(SettingsField::parse(field.as_str()), Some(field));
+        }
+        assert_eq!(SettingsField::parse("nope"), None);
+    }
 
     #[test]
     fn internal_addresses_are_not_public() {

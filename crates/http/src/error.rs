@@ -200,6 +200,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::InvalidRequest
         | C::InvalidLimit
         | C::InvalidCursor
+        | C::MissingField
         | C::InvalidText
         | C::InvalidValue
         | C::EmptyValue

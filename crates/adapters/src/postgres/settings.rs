@@ -15,7 +15,7 @@ use tollgate_domain::{
     billing::TaxId,
     money::UsdAmount,
     organization::OrganizationId,
-    settings::{BillingContact, OrganizationSettings},
+    settings::{BillingContact, OrganizationSettings, SettingsField},
 };
 
 use super::{PgPool, audit::append_in, error, transaction};
@@ -57,6 +57,18 @@ fn internal(reason: String) -> PortError {
     PortError::Internal {
         service: "postgres",
         reason,
+    }
+}
+
+/// The column holding `field`.
+fn column(field: SettingsField) -> &'static str {
+    match field {
+        SettingsField::DisplayName => "display_name",
+        SettingsField::BillingContact => "billing_contact",
+        SettingsField::TaxId => "tax_id",
+        SettingsField::DebugMode => "debug_mode",
+        SettingsField::AlertThresholds => "alert_thresholds",
+        SettingsField::WebhookUrls => "webhook_urls",
     }
 }
 
@@ -111,8 +123,16 @@ impl SettingsStore for PgSettingsStore {
         &self,
         organization: OrganizationId,
         settings: &OrganizationSettings,
+        fields: &[SettingsField],
         audit: &AuditEntry,
     ) -> Result<(), PortError> {
+        // Only the named columns change on an existing row: another request's change to
+        // another field meanwhile stays.
+        let updates: Vec<String> = fields
+            .iter()
+            .map(|field| format!("{0} = EXCLUDED.{0}", column(*field)))
+            .chain(["updated_at = now()".to_owned()])
+            .collect();
         let contact = settings
             .billing_contact
             .as_ref()
@@ -142,20 +162,14 @@ impl SettingsStore for PgSettingsStore {
         let tax_id = settings.tax_id.as_ref().map(|id| id.as_str().to_owned());
         transaction(&self.pool, move |connection| {
             Box::pin(async move {
-                diesel::sql_query(
+                diesel::sql_query(format!(
                     "INSERT INTO organization_settings (organization_id, display_name,
                         billing_contact, debug_mode, alert_thresholds, webhook_urls, tax_id,
                         updated_at)
                      VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7, now())
-                     ON CONFLICT (organization_id) DO UPDATE SET
-                        display_name = EXCLUDED.display_name,
-                        billing_contact = EXCLUDED.billing_contact,
-                        tax_id = EXCLUDED.tax_id,
-                        debug_mode = EXCLUDED.debug_mode,
-                        alert_thresholds = EXCLUDED.alert_thresholds,
-                        webhook_urls = EXCLUDED.webhook_urls,
-                        updated_at = now()",
-                )
+                     ON CONFLICT (organization_id) DO UPDATE SET {}",
+                    updates.join(", ")
+                ))
                 .bind::<SqlUuid, _>(organization.as_uuid())
                 .bind::<Nullable<Text>, _>(display_name)
                 .bind::<Nullable<Text>, _>(contact)

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tollgate_domain::{
-    organization::OrganizationId, settings::OrganizationSettings, webhook_secret::SecretDigest,
+    organization::OrganizationId,
+    settings::{OrganizationSettings, SettingsField},
+    webhook_secret::SecretDigest,
 };
 use uuid::Uuid;
 
@@ -22,12 +24,16 @@ pub trait SettingsStore: Send + Sync {
     /// `PortError` when the database cannot be reached.
     async fn get(&self, organization: OrganizationId) -> Result<OrganizationSettings, PortError>;
 
+    /// Writes `fields` of `settings` with the audit record, leaving the other fields as stored
+    /// (all of `settings` when nothing is stored yet).
+    ///
     /// # Errors
     /// `PortError` when the database cannot be reached.
     async fn put(
         &self,
         organization: OrganizationId,
         settings: &OrganizationSettings,
+        fields: &[SettingsField],
         audit: &AuditEntry,
     ) -> Result<(), PortError>;
 }

@@ -98,6 +98,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/admin/outbox/retry", web::post().to(outbox::retry))
         .route("/api/settings", web::get().to(settings::show))
         .route("/api/settings", web::put().to(settings::replace))
+        .route("/api/settings", web::patch().to(settings::patch))
         .route(
             "/api/settings/litellm-secrets",
             web::get().to(settings::list_secrets),

@@ -7,7 +7,7 @@ use rand::RngCore;
 use tollgate_domain::{
     DomainError,
     organization::OrganizationId,
-    settings::{OrganizationSettings, is_public_address, webhook_target},
+    settings::{OrganizationSettings, SettingsField, is_public_address, webhook_target},
     webhook_secret::{SecretDigest, display_prefix, rotated_label},
 };
 use uuid::Uuid;
@@ -57,17 +57,67 @@ impl SettingsService {
         Ok(self.store.get(organization).await?)
     }
 
-    /// Replaces the settings after checking every outbound URL resolves to public addresses
-    /// only (no SSRF into Tollgate's own network).
+    /// Replaces the whole settings document.
     ///
     /// # Errors
-    /// `AppError::Invalid` for an unsafe URL or thresholds out of order; `AppError::Port`.
+    /// As [`SettingsService::patch`].
     pub async fn put(
         &self,
         organization: OrganizationId,
         settings: OrganizationSettings,
         context: &AuditContext,
     ) -> Result<OrganizationSettings, AppError> {
+        self.write(organization, settings, &SettingsField::ALL, context)
+            .await
+    }
+
+    /// Writes `fields` of `settings` (the stored document with a merge patch applied) and
+    /// leaves the others as stored, so that two changes of different fields at once both
+    /// stay. The whole document is checked first, as a replacement would be.
+    ///
+    /// # Errors
+    /// `AppError::Invalid` for an unsafe URL or thresholds out of order; `AppError::Port`.
+    pub async fn patch(
+        &self,
+        organization: OrganizationId,
+        settings: OrganizationSettings,
+        fields: &[SettingsField],
+        context: &AuditContext,
+    ) -> Result<OrganizationSettings, AppError> {
+        self.write(organization, settings, fields, context).await
+    }
+
+    /// Checks `settings`, then writes `fields` of it with an audit record naming the fields
+    /// whose values change; answers the settings as stored then.
+    async fn write(
+        &self,
+        organization: OrganizationId,
+        settings: OrganizationSettings,
+        fields: &[SettingsField],
+        context: &AuditContext,
+    ) -> Result<OrganizationSettings, AppError> {
+        self.check(&settings).await?;
+        let current = self.store.get(organization).await?;
+        let changed: Vec<&str> = current
+            .changed_fields(&settings)
+            .into_iter()
+            .filter(|field| fields.contains(field))
+            .map(SettingsField::as_str)
+            .collect();
+        let target = match changed.as_slice() {
+            [] => "settings".to_owned(),
+            names => format!("settings:{}", names.join(",")),
+        };
+        let audit = AuditEntry::success(context, "settings.update", Some(target));
+        self.store
+            .put(organization, &settings, fields, &audit)
+            .await?;
+        Ok(self.store.get(organization).await?)
+    }
+
+    /// Every outbound URL must resolve to public addresses only (no SSRF into Tollgate's own
+    /// network), and thresholds must ascend.
+    async fn check(&self, settings: &OrganizationSettings) -> Result<(), AppError> {
         for url in &settings.webhook_urls {
             let (host, port) = webhook_target(url)?;
             let addresses = match self.resolver.resolve(&host, port).await {
@@ -96,9 +146,7 @@ impl SettingsService {
             }
             .into());
         }
-        let audit = AuditEntry::success(context, "settings.update", Some("settings".into()));
-        self.store.put(organization, &settings, &audit).await?;
-        Ok(settings)
+        Ok(())
     }
 
     /// At most `limit` (1 to [`MAX_PAGE`]) secrets created after `after`, oldest first.
@@ -207,126 +255,4 @@ fn new_secret(label: &str) -> (NewWebhookSecret, String) {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::net::IpAddr;
-
-    use super::*;
-    use crate::ports::{MockHostResolver, MockSettingsStore, MockWebhookSecretAdmin};
-
-    fn service(resolver: MockHostResolver, store: MockSettingsStore) -> SettingsService {
-        SettingsService::new(
-            Arc::new(store),
-            Arc::new(resolver),
-            Arc::new(MockWebhookSecretAdmin::new()),
-        )
-    }
-
-    fn with_url(url: &str) -> OrganizationSettings {
-        OrganizationSettings {
-            webhook_urls: vec![url.to_owned()],
-            ..OrganizationSettings::default()
-        }
-    }
-
-    fn resolving_to(addresses: &'static [&'static str]) -> MockHostResolver {
-        let mut resolver = MockHostResolver::new();
-        resolver.expect_resolve().returning(move |_, _| {
-            Ok(addresses
-                .iter()
-                .map(|a| a.parse::<IpAddr>().unwrap())
-                .collect())
-        });
-        resolver
-    }
-
-    #[tokio::test]
-    async fn secret_pages_resume_after_the_key_given_and_are_bounded() {
-        let organization = OrganizationId::new();
-        let after = CreationKey {
-            created_at: Utc::now(),
-            id: Uuid::new_v4(),
-        };
-        let mut secrets = MockWebhookSecretAdmin::new();
-        secrets
-            .expect_page()
-            .withf(move |org, key, limit| {
-                *org == organization && *key == Some(after) && *limit == MAX_PAGE
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(vec![]));
-        let service = SettingsService::new(
-            Arc::new(MockSettingsStore::new()),
-            Arc::new(MockHostResolver::new()),
-            Arc::new(secrets),
-        );
-        let page = service
-            .list_secrets(organization, Some(after), 5_000)
-            .await
-            .unwrap();
-        assert!(page.is_empty());
-    }
-
-    #[tokio::test]
-    async fn names_that_resolve_inside_the_network_are_refused_and_nothing_is_written() {
-        let mut store = MockSettingsStore::new();
-        store.expect_put().never();
-        let service = service(resolving_to(&["93.184.216.34", "10.0.0.7"]), store);
-
-        let result = service
-            .put(
-                OrganizationId::new(),
-                with_url("https://rebind.example.com/hook"),
-                &AuditContext::default(),
-            )
-            .await;
-        assert!(matches!(
-            result,
-            Err(AppError::Invalid(DomainError::UnsafeUrl { .. }))
-        ));
-    }
-
-    #[tokio::test]
-    async fn public_https_targets_are_saved_with_an_audit_record() {
-        let mut store = MockSettingsStore::new();
-        store
-            .expect_put()
-            .withf(|_, settings, audit| {
-                settings.webhook_urls.len() == 1 && audit.action == "settings.update"
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(()));
-        let service = service(resolving_to(&["93.184.216.34"]), store);
-
-        service
-            .put(
-                OrganizationId::new(),
-                with_url("https://hooks.example.com/tollgate"),
-                &AuditContext::default(),
-            )
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn unresolvable_and_literal_internal_targets_are_refused_before_resolving() {
-        let mut resolver = MockHostResolver::new();
-        resolver
-            .expect_resolve()
-            .returning(|_, _| Err(PortError::unavailable("dns", "NXDOMAIN")));
-        let service = service(resolver, MockSettingsStore::new());
-        for url in [
-            "https://nowhere.invalid/",
-            "https://169.254.169.254/",
-            "http://x.example/",
-        ] {
-            let result = service
-                .put(
-                    OrganizationId::new(),
-                    with_url(url),
-                    &AuditContext::default(),
-                )
-                .await;
-            assert!(matches!(result, Err(AppError::Invalid(_))), "{url}");
-        }
-    }
-}
+mod tests;

@@ -8,7 +8,9 @@ use crate::{
     routes::api::{
         api_keys::{ApiKeyResponse, CreateApiKeyRequest},
         outbox::RetryRequest,
-        settings::{CreateSecretRequest, SecretResponse, SettingsRequest, SettingsResponse},
+        settings::{
+            CreateSecretRequest, Document, SecretResponse, SettingsRequest, SettingsResponse,
+        },
     },
 };
 
@@ -36,6 +38,34 @@ fn depth(_: &mut Schemas) -> Value {
             "count": { "type": "integer" },
             "oldest_age_seconds": { "type": ["integer", "null"] },
         }}}},
+    })
+}
+
+/// `PATCH /api/settings`: any of the document's fields; `null` resets one.
+fn settings_patch(_: &mut Schemas) -> Value {
+    let nullable = |schema: Value| json!({ "oneOf": [schema, { "type": "null" }] });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "A JSON merge patch (RFC 7396) of the settings document: a field left \
+            out stays as stored, `null` resets it to its default, an object is merged into \
+            `billing_contact`. The result is checked as a whole, as a `PUT` of it would be.",
+        "properties": {
+            "display_name": { "type": ["string", "null"] },
+            "billing_contact": nullable(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "name": { "type": "string" },
+                    "email": { "type": "string" },
+                    "address": { "type": ["string", "null"] },
+                },
+            })),
+            "tax_id": { "type": ["string", "null"] },
+            "debug_mode": { "type": ["boolean", "null"] },
+            "alert_thresholds": nullable(json!({ "type": "array", "items": { "type": "string" } })),
+            "webhook_urls": nullable(json!({ "type": "array", "items": { "type": "string" } })),
+        },
     })
 }
 
@@ -106,6 +136,26 @@ pub fn operations() -> Vec<Operation> {
                 example: SETTINGS,
             },
             ..secured("PUT", "/api/settings")
+        },
+        Operation {
+            id: "patchSettings",
+            summary: "Changes the fields it names (a JSON merge patch); the others stay",
+            request: Some(Request {
+                schema: settings_patch,
+                example: r#"{"display_name": "Acme AI SAS", "tax_id": null,
+                    "billing_contact": {"email": "invoices@acme.example"}}"#,
+                parses: |example| {
+                    serde_json::from_str::<Document>(&example.to_string())
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                },
+            }),
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<SettingsResponse>,
+                example: SETTINGS,
+            },
+            ..secured("PATCH", "/api/settings")
         },
         Operation {
             id: "listApiKeys",

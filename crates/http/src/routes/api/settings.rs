@@ -10,7 +10,7 @@ use tollgate_application::ports::{CreationKey, WebhookSecretRecord};
 use tollgate_domain::{
     billing::TaxId,
     money::UsdAmount,
-    settings::{BillingContact, OrganizationSettings},
+    settings::{BillingContact, OrganizationSettings, SettingsField},
 };
 use uuid::Uuid;
 use validator::Validate;
@@ -21,9 +21,15 @@ use super::paging::{self, Paged};
 use crate::{
     access::Caller,
     error::ApiError,
-    extract::{ApiJson, Checked},
+    extract::{ApiJson, Checked, decode_json},
     state::AppState,
 };
+
+mod merge;
+
+/// A settings document as sent: each member's JSON text kept as written, so thresholds are
+/// read from their own digits, never through a float.
+pub type Document = std::collections::BTreeMap<String, Box<RawValue>>;
 
 const SECRETS: &str = "litellm_secrets";
 
@@ -41,24 +47,31 @@ pub struct ContactDto {
     address: Option<String>,
 }
 
+/// The whole settings document. `PUT` requires every field (`null` clears the optional ones);
+/// after a `PATCH`'s merge, an absent field takes its default.
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
     #[validate(length(max = 200))]
+    #[schema(required = true)]
     display_name: Option<String>,
     #[validate(nested)]
+    #[schema(required = true)]
     billing_contact: Option<ContactDto>,
     /// The seller's tax id on the organization's invoices (VAT number...).
+    #[schema(required = true)]
     tax_id: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     debug_mode: bool,
     /// USD amounts, as JSON numbers or decimal strings; read exactly, never through a float.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<String>, required = true)]
     alert_thresholds: Vec<Box<RawValue>>,
     #[serde(default)]
     #[validate(length(max = 10))]
+    #[schema(required = true)]
     webhook_urls: Vec<String>,
 }
 
@@ -101,12 +114,71 @@ pub async fn show(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(SettingsResponse::from(settings)))
 }
 
+/// `PUT`: the whole document. Every field must be given (`null` clears the optional ones): a
+/// field left out is refused, not wiped.
 pub async fn replace(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Checked<ApiJson<SettingsRequest>>,
+    body: Checked<ApiJson<Document>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.open()?.into_inner();
+    let document = body.open()?.into_inner();
+    // Unknown fields and unreadable values first, as for any body.
+    let settings = settings_of(&document)?;
+    if let Some(missing) = SettingsField::ALL
+        .iter()
+        .find(|field| !document.contains_key(field.as_str()))
+    {
+        return Err(ApiError::Invalid {
+            code: ErrorCode::MissingField,
+            message: format!(
+                "`{}` is missing: PUT replaces the whole settings document (`null` clears an \
+                 optional field); PATCH changes the fields it names only",
+                missing.as_str()
+            ),
+        });
+    }
+    let saved = state
+        .settings
+        .put(caller.principal.organization, settings, &caller.audit)
+        .await?;
+    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+}
+
+/// `PATCH`: a JSON merge patch (RFC 7396) of the document. A field left out stays as it is,
+/// `null` resets it (no display name, contact or tax id; debug mode off; no thresholds or
+/// URLs), an object is merged into the billing contact. The result is checked as a whole, as
+/// a `PUT` of it would be.
+pub async fn patch(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: Checked<ApiJson<Document>>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.open()?.into_inner();
+    let organization = caller.principal.organization;
+    let current = SettingsResponse::from(state.settings.get(organization).await?);
+    let mut document = merge::document(&current)?;
+    // An unknown name is refused below, by the document's own fields.
+    let fields: Vec<SettingsField> = patch
+        .keys()
+        .filter_map(|name| SettingsField::parse(name))
+        .collect();
+    for (name, value) in patch {
+        merge::member(&mut document, name, value)?;
+    }
+    let settings = settings_of(&document)?;
+    let saved = state
+        .settings
+        .patch(organization, settings, &fields, &caller.audit)
+        .await?;
+    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+}
+
+/// The settings `document` holds, checked against the API's rules (lengths, formats, exact
+/// thresholds). Absent fields take their defaults.
+fn settings_of(document: &Document) -> Result<OrganizationSettings, ApiError> {
+    let text = serde_json::to_vec(document)
+        .map_err(|error| ApiError::Internal(format!("a settings document: {error}")))?;
+    let body: SettingsRequest = decode_json(&text)?;
     body.validate().map_err(invalid)?;
     let alert_thresholds = body
         .alert_thresholds
@@ -117,7 +189,7 @@ pub async fn replace(
             UsdAmount::parse_json_number("alert_thresholds", text)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let settings = OrganizationSettings {
+    Ok(OrganizationSettings {
         display_name: body.display_name,
         billing_contact: body.billing_contact.map(|c| BillingContact {
             name: c.name,
@@ -128,12 +200,7 @@ pub async fn replace(
         debug_mode: body.debug_mode,
         alert_thresholds,
         webhook_urls: body.webhook_urls,
-    };
-    let saved = state
-        .settings
-        .put(caller.principal.organization, settings, &caller.audit)
-        .await?;
-    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -32,7 +32,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
         "https://user:pass@93.184.216.34/",
         "not a url",
     ] {
-        let request = call(&app, Method::PUT, "/api/settings", &owner)
+        let request = call(&app, Method::PATCH, "/api/settings", &owner)
             .json(&json!({ "display_name": "Changed", "webhook_urls": [url] }));
         let (_, body) = expect_status(send(request).await, 422).await;
         assert_eq!(body["error"]["code"], "unsafe_url", "{url}: {body}");
@@ -45,8 +45,10 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
     );
 
     // No URLs at all.
-    let request = call(&app, Method::PUT, "/api/settings", &owner)
-        .json(&json!({ "display_name": "Acme", "debug_mode": true }));
+    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&json!({
+        "display_name": "Acme", "billing_contact": null, "tax_id": null, "debug_mode": true,
+        "alert_thresholds": [], "webhook_urls": []
+    }));
     let (_, body) = expect_status(send(request).await, 200).await;
     assert_eq!(body["display_name"], "Acme");
     assert_eq!(get_settings(&app, &owner).await, body);
@@ -59,6 +61,8 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
             r#"{
                 "display_name": "Acme",
                 "billing_contact": {"name": "Ada", "email": "ada@example.com", "address": null},
+                "tax_id": null,
+                "debug_mode": false,
                 "webhook_urls": ["https://93.184.216.34/hook"],
                 "alert_thresholds": [0.1, 10, "20.50", 99999999999999999.99]
             }"#,
@@ -92,7 +96,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
 
     // Thresholds out of order, or not numbers, change nothing.
     for thresholds in [json!([20, 10]), json!(["ten"]), json!([-1])] {
-        let request = call(&app, Method::PUT, "/api/settings", &owner)
+        let request = call(&app, Method::PATCH, "/api/settings", &owner)
             .json(&json!({ "alert_thresholds": thresholds }));
         let (status, body) = crate::helpers::status_and_json(send(request).await).await;
         assert_eq!(status, 422, "{thresholds}: {body}");
@@ -103,4 +107,157 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
     let viewer = member(&app, "default", "victor", Role::Viewer).await;
     let response = send(call(&app, Method::GET, "/api/settings", &viewer)).await;
     expect_error(response, 403, "forbidden").await;
+}
+
+/// A whole document: `PUT` takes nothing less.
+fn whole() -> Value {
+    json!({
+        "display_name": "Acme",
+        "billing_contact": { "name": "Ada", "email": "ada@example.com", "address": "1 Main St" },
+        "tax_id": "FR40303265045",
+        "debug_mode": true,
+        "alert_thresholds": ["10", "20.5"],
+        "webhook_urls": ["https://93.184.216.34/hook"],
+    })
+}
+
+async fn audit_targets(app: &TestApp) -> Vec<Option<String>> {
+    app.texts(
+        "SELECT target AS value FROM audit_log WHERE action = 'settings.update' ORDER BY sequence",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_without_every_field_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let owner = member(&app, "default", "olivia", Role::Owner).await;
+    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&whole());
+    let (_, saved) = expect_status(send(request).await, 200).await;
+    assert_eq!(saved, whole());
+
+    // One field only: it used to wipe the five others.
+    let request = call(&app, Method::PUT, "/api/settings", &owner)
+        .json(&json!({ "display_name": "Renamed" }));
+    let (_, body) = expect_status(send(request).await, 422).await;
+    assert_eq!(body["error"]["code"], "missing_field", "{body}");
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("`billing_contact`"), "{message}");
+    // Each field is required; `null` is a value, so it is given.
+    for field in [
+        "display_name",
+        "billing_contact",
+        "tax_id",
+        "debug_mode",
+        "alert_thresholds",
+        "webhook_urls",
+    ] {
+        let mut partial = whole();
+        partial.as_object_mut().expect("an object").remove(field);
+        let request = call(&app, Method::PUT, "/api/settings", &owner).json(&partial);
+        let (_, body) = expect_status(send(request).await, 422).await;
+        assert_eq!(body["error"]["code"], "missing_field", "{field}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&format!("`{field}`"))),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(get_settings(&app, &owner).await, whole());
+    assert_eq!(audit_targets(&app).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_changes_what_it_names_and_keeps_the_rest() {
+    let app = TestApp::spawn().await;
+    let owner = member(&app, "default", "olivia", Role::Owner).await;
+    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&whole());
+    expect_status(send(request).await, 200).await;
+    let patch = |body: Value| send(call(&app, Method::PATCH, "/api/settings", &owner).json(&body));
+
+    // One field: the others stay.
+    let (_, saved) = expect_status(patch(json!({ "display_name": "Acme SAS" })).await, 200).await;
+    let mut expected = whole();
+    expected["display_name"] = json!("Acme SAS");
+    assert_eq!(saved, expected);
+    assert_eq!(get_settings(&app, &owner).await, expected);
+
+    // An object is merged into the contact: its e-mail changes, its address goes (`null`).
+    let change = json!({ "billing_contact": { "email": "billing@acme.example", "address": null } });
+    let (_, saved) = expect_status(patch(change).await, 200).await;
+    expected["billing_contact"] = json!({ "name": "Ada", "email": "billing@acme.example",
+                                          "address": null });
+    assert_eq!(saved, expected);
+
+    // Thresholds as raw numbers keep every digit.
+    let response = send(
+        call(&app, Method::PATCH, "/api/settings", &owner)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/merge-patch+json",
+            )
+            .body(r#"{"alert_thresholds": [0.1, 99999999999999999.99]}"#),
+    )
+    .await;
+    let (_, saved) = expect_status(response, 200).await;
+    expected["alert_thresholds"] = json!(["0.1", "99999999999999999.99"]);
+    assert_eq!(saved, expected);
+
+    // The merged document is checked as a whole and a refused patch changes nothing; so is
+    // an unknown field.
+    let (_, body) = expect_status(patch(json!({ "alert_thresholds": [5, 1] })).await, 422).await;
+    assert_eq!(body["error"]["code"], "invalid_value", "{body}");
+    let (_, body) = expect_status(
+        patch(json!({ "billing_contact": { "email": "nope" } })).await,
+        422,
+    )
+    .await;
+    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+    let (_, body) = expect_status(patch(json!({ "colour": "red" })).await, 400).await;
+    assert_eq!(body["error"]["code"], "invalid_json", "{body}");
+    assert_eq!(get_settings(&app, &owner).await, expected);
+
+    // Each change is audited with the fields it changed.
+    assert_eq!(
+        audit_targets(&app).await,
+        [
+            Some("settings:display_name,billing_contact,tax_id,debug_mode,alert_thresholds,webhook_urls".to_owned()),
+            Some("settings:display_name".to_owned()),
+            Some("settings:billing_contact".to_owned()),
+            Some("settings:alert_thresholds".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_with_null_resets_a_field_to_its_default() {
+    let app = TestApp::spawn().await;
+    let owner = member(&app, "default", "olivia", Role::Owner).await;
+    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&whole());
+    expect_status(send(request).await, 200).await;
+
+    let change = json!({ "tax_id": null, "billing_contact": null, "debug_mode": null,
+                         "webhook_urls": null });
+    let request = call(&app, Method::PATCH, "/api/settings", &owner).json(&change);
+    let (_, saved) = expect_status(send(request).await, 200).await;
+    let mut expected = whole();
+    expected["tax_id"] = Value::Null;
+    expected["billing_contact"] = Value::Null;
+    expected["debug_mode"] = json!(false);
+    expected["webhook_urls"] = json!([]);
+    assert_eq!(saved, expected);
+    assert_eq!(get_settings(&app, &owner).await, expected);
+    assert_eq!(
+        app.scalar_text("SELECT tax_id AS value FROM organization_settings")
+            .await,
+        None
+    );
+
+    // A contact made by a patch needs its name and e-mail.
+    let request = call(&app, Method::PATCH, "/api/settings", &owner)
+        .json(&json!({ "billing_contact": { "email": "ada@example.com" } }));
+    let (_, body) = expect_status(send(request).await, 400).await;
+    assert_eq!(body["error"]["code"], "invalid_json", "{body}");
+    assert_eq!(get_settings(&app, &owner).await, expected);
 }

@@ -16,10 +16,11 @@ async fn the_pdf_prints_the_sellers_address_and_tax_id_and_the_buyers_tax_id() {
         },
         "tax_id": "FR40303265045"
     });
-    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&settings);
+    let request = call(&app, Method::PATCH, "/api/settings", &owner).json(&settings);
     let (_, saved) = expect_status(send(request).await, 200).await;
     assert_eq!(saved["tax_id"], "FR40303265045");
-    let request = call(&app, Method::PUT, "/api/settings", &owner).json(&json!({ "tax_id": " " }));
+    let request =
+        call(&app, Method::PATCH, "/api/settings", &owner).json(&json!({ "tax_id": " " }));
     expect_error(send(request).await, 422, "empty_value").await;
 
     let customer = support::invoices(&app, "").await[0]["customer"].clone();
