@@ -7,6 +7,7 @@ mod change_lock;
 mod clock;
 mod delivery;
 mod engine_view;
+mod idempotency;
 mod identity;
 mod invoice_parties;
 mod invoices;
@@ -40,6 +41,7 @@ pub use engine_view::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use engine_view::{MockEngineViewStore, MockWebhookSignatureVerifier};
+pub use idempotency::{Begun, IdempotencyStore, Lease, StoredAnswer};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,
     SessionResolver, VerifiedToken,
@@ -73,9 +75,9 @@ pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
     access::MockOrganizationDirectory, billing::MockCustomerStore,
     billing_engine::MockBillingEngine, clock::MockClock, delivery::MockDeliveryTarget,
-    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver,
-    invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
+    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, idempotency::MockIdempotencyStore,
+    identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
+    identity::MockSessionResolver, invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
     period_close::MockPeriodCloseStore, rendering::MockInvoiceRenderer, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,

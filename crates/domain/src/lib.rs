@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod error;
 pub mod error_code;
+pub mod idempotency;
 pub mod metering;
 pub mod money;
 pub mod organization;

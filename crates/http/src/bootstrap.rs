@@ -17,15 +17,17 @@ use tollgate_adapters::{
     litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
-        self, EMBEDDED_METER_TARGET, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore, PgKeyAliases,
-        PgOrganizations, PgOutboxAdmin, PgPool, PgSettingsStore, PgUsageEventStore, PgUsageExport,
-        PgUsageReader, PgWebhookSecretStore, PoolSettings,
+        self, EMBEDDED_METER_TARGET, PgApiKeyStore, PgAuditTrail, PgBudgetAlertStore,
+        PgIdempotencyStore, PgKeyAliases, PgOrganizations, PgOutboxAdmin, PgPool, PgSettingsStore,
+        PgUsageEventStore, PgUsageExport, PgUsageReader, PgWebhookSecretStore, PoolSettings,
     },
 };
 use tollgate_application::{
     ports::{SystemClock, UsageReader, WebhookSecret},
     services::{
-        access::{api_keys::ApiKeyService, settings::SettingsService},
+        access::{
+            api_keys::ApiKeyService, idempotency::IdempotencyService, settings::SettingsService,
+        },
         ingest::{GroupCommit, WebhookService, WebhookSettings},
         metering::{MeteringService, UsageReaders, UsageSource},
     },
@@ -158,6 +160,9 @@ impl Application {
                 Arc::new(SystemResolver),
                 secret_store_admin,
             )),
+            idempotency: Arc::new(IdempotencyService::new(Arc::new(PgIdempotencyStore::new(
+                pool.clone(),
+            )))),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
             metering: Arc::new(MeteringService::new(
                 usage_readers,
@@ -339,6 +344,7 @@ fn serve(
             .app_data(data.clone())
             .app_data(extractor_errors::query())
             .app_data(extractor_errors::path())
+            .wrap(from_fn(middleware::idempotent))
             .wrap(from_fn(middleware::record_latency))
             .wrap(from_fn(middleware::echo_request_id))
             .wrap(TracingLogger::<middleware::RedactedRootSpan>::new())

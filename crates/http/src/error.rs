@@ -194,13 +194,16 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::SubscriptionNotStarted
         | C::SubscriptionChanged
         | C::InvoiceNotPaid
-        | C::InvalidInvoiceState => StatusCode::CONFLICT,
+        | C::InvalidInvoiceState
+        | C::IdempotencyKeyInUse => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::InvalidRequest
         | C::InvalidLimit
         | C::InvalidCursor
         | C::MissingField
+        | C::InvalidIdempotencyKey
+        | C::IdempotencyKeyReused
         | C::InvalidText
         | C::InvalidValue
         | C::EmptyValue

@@ -1,4 +1,7 @@
-//! Cross-cutting request handling: request ids on responses, and latency metrics.
+//! Cross-cutting request handling: request ids on responses, latency metrics, and
+//! `Idempotency-Key`s.
+
+mod idempotency;
 
 use std::time::Instant;
 
@@ -15,6 +18,7 @@ use actix_web::{
 };
 use tracing_actix_web::RequestId;
 
+pub use self::idempotency::{KEY_HEADER, REPLAYED_HEADER, idempotent};
 use crate::state::AppState;
 
 tokio::task_local! {

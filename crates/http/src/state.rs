@@ -8,7 +8,10 @@ use tollgate_adapters::{
 use tollgate_application::{
     ports::{AuditTrail, OutboxAdmin},
     services::{
-        access::{AccessService, api_keys::ApiKeyService, settings::SettingsService},
+        access::{
+            AccessService, api_keys::ApiKeyService, idempotency::IdempotencyService,
+            settings::SettingsService,
+        },
         billing::BillingService,
         ingest::WebhookService,
         metering::MeteringService,
@@ -34,6 +37,8 @@ pub struct AppState {
     /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.
     pub billing: Arc<BillingService>,
     pub settings: Arc<SettingsService>,
+    /// `Idempotency-Key`s of `POST /api/...` requests.
+    pub idempotency: Arc<IdempotencyService>,
     pub audit: Arc<dyn AuditTrail>,
     pub outbox: Arc<dyn OutboxAdmin>,
     /// Usage, analytics and the export.

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 mod authorization;
+pub mod idempotency;
 pub mod memberships;
 pub mod settings;
 

@@ -92,10 +92,12 @@ pub fn shared_parameters() -> Value {
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
-            "description": "Kept 24 h per organization: the same key with the same body \
-                answers the first answer again (`Idempotent-Replayed: true`); with another \
-                body 422 `idempotency_key_reused`; while the first still runs 409 \
-                `idempotency_key_in_use`.",
+            "description": "Kept 24 h per organization: the same key with the same request \
+                (method, path, body) answers the first 2xx or 4xx answer again \
+                (`Idempotent-Replayed: true`, without a one-time `secret`); with another \
+                request 422 `idempotency_key_reused`; while the first still runs 409 \
+                `idempotency_key_in_use`; after a 5xx the retry runs. 1-255 printable ASCII \
+                characters, else 422 `invalid_idempotency_key`.",
             "schema": { "type": "string", "minLength": 1, "maxLength": 255 },
         },
     })

@@ -13,6 +13,7 @@ mod faults;
 mod generated_input;
 mod health;
 mod helpers;
+mod idempotency;
 mod identity;
 mod lago_webhooks;
 mod migrations;
