@@ -49,7 +49,10 @@ mod subscription;
 pub use amount::Money;
 pub use currency::Currency;
 pub use customer::{Address, BillingEmail, CountryCode, Customer, Metadata, TaxId, Timezone};
-pub use invoice::{CreditNote, Invoice, InvoiceNumber, InvoiceStatus, Settlement, TaxRate};
+pub use invoice::{
+    CreditNote, Invoice, InvoiceNumber, InvoiceStatus, NetTerms, Payment, PaymentMethod,
+    Settlement, TaxRate,
+};
 pub use line::{InvoiceLine, LineKind};
 pub use period::{BillingPeriod, Interval};
 pub use plan::{BaseFee, Charge, FeeTiming, NewPlan, Plan, PlanCode};

@@ -134,6 +134,12 @@ impl DomainError {
             Self::CurrencyMismatch { .. } => ErrorCode::CurrencyMismatch,
             Self::InvalidTiers(_) => ErrorCode::InvalidTiers,
             Self::Overflow { .. } => ErrorCode::ValueTooLarge,
+            // Paying twice is its own code: a client retrying a recorded payment can tell it
+            // from paying a draft or a voided invoice.
+            Self::InvoiceStatus {
+                action: "pay",
+                status: "paid",
+            } => ErrorCode::InvoiceAlreadyPaid,
             Self::InvoiceStatus { .. } => ErrorCode::InvalidInvoiceState,
         }
     }

@@ -116,6 +116,7 @@ codes! {
         SubscriptionNotStarted = "subscription_not_started": "the subscription has not started yet",
         SubscriptionChanged = "subscription_changed": "the subscription changed meanwhile; read it again",
         InvoiceNotPaid = "invoice_not_paid": "the invoice is not paid",
+        InvoiceAlreadyPaid = "invoice_already_paid": "the invoice is already paid",
         InvalidInvoiceState = "invalid_invoice_state": "the invoice's state refuses this move",
         IdempotencyKeyInUse = "idempotency_key_in_use": "a request with this `Idempotency-Key` is still running; retry later",
         InternalError = "internal_error": "a bug; the body carries the request id only",

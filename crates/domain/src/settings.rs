@@ -2,7 +2,11 @@
 
 use std::net::IpAddr;
 
-use crate::{DomainError, billing::TaxId, money::UsdAmount};
+use crate::{
+    DomainError,
+    billing::{NetTerms, TaxId},
+    money::UsdAmount,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BillingContact {
@@ -17,6 +21,9 @@ pub struct OrganizationSettings {
     pub billing_contact: Option<BillingContact>,
     /// The organization's tax id (VAT, GST...), printed as the seller's on its invoices.
     pub tax_id: Option<TaxId>,
+    /// Days the organization's invoices are due after their issue, unless the customer has
+    /// terms of its own; `None`: [`NetTerms::DEFAULT`].
+    pub net_terms: Option<NetTerms>,
     /// Shows LLM traces in the dashboard; off by default (traces may hold personal data).
     pub debug_mode: bool,
     /// Spend levels (USD per customer and month) that raise an alert, ascending.
@@ -32,6 +39,7 @@ pub enum SettingsField {
     DisplayName,
     BillingContact,
     TaxId,
+    NetTermsDays,
     DebugMode,
     AlertThresholds,
     WebhookUrls,
@@ -39,10 +47,11 @@ pub enum SettingsField {
 
 impl SettingsField {
     /// Every field, in the document's order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::DisplayName,
         Self::BillingContact,
         Self::TaxId,
+        Self::NetTermsDays,
         Self::DebugMode,
         Self::AlertThresholds,
         Self::WebhookUrls,
@@ -54,6 +63,7 @@ impl SettingsField {
             Self::DisplayName => "display_name",
             Self::BillingContact => "billing_contact",
             Self::TaxId => "tax_id",
+            Self::NetTermsDays => "net_terms_days",
             Self::DebugMode => "debug_mode",
             Self::AlertThresholds => "alert_thresholds",
             Self::WebhookUrls => "webhook_urls",
@@ -75,6 +85,7 @@ impl OrganizationSettings {
                 SettingsField::DisplayName => self.display_name != other.display_name,
                 SettingsField::BillingContact => self.billing_contact != other.billing_contact,
                 SettingsField::TaxId => self.tax_id != other.tax_id,
+                SettingsField::NetTermsDays => self.net_terms != other.net_terms,
                 SettingsField::DebugMode => self.debug_mode != other.debug_mode,
                 SettingsField::AlertThresholds => self.alert_thresholds != other.alert_thresholds,
                 SettingsField::WebhookUrls => self.webhook_urls != other.webhook_urls,

@@ -194,6 +194,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::SubscriptionNotStarted
         | C::SubscriptionChanged
         | C::InvoiceNotPaid
+        | C::InvoiceAlreadyPaid
         | C::InvalidInvoiceState
         | C::IdempotencyKeyInUse => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -114,22 +114,38 @@ fn facts(
     let date_or =
         |at: Option<_>, missing: &str| at.map_or_else(|| missing.to_owned(), |at| dates.date(at));
     let issued = date_or(invoice.finalized_at(), "not issued");
-    let rows: Vec<(&str, String)> = match kind {
+    let mut rows: Vec<(&str, String)> = match kind {
         Kind::Invoice => vec![
             ("Invoice number", number.to_owned()),
             ("Issue date", issued),
-            ("Period", period),
-            ("Status", status(invoice, dates)),
         ],
         Kind::Receipt => vec![
             ("Receipt for invoice", number.to_owned()),
             ("Invoice issued", issued),
-            ("Period", period),
-            ("Status", "Paid".to_owned()),
-            ("Paid on", date_or(invoice.paid_at(), "not paid")),
-            ("Amount paid", format::money(invoice.total())),
         ],
     };
+    match kind {
+        Kind::Invoice => {
+            if let Some(due) = invoice.due_at() {
+                rows.push(("Due date", dates.date(due)));
+            }
+            rows.extend([("Period", period), ("Status", status(invoice, dates))]);
+        }
+        Kind::Receipt => {
+            rows.extend([
+                ("Period", period),
+                ("Status", "Paid".to_owned()),
+                ("Paid on", date_or(invoice.paid_at(), "not paid")),
+                ("Amount paid", format::money(invoice.total())),
+            ]);
+            if let Some(payment) = invoice.payment() {
+                rows.push(("Payment method", payment.method().label().to_owned()));
+                if let Some(reference) = payment.reference() {
+                    rows.push(("Reference", reference.to_owned()));
+                }
+            }
+        }
+    }
     let [labels, values] = span.columns([1.0, 3.0]);
     let body = Style::new(BODY_SIZE);
     rows.into_iter()
@@ -333,7 +349,10 @@ fn closing(invoice: &Invoice, kind: Kind, number: &str, dates: Dates, seller: &S
             "Draft for review: this is not an invoice and is not payable.".to_owned()
         }
         (Kind::Invoice, InvoiceStatus::Finalized) => {
-            format!("Please pay {total}, quoting invoice number {number}.")
+            let by = invoice
+                .due_at()
+                .map_or_else(String::new, |due| format!(" by {}", dates.date(due)));
+            format!("Please pay {total}{by}, quoting invoice number {number}.")
         }
         (Kind::Invoice, InvoiceStatus::Paid) => format!("Paid in full: {total}. Thank you."),
         (Kind::Invoice, InvoiceStatus::Voided) => {

@@ -18,7 +18,8 @@ use tollgate_application::{
 use tollgate_domain::{
     DomainError,
     billing::{
-        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, TaxRate, Timezone,
+        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, NetTerms, TaxId, TaxRate,
+        Timezone,
     },
     organization::OrganizationId,
     usage::CustomerId,
@@ -29,7 +30,7 @@ use super::{PgPool, audit::append_in, error, transaction};
 
 const COLUMNS: &str = "id, organization_id, external_id, name, billing_email, currency,
     currency_minor_units, address::text AS address, tax_id, tax_rate::text AS tax_rate, timezone,
-    metadata::text AS metadata, created_at, updated_at";
+    metadata::text AS metadata, net_terms_days, created_at, updated_at";
 
 #[derive(Serialize, Deserialize)]
 struct AddressJson {
@@ -68,6 +69,8 @@ struct Row {
     timezone: String,
     #[diesel(sql_type = Text)]
     metadata: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    net_terms_days: Option<i32>,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -117,6 +120,9 @@ fn record(row: Row) -> Result<CustomerRecord, PortError> {
     if let Some(percent) = &row.tax_rate {
         customer = customer.with_tax_rate(TaxRate::parse(percent).map_err(invalid)?);
     }
+    if let Some(days) = row.net_terms_days {
+        customer = customer.with_net_terms(NetTerms::from_stored(days.into()).map_err(invalid)?);
+    }
     Ok(CustomerRecord {
         id: row.id,
         organization: OrganizationId::from_uuid(row.organization_id),
@@ -138,6 +144,7 @@ struct Values {
     tax_rate: Option<String>,
     timezone: String,
     metadata: String,
+    net_terms_days: Option<i32>,
 }
 
 fn values(customer: &Customer) -> Result<Values, PortError> {
@@ -168,6 +175,7 @@ fn values(customer: &Customer) -> Result<Values, PortError> {
         tax_rate: customer.tax_rate().map(|r| r.percent().to_string()),
         timezone: customer.timezone().as_str().to_owned(),
         metadata,
+        net_terms_days: customer.net_terms().map(|t| i32::from(t.days())),
     })
 }
 
@@ -201,9 +209,9 @@ impl CustomerStore for PgCustomerStore {
                 let rows: Vec<Row> = diesel::sql_query(format!(
                     "INSERT INTO billing_customers (id, organization_id, external_id, name,
                         billing_email, currency, currency_minor_units, address, tax_id, timezone,
-                        metadata, tax_rate)
+                        metadata, tax_rate, net_terms_days)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb,
-                             $12::numeric)
+                             $12::numeric, $13)
                      ON CONFLICT (organization_id, external_id) DO NOTHING
                      RETURNING {COLUMNS}"
                 ))
@@ -219,6 +227,7 @@ impl CustomerStore for PgCustomerStore {
                 .bind::<Text, _>(&v.timezone)
                 .bind::<Text, _>(&v.metadata)
                 .bind::<Nullable<Text>, _>(v.tax_rate.as_deref())
+                .bind::<Nullable<Integer>, _>(v.net_terms_days)
                 .load(connection)
                 .await?;
                 let row = rows.into_iter().next();
@@ -284,7 +293,7 @@ impl CustomerStore for PgCustomerStore {
                     "UPDATE billing_customers SET name = $3, billing_email = $4, currency = $5,
                         currency_minor_units = $6, address = $7::jsonb, tax_id = $8,
                         timezone = $9, metadata = $10::jsonb, tax_rate = $11::numeric,
-                        updated_at = now()
+                        net_terms_days = $12, updated_at = now()
                      WHERE organization_id = $1 AND id = $2
                      RETURNING {COLUMNS}"
                 ))
@@ -299,6 +308,7 @@ impl CustomerStore for PgCustomerStore {
                 .bind::<Text, _>(&v.timezone)
                 .bind::<Text, _>(&v.metadata)
                 .bind::<Nullable<Text>, _>(v.tax_rate.as_deref())
+                .bind::<Nullable<Integer>, _>(v.net_terms_days)
                 .load(connection)
                 .await?;
                 let row = rows.into_iter().next();

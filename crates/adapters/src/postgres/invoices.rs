@@ -14,7 +14,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::{
+    QueryableByName,
+    sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     AppError, PortError,
@@ -23,7 +26,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{CreditNote, Invoice, InvoiceNumber, Settlement},
+    billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment, Settlement},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -132,6 +135,42 @@ enum Change {
     Voided(CreditNote),
 }
 
+/// The terms a finalized invoice is due on, read in the finalizing transaction: the
+/// customer's, else the organization's, else the default.
+async fn net_terms(
+    connection: &mut AsyncPgConnection,
+    organization: OrganizationId,
+    id: Uuid,
+) -> Result<NetTerms, diesel::result::Error> {
+    #[derive(QueryableByName)]
+    struct Terms {
+        #[diesel(sql_type = Nullable<Integer>)]
+        customer: Option<i32>,
+        #[diesel(sql_type = Nullable<Integer>)]
+        organization: Option<i32>,
+    }
+    let terms: Terms = diesel::sql_query(
+        "SELECT c.net_terms_days AS customer, o.net_terms_days AS organization
+         FROM billing_invoices i
+         JOIN billing_customers c ON c.id = i.customer_id AND c.organization_id = i.organization_id
+         LEFT JOIN organization_settings o ON o.organization_id = i.organization_id
+         WHERE i.organization_id = $1 AND i.id = $2",
+    )
+    .bind::<SqlUuid, _>(organization.as_uuid())
+    .bind::<SqlUuid, _>(id)
+    .get_result(connection)
+    .await?;
+    let read = |days: Option<i32>| {
+        days.map(|d| NetTerms::from_stored(d.into()))
+            .transpose()
+            .map_err(|e| invariant(e.to_string()))
+    };
+    Ok(NetTerms::first_of([
+        read(terms.customer)?,
+        read(terms.organization)?,
+    ]))
+}
+
 async fn store(
     connection: &mut AsyncPgConnection,
     organization: OrganizationId,
@@ -141,16 +180,17 @@ async fn store(
     let invoice = &mut record.invoice;
     match change {
         Change::Finalize(at) => {
+            let terms = net_terms(connection, organization, record.id).await?;
             let (number, sequence) = allocate_numbers(connection, organization, 1)
                 .await?
                 .pop()
                 .ok_or_else(|| invariant("no number was allocated".to_owned()))?;
             invoice
-                .finalize(number.clone(), at)
+                .finalize_on_terms(number.clone(), at, terms)
                 .map_err(|e| invariant(e.to_string()))?;
             diesel::sql_query(
                 "UPDATE billing_invoices SET status = 'finalized', number = $3, sequence = $4,
-                    finalized_at = $5, updated_at = now()
+                    finalized_at = $5, net_terms_days = $6, due_at = $7, updated_at = now()
                  WHERE organization_id = $1 AND id = $2",
             )
             .bind::<SqlUuid, _>(organization.as_uuid())
@@ -158,17 +198,23 @@ async fn store(
             .bind::<Text, _>(number.to_string())
             .bind::<BigInt, _>(sequence)
             .bind::<Timestamptz, _>(at)
+            .bind::<Integer, _>(i32::from(terms.days()))
+            .bind::<Nullable<Timestamptz>, _>(invoice.due_at())
             .execute(connection)
             .await?;
         }
         Change::Paid => {
+            let payment = invoice.payment();
             diesel::sql_query(
-                "UPDATE billing_invoices SET status = 'paid', paid_at = $3, updated_at = now()
+                "UPDATE billing_invoices SET status = 'paid', paid_at = $3, payment_method = $4,
+                    payment_reference = $5, updated_at = now()
                  WHERE organization_id = $1 AND id = $2",
             )
             .bind::<SqlUuid, _>(organization.as_uuid())
             .bind::<SqlUuid, _>(record.id)
             .bind::<Nullable<Timestamptz>, _>(invoice.paid_at())
+            .bind::<Nullable<Text>, _>(payment.map(|p| p.method().as_str()))
+            .bind::<Nullable<Text>, _>(payment.and_then(Payment::reference))
             .execute(connection)
             .await?;
         }
@@ -297,11 +343,13 @@ impl InvoiceBook for PgInvoiceBook {
         organization: OrganizationId,
         id: Uuid,
         at: DateTime<Utc>,
+        payment: &Payment,
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError> {
         let at = stored_time(at);
+        let payment = payment.clone();
         transition(&self.pool, organization, id, audit, move |invoice| {
-            invoice.mark_paid(at).map(|()| Change::Paid)
+            invoice.record_payment(at, payment).map(|()| Change::Paid)
         })
         .await
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use diesel::{
     QueryableByName,
-    sql_types::{Bool, Nullable, Text, Uuid as SqlUuid},
+    sql_types::{Bool, Integer, Nullable, Text, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use tollgate_application::{
     ports::{AuditEntry, SettingsStore},
 };
 use tollgate_domain::{
-    billing::TaxId,
+    billing::{NetTerms, TaxId},
     money::UsdAmount,
     organization::OrganizationId,
     settings::{BillingContact, OrganizationSettings, SettingsField},
@@ -35,6 +35,8 @@ struct Row {
     billing_contact: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     tax_id: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    net_terms_days: Option<i32>,
     #[diesel(sql_type = Bool)]
     debug_mode: bool,
     #[diesel(sql_type = Text)]
@@ -66,6 +68,7 @@ fn column(field: SettingsField) -> &'static str {
         SettingsField::DisplayName => "display_name",
         SettingsField::BillingContact => "billing_contact",
         SettingsField::TaxId => "tax_id",
+        SettingsField::NetTermsDays => "net_terms_days",
         SettingsField::DebugMode => "debug_mode",
         SettingsField::AlertThresholds => "alert_thresholds",
         SettingsField::WebhookUrls => "webhook_urls",
@@ -77,7 +80,8 @@ impl SettingsStore for PgSettingsStore {
     async fn get(&self, organization: OrganizationId) -> Result<OrganizationSettings, PortError> {
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
         let rows: Vec<Row> = diesel::sql_query(
-            "SELECT display_name, billing_contact::text AS billing_contact, tax_id, debug_mode,
+            "SELECT display_name, billing_contact::text AS billing_contact, tax_id, net_terms_days,
+                    debug_mode,
                     alert_thresholds::text AS alert_thresholds, webhook_urls::text AS webhook_urls
              FROM organization_settings WHERE organization_id = $1",
         )
@@ -106,6 +110,11 @@ impl SettingsStore for PgSettingsStore {
                 .tax_id
                 .as_deref()
                 .map(TaxId::parse)
+                .transpose()
+                .map_err(|e| internal(e.to_string()))?,
+            net_terms: row
+                .net_terms_days
+                .map(|days| NetTerms::from_stored(days.into()))
                 .transpose()
                 .map_err(|e| internal(e.to_string()))?,
             debug_mode: row.debug_mode,
@@ -160,13 +169,14 @@ impl SettingsStore for PgSettingsStore {
             audit.clone(),
         );
         let tax_id = settings.tax_id.as_ref().map(|id| id.as_str().to_owned());
+        let net_terms_days = settings.net_terms.map(|terms| i32::from(terms.days()));
         transaction(&self.pool, move |connection| {
             Box::pin(async move {
                 diesel::sql_query(format!(
                     "INSERT INTO organization_settings (organization_id, display_name,
                         billing_contact, debug_mode, alert_thresholds, webhook_urls, tax_id,
-                        updated_at)
-                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7, now())
+                        net_terms_days, updated_at)
+                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7, $8, now())
                      ON CONFLICT (organization_id) DO UPDATE SET {}",
                     updates.join(", ")
                 ))
@@ -177,6 +187,7 @@ impl SettingsStore for PgSettingsStore {
                 .bind::<Text, _>(thresholds)
                 .bind::<Text, _>(urls)
                 .bind::<Nullable<Text>, _>(tax_id)
+                .bind::<Nullable<Integer>, _>(net_terms_days)
                 .execute(connection)
                 .await?;
                 append_in(connection, organization, &audit).await

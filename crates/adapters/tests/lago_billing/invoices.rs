@@ -8,7 +8,10 @@ use tollgate_application::{
     ports::{AuditContext, AuditEntry, InvoiceBook, InvoiceChange, InvoiceFilter, InvoiceSource},
 };
 use tollgate_domain::{
-    ErrorCode, billing::InvoiceStatus, organization::OrganizationId, usage::CustomerId,
+    ErrorCode,
+    billing::{InvoiceStatus, Payment, PaymentMethod},
+    organization::OrganizationId,
+    usage::CustomerId,
 };
 use uuid::Uuid;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
@@ -368,6 +371,7 @@ async fn marking_paid_sets_lagos_payment_status() -> TestResult {
             organization,
             id(1),
             Utc::now(),
+            &Payment::new(PaymentMethod::BankTransfer, Some("SEPA 42"))?,
             &audit_entry("invoice.mark_paid", 1),
         )
         .await?;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tollgate_domain::{
     DomainError,
-    billing::{BillingPeriod, CreditNote, Invoice, InvoiceStatus},
+    billing::{BillingPeriod, CreditNote, Invoice, InvoiceStatus, Payment},
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -121,7 +121,8 @@ pub trait InvoiceBook: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError>;
 
-    /// Records a finalized invoice as paid.
+    /// Records a finalized invoice as paid at `at`, by `payment` (a book that cannot keep how
+    /// an invoice was paid, Lago's, records the payment alone).
     ///
     /// # Errors
     /// `PortError` when the backing system fails.
@@ -130,6 +131,7 @@ pub trait InvoiceBook: Send + Sync {
         organization: OrganizationId,
         id: Uuid,
         at: DateTime<Utc>,
+        payment: &Payment,
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError>;
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 pub use contact::{Address, BillingEmail, CountryCode, TaxId, Timezone};
 
-use super::{Currency, TaxRate, bounded_text};
+use super::{Currency, NetTerms, TaxRate, bounded_text};
 use crate::{DomainError, usage::CustomerId};
 
 /// The operator's own key-value notes on a customer (a CRM id, a sales owner). Bounded as
@@ -65,6 +65,8 @@ pub struct Customer {
     tax_id: Option<TaxId>,
     /// `None`: the installation's default rate applies (the customer has no rate of its own).
     tax_rate: Option<TaxRate>,
+    /// `None`: the organization's terms apply.
+    net_terms: Option<NetTerms>,
     timezone: Timezone,
     metadata: Metadata,
 }
@@ -92,6 +94,7 @@ impl Customer {
             address: None,
             tax_id: None,
             tax_rate: None,
+            net_terms: None,
             timezone: Timezone::utc(),
             metadata: Metadata::default(),
         })
@@ -113,6 +116,13 @@ impl Customer {
     #[must_use]
     pub fn with_tax_rate(mut self, tax_rate: TaxRate) -> Self {
         self.tax_rate = Some(tax_rate);
+        self
+    }
+
+    /// Days its invoices are due after their issue, instead of the organization's.
+    #[must_use]
+    pub fn with_net_terms(mut self, net_terms: NetTerms) -> Self {
+        self.net_terms = Some(net_terms);
         self
     }
 
@@ -160,6 +170,11 @@ impl Customer {
     /// The rate its invoices are taxed at: its own, else `default`.
     pub fn tax_rate_or(&self, default: TaxRate) -> TaxRate {
         self.tax_rate.unwrap_or(default)
+    }
+
+    /// The customer's own payment terms; `None` when the organization's apply.
+    pub fn net_terms(&self) -> Option<NetTerms> {
+        self.net_terms
     }
 
     pub fn timezone(&self) -> &Timezone {

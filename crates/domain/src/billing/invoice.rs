@@ -13,6 +13,7 @@
 
 mod credit_note;
 mod number;
+mod payment;
 #[cfg(test)]
 mod properties;
 mod tax;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 pub use credit_note::{CreditNote, Settlement};
 pub use number::InvoiceNumber;
+pub use payment::{NetTerms, Payment, PaymentMethod};
 pub use tax::TaxRate;
 
 use super::{Currency, InvoiceLine, Money};
@@ -62,7 +64,12 @@ pub struct Invoice {
     status: InvoiceStatus,
     number: Option<InvoiceNumber>,
     finalized_at: Option<DateTime<Utc>>,
+    /// Set at finalization from the payment terms; `None` for Lago's invoices, whose due
+    /// dates are Lago's.
+    due: Option<(NetTerms, DateTime<Utc>)>,
     paid_at: Option<DateTime<Utc>>,
+    /// How it was paid, when the payment was recorded by hand.
+    payment: Option<Payment>,
     voided_at: Option<DateTime<Utc>>,
 }
 
@@ -82,7 +89,9 @@ impl Invoice {
             status: InvoiceStatus::Draft,
             number: None,
             finalized_at: None,
+            due: None,
             paid_at: None,
+            payment: None,
             voided_at: None,
         }
     }
@@ -137,6 +146,22 @@ impl Invoice {
         Ok(())
     }
 
+    /// [`Invoice::finalize`], due `terms` after `at`: the day it is issued with its number is
+    /// the day the customer can first pay it, whenever its draft was made.
+    ///
+    /// # Errors
+    /// As [`Invoice::finalize`].
+    pub fn finalize_on_terms(
+        &mut self,
+        number: InvoiceNumber,
+        at: DateTime<Utc>,
+        terms: NetTerms,
+    ) -> Result<(), DomainError> {
+        self.finalize(number, at)?;
+        self.due = Some((terms, terms.due(at)));
+        Ok(())
+    }
+
     /// # Errors
     /// `InvoiceStatus` unless finalized, `Invalid` for a time before the finalization.
     pub fn mark_paid(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
@@ -146,6 +171,20 @@ impl Invoice {
         self.ensure_after_finalization("paid", at)?;
         self.status = InvoiceStatus::Paid;
         self.paid_at = Some(at);
+        Ok(())
+    }
+
+    /// [`Invoice::mark_paid`] with how it was paid (a transfer the operator saw arrive).
+    ///
+    /// # Errors
+    /// As [`Invoice::mark_paid`].
+    pub fn record_payment(
+        &mut self,
+        at: DateTime<Utc>,
+        payment: Payment,
+    ) -> Result<(), DomainError> {
+        self.mark_paid(at)?;
+        self.payment = Some(payment);
         Ok(())
     }
 
@@ -221,8 +260,23 @@ impl Invoice {
         self.finalized_at
     }
 
+    /// The payment terms it was finalized on; `None` while a draft or when the engine (Lago)
+    /// keeps the due date.
+    pub fn net_terms(&self) -> Option<NetTerms> {
+        self.due.map(|(terms, _)| terms)
+    }
+
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.due.map(|(_, at)| at)
+    }
+
     pub fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.paid_at
+    }
+
+    /// How it was paid; `None` unless the payment was recorded with its method.
+    pub fn payment(&self) -> Option<&Payment> {
+        self.payment.as_ref()
     }
 
     pub fn voided_at(&self) -> Option<DateTime<Utc>> {

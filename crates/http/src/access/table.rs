@@ -334,6 +334,14 @@ const TABLE: &[(&str, &str, Requirement)] = &[
             roles: BILLING_STAFF,
         },
     ),
+    (
+        "POST",
+        "/api/billing/invoices/{id}/mark-paid",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
 ];
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {

@@ -84,6 +84,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(invoices::void),
         )
         .route(
+            "/api/billing/invoices/{id}/mark-paid",
+            web::post().to(invoices::mark_paid),
+        )
+        .route(
             "/api/billing/invoices/{id}/pdf",
             web::get().to(invoices::pdf),
         )

@@ -35,7 +35,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Invoice, InvoiceNumber, InvoiceStatus},
+    billing::{Invoice, InvoiceNumber, InvoiceStatus, Payment},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -275,11 +275,15 @@ impl InvoiceBook for LagoInvoiceBook {
             .await
     }
 
+    /// Lago's invoice has a payment status and nothing else of a payment made outside it:
+    /// the method and reference are not sent (its manual payments, `POST /payments`, are not
+    /// used yet).
     async fn mark_paid(
         &self,
         organization: OrganizationId,
         id: Uuid,
         at: DateTime<Utc>,
+        _payment: &Payment,
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError> {
         let allowed = |invoice: &mut Invoice| {

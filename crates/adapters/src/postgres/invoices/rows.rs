@@ -15,7 +15,7 @@ use tollgate_domain::{
     DomainError,
     billing::{
         BillingPeriod, Currency, FeeTiming, Invoice, InvoiceLine, InvoiceNumber, LineKind, Money,
-        Proration, ProrationFactor, TaxRate,
+        NetTerms, Payment, PaymentMethod, Proration, ProrationFactor, TaxRate,
     },
     metering::Meter,
     organization::OrganizationId,
@@ -29,7 +29,8 @@ pub(super) const INVOICE_COLUMNS: &str = "i.id, i.organization_id, i.source, i.l
     i.payment_status, i.status, i.number, i.currency, c.currency_minor_units,
     c.external_id AS customer, s.external_id AS subscription, i.tax_rate::text AS tax_rate,
     i.subtotal::text AS subtotal, i.tax::text AS tax, i.total::text AS total, i.period_start,
-    i.period_end, i.issued_at, i.finalized_at, i.paid_at, i.voided_at";
+    i.period_end, i.issued_at, i.finalized_at, i.paid_at, i.voided_at, i.net_terms_days,
+    i.due_at, i.payment_method, i.payment_reference";
 
 /// `FROM` with the joins [`INVOICE_COLUMNS`] needs.
 pub(super) const INVOICE_FROM: &str = "billing_invoices i
@@ -80,6 +81,14 @@ pub(super) struct InvoiceRow {
     paid_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     voided_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    net_terms_days: Option<i32>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    due_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    payment_method: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    payment_reference: Option<String>,
 }
 
 /// The line columns every read selects.
@@ -292,12 +301,35 @@ pub(super) fn record(row: &InvoiceRow, lines: &[LineRow]) -> Result<InvoiceRecor
         let finalized_at = row
             .finalized_at
             .ok_or_else(|| broken("a finalized invoice without its time"))?;
-        invoice
-            .finalize(InvoiceNumber::parse(number).map_err(domain)?, finalized_at)
-            .map_err(domain)?;
+        let number = InvoiceNumber::parse(number).map_err(domain)?;
+        match row.net_terms_days {
+            Some(days) => {
+                let terms = NetTerms::from_stored(days.into()).map_err(domain)?;
+                invoice
+                    .finalize_on_terms(number, finalized_at, terms)
+                    .map_err(domain)?;
+            }
+            None => invoice.finalize(number, finalized_at).map_err(domain)?,
+        }
+        if invoice.due_at() != row.due_at {
+            return Err(broken(format!(
+                "{}: due {:?}, its terms say {:?}",
+                row.id,
+                row.due_at,
+                invoice.due_at()
+            )));
+        }
     }
     if let Some(paid_at) = row.paid_at {
-        invoice.mark_paid(paid_at).map_err(domain)?;
+        match row.payment_method.as_deref() {
+            Some(method) => {
+                let method = PaymentMethod::parse(method).map_err(domain)?;
+                let payment =
+                    Payment::new(method, row.payment_reference.as_deref()).map_err(domain)?;
+                invoice.record_payment(paid_at, payment).map_err(domain)?;
+            }
+            None => invoice.mark_paid(paid_at).map_err(domain)?,
+        }
     }
     if row.status == "voided" {
         let voided_at = row

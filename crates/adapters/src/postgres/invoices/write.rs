@@ -126,6 +126,9 @@ pub(in crate::postgres) async fn insert_invoices(
         c.total.push(invoice.total().amount().to_string());
         c.issued_at.push(new.issued_at);
         c.finalized_at.push(invoice.finalized_at());
+        c.net_terms_days
+            .push(invoice.net_terms().map(|terms| i32::from(terms.days())));
+        c.due_at.push(invoice.due_at());
         for (index, line) in invoice.lines().iter().enumerate() {
             let (kind, meter, timing, used, of) = kind_columns(line.kind());
             l.invoice.push(new.id);
@@ -149,16 +152,17 @@ pub(in crate::postgres) async fn insert_invoices(
     diesel::sql_query(
         "INSERT INTO billing_invoices (id, organization_id, customer_id, subscription_id, source,
             kind, period_start, period_end, status, number, sequence, currency, tax_rate,
-            subtotal, tax, total, issued_at, finalized_at)
+            subtotal, tax, total, issued_at, finalized_at, net_terms_days, due_at)
          SELECT id, org, customer, subscription, 'embedded', kind, period_start, period_end,
                 status, number, sequence, currency, tax_rate::numeric, subtotal::numeric,
-                tax::numeric, total::numeric, issued_at, finalized_at
+                tax::numeric, total::numeric, issued_at, finalized_at, net_terms_days, due_at
          FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
                      $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::bigint[],
                      $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-                     $16::timestamptz[], $17::timestamptz[])
+                     $16::timestamptz[], $17::timestamptz[], $18::int[], $19::timestamptz[])
            AS t(id, org, customer, subscription, kind, period_start, period_end, status, number,
-                sequence, currency, tax_rate, subtotal, tax, total, issued_at, finalized_at)",
+                sequence, currency, tax_rate, subtotal, tax, total, issued_at, finalized_at,
+                net_terms_days, due_at)",
     )
     .bind::<Array<SqlUuid>, _>(&c.id)
     .bind::<Array<SqlUuid>, _>(&c.organization)
@@ -177,6 +181,8 @@ pub(in crate::postgres) async fn insert_invoices(
     .bind::<Array<Text>, _>(&c.total)
     .bind::<Array<Timestamptz>, _>(&c.issued_at)
     .bind::<Array<Nullable<Timestamptz>>, _>(&c.finalized_at)
+    .bind::<Array<Nullable<Integer>>, _>(&c.net_terms_days)
+    .bind::<Array<Nullable<Timestamptz>>, _>(&c.due_at)
     .execute(&mut *connection)
     .await?;
     diesel::sql_query(
@@ -231,6 +237,8 @@ struct InvoiceColumns {
     total: Vec<String>,
     issued_at: Vec<DateTime<Utc>>,
     finalized_at: Vec<Option<DateTime<Utc>>>,
+    net_terms_days: Vec<Option<i32>>,
+    due_at: Vec<Option<DateTime<Utc>>>,
 }
 
 #[derive(Default)]

@@ -15,7 +15,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{Currency, Money, Plan, TaxRate},
+    billing::{Currency, Money, NetTerms, Plan, TaxRate},
     money::parse_decimal,
     organization::OrganizationId,
     usage::CustomerId,
@@ -60,11 +60,25 @@ pub(super) struct Candidate {
     /// The in-advance base fee billed for the period holding `invoiced_through`.
     #[diesel(sql_type = Nullable<Text>)]
     paid_in_advance: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    customer_net_terms: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    organization_net_terms: Option<i32>,
 }
 
 impl Candidate {
     pub fn organization(&self) -> OrganizationId {
         OrganizationId::from_uuid(self.organization_id)
+    }
+
+    /// The terms its invoices are finalized on: the customer's, else the organization's, else
+    /// the default. A stored value out of range (the database refuses them) reads as unset.
+    pub fn net_terms(&self) -> NetTerms {
+        let read = |days: Option<i32>| days.and_then(|d| NetTerms::from_stored(d.into()).ok());
+        NetTerms::first_of([
+            read(self.customer_net_terms),
+            read(self.organization_net_terms),
+        ])
     }
 
     pub fn cursor(&self) -> CloseCursor {
@@ -101,7 +115,9 @@ pub(super) async fn claim(
         // candidate before the sort (that made each claim scan the invoices once per candidate).
         "SELECT s.*,
                 c.external_id AS customer, c.currency, c.currency_minor_units,
-                c.tax_rate::text AS tax_rate,
+                c.tax_rate::text AS tax_rate, c.net_terms_days AS customer_net_terms,
+                (SELECT o.net_terms_days FROM organization_settings o
+                 WHERE o.organization_id = s.organization_id) AS organization_net_terms,
                 EXISTS (SELECT 1 FROM billing_invoices i
                         WHERE i.subscription_id = s.id AND i.source = 'embedded'
                           AND i.kind = 'opening') AS opened,
@@ -148,7 +164,7 @@ pub(super) async fn claim(
          -- Joined after the claim: joined inside it, the planner (misjudging how many
          -- subscriptions the claim keeps) scanned every customer once per subscription.
          CROSS JOIN LATERAL (SELECT c.external_id, c.currency, c.currency_minor_units,
-                                    c.tax_rate
+                                    c.tax_rate, c.net_terms_days
                              FROM billing_customers c
                              WHERE c.id = s.customer_id
                                AND c.organization_id = s.organization_id

@@ -141,8 +141,9 @@ async fn finalize_all(
         let numbers = allocate_numbers(connection, organization, indexes.len()).await?;
         for (index, (number, sequence)) in indexes.iter().zip(numbers) {
             let m = &mut made[*index];
+            let terms = m.candidate.net_terms();
             m.invoice
-                .finalize(number, at)
+                .finalize_on_terms(number, at, terms)
                 .map_err(|e| invariant(e.to_string()))?;
             m.sequence = Some(sequence);
         }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, Customer, Metadata, TaxId, TaxRate, Timezone},
+    billing::{Address, BillingEmail, Customer, Metadata, NetTerms, TaxId, TaxRate, Timezone},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -30,6 +30,8 @@ pub struct CustomerChanges {
     pub tax_id: Option<Option<TaxId>>,
     /// `Some(None)` removes the customer's own rate: the installation's default applies.
     pub tax_rate: Option<Option<TaxRate>>,
+    /// `Some(None)` removes the customer's own terms: the organization's apply.
+    pub net_terms: Option<Option<NetTerms>>,
     pub timezone: Option<Timezone>,
     /// Replaces the whole metadata.
     pub metadata: Option<Metadata>,
@@ -58,6 +60,9 @@ impl CustomerChanges {
         }
         if let Some(tax_rate) = self.tax_rate.unwrap_or_else(|| customer.tax_rate()) {
             changed = changed.with_tax_rate(tax_rate);
+        }
+        if let Some(terms) = self.net_terms.unwrap_or_else(|| customer.net_terms()) {
+            changed = changed.with_net_terms(terms);
         }
         Ok(changed)
     }

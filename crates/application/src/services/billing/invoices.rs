@@ -9,9 +9,11 @@ mod tests;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use tollgate_domain::ErrorCode;
 use tollgate_domain::{
-    billing::{FeeTiming, InvoiceLine, InvoiceStatus, LineKind},
+    DomainError,
+    billing::{FeeTiming, InvoiceLine, InvoiceStatus, LineKind, Payment},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -26,6 +28,10 @@ use crate::{
 
 /// Invoices one page lists at most.
 pub const MAX_PAGE: u32 = 100;
+
+/// How far past this server's clock a recorded payment's time may lie: the operator's clock
+/// may run a little ahead, but a payment later than that has not happened yet.
+pub const PAYMENT_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
 /// What a PDF download answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,20 +136,37 @@ impl InvoiceService {
         settled(change)
     }
 
-    /// Records a finalized invoice as paid. `None` for an unknown invoice.
+    /// Records that a finalized invoice was paid at `paid_at` by `payment` (a bank transfer
+    /// seen on the statement); its receipt can be downloaded from then on. `None` for an
+    /// unknown invoice.
     ///
     /// # Errors
-    /// `AppError::Invalid` (a conflict) unless finalized, `AppError::Port` when the book fails.
+    /// `AppError::Invalid`: a `paid_at` more than [`PAYMENT_CLOCK_SKEW`] ahead of now or
+    /// before the invoice was finalized (422), or a conflict unless the invoice is finalized
+    /// (409 `invoice_already_paid` when paid, `invalid_invoice_state` otherwise);
+    /// `AppError::Port` when the book fails.
     pub async fn mark_paid(
         &self,
         organization: OrganizationId,
         id: Uuid,
+        paid_at: DateTime<Utc>,
+        payment: Payment,
         context: &AuditContext,
     ) -> Result<Option<InvoiceRecord>, AppError> {
+        let now = self.clock.now();
+        if now
+            .checked_add_signed(PAYMENT_CLOCK_SKEW)
+            .is_some_and(|latest| paid_at > latest)
+        {
+            return Err(AppError::Invalid(DomainError::Invalid {
+                field: "paid_at",
+                reason: format!("{paid_at} is in the future (it is {now})"),
+            }));
+        }
         let audit = AuditEntry::success(context, "invoice.paid", Some(target(id)));
         let change = self
             .book
-            .mark_paid(organization, id, self.clock.now(), &audit)
+            .mark_paid(organization, id, paid_at, &payment, &audit)
             .await?;
         settled(change)
     }

@@ -172,3 +172,36 @@ fn a_draft_is_discarded_not_voided() {
     ));
     assert_eq!(invoice.status(), InvoiceStatus::Finalized);
 }
+
+#[test]
+fn finalizing_on_terms_sets_the_due_date_and_a_recorded_payment_keeps_its_method() {
+    let mut invoice = draft();
+    assert_eq!((invoice.due_at(), invoice.net_terms()), (None, None));
+    let terms = NetTerms::new(14).unwrap();
+    invoice.finalize_on_terms(number(3), at(2), terms).unwrap();
+    assert_eq!(invoice.due_at(), Some(at(16)));
+    assert_eq!(invoice.net_terms(), Some(terms));
+    assert!(
+        invoice.finalize_on_terms(number(4), at(3), terms).is_err(),
+        "finalized once"
+    );
+    let transfer = Payment::new(PaymentMethod::BankTransfer, Some("SEPA 2026-02-03")).unwrap();
+    assert!(
+        matches!(
+            invoice.record_payment(at(1), transfer.clone()),
+            Err(DomainError::Invalid { .. })
+        ),
+        "paid before it was issued"
+    );
+    assert_eq!(invoice.payment(), None, "a refused payment records nothing");
+    invoice.record_payment(at(3), transfer.clone()).unwrap();
+    assert_eq!(invoice.payment(), Some(&transfer));
+    assert_eq!(invoice.paid_at(), Some(at(3)));
+    let again = invoice.record_payment(at(4), transfer).unwrap_err();
+    assert_eq!(again.code(), crate::ErrorCode::InvoiceAlreadyPaid);
+    let mut draft = draft();
+    let refused = draft
+        .record_payment(at(4), Payment::new(PaymentMethod::Cash, None).unwrap())
+        .unwrap_err();
+    assert_eq!(refused.code(), crate::ErrorCode::InvalidInvoiceState);
+}

@@ -1,9 +1,9 @@
 //! Invoices, their PDFs and receipts.
 
-use super::{Answer, Operation};
+use super::{Answer, Operation, Request};
 use crate::{
-    openapi::schemas::{dto, page_of},
-    routes::api::invoices::InvoiceResponse,
+    openapi::schemas::{dto, page_of, parses},
+    routes::api::invoices::{InvoiceResponse, MarkPaidRequest},
 };
 
 const INVOICE: &str = r#"{"id": "e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b",
@@ -12,7 +12,8 @@ const INVOICE: &str = r#"{"id": "e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b",
     "currency": "EUR",
     "period": {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
     "issued_at": "2026-12-01T00:05:00Z", "finalized_at": "2026-12-01T00:05:00Z",
-    "paid_at": null, "voided_at": null,
+    "net_terms_days": 30, "due_at": "2026-12-31T00:05:00Z",
+    "paid_at": null, "payment_method": null, "payment_reference": null, "voided_at": null,
     "lines": [{"kind": "usage", "meter": "input_tokens",
         "description": "Input tokens", "quantity": "2400000", "free_quantity": "100000",
         "unit_price": "0.000002", "amount": "4.45",
@@ -100,6 +101,22 @@ pub fn operations() -> Vec<Operation> {
             "Voids a finalized invoice by a credit note",
             invoice(200),
         ),
+        Operation {
+            request: Some(Request {
+                schema: dto::<MarkPaidRequest>,
+                example: r#"{"paid_at": "2026-12-04T09:30:00Z", "method": "bank_transfer",
+                    "reference": "SEPA ACME-2026-000042"}"#,
+                parses: parses::<MarkPaidRequest>,
+            }),
+            ..operation(
+                "POST",
+                "/api/billing/invoices/{id}/mark-paid",
+                "markInvoicePaid",
+                "Records a payment made outside Tollgate (a bank transfer) on a finalized \
+                 invoice (409 `invoice_already_paid` when paid)",
+                invoice(200),
+            )
+        },
         operation(
             "GET",
             "/api/billing/invoices/{id}/pdf",

@@ -10,7 +10,8 @@ use tollgate_application::{ports::CustomerRecord, services::billing::customers::
 use tollgate_domain::{
     DomainError,
     billing::{
-        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, TaxId, TaxRate, Timezone,
+        Address, BillingEmail, CountryCode, Currency, Customer, Metadata, NetTerms, TaxId, TaxRate,
+        Timezone,
     },
     usage::CustomerId,
 };
@@ -85,6 +86,9 @@ pub struct CreateCustomerRequest {
     /// Percent as a decimal string (`"20"`, `"8.875"`), 0 to 100; absent or `null`: the
     /// installation's `billing.default_tax_rate_percent`.
     tax_rate: Option<String>,
+    /// Days its invoices are due after their issue, 0 to 365; absent or `null`: the
+    /// organization's (`/api/settings`), else 30.
+    net_terms_days: Option<i64>,
     #[validate(length(min = 1, max = 64))]
     timezone: Option<String>,
     metadata: Option<BTreeMap<String, String>>,
@@ -106,6 +110,9 @@ impl CreateCustomerRequest {
         }
         if let Some(tax_rate) = &self.tax_rate {
             customer = customer.with_tax_rate(TaxRate::parse(tax_rate)?);
+        }
+        if let Some(days) = self.net_terms_days {
+            customer = customer.with_net_terms(NetTerms::from_stored(days)?);
         }
         if let Some(timezone) = &self.timezone {
             customer = customer.with_timezone(time_zone(timezone)?);
@@ -158,6 +165,8 @@ pub struct UpdateCustomerRequest {
     tax_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     tax_rate: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    net_terms_days: Option<Option<i64>>,
     #[validate(length(min = 1, max = 64))]
     timezone: Option<String>,
     metadata: Option<BTreeMap<String, String>>,
@@ -184,6 +193,10 @@ impl UpdateCustomerRequest {
                 .tax_rate
                 .map(|rate| rate.as_deref().map(TaxRate::parse).transpose())
                 .transpose()?,
+            net_terms: self
+                .net_terms_days
+                .map(|days| days.map(NetTerms::from_stored).transpose())
+                .transpose()?,
             timezone: self.timezone.as_deref().map(time_zone).transpose()?,
             metadata: self.metadata.map(Metadata::new).transpose()?,
         })
@@ -202,6 +215,8 @@ pub(crate) struct CustomerResponse {
     tax_id: Option<String>,
     /// The customer's own rate in percent; `null` when the default applies.
     tax_rate: Option<String>,
+    /// The customer's own payment terms in days; `null` when the organization's apply.
+    net_terms_days: Option<u16>,
     timezone: String,
     metadata: BTreeMap<String, String>,
     created_at: DateTime<Utc>,
@@ -221,6 +236,7 @@ impl From<CustomerRecord> for CustomerResponse {
             address: customer.address().map(AddressDto::from),
             tax_id: customer.tax_id().map(|t| t.as_str().to_owned()),
             tax_rate: customer.tax_rate().map(|r| r.percent().to_string()),
+            net_terms_days: customer.net_terms().map(|t| t.days()),
             timezone: customer.timezone().as_str().to_owned(),
             metadata: customer.metadata().entries().clone(),
             created_at: record.created_at,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tollgate_application::ports::{CreationKey, WebhookSecretRecord};
 use tollgate_domain::{
-    billing::TaxId,
+    billing::{NetTerms, TaxId},
     money::UsdAmount,
     settings::{BillingContact, OrganizationSettings, SettingsField},
 };
@@ -61,6 +61,9 @@ pub struct SettingsRequest {
     /// The seller's tax id on the organization's invoices (VAT number...).
     #[schema(required = true)]
     tax_id: Option<String>,
+    /// Days invoices are due after their issue, 0 to 365, for customers without terms of
+    /// their own; absent or `null`: 30.
+    net_terms_days: Option<i64>,
     #[serde(default)]
     #[schema(required = true)]
     debug_mode: bool,
@@ -80,6 +83,7 @@ pub(crate) struct SettingsResponse {
     display_name: Option<String>,
     billing_contact: Option<ContactDto>,
     tax_id: Option<String>,
+    net_terms_days: Option<u16>,
     debug_mode: bool,
     alert_thresholds: Vec<String>,
     webhook_urls: Vec<String>,
@@ -95,6 +99,7 @@ impl From<OrganizationSettings> for SettingsResponse {
                 address: c.address,
             }),
             tax_id: s.tax_id.map(|id| id.as_str().to_owned()),
+            net_terms_days: s.net_terms.map(|terms| terms.days()),
             debug_mode: s.debug_mode,
             alert_thresholds: s.alert_thresholds.iter().map(ToString::to_string).collect(),
             webhook_urls: s.webhook_urls,
@@ -197,6 +202,7 @@ fn settings_of(document: &Document) -> Result<OrganizationSettings, ApiError> {
             address: c.address,
         }),
         tax_id: body.tax_id.as_deref().map(TaxId::parse).transpose()?,
+        net_terms: body.net_terms_days.map(NetTerms::from_stored).transpose()?,
         debug_mode: body.debug_mode,
         alert_thresholds,
         webhook_urls: body.webhook_urls,

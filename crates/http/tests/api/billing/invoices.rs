@@ -3,6 +3,7 @@
 //! written, gapless numbers under concurrent finalizes, access rules, paging, and the PDF.
 
 mod parties;
+mod payments;
 
 use std::process::Command;
 

@@ -46,8 +46,8 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
 
     // No URLs at all.
     let request = call(&app, Method::PUT, "/api/settings", &owner).json(&json!({
-        "display_name": "Acme", "billing_contact": null, "tax_id": null, "debug_mode": true,
-        "alert_thresholds": [], "webhook_urls": []
+        "display_name": "Acme", "billing_contact": null, "tax_id": null, "net_terms_days": null,
+        "debug_mode": true, "alert_thresholds": [], "webhook_urls": []
     }));
     let (_, body) = expect_status(send(request).await, 200).await;
     assert_eq!(body["display_name"], "Acme");
@@ -62,6 +62,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
                 "display_name": "Acme",
                 "billing_contact": {"name": "Ada", "email": "ada@example.com", "address": null},
                 "tax_id": null,
+                "net_terms_days": null,
                 "debug_mode": false,
                 "webhook_urls": ["https://93.184.216.34/hook"],
                 "alert_thresholds": [0.1, 10, "20.50", 99999999999999999.99]
@@ -72,6 +73,7 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
         "display_name": "Acme",
         "billing_contact": { "name": "Ada", "email": "ada@example.com", "address": null },
         "tax_id": null,
+        "net_terms_days": null,
         "debug_mode": false,
         // Exact values, in canonical form (trailing zeros dropped).
         "alert_thresholds": ["0.1", "10", "20.5", "99999999999999999.99"],
@@ -115,6 +117,7 @@ fn whole() -> Value {
         "display_name": "Acme",
         "billing_contact": { "name": "Ada", "email": "ada@example.com", "address": "1 Main St" },
         "tax_id": "FR40303265045",
+        "net_terms_days": 45,
         "debug_mode": true,
         "alert_thresholds": ["10", "20.5"],
         "webhook_urls": ["https://93.184.216.34/hook"],
@@ -148,6 +151,7 @@ async fn a_put_without_every_field_is_refused_and_changes_nothing() {
         "display_name",
         "billing_contact",
         "tax_id",
+        "net_terms_days",
         "debug_mode",
         "alert_thresholds",
         "webhook_urls",
@@ -222,7 +226,7 @@ async fn a_patch_changes_what_it_names_and_keeps_the_rest() {
     assert_eq!(
         audit_targets(&app).await,
         [
-            Some("settings:display_name,billing_contact,tax_id,debug_mode,alert_thresholds,webhook_urls".to_owned()),
+            Some("settings:display_name,billing_contact,tax_id,net_terms_days,debug_mode,alert_thresholds,webhook_urls".to_owned()),
             Some("settings:display_name".to_owned()),
             Some("settings:billing_contact".to_owned()),
             Some("settings:alert_thresholds".to_owned()),
@@ -238,11 +242,12 @@ async fn a_patch_with_null_resets_a_field_to_its_default() {
     expect_status(send(request).await, 200).await;
 
     let change = json!({ "tax_id": null, "billing_contact": null, "debug_mode": null,
-                         "webhook_urls": null });
+                         "webhook_urls": null, "net_terms_days": null });
     let request = call(&app, Method::PATCH, "/api/settings", &owner).json(&change);
     let (_, saved) = expect_status(send(request).await, 200).await;
     let mut expected = whole();
     expected["tax_id"] = Value::Null;
+    expected["net_terms_days"] = Value::Null;
     expected["billing_contact"] = Value::Null;
     expected["debug_mode"] = json!(false);
     expected["webhook_urls"] = json!([]);

@@ -1,7 +1,10 @@
 use chrono::{TimeZone, Utc};
 use tollgate_domain::{
     DomainError,
-    billing::{BillingEmail, BillingPeriod, Currency, Customer, Invoice, InvoiceStatus, TaxRate},
+    billing::{
+        BillingEmail, BillingPeriod, Currency, Customer, Invoice, InvoiceStatus, PaymentMethod,
+        TaxRate,
+    },
     usage::CustomerId,
 };
 
@@ -106,9 +109,11 @@ async fn voids_and_payments_are_audited_under_their_own_actions() {
         .times(1)
         .returning(|organization, id, _, _| Ok(InvoiceChange::Done(record(organization, id))));
     book.expect_mark_paid()
-        .withf(|_, _, _, audit| audit.action == "invoice.paid")
+        .withf(|_, _, _, payment, audit| {
+            audit.action == "invoice.paid" && payment.reference() == Some("SEPA 42")
+        })
         .times(1)
-        .returning(|_, _, _, _| Ok(InvoiceChange::NotFound));
+        .returning(|_, _, _, _, _| Ok(InvoiceChange::NotFound));
     let service = service(book);
     let context = AuditContext::default();
     assert!(
@@ -120,10 +125,55 @@ async fn voids_and_payments_are_audited_under_their_own_actions() {
     );
     assert!(
         service
-            .mark_paid(organization, id, &context)
+            .mark_paid(organization, id, at(), transfer(), &context)
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+fn transfer() -> Payment {
+    Payment::new(PaymentMethod::BankTransfer, Some("SEPA 42")).unwrap()
+}
+
+#[tokio::test]
+async fn a_payment_is_recorded_at_its_own_time_but_never_in_the_future() {
+    let organization = OrganizationId::new();
+    let id = Uuid::now_v7();
+    let yesterday = at() - TimeDelta::days(1);
+    let mut book = MockInvoiceBook::new();
+    // Only the two plausible times reach the book: a payment seen yesterday, and one a few
+    // minutes "ahead" of a clock that runs behind the operator's.
+    book.expect_mark_paid()
+        .withf(move |_, _, paid_at, payment, _| {
+            (*paid_at == yesterday || *paid_at == at() + PAYMENT_CLOCK_SKEW)
+                && payment.method() == PaymentMethod::BankTransfer
+        })
+        .times(2)
+        .returning(|organization, id, _, _, _| Ok(InvoiceChange::Done(record(organization, id))));
+    let service = service(book);
+    let context = AuditContext::default();
+    for paid_at in [yesterday, at() + PAYMENT_CLOCK_SKEW] {
+        let recorded = service
+            .mark_paid(organization, id, paid_at, transfer(), &context)
+            .await
+            .unwrap();
+        assert!(recorded.is_some());
+    }
+    let tomorrow = at() + PAYMENT_CLOCK_SKEW + TimeDelta::seconds(1);
+    let refused = service
+        .mark_paid(organization, id, tomorrow, transfer(), &context)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            AppError::Invalid(DomainError::Invalid {
+                field: "paid_at",
+                ..
+            })
+        ),
+        "{refused:?}"
     );
 }
 
