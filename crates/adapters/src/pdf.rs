@@ -1,4 +1,4 @@
-//! Invoices and receipts as PDF files (the `InvoiceRenderer` port).
+//! Invoices, receipts and credit notes as PDF files (the `InvoiceRenderer` port).
 //!
 //! Laid out here (`layout`, `page`, `text`) and written with typst's `pdf-writer`, each face
 //! embedded as the subset of glyphs the document uses (typst's `subsetter`), glyph metrics
@@ -16,10 +16,12 @@
 //! Cost: an invoice of 20 lines is about 30 KB and a couple of milliseconds of one core in a
 //! release build; `cargo bench -p tollgate-adapters --bench pdf_render` prints the figures.
 
+mod credit_note;
 mod fonts;
 mod format;
 mod layout;
 mod page;
+mod table;
 mod text;
 mod write;
 
@@ -28,7 +30,7 @@ use std::{fmt, sync::Arc};
 use async_trait::async_trait;
 use tollgate_application::{
     PortError,
-    ports::{InvoiceDocument, InvoiceRenderer},
+    ports::{CreditNoteDocument, InvoiceDocument, InvoiceRenderer},
 };
 use tollgate_domain::billing::InvoiceStatus;
 
@@ -92,6 +94,18 @@ impl InvoiceRenderer for PdfInvoiceRenderer {
             )));
         }
         self.render(document, Kind::Receipt).await
+    }
+
+    async fn render_credit_note(
+        &self,
+        document: &CreditNoteDocument,
+    ) -> Result<Vec<u8>, PortError> {
+        let fonts = Arc::clone(&self.fonts);
+        let document = document.clone();
+        let rendered = tokio::task::spawn_blocking(move || credit_note::render(&fonts, &document))
+            .await
+            .map_err(|error| internal(format!("the rendering task failed: {error}")))?;
+        rendered.map_err(|error| internal(format!("cannot render the credit note: {error}")))
     }
 }
 

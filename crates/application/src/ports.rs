@@ -5,6 +5,7 @@ mod billing;
 mod billing_engine;
 mod change_lock;
 mod clock;
+mod credit_notes;
 mod delivery;
 mod engine_view;
 mod idempotency;
@@ -31,6 +32,7 @@ pub use billing_engine::{
 };
 pub use change_lock::ChangeLock;
 pub use clock::{Clock, SystemClock};
+pub use credit_notes::{CreditNoteBook, CreditNoteRecord};
 pub use delivery::{
     DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
     SettledItem, Settlement,
@@ -52,7 +54,7 @@ pub use invoices::{
 };
 pub use period_close::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore};
 pub use plans::{PlanDraft, PlanRecord, PlanStore, PlanVersionRecord};
-pub use rendering::{InvoiceDocument, InvoiceRenderer, Seller};
+pub use rendering::{CreditNoteDocument, InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
     HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,
 };
@@ -74,10 +76,11 @@ pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 pub use {
     access::MockApiKeyStore, access::MockAuditTrail, access::MockMembershipStore,
     access::MockOrganizationDirectory, billing::MockCustomerStore,
-    billing_engine::MockBillingEngine, clock::MockClock, delivery::MockDeliveryTarget,
-    delivery::MockOutboxAdmin, delivery::MockOutboxQueue, idempotency::MockIdempotencyStore,
-    identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
-    identity::MockSessionResolver, invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
+    billing_engine::MockBillingEngine, clock::MockClock, credit_notes::MockCreditNoteBook,
+    delivery::MockDeliveryTarget, delivery::MockOutboxAdmin, delivery::MockOutboxQueue,
+    idempotency::MockIdempotencyStore, identity::MockAccessTokenVerifier,
+    identity::MockPermissionChecker, identity::MockSessionResolver,
+    invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
     period_close::MockPeriodCloseStore, rendering::MockInvoiceRenderer, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,

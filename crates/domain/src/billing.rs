@@ -25,7 +25,9 @@
 //!   prorated fee (rounded once, half-even), so the used days cost exactly that fee and no
 //!   more than was paid is ever given back ([`rate_unused_time_credit`]). An invoice's
 //!   subtotal never goes below zero: credits beyond the other lines are cut off
-//!   ([`cap_credits`]) and what is cut off is not carried over (a known limitation).
+//!   ([`cap_credits`]) and what is cut off is not carried over (a known limitation). A
+//!   termination's unused days are not a line but a [`CreditNote`] against the invoice that
+//!   billed the fee ([`rate_unused_time_refund`]), in full.
 //! - **Invoices go draft → finalized → paid | voided**, and nothing about a finalized invoice
 //!   changes afterwards. Voiding a finalized or paid invoice issues a [`CreditNote`] for its
 //!   whole total; a draft cannot be voided (it has no number yet: discard it). See [`Invoice`].
@@ -50,8 +52,8 @@ pub use amount::Money;
 pub use currency::Currency;
 pub use customer::{Address, BillingEmail, CountryCode, Customer, Metadata, TaxId, Timezone};
 pub use invoice::{
-    CreditNote, Invoice, InvoiceNumber, InvoiceStatus, NetTerms, Payment, PaymentMethod,
-    Settlement, TaxRate,
+    CreditNote, CreditNoteNumber, CreditReason, Credited, Invoice, InvoiceNumber, InvoiceStatus,
+    NetTerms, Payment, PaymentMethod, Settlement, TaxRate,
 };
 pub use line::{InvoiceLine, LineKind};
 pub use period::{BillingPeriod, Interval};
@@ -60,7 +62,7 @@ pub use pricing::{Markup, PackageSize, Price, PricingModel, Tier, TierError, Tie
 pub use proration::{Proration, ProrationFactor};
 pub use rating::{
     ChargeUsage, MeteredUsage, cap_credits, rate, rate_base_fee, rate_unused_time_credit,
-    rate_usage,
+    rate_unused_time_refund, rate_usage,
 };
 pub use subscription::{
     Phase, PhaseReason, PlanVersionRef, Subscription, SubscriptionError, SubscriptionStatus,

@@ -6,22 +6,23 @@
 //! CPU-bound: the caller runs it off the async executor.
 
 use tollgate_application::ports::{InvoiceDocument, Seller};
-use tollgate_domain::billing::{Address, Customer, Invoice, InvoiceLine, InvoiceStatus};
+use tollgate_domain::billing::{Address, Customer, Invoice, InvoiceStatus};
 
 use super::{
     fonts::Fonts,
     format::{self, Dates},
     page::{Align, Block, Faces, Pages, Span, Style, mm},
+    table::{Figures, lines, totals},
     write,
 };
 
-const MARGIN_MM: f32 = 18.0;
-const TITLE_SIZE: f32 = 20.0;
-const BODY_SIZE: f32 = 10.0;
-const SMALL_SIZE: f32 = 8.0;
-const CELL_PADDING_MM: f32 = 1.0;
+pub(super) const MARGIN_MM: f32 = 18.0;
+pub(super) const TITLE_SIZE: f32 = 20.0;
+pub(super) const BODY_SIZE: f32 = 10.0;
+pub(super) const SMALL_SIZE: f32 = 8.0;
+pub(super) const CELL_PADDING_MM: f32 = 1.0;
 /// Labels, a line's period and the page numbers: 100/255, genpdf's grey before.
-const GREY: f32 = 0.39;
+pub(super) const GREY: f32 = 0.39;
 
 /// Which document to lay out. Both show the invoice's lines and totals; a receipt adds when
 /// it was paid and how much.
@@ -94,9 +95,10 @@ fn compose(faces: &Faces<'_>, document: &InvoiceDocument, kind: Kind, number: &s
     pages.space(BODY_SIZE);
     pages.place(parties(faces, span, document.seller(), document.customer()));
     pages.space(BODY_SIZE);
-    lines(faces, span, invoice, &mut pages);
+    let figures = Figures::of_invoice(invoice);
+    lines(faces, span, &figures, &mut pages);
     pages.space(BODY_SIZE * 0.5);
-    pages.place(totals(faces, span, invoice));
+    pages.place(totals(faces, span, &figures, "Total"));
     pages.space(BODY_SIZE * 1.5);
     let closing = closing(invoice, kind, number, dates, document.seller());
     pages.place(Block::text(faces, span, body, Align::Left, &closing));
@@ -146,15 +148,7 @@ fn facts(
             }
         }
     }
-    let [labels, values] = span.columns([1.0, 3.0]);
-    let body = Style::new(BODY_SIZE);
-    rows.into_iter()
-        .fold(Block::default(), |block, (label, value)| {
-            block.above(Block::beside([
-                Block::text(faces, labels, body.gray(GREY), Align::Left, label),
-                Block::text(faces, values, body, Align::Left, &value),
-            ]))
-        })
+    facts_block(faces, span, rows)
 }
 
 fn status(invoice: &Invoice, dates: Dates) -> String {
@@ -171,7 +165,12 @@ fn status(invoice: &Invoice, dates: Dates) -> String {
 }
 
 /// Seller and buyer side by side.
-fn parties(faces: &Faces<'_>, span: Span, seller: &Seller, customer: &Customer) -> Block {
+pub(super) fn parties(
+    faces: &Faces<'_>,
+    span: Span,
+    seller: &Seller,
+    customer: &Customer,
+) -> Block {
     let [from, to] = span.columns([1.0, 1.0]);
     let seller_address = match (&seller.address, &seller.postal_address) {
         (Some(address), _) => address_lines(address),
@@ -235,103 +234,16 @@ fn party(
     })
 }
 
-/// One row per invoice line under a header row, each line's own period under its
-/// description; the header starts every page the table continues on.
-fn lines(faces: &Faces<'_>, span: Span, invoice: &Invoice, pages: &mut Pages) {
-    let currency = invoice.currency();
-    let columns = span
-        .columns([14.0, 6.0, 7.0, 6.0])
-        .map(|c| c.inset(mm(CELL_PADDING_MM)));
-    let [description_column, ..] = columns;
-    let row = |first: Block, style: Style, figures: [&str; 3]| {
-        let figures = columns[1..]
-            .iter()
-            .zip(figures)
-            .map(|(column, text)| Block::text(faces, *column, style, Align::Right, text));
-        Block::beside(std::iter::once(first).chain(figures)).padded(mm(CELL_PADDING_MM))
-    };
-    let bold = Style::new(BODY_SIZE).bold();
-    let header = row(
-        Block::text(faces, description_column, bold, Align::Left, "Description"),
-        bold,
-        [
-            "Quantity",
-            &format!("Unit price ({currency})"),
-            &format!("Amount ({currency})"),
-        ],
-    )
-    .ruled(span, 0.75, 0.0);
-    let mut rows = invoice
-        .lines()
-        .iter()
-        .map(|line| {
-            row(
-                description(faces, description_column, line),
-                Style::new(BODY_SIZE),
-                [
-                    &format::quantity(line.quantity()),
-                    &format::unit_price(line.unit_price(), currency),
-                    &format::amount(line.amount()),
-                ],
-            )
-            .ruled(span, 0.25, GREY)
-        })
-        .peekable();
-    // The header never ends a page on its own.
-    let first = rows.peek().map_or(0.0, Block::height);
-    if !pages.fits(header.height() + first) {
-        pages.break_page();
-    }
-    pages.place(header.clone());
-    for row in rows {
-        if !pages.fits(row.height()) {
-            pages.break_page();
-            pages.place(header.clone());
-        }
-        pages.place(row);
-    }
-}
-
-fn description(faces: &Faces<'_>, span: Span, line: &InvoiceLine) -> Block {
-    let period = Style::new(SMALL_SIZE).gray(GREY);
-    let text = format::description(line);
-    Block::text(faces, span, Style::new(BODY_SIZE), Align::Left, &text).above(Block::text(
-        faces,
-        span,
-        period,
-        Align::Left,
-        &format::period(line.period()),
-    ))
-}
-
-/// Subtotal, tax and total, right-aligned under the amounts.
-fn totals(faces: &Faces<'_>, span: Span, invoice: &Invoice) -> Block {
-    let rows = [
-        ("Subtotal".to_owned(), invoice.subtotal(), false),
-        (
-            format!("Tax ({})", format::percent(invoice.tax_rate())),
-            invoice.tax(),
-            false,
-        ),
-        ("Total".to_owned(), invoice.total(), true),
-    ];
-    let [labels, amounts] = span
-        .columns([12.0, 6.0])
-        .map(|c| c.inset(mm(CELL_PADDING_MM)));
+/// Label and value pairs, labels grey.
+pub(super) fn facts_block(faces: &Faces<'_>, span: Span, rows: Vec<(&str, String)>) -> Block {
+    let [labels, values] = span.columns([1.0, 3.0]);
+    let body = Style::new(BODY_SIZE);
     rows.into_iter()
-        .fold(Block::default(), |block, (label, money, strong)| {
-            let style = if strong {
-                Style::new(BODY_SIZE).bold()
-            } else {
-                Style::new(BODY_SIZE)
-            };
-            block.above(
-                Block::beside([
-                    Block::text(faces, labels, style, Align::Right, &label),
-                    Block::text(faces, amounts, style, Align::Right, &format::money(money)),
-                ])
-                .padded(mm(CELL_PADDING_MM)),
-            )
+        .fold(Block::default(), |block, (label, value)| {
+            block.above(Block::beside([
+                Block::text(faces, labels, body.gray(GREY), Align::Left, label),
+                Block::text(faces, values, body, Align::Left, &value),
+            ]))
         })
 }
 

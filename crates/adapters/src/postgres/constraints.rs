@@ -55,9 +55,14 @@ pub(super) const CONFLICTS: &[(&str, ErrorCode, &str)] = &[
         "an invoice with this number exists",
     ),
     (
-        "billing_credit_notes_invoice_id_key",
+        "billing_credit_notes_one_per_reason",
         ErrorCode::Conflict,
-        "the invoice already has a credit note",
+        "the invoice already has a credit note for this reason",
+    ),
+    (
+        "billing_credit_notes_number",
+        ErrorCode::Conflict,
+        "a credit note with this number exists",
     ),
 ];
 

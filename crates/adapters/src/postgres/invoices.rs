@@ -26,16 +26,24 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment, Settlement},
+    billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment},
     organization::OrganizationId,
 };
 use uuid::Uuid;
 
 pub use parties::PgInvoiceParties;
-use rows::{INVOICE_COLUMNS, INVOICE_FROM, InvoiceRow, LINE_COLUMNS, LineRow};
-pub(super) use write::{NewInvoice, allocate_numbers, insert_invoices, invariant};
+use rows::{INVOICE_COLUMNS, INVOICE_FROM, InvoiceRow, LINE_COLUMNS};
+pub(super) use rows::{LineRow, kind_columns, line as stored_line};
+pub(super) use write::{
+    NewInvoice, Series, allocate, allocate_numbers, insert_invoices, invariant,
+};
 
-use super::{PgPool, audit::append_in, error, transaction};
+use super::{
+    PgPool,
+    audit::append_in,
+    credit_notes::{self, NewCreditNote},
+    error, transaction,
+};
 
 pub struct PgInvoiceBook {
     pool: PgPool,
@@ -92,11 +100,13 @@ async fn find(
 }
 
 /// A transition: the domain decides on the locked invoice, `store` writes what changed, the
-/// audit record goes with it. A refused transition writes nothing.
+/// audit record goes with it. A refused transition writes nothing. With `whole`, an invoice
+/// already credited in part (by a credit note of its own) is refused: the transition would
+/// credit that part again.
 async fn transition<F>(
     pool: &PgPool,
-    organization: OrganizationId,
-    id: Uuid,
+    (organization, id): (OrganizationId, Uuid),
+    whole: bool,
     audit: &AuditEntry,
     decide: F,
 ) -> Result<InvoiceChange, PortError>
@@ -109,6 +119,12 @@ where
             let Some(mut record) = find(connection, organization, id, true).await? else {
                 return Ok(InvoiceChange::NotFound);
             };
+            if whole && credit_notes::partly_credited(connection, organization, id).await? {
+                return Ok(InvoiceChange::Refused(DomainError::InvoiceStatus {
+                    action: "void",
+                    status: "partly credited",
+                }));
+            }
             let change = match decide(&mut record.invoice) {
                 Ok(change) => change,
                 Err(error) => return Ok(InvoiceChange::Refused(error)),
@@ -228,25 +244,13 @@ async fn store(
             .bind::<Timestamptz, _>(note.issued_at())
             .execute(&mut *connection)
             .await?;
-            diesel::sql_query(
-                "INSERT INTO billing_credit_notes (id, organization_id, invoice_id, settlement,
-                    currency, subtotal, tax, total, issued_at)
-                 VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $9)",
-            )
-            .bind::<SqlUuid, _>(Uuid::now_v7())
-            .bind::<SqlUuid, _>(organization.as_uuid())
-            .bind::<SqlUuid, _>(record.id)
-            .bind::<Text, _>(match note.settlement() {
-                Settlement::RefundDue => "refund",
-                Settlement::CancelsBalance => "cancellation",
-            })
-            .bind::<Text, _>(note.total().currency().code())
-            .bind::<Text, _>(note.subtotal().amount().to_string())
-            .bind::<Text, _>(note.tax().amount().to_string())
-            .bind::<Text, _>(note.total().amount().to_string())
-            .bind::<Timestamptz, _>(note.issued_at())
-            .execute(connection)
-            .await?;
+            let new = NewCreditNote {
+                id: Uuid::now_v7(),
+                organization,
+                invoice_id: record.id,
+                note: &note,
+            };
+            credit_notes::issue(connection, &[new]).await?;
             record.credit_note = Some(note);
         }
     }
@@ -314,13 +318,19 @@ impl InvoiceBook for PgInvoiceBook {
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError> {
         let at = stored_time(at);
-        transition(&self.pool, organization, id, audit, move |invoice| {
-            // Checked on a copy first: a refused finalize must not take a number.
-            let mut trial = invoice.clone();
-            let placeholder = InvoiceNumber::new("CHECK", 1)?;
-            trial.finalize(placeholder, at)?;
-            Ok(Change::Finalize(at))
-        })
+        transition(
+            &self.pool,
+            (organization, id),
+            false,
+            audit,
+            move |invoice| {
+                // Checked on a copy first: a refused finalize must not take a number.
+                let mut trial = invoice.clone();
+                let placeholder = InvoiceNumber::new("CHECK", 1)?;
+                trial.finalize(placeholder, at)?;
+                Ok(Change::Finalize(at))
+            },
+        )
         .await
     }
 
@@ -332,9 +342,13 @@ impl InvoiceBook for PgInvoiceBook {
         audit: &AuditEntry,
     ) -> Result<InvoiceChange, PortError> {
         let at = stored_time(at);
-        transition(&self.pool, organization, id, audit, move |invoice| {
-            invoice.void(at).map(Change::Voided)
-        })
+        transition(
+            &self.pool,
+            (organization, id),
+            true,
+            audit,
+            move |invoice| invoice.void(at).map(Change::Voided),
+        )
         .await
     }
 
@@ -348,9 +362,13 @@ impl InvoiceBook for PgInvoiceBook {
     ) -> Result<InvoiceChange, PortError> {
         let at = stored_time(at);
         let payment = payment.clone();
-        transition(&self.pool, organization, id, audit, move |invoice| {
-            invoice.record_payment(at, payment).map(|()| Change::Paid)
-        })
+        transition(
+            &self.pool,
+            (organization, id),
+            false,
+            audit,
+            move |invoice| invoice.record_payment(at, payment).map(|()| Change::Paid),
+        )
         .await
     }
 }

@@ -6,6 +6,7 @@
 //! (subscription, period start, kind) refuses a second invoice for a period whatever happens.
 
 mod claim;
+mod terms;
 mod usage;
 mod write;
 
@@ -36,7 +37,7 @@ use uuid::Uuid;
 use super::{PgPool, transaction};
 use claim::Candidate;
 use usage::UsageSpan;
-use write::Closed;
+use write::{Closed, Unused};
 
 pub struct PgPeriodCloseStore {
     pool: PgPool,
@@ -117,10 +118,15 @@ fn plan(
     })
 }
 
-fn invoices(
-    due: &Due,
-    usage: &[MeteredUsage],
-) -> Result<(Option<Invoice>, Option<Invoice>), DomainError> {
+/// What the rules issue for one claimed subscription: its opening and closing invoices, and
+/// the unused days of a terminated subscription's fee paid in advance, for a credit note.
+struct Issued {
+    opening: Option<Invoice>,
+    closing: Option<Invoice>,
+    unused: Option<Unused>,
+}
+
+fn invoices(due: &Due, usage: &[MeteredUsage], auto_finalize: bool) -> Result<Issued, DomainError> {
     let opening = due
         .opening
         .as_ref()
@@ -133,9 +139,13 @@ fn invoices(
         .as_ref()
         .and_then(|invoice| invoice.lines().first())
         .map(InvoiceLine::amount);
+    // That opening invoice is finalized with this batch when the close finalizes: then it
+    // can be credited like a stored one.
+    let from_opening = due.terms.paid_in_advance.is_none() && paid_now.is_some();
     let terms = match (&due.terms.paid_in_advance, paid_now) {
         (None, Some(paid)) => Cow::Owned(SubscriptionTerms {
             paid_in_advance: Some(paid),
+            unused_on_credit_note: auto_finalize,
             ..due.terms.clone()
         }),
         _ => Cow::Borrowed(&due.terms),
@@ -148,9 +158,18 @@ fn invoices(
             let usage = usage.get(due.usage_from..to).unwrap_or(&[]);
             rules::closing_invoice(&terms, closing, usage)
         })
-        .transpose()?
-        .flatten();
-    Ok((opening, closing))
+        .transpose()?;
+    let (closing, unused) = closing.map_or((None, None), |c| (c.invoice, c.unused));
+    Ok(Issued {
+        opening,
+        closing,
+        unused: unused.map(|line| Unused {
+            line,
+            customer: terms.customer.clone(),
+            currency: terms.currency,
+            from_opening,
+        }),
+    })
 }
 
 #[async_trait]
@@ -180,7 +199,7 @@ impl PeriodCloseStore for PgPeriodCloseStore {
                     return Ok(outcome);
                 }
                 let mut terms =
-                    claim::terms(connection, &candidates, request.default_tax_rate).await?;
+                    terms::terms(connection, &candidates, request.default_tax_rate).await?;
                 let mut organizations: Vec<Uuid> =
                     candidates.iter().map(|c| c.organization_id).collect();
                 organizations.sort_unstable();
@@ -220,11 +239,12 @@ impl PeriodCloseStore for PgPeriodCloseStore {
                 let mut closed = Vec::with_capacity(dues.len());
                 for due in &dues {
                     let candidate = &candidates[due.candidate];
-                    match invoices(due, &usage) {
-                        Ok((opening, closing)) => closed.push(Closed {
+                    match invoices(due, &usage, request.auto_finalize) {
+                        Ok(issued) => closed.push(Closed {
                             candidate,
-                            opening: opening.zip(due.opening.as_ref().map(|o| o.span)),
-                            closing: closing.zip(due.closing.as_ref().map(|c| c.span)),
+                            opening: issued.opening.zip(due.opening.as_ref().map(|o| o.span)),
+                            closing: issued.closing.zip(due.closing.as_ref().map(|c| c.span)),
+                            unused: issued.unused,
                             through: due.closing.as_ref().map(|c| c.span.end()),
                             renewal: due.renewal.clone(),
                         }),

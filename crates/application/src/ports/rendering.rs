@@ -7,7 +7,10 @@
 use async_trait::async_trait;
 use tollgate_domain::{
     DomainError,
-    billing::{Address, BillingEmail, BillingPeriod, Customer, Invoice, TaxId},
+    billing::{
+        Address, BillingEmail, BillingPeriod, CreditNote, CreditNoteNumber, Customer, Invoice,
+        TaxId,
+    },
 };
 
 use crate::PortError;
@@ -88,6 +91,60 @@ impl InvoiceDocument {
     }
 }
 
+/// Everything a credit note's document shows: seller and buyer as on the invoice it credits,
+/// its own number, and the credit note (the invoice's number, lines, totals, why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditNoteDocument {
+    seller: Seller,
+    customer: Customer,
+    number: CreditNoteNumber,
+    credit_note: CreditNote,
+}
+
+impl CreditNoteDocument {
+    /// # Errors
+    /// `Invalid` when the credit note credits another customer than `customer`.
+    pub fn new(
+        seller: Seller,
+        customer: Customer,
+        number: CreditNoteNumber,
+        credit_note: CreditNote,
+    ) -> Result<Self, DomainError> {
+        if credit_note.customer() != customer.external_id() {
+            return Err(DomainError::Invalid {
+                field: "credit note document",
+                reason: format!(
+                    "the credit note credits customer `{}`, not `{}`",
+                    credit_note.customer().as_str(),
+                    customer.external_id().as_str()
+                ),
+            });
+        }
+        Ok(Self {
+            seller,
+            customer,
+            number,
+            credit_note,
+        })
+    }
+
+    pub fn seller(&self) -> &Seller {
+        &self.seller
+    }
+
+    pub fn customer(&self) -> &Customer {
+        &self.customer
+    }
+
+    pub fn number(&self) -> &CreditNoteNumber {
+        &self.number
+    }
+
+    pub fn credit_note(&self) -> &CreditNote {
+        &self.credit_note
+    }
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait InvoiceRenderer: Send + Sync {
@@ -106,6 +163,14 @@ pub trait InvoiceRenderer: Send + Sync {
     /// `PortError::Internal` for an invoice that is not paid (a receipt is proof of payment),
     /// or when the document cannot be laid out or written.
     async fn render_receipt(&self, document: &InvoiceDocument) -> Result<Vec<u8>, PortError>;
+
+    /// The credit note as a PDF: seller, buyer, its number and the invoice it credits, why,
+    /// one row per credited line, subtotal, tax and total.
+    ///
+    /// # Errors
+    /// `PortError::Internal` when the document cannot be laid out or written.
+    async fn render_credit_note(&self, document: &CreditNoteDocument)
+    -> Result<Vec<u8>, PortError>;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! owning one aggregate, so that callers find billing in one place without one object doing
 //! everything.
 
+pub mod credit_notes;
 pub mod customers;
 pub mod engine_webhooks;
 pub mod invoices;
@@ -15,8 +16,9 @@ pub mod subscriptions;
 use std::sync::Arc;
 
 use self::{
-    customers::CustomerService, engine_webhooks::LagoWebhookService, invoices::InvoiceService,
-    plans::PlanService, subscriptions::SubscriptionService,
+    credit_notes::CreditNoteService, customers::CustomerService,
+    engine_webhooks::LagoWebhookService, invoices::InvoiceService, plans::PlanService,
+    subscriptions::SubscriptionService,
 };
 
 /// The billing use cases, backed by the embedded engine or by Lago as the system of record
@@ -26,6 +28,7 @@ pub struct BillingService {
     plans: Arc<PlanService>,
     subscriptions: Arc<SubscriptionService>,
     invoices: Arc<InvoiceService>,
+    credit_notes: Arc<CreditNoteService>,
     engine_webhooks: Option<Arc<LagoWebhookService>>,
 }
 
@@ -35,12 +38,14 @@ impl BillingService {
         plans: Arc<PlanService>,
         subscriptions: Arc<SubscriptionService>,
         invoices: Arc<InvoiceService>,
+        credit_notes: Arc<CreditNoteService>,
     ) -> Self {
         Self {
             customers,
             plans,
             subscriptions,
             invoices,
+            credit_notes,
             engine_webhooks: None,
         }
     }
@@ -66,6 +71,10 @@ impl BillingService {
 
     pub fn invoices(&self) -> &InvoiceService {
         &self.invoices
+    }
+
+    pub fn credit_notes(&self) -> &CreditNoteService {
+        &self.credit_notes
     }
 
     /// `None` without a billing engine: its webhook route then answers 404.

@@ -22,7 +22,7 @@ mod tests;
 
 use chrono::{DateTime, Utc};
 
-pub use credit_note::{CreditNote, Settlement};
+pub use credit_note::{CreditNote, CreditNoteNumber, CreditReason, Credited, Settlement};
 pub use number::InvoiceNumber;
 pub use payment::{NetTerms, Payment, PaymentMethod};
 pub use tax::TaxRate;
@@ -210,7 +210,9 @@ impl Invoice {
         Ok(CreditNote {
             invoice_number,
             customer: self.customer.clone(),
+            reason: credit_note::CreditReason::Void,
             lines: self.lines.clone(),
+            tax_rate: self.tax_rate,
             subtotal: self.subtotal,
             tax: self.tax,
             total: self.total,

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::DomainError;
 
-pub use credit::{cap_credits, rate_unused_time_credit};
+pub use credit::{cap_credits, rate_unused_time_credit, rate_unused_time_refund};
 pub use usage::{ChargeUsage, MeteredUsage};
 
 /// Every line `plan` bills for `period`: the base fee (if any) first, then [`rate_usage`]'s.

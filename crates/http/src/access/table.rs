@@ -342,6 +342,30 @@ const TABLE: &[(&str, &str, Requirement)] = &[
             roles: BILLING_STAFF,
         },
     ),
+    (
+        "GET",
+        "/api/billing/invoices/{id}/credit-notes",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/credit-notes/{id}",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/api/billing/credit-notes/{id}/pdf",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    ),
 ];
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {

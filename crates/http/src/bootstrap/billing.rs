@@ -14,14 +14,15 @@ use tollgate_adapters::{
     lago::billing::{LagoBilling, LagoBillingConfig},
     pdf::{FontConfig, PdfInvoiceRenderer},
     postgres::{
-        PgCustomerStore, PgInvoiceBook, PgInvoiceParties, PgPlanStore, PgPool, PgSubscriptionStore,
+        PgCreditNoteBook, PgCustomerStore, PgInvoiceBook, PgInvoiceParties, PgPlanStore, PgPool,
+        PgSubscriptionStore,
     },
 };
 use tollgate_application::{
     ports::{AuditTrail, BillingEngine, InvoiceBook, InvoiceRenderer, SystemClock},
     services::billing::{
-        BillingService, customers::CustomerService, invoices::InvoiceService, plans::PlanService,
-        subscriptions::SubscriptionService,
+        BillingService, credit_notes::CreditNoteService, customers::CustomerService,
+        invoices::InvoiceService, plans::PlanService, subscriptions::SubscriptionService,
     },
 };
 use tollgate_domain::organization::OrganizationId;
@@ -48,6 +49,8 @@ pub fn wire(
         };
     let plans = Arc::new(PgPlanStore::new(pool.clone()));
     let customers = Arc::new(PgCustomerStore::new(pool.clone()));
+    let parties = Arc::new(PgInvoiceParties::new(pool.clone()));
+    let renderer = renderer(settings);
     Ok(BillingService::new(
         Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
         Arc::new(PlanService::new(plans.clone(), engine.clone())),
@@ -65,9 +68,15 @@ pub fn wire(
         ),
         Arc::new(InvoiceService::new(
             book,
-            Arc::new(PgInvoiceParties::new(pool.clone())),
-            renderer(settings),
+            parties.clone(),
+            renderer.clone(),
             Arc::new(SystemClock),
+        )),
+        // Lago's credit notes are Lago's: in Lago mode this finds none.
+        Arc::new(CreditNoteService::new(
+            Arc::new(PgCreditNoteBook::new(pool.clone())),
+            parties,
+            renderer,
         )),
     ))
 }

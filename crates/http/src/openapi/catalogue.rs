@@ -20,7 +20,10 @@ pub const TAGS: &[(&str, &str)] = &[
     ("customers", "Billing customers."),
     ("plans", "Plans and their versions."),
     ("subscriptions", "Subscriptions and their plan changes."),
-    ("invoices", "Invoices, their PDFs and receipts."),
+    (
+        "invoices",
+        "Invoices, their PDFs, receipts and credit notes.",
+    ),
     (
         "settings",
         "The organization's settings, API keys and webhook secrets.",

@@ -4,6 +4,7 @@
 pub(crate) mod analytics;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
+pub(crate) mod credit_notes;
 pub(crate) mod customers;
 pub(crate) mod export;
 pub(crate) mod invoices;
@@ -94,6 +95,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/api/billing/invoices/{id}/receipt",
             web::get().to(invoices::receipt),
+        )
+        .route(
+            "/api/billing/invoices/{id}/credit-notes",
+            web::get().to(credit_notes::of_invoice),
+        )
+        .route(
+            "/api/billing/credit-notes/{id}",
+            web::get().to(credit_notes::show),
+        )
+        .route(
+            "/api/billing/credit-notes/{id}/pdf",
+            web::get().to(credit_notes::pdf),
         )
         .route("/api/usage", web::get().to(usage::show))
         .route("/api/usage/export", web::get().to(export::stream_rows))

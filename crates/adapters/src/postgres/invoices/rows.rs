@@ -98,7 +98,7 @@ pub(super) const LINE_COLUMNS: &str = "invoice_id, kind, meter, period_start,
     proration_period_days";
 
 #[derive(QueryableByName)]
-pub(super) struct LineRow {
+pub(in crate::postgres) struct LineRow {
     #[diesel(sql_type = SqlUuid)]
     pub invoice_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -139,7 +139,7 @@ fn meter(text: Option<&str>) -> Result<Meter, String> {
 }
 
 /// The stored texts of a line's kind: (kind, meter, fee timing, used days, period days).
-pub(super) fn kind_columns(
+pub(in crate::postgres) fn kind_columns(
     kind: LineKind,
 ) -> (
     &'static str,
@@ -230,7 +230,8 @@ fn stored_proration(row: &LineRow, period: BillingPeriod) -> Result<ProrationFac
     Ok(factor)
 }
 
-fn line(row: &LineRow, currency: Currency) -> Result<InvoiceLine, String> {
+/// A stored line (of an invoice or a credit note) back into the domain.
+pub(in crate::postgres) fn line(row: &LineRow, currency: Currency) -> Result<InvoiceLine, String> {
     let period =
         BillingPeriod::new(row.period_start, row.period_end).map_err(|e| broken(e.to_string()))?;
     let kind = match row.kind.as_str() {

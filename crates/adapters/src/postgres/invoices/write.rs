@@ -42,34 +42,68 @@ struct Allocated {
     slug: String,
 }
 
-/// Takes `count` consecutive numbers of the organization's sequence and returns them. The
-/// counter's row stays locked until the transaction ends, so concurrent finalizes queue up
-/// and a rolled-back one gives its numbers back: no gaps, no duplicates.
+/// A gapless series of numbers per organization, kept in a counter table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::postgres) enum Series {
+    Invoices,
+    CreditNotes,
+}
+
+impl Series {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Invoices => "billing_invoice_sequences",
+            Self::CreditNotes => "billing_credit_note_sequences",
+        }
+    }
+}
+
+/// Takes `count` consecutive sequence numbers of the organization's `series`: the prefix and
+/// the numbers. The counter's row stays locked until the transaction ends, so concurrent
+/// issuers queue up and a rolled-back one gives its numbers back: no gaps, no duplicates.
+pub(in crate::postgres) async fn allocate(
+    connection: &mut AsyncPgConnection,
+    series: Series,
+    organization: OrganizationId,
+    count: usize,
+) -> Result<(String, Vec<(u64, i64)>), diesel::result::Error> {
+    let wanted = i64::try_from(count).map_err(|e| invariant(e.to_string()))?;
+    if wanted == 0 {
+        return Ok((String::new(), Vec::new()));
+    }
+    let allocated: Allocated = diesel::sql_query(format!(
+        "INSERT INTO {} AS s (organization_id, last_sequence)
+         VALUES ($1, $2)
+         ON CONFLICT (organization_id)
+         DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+         RETURNING last_sequence, (SELECT slug FROM organizations WHERE id = $1) AS slug",
+        series.table()
+    ))
+    .bind::<SqlUuid, _>(organization.as_uuid())
+    .bind::<BigInt, _>(wanted)
+    .get_result(connection)
+    .await?;
+    let first = allocated.last_sequence - wanted + 1;
+    let sequences = (first..=allocated.last_sequence)
+        .map(|sequence| {
+            u64::try_from(sequence)
+                .map(|unsigned| (unsigned, sequence))
+                .map_err(|e| invariant(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((prefix_for(&allocated.slug), sequences))
+}
+
+/// Takes `count` consecutive invoice numbers of the organization (see [`allocate`]).
 pub(in crate::postgres) async fn allocate_numbers(
     connection: &mut AsyncPgConnection,
     organization: OrganizationId,
     count: usize,
 ) -> Result<Vec<(InvoiceNumber, i64)>, diesel::result::Error> {
-    let wanted = i64::try_from(count).map_err(|e| invariant(e.to_string()))?;
-    if wanted == 0 {
-        return Ok(Vec::new());
-    }
-    let allocated: Allocated = diesel::sql_query(
-        "INSERT INTO billing_invoice_sequences AS s (organization_id, last_sequence)
-         VALUES ($1, $2)
-         ON CONFLICT (organization_id)
-         DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-         RETURNING last_sequence, (SELECT slug FROM organizations WHERE id = $1) AS slug",
-    )
-    .bind::<SqlUuid, _>(organization.as_uuid())
-    .bind::<BigInt, _>(wanted)
-    .get_result(connection)
-    .await?;
-    let prefix = prefix_for(&allocated.slug);
-    let first = allocated.last_sequence - wanted + 1;
-    (first..=allocated.last_sequence)
-        .map(|sequence| {
-            let unsigned = u64::try_from(sequence).map_err(|e| invariant(e.to_string()))?;
+    let (prefix, sequences) = allocate(connection, Series::Invoices, organization, count).await?;
+    sequences
+        .into_iter()
+        .map(|(unsigned, sequence)| {
             InvoiceNumber::new(&prefix, unsigned)
                 .map(|number| (number, sequence))
                 .map_err(|e| invariant(e.to_string()))

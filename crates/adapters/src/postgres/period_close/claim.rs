@@ -1,7 +1,9 @@
-//! Claiming candidate subscriptions (`FOR UPDATE SKIP LOCKED`) and reading their terms:
-//! customer, phases, plan versions (decoded once per batch) and their plans' latest versions.
+//! Claiming candidate subscriptions (`FOR UPDATE SKIP LOCKED`) with what each needs from its
+//! customer and its invoices: currency, tax rate, payment terms, whether it was opened, the
+//! fee paid in advance and the invoice that billed it. Their phases and plans are read by
+//! [`super::terms`].
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -9,20 +11,14 @@ use diesel::{
     sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use tollgate_application::{
-    ports::{CloseCursor, CloseRequest},
-    services::billing::period_close::rules::{PhaseTerms, SubscriptionTerms},
-};
+use tollgate_application::ports::{CloseCursor, CloseRequest};
 use tollgate_domain::{
     DomainError,
-    billing::{Currency, Money, NetTerms, Plan, TaxRate},
-    money::parse_decimal,
+    billing::{Credited, Currency, InvoiceNumber, NetTerms, Settlement, TaxRate},
     organization::OrganizationId,
     usage::CustomerId,
 };
 use uuid::Uuid;
-
-use super::super::decode_plan;
 
 /// The shortest billing period: a subscription invoiced up to less than this before the
 /// close's horizon cannot have a period due (unless it terminated or awaits its opening).
@@ -37,29 +33,38 @@ pub(super) struct Candidate {
     #[diesel(sql_type = SqlUuid)]
     pub customer_id: Uuid,
     #[diesel(sql_type = Text)]
-    customer: String,
+    pub(super) customer: String,
     #[diesel(sql_type = Text)]
-    currency: String,
+    pub(super) currency: String,
     #[diesel(sql_type = Integer)]
-    currency_minor_units: i32,
+    pub(super) currency_minor_units: i32,
     /// The customer's own rate in percent; `NULL`: the close's default.
     #[diesel(sql_type = Nullable<Text>)]
-    tax_rate: Option<String>,
+    pub(super) tax_rate: Option<String>,
     #[diesel(sql_type = Timestamptz)]
-    billing_anchor: DateTime<Utc>,
+    pub(super) billing_anchor: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
-    started_at: DateTime<Utc>,
+    pub(super) started_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
-    trial_ends_at: Option<DateTime<Utc>>,
+    pub(super) trial_ends_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
-    terminated_at: Option<DateTime<Utc>>,
+    pub(super) terminated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Timestamptz)]
     pub invoiced_through: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
-    opened: bool,
-    /// The in-advance base fee billed for the period holding `invoiced_through`.
+    pub(super) opened: bool,
+    /// The in-advance base fee billed for the period holding `invoiced_through`, and the
+    /// invoice that billed it: its id, status, number and tax rate.
     #[diesel(sql_type = Nullable<Text>)]
-    paid_in_advance: Option<String>,
+    pub(super) paid_in_advance: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    paid_in_advance_invoice: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    paid_in_advance_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    paid_in_advance_number: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    paid_in_advance_tax_rate: Option<String>,
     #[diesel(sql_type = Nullable<Integer>)]
     customer_net_terms: Option<i32>,
     #[diesel(sql_type = Nullable<Integer>)]
@@ -79,6 +84,48 @@ impl Candidate {
             read(self.customer_net_terms),
             read(self.organization_net_terms),
         ])
+    }
+
+    /// Whether the invoice that billed the fee paid in advance can be credited: finalized or
+    /// paid (a draft has no number to credit).
+    pub(super) fn creditable(&self) -> bool {
+        matches!(
+            self.paid_in_advance_status.as_deref(),
+            Some("finalized" | "paid")
+        )
+    }
+
+    /// The invoice that billed the fee paid in advance, as a credit note of `customer` in
+    /// `currency` credits it: its id and what the note says of it. `None` unless creditable.
+    ///
+    /// # Errors
+    /// `Invalid` for a stored number or rate the domain refuses (a broken invariant).
+    pub fn credited(
+        &self,
+        customer: CustomerId,
+        currency: Currency,
+    ) -> Result<Option<(Uuid, Credited)>, DomainError> {
+        let (Some(id), Some(number), Some(rate)) = (
+            self.paid_in_advance_invoice,
+            self.paid_in_advance_number.as_deref(),
+            self.paid_in_advance_tax_rate.as_deref(),
+        ) else {
+            return Ok(None);
+        };
+        if !self.creditable() {
+            return Ok(None);
+        }
+        let paid = self.paid_in_advance_status.as_deref() == Some("paid");
+        Ok(Some((
+            id,
+            Credited {
+                invoice_number: InvoiceNumber::parse(number)?,
+                customer,
+                currency,
+                tax_rate: TaxRate::parse(rate)?,
+                settlement: Settlement::for_invoice(paid),
+            },
+        )))
     }
 
     pub fn cursor(&self) -> CloseCursor {
@@ -121,14 +168,8 @@ pub(super) async fn claim(
                 EXISTS (SELECT 1 FROM billing_invoices i
                         WHERE i.subscription_id = s.id AND i.source = 'embedded'
                           AND i.kind = 'opening') AS opened,
-                (SELECT l.amount::text FROM billing_invoice_lines l
-                 JOIN billing_invoices i ON i.id = l.invoice_id
-                      AND i.organization_id = l.organization_id
-                 WHERE i.subscription_id = s.id AND i.organization_id = s.organization_id
-                   AND i.source = 'embedded' AND i.status <> 'voided'
-                   AND l.kind = 'base_fee' AND l.fee_timing = 'in_advance'
-                   AND s.invoiced_through < l.period_end
-                 ORDER BY i.issued_at, l.position LIMIT 1) AS paid_in_advance
+                p.paid_in_advance, p.paid_in_advance_invoice, p.paid_in_advance_status,
+                p.paid_in_advance_number, p.paid_in_advance_tax_rate
          FROM (
          SELECT s.id, s.organization_id, s.customer_id, s.billing_anchor, s.started_at,
                 s.trial_ends_at, s.terminated_at, s.invoiced_through
@@ -169,6 +210,20 @@ pub(super) async fn claim(
                              WHERE c.id = s.customer_id
                                AND c.organization_id = s.organization_id
                              OFFSET 0) c
+         LEFT JOIN LATERAL (SELECT l.amount::text AS paid_in_advance,
+                                   i.id AS paid_in_advance_invoice,
+                                   i.status AS paid_in_advance_status,
+                                   i.number AS paid_in_advance_number,
+                                   i.tax_rate::text AS paid_in_advance_tax_rate
+                            FROM billing_invoice_lines l
+                            JOIN billing_invoices i ON i.id = l.invoice_id
+                                 AND i.organization_id = l.organization_id
+                            WHERE i.subscription_id = s.id
+                              AND i.organization_id = s.organization_id
+                              AND i.source = 'embedded' AND i.status <> 'voided'
+                              AND l.kind = 'base_fee' AND l.fee_timing = 'in_advance'
+                              AND s.invoiced_through < l.period_end
+                            ORDER BY i.issued_at, l.position LIMIT 1) p ON true
          ORDER BY s.invoiced_through, s.id",
     )
     .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.invoiced_through))
@@ -179,170 +234,6 @@ pub(super) async fn claim(
     .bind::<BigInt, _>(i64::from(request.batch))
     .load(connection)
     .await
-}
-
-#[derive(QueryableByName)]
-struct PhaseRow {
-    #[diesel(sql_type = SqlUuid)]
-    subscription_id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    starts_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    ends_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = SqlUuid)]
-    plan_id: Uuid,
-    #[diesel(sql_type = Integer)]
-    version: i32,
-}
-
-#[derive(QueryableByName)]
-struct VersionRow {
-    #[diesel(sql_type = SqlUuid)]
-    plan_id: Uuid,
-    #[diesel(sql_type = Integer)]
-    version: i32,
-    #[diesel(sql_type = Bool)]
-    latest: bool,
-    #[diesel(sql_type = Text)]
-    code: String,
-    #[diesel(sql_type = Text)]
-    interval: String,
-    #[diesel(sql_type = Text)]
-    currency: String,
-    #[diesel(sql_type = Text)]
-    definition: String,
-}
-
-/// The claimed subscriptions' terms by id (those whose plans cannot be read are left out and
-/// reported), and every plan's latest version.
-pub(super) struct Terms {
-    pub subscriptions: HashMap<Uuid, Result<SubscriptionTerms, DomainError>>,
-    pub latest: HashMap<Uuid, (i32, Arc<Plan>)>,
-}
-
-pub(super) async fn terms(
-    connection: &mut AsyncPgConnection,
-    candidates: &[Candidate],
-    default_tax_rate: TaxRate,
-) -> Result<Terms, diesel::result::Error> {
-    let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
-    let phases: Vec<PhaseRow> = diesel::sql_query(
-        "SELECT subscription_id, starts_at, ends_at, plan_id, plan_version AS version
-         FROM billing_subscription_phases WHERE subscription_id = ANY($1)
-         ORDER BY subscription_id, starts_at",
-    )
-    .bind::<Array<SqlUuid>, _>(&ids)
-    .load(&mut *connection)
-    .await?;
-    let versions: Vec<VersionRow> = diesel::sql_query(
-        "WITH wanted AS (
-            SELECT DISTINCT plan_id, plan_version AS version FROM billing_subscription_phases
-            WHERE subscription_id = ANY($1))
-         SELECT v.plan_id, v.version, v.version = p.current_version AS latest, p.code,
-                v.interval, v.currency, v.definition::text AS definition
-         FROM billing_plans p
-         JOIN billing_plan_versions v ON v.plan_id = p.id
-         WHERE (v.plan_id, v.version) IN (SELECT plan_id, version FROM wanted)
-            OR (v.plan_id IN (SELECT plan_id FROM wanted) AND v.version = p.current_version)",
-    )
-    .bind::<Array<SqlUuid>, _>(&ids)
-    .load(&mut *connection)
-    .await?;
-    let mut plans: HashMap<(Uuid, i32), Result<Arc<Plan>, DomainError>> = HashMap::new();
-    let mut latest = HashMap::new();
-    for row in versions {
-        let plan = serde_json::from_str(&row.definition)
-            .map_err(|e| DomainError::Invalid {
-                field: "plan definition",
-                reason: e.to_string(),
-            })
-            .and_then(|json| decode_plan(&row.code, &row.interval, &row.currency, &json))
-            .map(Arc::new);
-        if row.latest
-            && let Ok(plan) = &plan
-        {
-            latest.insert(row.plan_id, (row.version, Arc::clone(plan)));
-        }
-        plans.insert((row.plan_id, row.version), plan);
-    }
-    let mut by_subscription: HashMap<Uuid, Vec<PhaseRow>> = HashMap::new();
-    for phase in phases {
-        by_subscription
-            .entry(phase.subscription_id)
-            .or_default()
-            .push(phase);
-    }
-    let subscriptions = candidates
-        .iter()
-        .map(|candidate| {
-            let rows = by_subscription.remove(&candidate.id).unwrap_or_default();
-            let terms = subscription_terms(candidate, rows, &plans, default_tax_rate);
-            (candidate.id, terms)
-        })
-        .collect();
-    Ok(Terms {
-        subscriptions,
-        latest,
-    })
-}
-
-fn subscription_terms(
-    candidate: &Candidate,
-    phases: Vec<PhaseRow>,
-    plans: &HashMap<(Uuid, i32), Result<Arc<Plan>, DomainError>>,
-    default_tax_rate: TaxRate,
-) -> Result<SubscriptionTerms, DomainError> {
-    let minor = u8::try_from(candidate.currency_minor_units).unwrap_or(2);
-    let currency = Currency::with_minor_units(&candidate.currency, minor)
-        .or_else(|_| Currency::parse(&candidate.currency))?;
-    // Read at every close, not copied onto the subscription: a changed rate applies from the
-    // next invoice on, and invoices already written keep theirs.
-    let tax_rate = match &candidate.tax_rate {
-        Some(percent) => TaxRate::parse(percent)?,
-        None => default_tax_rate,
-    };
-    let phases = phases
-        .into_iter()
-        .map(|row| {
-            let plan = match plans.get(&(row.plan_id, row.version)) {
-                Some(Ok(plan)) => Arc::clone(plan),
-                Some(Err(error)) => return Err(error.clone()),
-                None => {
-                    return Err(DomainError::Invalid {
-                        field: "plan version",
-                        reason: format!("{} version {} is missing", row.plan_id, row.version),
-                    });
-                }
-            };
-            Ok(PhaseTerms {
-                starts_at: row.starts_at,
-                ends_at: row.ends_at,
-                plan_id: row.plan_id,
-                version: row.version,
-                plan,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let paid_in_advance = candidate
-        .paid_in_advance
-        .as_deref()
-        .map(|amount| {
-            parse_decimal("paid in advance", amount).map(|amount| Money::new(amount, currency))
-        })
-        .transpose()?;
-    Ok(SubscriptionTerms {
-        customer: CustomerId::parse(candidate.customer.as_str())?,
-        currency,
-        tax_rate,
-        billing_anchor: candidate.billing_anchor,
-        started_at: candidate.started_at,
-        trial_ends_at: candidate.trial_ends_at,
-        terminated_at: candidate.terminated_at,
-        invoiced_through: candidate.invoiced_through,
-        opened: candidate.opened,
-        paid_in_advance,
-        phases,
-    })
 }
 
 /// Per organization, the time of its oldest event still pending for the embedded meters:

@@ -1,6 +1,7 @@
 //! Writing a batch's results: numbers (per organization, one counter update each), invoices
-//! and lines (two statements), advanced cursors and renewals (one statement each), and an
-//! audit record per invoice and renewal.
+//! and lines (two statements), the credit notes of terminations' unused days (numbered from
+//! their own series, two statements), advanced cursors and renewals (one statement each), and
+//! an audit record per invoice, credit note and renewal.
 
 use std::collections::BTreeMap;
 
@@ -11,16 +12,34 @@ use tollgate_application::{
     ports::{AuditContext, AuditEntry, CloseRequest},
     services::billing::period_close::rules::Renewal,
 };
-use tollgate_domain::billing::{BillingPeriod, Invoice};
+use tollgate_domain::{
+    billing::{
+        BillingPeriod, CreditNote, CreditReason, Credited, Currency, Invoice, InvoiceLine,
+        Settlement,
+    },
+    usage::CustomerId,
+};
 use uuid::Uuid;
 
 use super::{
     super::{
         audit::append_in,
+        credit_notes::{self, NewCreditNote},
         invoices::{NewInvoice, allocate_numbers, insert_invoices, invariant},
     },
     claim::Candidate,
 };
+
+/// A terminated subscription's unused days of its fee paid in advance, to credit by a credit
+/// note against the invoice that billed the fee.
+pub(super) struct Unused {
+    pub line: InvoiceLine,
+    pub customer: CustomerId,
+    pub currency: Currency,
+    /// The fee was billed by the opening invoice of this same batch (not yet stored when the
+    /// subscription was claimed).
+    pub from_opening: bool,
+}
 
 /// What the rules made of one claimed subscription.
 pub(super) struct Closed<'a> {
@@ -28,6 +47,7 @@ pub(super) struct Closed<'a> {
     /// With the invoice's period.
     pub opening: Option<(Invoice, BillingPeriod)>,
     pub closing: Option<(Invoice, BillingPeriod)>,
+    pub unused: Option<Unused>,
     /// The new `invoiced_through` when a period was closed.
     pub through: Option<DateTime<Utc>>,
     pub renewal: Option<Renewal>,
@@ -61,7 +81,11 @@ pub(super) async fn write(
     let mut made = Vec::new();
     let mut cursors: (Vec<Uuid>, Vec<DateTime<Utc>>) = (Vec::new(), Vec::new());
     let mut renewals = Vec::new();
+    let mut unused = Vec::new();
     for item in closed {
+        if let Some(days) = item.unused {
+            unused.push((item.candidate, days));
+        }
         for (kind, invoice) in [("opening", item.opening), ("closing", item.closing)] {
             if let Some((invoice, period)) = invoice {
                 made.push(Made {
@@ -100,6 +124,19 @@ pub(super) async fn write(
         })
         .collect();
     insert_invoices(connection, &new).await?;
+    let notes = credit_notes(request, &made, unused)?;
+    let issued: Vec<NewCreditNote<'_>> = notes
+        .iter()
+        .map(|(candidate, invoice_id, note, id)| NewCreditNote {
+            id: *id,
+            organization: candidate.organization(),
+            invoice_id: *invoice_id,
+            note,
+        })
+        .collect();
+    if !issued.is_empty() {
+        credit_notes::issue(connection, &issued).await?;
+    }
     if !cursors.0.is_empty() {
         diesel::sql_query(
             "UPDATE billing_subscriptions s SET invoiced_through = t.through, updated_at = now()
@@ -113,11 +150,68 @@ pub(super) async fn write(
     }
     renew(connection, &renewals).await?;
     audit(connection, request, &made, &renewals).await?;
+    let context = AuditContext {
+        actor: "system:period-close".to_owned(),
+        ..AuditContext::default()
+    };
+    for (candidate, _, _, id) in &notes {
+        let target = Some(format!("credit_note:{id}"));
+        let entry = AuditEntry::success(&context, "credit_note.issue", target);
+        append_in(connection, candidate.organization(), &entry).await?;
+    }
     Ok(Written {
         periods: count(cursors.0.len()),
         invoices: count(made.len()),
         renewals: count(renewals.len()),
     })
+}
+
+/// The credit notes of `unused` days, each against the invoice that billed its fee: a stored
+/// one (read with the claim) or the opening invoice `made` in this batch; with its id.
+fn credit_notes<'a>(
+    request: &CloseRequest,
+    made: &[Made<'a>],
+    unused: Vec<(&'a Candidate, Unused)>,
+) -> Result<Vec<(&'a Candidate, Uuid, CreditNote, Uuid)>, diesel::result::Error> {
+    let broken = |e: &dyn std::fmt::Display| invariant(e.to_string());
+    unused
+        .into_iter()
+        .map(|(candidate, days)| {
+            let target = if days.from_opening {
+                made.iter()
+                    .find(|m| m.candidate.id == candidate.id && m.kind == "opening")
+                    .and_then(|m| {
+                        let credited = Credited {
+                            invoice_number: m.invoice.number()?.clone(),
+                            customer: days.customer.clone(),
+                            currency: days.currency,
+                            tax_rate: m.invoice.tax_rate(),
+                            settlement: Settlement::CancelsBalance,
+                        };
+                        Some((m.id, credited))
+                    })
+            } else {
+                candidate
+                    .credited(days.customer.clone(), days.currency)
+                    .map_err(|e| broken(&e))?
+            };
+            // The rules give unused days only for an invoice that can be credited.
+            let (invoice_id, credited) = target.ok_or_else(|| {
+                invariant(format!(
+                    "subscription {}: unused days without an invoice to credit",
+                    candidate.id
+                ))
+            })?;
+            let note = CreditNote::for_lines(
+                credited,
+                CreditReason::UnusedTime,
+                vec![days.line],
+                request.at,
+            )
+            .map_err(|e| broken(&e))?;
+            Ok((candidate, invoice_id, note, Uuid::now_v7()))
+        })
+        .collect()
 }
 
 /// Numbers every invoice, one counter update per organization.

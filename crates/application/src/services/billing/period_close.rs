@@ -26,13 +26,13 @@
 //!   start), every later period's on the closing invoice of the period before it (which is
 //!   issued as that period starts). A phase that begins mid-period (an upgrade) is billed its
 //!   prorated in-advance fee on the period's closing invoice. A phase paid in advance that
-//!   ends before the period's end (an upgrade or a termination) gets its unused days back on
-//!   that closing invoice (the final one for a termination): an `unused_time_credit` line, the
-//!   only negative line, worth what its in-advance line billed (read from the stored invoice)
-//!   less the used days' own prorated fee, so the used days cost exactly that fee. Credits are
-//!   capped so that an invoice's subtotal never goes below zero, and what is cut off is not
-//!   carried over. A trial's days are not charged a base fee (nor credited); usage during a
-//!   trial is.
+//!   ends before the period's end gets its unused days back, worth what its in-advance line
+//!   billed (read from the stored invoice) less the used days' own prorated fee, so the used
+//!   days cost exactly that fee: a termination's by a credit note against the invoice that
+//!   billed the fee, in full (when that invoice is finalized); an upgrade's on its closing
+//!   invoice, an `unused_time_credit` line, the only negative line, capped so that the
+//!   invoice's subtotal never goes below zero (what is cut off is not carried over). A trial's
+//!   days are not charged a base fee (nor credited); usage during a trial is.
 //! - **Plan changes**: each phase of the period is rated with `rate()` on its own plan version
 //!   for its own days (an upgrade mid-period gives two prorated phases on one invoice). At
 //!   each period's end a running subscription moves onto its plan's latest version (a

@@ -1,8 +1,39 @@
 //! Credits for the unused part of a base fee paid in advance (a plan change or a termination
 //! before the period's end), and the cap that keeps an invoice from going below zero.
 
-use super::super::{BillingPeriod, InvoiceLine, LineKind, Money, Plan, Proration};
+use rust_decimal::Decimal;
+
+use super::super::{
+    BillingPeriod, FeeTiming, InvoiceLine, LineKind, Money, Plan, Proration, ProrationFactor,
+};
 use crate::DomainError;
+
+/// What `paid` for `period` less the used days' own fee leaves unused, with the unused span's
+/// days; `None` when nothing is.
+fn unused_part(
+    plan: &Plan,
+    period: BillingPeriod,
+    paid: Money,
+    used: Option<BillingPeriod>,
+    unused: BillingPeriod,
+) -> Result<Option<(Money, ProrationFactor)>, DomainError> {
+    let Some(fee) = plan.base_fee() else {
+        return Ok(None);
+    };
+    let used_cost = match used {
+        Some(active) => Proration::Partial { active }
+            .factor(&period)?
+            .apply(fee.amount())?
+            .round_to_minor_half_even(),
+        None => Money::zero(fee.amount().currency()),
+    };
+    let credit = paid.checked_sub(used_cost)?;
+    if credit.is_negative() || credit.is_zero() {
+        return Ok(None);
+    }
+    let days = Proration::Partial { active: unused }.factor(&period)?;
+    Ok(Some((credit, days)))
+}
 
 /// The credit line for what `plan`'s base fee, paid in advance for `period`, was not used
 /// for: `paid` (the amount its in-advance line billed) less what the days actually used cost,
@@ -25,26 +56,45 @@ pub fn rate_unused_time_credit(
     used: Option<BillingPeriod>,
     unused: BillingPeriod,
 ) -> Result<Option<InvoiceLine>, DomainError> {
-    let Some(fee) = plan.base_fee() else {
+    let Some((credit, proration)) = unused_part(plan, period, paid, used, unused)? else {
         return Ok(None);
     };
-    let used_cost = match used {
-        Some(active) => Proration::Partial { active }
-            .factor(&period)?
-            .apply(fee.amount())?
-            .round_to_minor_half_even(),
-        None => Money::zero(fee.amount().currency()),
-    };
-    let credit = paid.checked_sub(used_cost)?;
-    if credit.is_negative() || credit.is_zero() {
-        return Ok(None);
-    }
-    let kind = LineKind::UnusedTimeCredit {
-        proration: Proration::Partial { active: unused }.factor(&period)?,
-    };
+    let kind = LineKind::UnusedTimeCredit { proration };
     let given_back = Money::new(-credit.amount(), credit.currency());
     // The line's period is the span it gives back, as a prorated fee line's is its own span.
     InvoiceLine::fixed(kind, unused, given_back).map(Some)
+}
+
+/// The same unused part as [`rate_unused_time_credit`], as the line of a credit note against
+/// the invoice that billed the fee: the part of that in-advance fee given back, for the
+/// unused days (`proration`), a positive amount like every line of a credit note. Exactly
+/// the amount the credit line would give back, never cut.
+///
+/// # Errors
+/// As [`rate_unused_time_credit`].
+pub fn rate_unused_time_refund(
+    plan: &Plan,
+    period: BillingPeriod,
+    paid: Money,
+    used: Option<BillingPeriod>,
+    unused: BillingPeriod,
+) -> Result<Option<InvoiceLine>, DomainError> {
+    let Some((credit, proration)) = unused_part(plan, period, paid, used, unused)? else {
+        return Ok(None);
+    };
+    let kind = LineKind::BaseFee {
+        timing: FeeTiming::Advance,
+        proration,
+    };
+    InvoiceLine::new(
+        kind,
+        unused,
+        Decimal::ONE,
+        Decimal::ZERO,
+        credit.amount(),
+        credit,
+    )
+    .map(Some)
 }
 
 /// `lines` with their credits capped so that their sum is never below zero: credits are
@@ -170,6 +220,48 @@ mod tests {
             ),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn a_termination_on_the_first_day_gives_the_whole_fee_back_on_a_credit_note_line() {
+        let basic = plan(usd("49"));
+        // Started and terminated within January 1st: no day used, all 31 unused.
+        let start = day(0) + TimeDelta::hours(10);
+        let end = start + TimeDelta::seconds(32);
+        let used = BillingPeriod::new(start, end).unwrap();
+        let unused = BillingPeriod::new(end, day(31)).unwrap();
+        let line = rate_unused_time_refund(&basic, span(0, 31), usd("49"), Some(used), unused)
+            .unwrap()
+            .unwrap();
+        assert_eq!(line.amount(), usd("49.00"));
+        let LineKind::BaseFee { timing, proration } = line.kind() else {
+            panic!("{:?}", line.kind());
+        };
+        assert_eq!(timing, FeeTiming::Advance);
+        assert_eq!((proration.used_days(), proration.period_days()), (31, 31));
+        assert_eq!(line.period(), unused);
+        // Ten days used: what the credit line would give back, positive.
+        let refund = rate_unused_time_refund(
+            &basic,
+            span(0, 31),
+            usd("49"),
+            Some(span(0, 10)),
+            span(10, 31),
+        )
+        .unwrap()
+        .unwrap();
+        let credit = rate_unused_time_credit(
+            &basic,
+            span(0, 31),
+            usd("49"),
+            Some(span(0, 10)),
+            span(10, 31),
+        )
+        .unwrap()
+        .unwrap();
+        // 49 x 10 / 31 = 15.806... -> 15.81 used, 33.19 back.
+        assert_eq!(refund.amount(), usd("33.19"));
+        assert_eq!(refund.amount().amount(), -credit.amount().amount());
     }
 
     #[test]

@@ -1,10 +1,25 @@
-//! Invoices, their PDFs and receipts.
+//! Invoices, their PDFs, receipts and credit notes.
 
 use super::{Answer, Operation, Request};
 use crate::{
     openapi::schemas::{dto, page_of, parses},
-    routes::api::invoices::{InvoiceResponse, MarkPaidRequest},
+    routes::api::{
+        credit_notes::CreditNoteResponse,
+        invoices::{InvoiceResponse, MarkPaidRequest},
+    },
 };
+
+const CREDIT_NOTE: &str = r#"{"id": "0193a5c2-7b1e-7c3d-9e4f-5a6b7c8d9e0f",
+    "number": "CN-ACME-000001", "invoice_id": "e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b",
+    "invoice_number": "ACME-2026-000042", "reason": "unused_time",
+    "settlement": "cancellation", "customer": "cust-002", "currency": "EUR",
+    "issued_at": "2026-12-01T10:05:00Z",
+    "lines": [{"kind": "base_fee", "meter": null,
+        "description": "Unused time of the base fee paid in advance (31 of 31 days)",
+        "quantity": "1", "free_quantity": "0", "unit_price": "49.00", "amount": "49.00",
+        "period": {"start": "2026-12-01T09:00:32Z", "end": "2027-01-01T00:00:00Z"},
+        "fee_timing": "in_advance", "proration": {"used_days": 31, "period_days": 31}}],
+    "tax_rate": "19", "subtotal": "49.00", "tax": "9.31", "total": "58.31"}"#;
 
 const INVOICE: &str = r#"{"id": "e4f5a6b7-c8d9-4e0f-9a1b-2c3d4e5f6a7b",
     "number": "ACME-2026-000042", "status": "finalized", "source": "embedded",
@@ -122,6 +137,41 @@ pub fn operations() -> Vec<Operation> {
             "/api/billing/invoices/{id}/pdf",
             "invoicePdf",
             "The invoice as PDF",
+            Answer::File {
+                media_type: "application/pdf",
+            },
+        ),
+        Operation {
+            paged: true,
+            ..operation(
+                "GET",
+                "/api/billing/invoices/{id}/credit-notes",
+                "invoiceCreditNotes",
+                "The credit notes of an invoice, oldest first",
+                Answer::Json {
+                    status: 200,
+                    schema: page_of::<CreditNoteResponse>,
+                    example: r#"{"data": [], "next_cursor": null}"#,
+                },
+            )
+        },
+        operation(
+            "GET",
+            "/api/billing/credit-notes/{id}",
+            "showCreditNote",
+            "One credit note (a void's, or a termination's unused days), numbered from its own \
+             series",
+            Answer::Json {
+                status: 200,
+                schema: dto::<CreditNoteResponse>,
+                example: CREDIT_NOTE,
+            },
+        ),
+        operation(
+            "GET",
+            "/api/billing/credit-notes/{id}/pdf",
+            "creditNotePdf",
+            "The credit note as PDF",
             Answer::File {
                 media_type: "application/pdf",
             },

@@ -19,7 +19,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-mod dto;
+pub(crate) mod dto;
 
 pub(crate) use dto::InvoiceResponse;
 

@@ -13,7 +13,11 @@ use super::period_close::support::{
     Phase, anchored_subscription, close, customer, invoices, plan_version, spawn, subscription,
     usage,
 };
-use crate::identity::support::batch;
+use crate::{
+    billing::WRITE_KEY,
+    identity::support::{batch, call, expect_status, send},
+};
+use reqwest::Method;
 
 const JANUARY: &str = "2026-01-01T00:00:00Z";
 
@@ -329,10 +333,11 @@ async fn upgrade_in_advance_opened_by_the_same_close() {
 async fn terminate_in_advance() {
     // Basic (30.00 in advance, 0.50 a request) from January 1st: each opening invoice bills
     // 30.00 for January. Both subscriptions terminate on January 11th 10:30, leaving 21 of 31
-    // days unused: 30.00 less the 10 used days' 9.68 (30 x 10 / 31 = 9.677...) is 20.32 back.
-    // - cust_big used 60 requests (30.00): its final invoice is 30.00 - 20.32 = 9.68;
-    // - cust_small used 8 requests (4.00): the credit stops at 4.00 so the invoice is 0.00
-    //   (the other 16.32 are not carried over).
+    // days unused: 30.00 less the 10 used days' 9.68 (30 x 10 / 31 = 9.677...) is 20.32 back,
+    // by a credit note against the opening invoice, in full whatever the final invoice bills:
+    // - cust_big used 60 requests: its final invoice is 30.00, its credit note 20.32;
+    // - cust_small used 8 requests: its final invoice is 4.00, its credit note 20.32 too (a
+    //   credit line would have stopped at 4.00, and 16.32 would have been lost).
     let app = spawn().await;
     let basic = plan_version(&app, "basic", "USD", &in_advance("30.00", "0.50")).await;
     let mut subscriptions = Vec::new();
@@ -389,9 +394,39 @@ async fn terminate_in_advance() {
         [
             ("cust_big", vec!["30.00"], "30.00"),
             ("cust_small", vec!["30.00"], "30.00"),
-            ("cust_big", vec!["30.00", "-20.32"], "9.68"),
-            ("cust_small", vec!["4.00", "-4.00"], "0.00"),
+            ("cust_big", vec!["30.00"], "30.00"),
+            ("cust_small", vec!["4.00"], "4.00"),
+        ]
+    );
+    let mut notes = Vec::new();
+    for opening in &all[..2] {
+        let id = opening["id"].as_str().unwrap_or_default();
+        let path = format!("/api/billing/invoices/{id}/credit-notes");
+        let (_, listed) =
+            expect_status(send(call(&app, Method::GET, &path, WRITE_KEY)).await, 200).await;
+        for mut note in listed["data"].as_array().cloned().unwrap_or_default() {
+            assert_eq!(note["invoice_number"], opening["number"]);
+            note["id"] = json!("<id>");
+            note["invoice_id"] = json!("<id>");
+            notes.push(note);
+        }
+    }
+    let totals: Vec<(&str, &str)> = notes
+        .iter()
+        .map(|n| {
+            (
+                n["number"].as_str().unwrap_or_default(),
+                n["total"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("CN-DEFAULT-000001", "20.32"),
+            ("CN-DEFAULT-000002", "20.32")
         ]
     );
     compare("terminate_in_advance", &stable(all));
+    compare("terminate_in_advance_credit_notes", &Value::Array(notes));
 }

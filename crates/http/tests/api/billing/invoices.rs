@@ -2,6 +2,7 @@
 //! its number, voided with its credit note), refused transitions answered 409 with nothing
 //! written, gapless numbers under concurrent finalizes, access rules, paging, and the PDF.
 
+mod credit_notes;
 mod parties;
 mod payments;
 
@@ -121,6 +122,17 @@ async fn an_invoice_is_finalized_then_voided_with_its_credit_note_and_refused_mo
     assert_eq!(app.count("billing_credit_notes").await, 1);
     let (_, shown) = expect_status(get(&app, &path, WRITE_KEY).await, 200).await;
     assert_eq!(shown["credit_note"], voided["credit_note"]);
+    // The credit note is a document of its own, numbered from the credit notes' series.
+    let (_, notes) = expect_status(
+        get(&app, &format!("{path}/credit-notes"), WRITE_KEY).await,
+        200,
+    )
+    .await;
+    let note = &notes["data"][0];
+    assert_eq!(note["number"], "CN-DEFAULT-000001");
+    assert_eq!(note["reason"], "void");
+    assert_eq!(note["total"], "32.00");
+    assert_eq!(note["lines"].as_array().map(Vec::len), Some(2));
 
     for action in ["void", "finalize"] {
         let refused = post(&app, &format!("{path}/{action}"), WRITE_KEY).await;

@@ -14,7 +14,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-pub use invoice::{closing_invoice, opening_invoice};
+pub use invoice::{Closing, closing_invoice, opening_invoice};
 
 /// A phase of a subscription: `[starts_at, ends_at)` on one plan version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,11 @@ pub struct SubscriptionTerms {
     /// `invoiced_through`), as its invoice line says; `None` when none was billed or its
     /// invoice was voided. What an unused-time credit gives back at most.
     pub paid_in_advance: Option<Money>,
+    /// Whether the invoice that billed `paid_in_advance` is finalized (or paid): a
+    /// termination's unused days are then given back in full by a credit note against it,
+    /// not as a credit line of the final invoice. A draft cannot be credited (it has no
+    /// number yet): its fee's unused days stay a credit line, as an upgrade's do.
+    pub unused_on_credit_note: bool,
     /// By start, not overlapping.
     pub phases: Vec<PhaseTerms>,
 }

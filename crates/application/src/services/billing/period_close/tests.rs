@@ -67,6 +67,7 @@ fn terms(phases: Vec<PhaseTerms>) -> SubscriptionTerms {
         invoiced_through: at(1, 1, 0),
         opened: true,
         paid_in_advance: None,
+        unused_on_credit_note: false,
         phases,
     }
 }
@@ -150,6 +151,7 @@ fn an_upgrade_mid_period_bills_two_prorated_phases_on_one_invoice() {
     );
     let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
         .unwrap()
+        .invoice
         .unwrap();
     // 10 of 31 days of 31, 5 requests at 1; 21 of 31 days of 62, 7 requests at 2.
     assert_eq!(amounts(&invoice), vec!["10.00", "5.00", "42.00", "14.00"]);
@@ -181,7 +183,10 @@ fn in_advance_fees_are_billed_as_the_period_they_pay_for_starts() {
     let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
         .unwrap()
         .unwrap();
-    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(3)])
+        .unwrap()
+        .invoice
+        .unwrap();
     // January's usage, then February's fee in advance (not January's again).
     assert_eq!(amounts(&invoice), vec!["3.00", "30.00"]);
     assert!(matches!(
@@ -207,7 +212,10 @@ fn a_termination_closes_a_final_prorated_period_and_nothing_after() {
         .unwrap();
     assert_eq!(due.span.end(), at(1, 16, 0));
     assert!(!due.continues);
-    let invoice = closing_invoice(&t, &due, &[requests(0)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(0)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(amounts(&invoice), vec!["15.00", "0.00"]);
     t.invoiced_through = at(1, 16, 0);
     assert!(
@@ -231,6 +239,7 @@ fn an_upgrade_from_a_plan_paid_in_advance_credits_its_unused_days() {
         .unwrap();
     let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
         .unwrap()
+        .invoice
         .unwrap();
     // basic: 5 requests, then 31.00 paid less its 10 used days' 10.00 back; pro: 21 of 31
     // days of 62 = 42.00 in advance, 7 requests; February's pro fee, 62.00.
@@ -256,6 +265,7 @@ fn an_upgrade_from_a_plan_paid_in_advance_credits_its_unused_days() {
     t.paid_in_advance = None;
     let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
         .unwrap()
+        .invoice
         .unwrap();
     assert_eq!(amounts(&invoice), vec!["5.00", "42.00", "7.00", "62.00"]);
 }
@@ -273,17 +283,60 @@ fn a_termination_credits_the_unused_days_up_to_a_zero_subtotal() {
         .unwrap()
         .unwrap();
     // 21 unused days of 31.00 are 21.00, and 25 requests cover them all.
-    let invoice = closing_invoice(&t, &due, &[requests(25)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(25)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(amounts(&invoice), vec!["25.00", "-21.00"]);
     assert_eq!(invoice.total().amount(), Decimal::from(4));
     // 3 requests cover only 3.00 of it: the credit stops at a zero subtotal.
-    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(3)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(amounts(&invoice), vec!["3.00", "-3.00"]);
     assert!(invoice.total().is_zero());
     // A fee paid only for the days up to a termination already known gives nothing back.
     t.paid_in_advance = Some(Money::from_minor(1000, Currency::USD));
-    let invoice = closing_invoice(&t, &due, &[requests(3)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(3)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(amounts(&invoice), vec!["3.00"]);
+}
+
+#[test]
+fn a_termination_credits_a_finalized_fees_unused_days_in_full_on_a_credit_note() {
+    let mut t = terms(vec![phase(
+        at(1, 1, 0),
+        Some(at(1, 11, 0)),
+        plan("31", FeeTiming::Advance, "1"),
+    )]);
+    t.terminated_at = Some(at(1, 11, 0));
+    t.paid_in_advance = Some(Money::from_minor(3100, Currency::USD));
+    t.unused_on_credit_note = true;
+    let due = closing_due(&t, at(1, 12, 0), TimeDelta::zero(), None)
+        .unwrap()
+        .unwrap();
+    // 3 requests bill 3.00, and the 21 unused days' 21.00 come back whole, not cut at 3.00.
+    let closing = closing_invoice(&t, &due, &[requests(3)]).unwrap();
+    assert_eq!(amounts(&closing.invoice.unwrap()), vec!["3.00"]);
+    let unused = closing.unused.unwrap();
+    assert_eq!(unused.amount(), Money::from_minor(2100, Currency::USD));
+    let LineKind::BaseFee { timing, proration } = unused.kind() else {
+        panic!("{:?}", unused.kind());
+    };
+    assert_eq!(timing, FeeTiming::Advance);
+    assert_eq!((proration.used_days(), proration.period_days()), (21, 31));
+    assert_eq!(
+        (unused.period().start(), unused.period().end()),
+        (at(1, 11, 0), at(2, 1, 0))
+    );
+    // Without usage the final invoice bills nothing, and the credit note still gives all
+    // 21.00 back.
+    let closing = closing_invoice(&t, &due, &[MeteredUsage::default()]).unwrap();
+    assert_eq!(amounts(&closing.invoice.unwrap()), vec!["0.00"]);
+    assert_eq!(closing.unused.unwrap().amount(), unused.amount());
 }
 
 #[test]
@@ -314,7 +367,10 @@ fn opening_and_closing_invoices_are_taxed_at_the_terms_rate_once_on_the_subtotal
     let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
         .unwrap()
         .unwrap();
-    let invoice = closing_invoice(&t, &due, &[requests(0)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(0)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(totals(&invoice), ["5.00", "0.62", "5.62"]);
 }
 
@@ -329,7 +385,10 @@ fn a_renewal_moves_the_next_period_onto_the_latest_version() {
     let renewal = renew(&mut t, &due, |_| Some((2, Arc::clone(&new)))).unwrap();
     assert_eq!((renewal.at, renewal.version), (at(2, 1, 0), 2));
     assert_eq!(t.phases.len(), 2);
-    let invoice = closing_invoice(&t, &due, &[requests(1)]).unwrap().unwrap();
+    let invoice = closing_invoice(&t, &due, &[requests(1)])
+        .unwrap()
+        .invoice
+        .unwrap();
     assert_eq!(
         amounts(&invoice),
         vec!["1.00", "12.00"],

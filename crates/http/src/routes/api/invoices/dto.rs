@@ -93,17 +93,22 @@ pub(crate) struct InvoiceResponse {
 }
 
 /// An amount with exactly its currency's minor units.
-pub(super) fn money(amount: Money) -> String {
+pub(crate) fn money(amount: Money) -> String {
     let mut value = amount.amount();
     value.rescale(amount.currency().minor_units());
     value.to_string()
 }
 
-pub(super) fn exact(value: Decimal) -> String {
+pub(crate) fn exact(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
 pub(super) fn line(line: &InvoiceLine) -> LineDto {
+    described(line, describe(line))
+}
+
+/// A line with the words `description` says it in (a credit note's own).
+pub(crate) fn described(line: &InvoiceLine, description: String) -> LineDto {
     let (kind, meter, fee_timing, proration) = match line.kind() {
         LineKind::BaseFee { timing, proration } => (
             "base_fee",
@@ -133,7 +138,7 @@ pub(super) fn line(line: &InvoiceLine) -> LineDto {
     LineDto {
         kind,
         meter,
-        description: describe(line),
+        description,
         quantity: exact(line.quantity()),
         free_quantity: exact(line.free_quantity()),
         unit_price: exact(line.unit_price()),

@@ -5,7 +5,7 @@ use tollgate_domain::{
     DomainError,
     billing::{
         BillingPeriod, FeeTiming, Invoice, InvoiceLine, MeteredUsage, Money, Plan, Proration,
-        cap_credits, rate_base_fee, rate_unused_time_credit, rate_usage,
+        cap_credits, rate_base_fee, rate_unused_time_credit, rate_unused_time_refund, rate_usage,
     },
 };
 
@@ -32,14 +32,26 @@ pub fn opening_invoice(
     draft(terms, line.into_iter().collect())
 }
 
+/// What closing a period issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    /// The closing invoice's draft; `None` when there is nothing to bill.
+    pub invoice: Option<Invoice>,
+    /// A termination's unused days of the fee paid in advance, in full, for a credit note
+    /// against the invoice that billed it (see [`SubscriptionTerms::unused_on_credit_note`]).
+    pub unused: Option<InvoiceLine>,
+}
+
 /// The closing invoice's draft, lines in this order: per phase, its base fee (in arrears; or
 /// in advance for a phase that began during the period: an upgrade's new plan, which its
 /// opening or the previous close did not bill) then its usage lines, then, for the phase
 /// whose fee was paid in advance and that ended before the period's end (an upgrade or a
 /// termination), the credit of its unused days; last, the next period's in-advance fee when
 /// the subscription goes on. Credits are capped so that the subtotal is never negative.
+/// A termination's unused days, when the invoice that billed them can be credited, are not a
+/// line but [`Closing::unused`], never cut.
 /// `usage[i]` is the usage of `due.shares[i]`, failed calls apart (billed only by the charges
-/// that include them). `None` when there is nothing to bill (no phase during the period).
+/// that include them). The invoice is `None` when there is nothing to bill.
 ///
 /// # Errors
 /// As [`rate_base_fee`], [`rate_usage`] and [`Invoice::add_lines`].
@@ -47,9 +59,10 @@ pub fn closing_invoice(
     terms: &SubscriptionTerms,
     due: &ClosingDue,
     usage: &[MeteredUsage],
-) -> Result<Option<Invoice>, DomainError> {
+) -> Result<Closing, DomainError> {
     let empty = MeteredUsage::default();
     let mut lines = Vec::new();
+    let mut unused = None;
     for (index, share) in due.shares.iter().enumerate() {
         let phase = &terms.phases[share.phase];
         let plan = &phase.plan;
@@ -79,7 +92,19 @@ pub fn closing_invoice(
             && share.active.end() < due.cycle.end()
             && let Some(paid) = terms.paid_in_advance
         {
-            lines.extend(unused_time_credit(terms, due, share.active, paid, plan)?);
+            let terminated = terms.terminated_at == Some(share.active.end());
+            if terminated && terms.unused_on_credit_note {
+                unused = unused_time(terms, due, share.active, paid, plan, Credit::Note)?;
+            } else {
+                lines.extend(unused_time(
+                    terms,
+                    due,
+                    share.active,
+                    paid,
+                    plan,
+                    Credit::Line,
+                )?);
+            }
         }
     }
     if due.continues
@@ -88,23 +113,39 @@ pub fn closing_invoice(
     {
         lines.push(line);
     }
-    draft(terms, cap_credits(lines)?)
+    Ok(Closing {
+        invoice: draft(terms, cap_credits(lines)?)?,
+        unused,
+    })
 }
 
-/// The credit for the days of `cycle` after `active` ends that `paid` (the fee billed in
-/// advance on the phase's plan) paid for: what was paid less what the used days cost.
-fn unused_time_credit(
+/// Where unused days are given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credit {
+    /// A negative line of the closing invoice.
+    Line,
+    /// A credit note's line.
+    Note,
+}
+
+/// What is given back for the days of `cycle` after `active` ends that `paid` (the fee billed
+/// in advance on the phase's plan) paid for: what was paid less what the used days cost.
+fn unused_time(
     terms: &SubscriptionTerms,
     due: &ClosingDue,
     active: BillingPeriod,
     paid: Money,
     plan: &Plan,
+    credit: Credit,
 ) -> Result<Option<InvoiceLine>, DomainError> {
     let unused = BillingPeriod::new(active.end(), due.cycle.end())?;
     // Trial days were not paid for, so they are neither used nor credited.
     let used = terms.after_trial(active);
     let unused = terms.after_trial(unused).unwrap_or(unused);
-    rate_unused_time_credit(plan, due.cycle, paid, used, unused)
+    match credit {
+        Credit::Line => rate_unused_time_credit(plan, due.cycle, paid, used, unused),
+        Credit::Note => rate_unused_time_refund(plan, due.cycle, paid, used, unused),
+    }
 }
 
 /// The in-advance fee of the cycle starting at `at`, on the plan running then.

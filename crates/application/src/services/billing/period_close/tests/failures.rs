@@ -15,7 +15,12 @@ fn january_close(plan: Arc<Plan>) -> Vec<String> {
     let due = closing_due(&t, at(2, 1, 1), TimeDelta::zero(), None)
         .unwrap()
         .unwrap();
-    amounts(&closing_invoice(&t, &due, &[mixed()]).unwrap().unwrap())
+    amounts(
+        &closing_invoice(&t, &due, &[mixed()])
+            .unwrap()
+            .invoice
+            .unwrap(),
+    )
 }
 
 #[test]
