@@ -222,7 +222,7 @@ impl PeriodCloseStore for PgPeriodCloseStore {
                                 spans.push(UsageSpan {
                                     organization: candidate.organization_id,
                                     customer: due.terms.customer.as_str().to_owned(),
-                                    span: share.usage,
+                                    span: share.active,
                                 });
                             }
                             dues.push(due);

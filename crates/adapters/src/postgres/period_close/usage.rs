@@ -1,8 +1,16 @@
-//! A batch's usage from the embedded rollups (the `status` dimension of
-//! `usage_dimension_rollups`, one column per meter: successful and failed calls apart, since a
-//! charge bills failures only when it includes them), in one statement: each span is cut into whole UTC days, whole hours at its edges and minutes at
-//! theirs, and each piece reads the buckets of its granularity that start inside it. Pieces
-//! do not overlap and cover the span exactly, so every event counts once.
+//! A batch's usage, exactly over each span `[start, end)`: each span is cut into whole UTC
+//! days, whole hours at its edges, whole minutes at theirs, and the partial minutes left at
+//! its two ends (a subscription starting at 10:00:41 or terminated at 16:30:20). Whole units
+//! are read from the embedded rollups (the `status` dimension of `usage_dimension_rollups`,
+//! one column per meter), each piece reading the buckets of its granularity that start inside
+//! it; the partial minutes from the stored events themselves, summed the way the embedded
+//! meters sum them (`metering::meter_updates`). Successful and failed calls apart, since a
+//! charge bills failures only when it includes them. Pieces do not overlap and cover the span
+//! exactly, so every event counts once, and none from outside the span.
+//!
+//! The partial minutes read every stored event of the customer, where the rollups hold those
+//! the embedded meters counted: an event dead-lettered for the embedded meters (which the
+//! close does not wait for) is billed when it falls in a partial minute, not otherwise.
 
 use std::str::FromStr;
 
@@ -25,9 +33,11 @@ use super::super::invoices::invariant;
 pub(super) struct UsageSpan {
     pub organization: Uuid,
     pub customer: String,
-    /// Minute-aligned at both ends; `None` for a share too short to hold a bucket.
-    pub span: Option<BillingPeriod>,
+    pub span: BillingPeriod,
 }
+
+/// What a piece is read from: the rollup buckets of a granularity, or the events.
+const EVENTS: &str = "event";
 
 /// `at` rounded down to `unit`.
 fn floor(at: DateTime<Utc>, unit: TimeDelta) -> DateTime<Utc> {
@@ -41,7 +51,8 @@ fn ceil(at: DateTime<Utc>, unit: TimeDelta) -> DateTime<Utc> {
 }
 
 /// `[from, to)` as (granularity, from, to) pieces: whole `unit`s in the middle, the edges cut
-/// finer by `finer` (days, then hours, then minutes).
+/// finer by `finer` (days, then hours, then minutes, then events: the last level takes
+/// whatever is left).
 fn cut(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -73,6 +84,7 @@ fn pieces(span: BillingPeriod) -> Vec<(&'static str, DateTime<Utc>, DateTime<Utc
         ("day", TimeDelta::days(1)),
         ("hour", TimeDelta::hours(1)),
         ("minute", TimeDelta::minutes(1)),
+        (EVENTS, TimeDelta::zero()),
     ];
     let mut pieces = Vec::new();
     cut(span.start(), span.end(), &levels, &mut pieces);
@@ -101,29 +113,64 @@ struct Sums {
     cache_hits: String,
 }
 
+/// Pieces of spans as bound arrays: (organization, customer, granularity, from, to, span).
+#[derive(Default)]
+struct Pieces {
+    orgs: Vec<Uuid>,
+    customers: Vec<String>,
+    granularities: Vec<&'static str>,
+    froms: Vec<DateTime<Utc>>,
+    tos: Vec<DateTime<Utc>>,
+    indexes: Vec<i32>,
+}
+
+impl Pieces {
+    fn push(&mut self, span: &UsageSpan, index: i32, (granularity, from, to): Piece) {
+        self.orgs.push(span.organization);
+        self.customers.push(span.customer.clone());
+        self.granularities.push(granularity);
+        self.froms.push(from);
+        self.tos.push(to);
+        self.indexes.push(index);
+    }
+}
+
+type Piece = (&'static str, DateTime<Utc>, DateTime<Utc>);
+
 /// Each span's usage per meter, in `spans`' order (a span without usage gets empty maps).
 pub(super) async fn read(
     connection: &mut AsyncPgConnection,
     spans: &[UsageSpan],
 ) -> Result<Vec<MeteredUsage>, diesel::result::Error> {
     let mut usage = vec![MeteredUsage::default(); spans.len()];
-    let (mut orgs, mut customers, mut granularities, mut froms, mut tos, mut indexes) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut buckets, mut events) = (Pieces::default(), Pieces::default());
     for (index, span) in spans.iter().enumerate() {
         let index = i32::try_from(index).map_err(|e| invariant(e.to_string()))?;
-        for (granularity, from, to) in span.span.map(pieces).unwrap_or_default() {
-            orgs.push(span.organization);
-            customers.push(span.customer.clone());
-            granularities.push(granularity);
-            froms.push(from);
-            tos.push(to);
-            indexes.push(index);
+        for piece in pieces(span.span) {
+            if piece.0 == EVENTS {
+                events.push(span, index, piece);
+            } else {
+                buckets.push(span, index, piece);
+            }
         }
     }
-    if indexes.is_empty() {
-        return Ok(usage);
+    let mut rows = from_rollups(connection, &buckets).await?;
+    rows.extend(from_events(connection, &events).await?);
+    for row in rows {
+        add(&mut usage, &row)?;
     }
-    let rows: Vec<Sums> = diesel::sql_query(
+    Ok(usage)
+}
+
+/// The rollup buckets of each piece's granularity that start inside it.
+async fn from_rollups(
+    connection: &mut AsyncPgConnection,
+    p: &Pieces,
+) -> Result<Vec<Sums>, diesel::result::Error> {
+    if p.indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
         "SELECT q.idx, r.value AS status,
                 sum(r.input_tokens)::text AS input_tokens,
                 sum(r.output_tokens)::text AS output_tokens,
@@ -140,39 +187,81 @@ pub(super) async fn read(
           AND r.bucket_start >= q.from_at AND r.bucket_start < q.to_at
          GROUP BY q.idx, r.value",
     )
-    .bind::<Array<SqlUuid>, _>(&orgs)
-    .bind::<Array<Text>, _>(&customers)
-    .bind::<Array<Text>, _>(&granularities)
-    .bind::<Array<Timestamptz>, _>(&froms)
-    .bind::<Array<Timestamptz>, _>(&tos)
-    .bind::<Array<Integer>, _>(&indexes)
+    .bind::<Array<SqlUuid>, _>(&p.orgs)
+    .bind::<Array<Text>, _>(&p.customers)
+    .bind::<Array<Text>, _>(&p.granularities)
+    .bind::<Array<Timestamptz>, _>(&p.froms)
+    .bind::<Array<Timestamptz>, _>(&p.tos)
+    .bind::<Array<Integer>, _>(&p.indexes)
     .load(connection)
-    .await?;
-    for row in rows {
-        let slot = usize::try_from(row.idx)
-            .ok()
-            .and_then(|i| usage.get_mut(i))
-            .ok_or_else(|| invariant(format!("usage for unknown span {}", row.idx)))?;
-        let slot = if row.status == "success" {
-            &mut slot.succeeded
-        } else {
-            &mut slot.failed
-        };
-        for (meter, text) in [
-            (Meter::InputTokens, &row.input_tokens),
-            (Meter::OutputTokens, &row.output_tokens),
-            (Meter::CachedTokens, &row.cached_tokens),
-            (Meter::ReasoningTokens, &row.reasoning_tokens),
-            (Meter::Requests, &row.requests),
-            (Meter::CostUsd, &row.cost_usd),
-            (Meter::CacheHits, &row.cache_hits),
-        ] {
-            let quantity = Decimal::from_str(text)
-                .map_err(|e| invariant(format!("rollup sum `{text}`: {e}")))?;
-            slot.insert(meter, quantity.normalize());
-        }
+    .await
+}
+
+/// The stored events of each piece's customer that occurred inside it, summed per meter as
+/// the embedded meters sum them (`metering::quantity`: input tokens are the prompt's, every
+/// call one request, a cache hit one hit).
+async fn from_events(
+    connection: &mut AsyncPgConnection,
+    p: &Pieces,
+) -> Result<Vec<Sums>, diesel::result::Error> {
+    if p.indexes.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(usage)
+    diesel::sql_query(
+        "SELECT q.idx, e.status,
+                sum(e.prompt_tokens)::text AS input_tokens,
+                sum(e.completion_tokens)::text AS output_tokens,
+                sum(e.cached_tokens)::text AS cached_tokens,
+                sum(e.reasoning_tokens)::text AS reasoning_tokens,
+                count(*)::text AS requests,
+                sum(e.cost_usd)::text AS cost_usd,
+                count(*) FILTER (WHERE e.cache_hit)::text AS cache_hits
+         FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[])
+           AS q(org, customer, from_at, to_at, idx)
+         JOIN usage_events e
+           ON e.organization_id = q.org AND e.customer_id = q.customer
+          AND e.occurred_at >= q.from_at AND e.occurred_at < q.to_at
+         GROUP BY q.idx, e.status",
+    )
+    .bind::<Array<SqlUuid>, _>(&p.orgs)
+    .bind::<Array<Text>, _>(&p.customers)
+    .bind::<Array<Timestamptz>, _>(&p.froms)
+    .bind::<Array<Timestamptz>, _>(&p.tos)
+    .bind::<Array<Integer>, _>(&p.indexes)
+    .load(connection)
+    .await
+}
+
+/// Adds one row of sums to its span's usage, successful and failed calls apart.
+fn add(usage: &mut [MeteredUsage], row: &Sums) -> Result<(), diesel::result::Error> {
+    let slot = usize::try_from(row.idx)
+        .ok()
+        .and_then(|i| usage.get_mut(i))
+        .ok_or_else(|| invariant(format!("usage for unknown span {}", row.idx)))?;
+    let slot = if row.status == "success" {
+        &mut slot.succeeded
+    } else {
+        &mut slot.failed
+    };
+    for (meter, text) in [
+        (Meter::InputTokens, &row.input_tokens),
+        (Meter::OutputTokens, &row.output_tokens),
+        (Meter::CachedTokens, &row.cached_tokens),
+        (Meter::ReasoningTokens, &row.reasoning_tokens),
+        (Meter::Requests, &row.requests),
+        (Meter::CostUsd, &row.cost_usd),
+        (Meter::CacheHits, &row.cache_hits),
+    ] {
+        let quantity =
+            Decimal::from_str(text).map_err(|e| invariant(format!("usage sum `{text}`: {e}")))?;
+        // A span's whole minutes and its partial ones come in rows of their own.
+        let sum = slot.entry(meter).or_default();
+        *sum = sum
+            .checked_add(quantity)
+            .ok_or_else(|| invariant(format!("usage sum past a decimal: {sum} + {quantity}")))?
+            .normalize();
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -206,5 +295,36 @@ mod tests {
         );
         let short = BillingPeriod::new(at(3, 14, 7), at(3, 14, 9)).unwrap();
         assert_eq!(pieces(short), vec![("minute", at(3, 14, 7), at(3, 14, 9))]);
+    }
+
+    #[test]
+    fn partial_minutes_at_the_ends_are_read_from_the_events() {
+        let s = |base: DateTime<Utc>, seconds: i64| base + TimeDelta::seconds(seconds);
+        // Started at 14:07:41, terminated at 09:30:20 two days later.
+        let span = BillingPeriod::new(s(at(3, 14, 7), 41), s(at(5, 9, 30), 20)).unwrap();
+        assert_eq!(
+            pieces(span),
+            vec![
+                (EVENTS, span.start(), at(3, 14, 8)),
+                ("minute", at(3, 14, 8), at(3, 15, 0)),
+                ("hour", at(3, 15, 0), at(4, 0, 0)),
+                ("day", at(4, 0, 0), at(5, 0, 0)),
+                ("hour", at(5, 0, 0), at(5, 9, 0)),
+                ("minute", at(5, 9, 0), at(5, 9, 30)),
+                (EVENTS, at(5, 9, 30), span.end()),
+            ]
+        );
+        // Within one minute, or across two without a whole one: events only.
+        let within = BillingPeriod::new(s(at(3, 14, 7), 10), s(at(3, 14, 7), 42)).unwrap();
+        assert_eq!(pieces(within), vec![(EVENTS, within.start(), within.end())]);
+        let across = BillingPeriod::new(s(at(3, 14, 7), 50), s(at(3, 14, 8), 5)).unwrap();
+        assert_eq!(pieces(across), vec![(EVENTS, across.start(), across.end())]);
+        // Microseconds count too: a termination at 16:30:00.000001 reads that microsecond.
+        let tiny =
+            BillingPeriod::new(at(3, 16, 0), at(3, 16, 30) + TimeDelta::microseconds(1)).unwrap();
+        assert_eq!(
+            pieces(tiny).last(),
+            Some(&(EVENTS, at(3, 16, 30), tiny.end()))
+        );
     }
 }

@@ -17,8 +17,9 @@
 //! - **Late usage**: a period is closed only when its end is `billing.close_grace_secs` old
 //!   (default 1 h) **and** no event of the organization from before that end is still pending
 //!   for the embedded meters (dead letters do not hold billing back: they need an operator).
-//!   Usage is read from the rollups by bucket start, with phase boundaries floored to the
-//!   minute: day buckets for whole days, hours and minutes at the edges, each event once.
+//!   Usage is billed exactly over each phase's `[start, end)`: whole days, hours and minutes
+//!   from the rollups (by bucket start), the partial minutes at its ends from the stored
+//!   events, so each event counts once and none from outside the phase.
 //! - **Base fees in arrears** are billed on the closing invoice of the period they pay for,
 //!   prorated by the days of each phase.
 //! - **Base fees in advance** are billed at the start of the period they pay for: the first

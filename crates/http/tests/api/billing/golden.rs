@@ -3,6 +3,7 @@
 //! `tests/fixtures/golden/invoices/<name>.json`, to the cent. `UPDATE_GOLDEN=1` rewrites the
 //! files (review the diff by hand: every figure is worked out in the test's comment).
 
+mod edges;
 mod failures;
 
 use std::path::PathBuf;

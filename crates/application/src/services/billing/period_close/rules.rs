@@ -6,7 +6,7 @@ mod invoice;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, DurationRound, Months, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
 use tollgate_domain::{
     DomainError,
     billing::{BillingPeriod, Currency, FeeTiming, Interval, Money, Plan, TaxRate},
@@ -89,15 +89,13 @@ pub struct OpeningDue {
     pub plan: Arc<Plan>,
 }
 
-/// One phase's share of a closed period.
+/// One phase's share of a closed period: the span it was active, whose usage it bills,
+/// exactly (`[start, end)` to the microsecond, whatever the rollups' minutes: a call a few
+/// seconds before the subscription started, or after it ended, is not its usage).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhaseShare {
     pub phase: usize,
     pub active: BillingPeriod,
-    /// The rollup span of its usage: `active` with both ends floored to the minute, so that
-    /// consecutive phases split the rollup buckets between them and each counts once; `None`
-    /// when that is empty (a phase shorter than a minute bills no usage).
-    pub usage: Option<BillingPeriod>,
 }
 
 /// A period to close.
@@ -257,12 +255,7 @@ pub fn closing_due(
             let from = terms.starts_at.max(span.start());
             let to = terms.ends_at.map_or(span.end(), |e| e.min(span.end()));
             let active = BillingPeriod::new(from, to).ok()?;
-            let usage = BillingPeriod::new(to_minute(from), to_minute(to)).ok();
-            Some(PhaseShare {
-                phase,
-                active,
-                usage,
-            })
+            Some(PhaseShare { phase, active })
         })
         .collect();
     Ok(Some(ClosingDue {
@@ -271,10 +264,6 @@ pub fn closing_due(
         shares,
         continues: terms.terminated_at.is_none_or(|t| t > end),
     }))
-}
-
-fn to_minute(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(TimeDelta::minutes(1)).unwrap_or(at)
 }
 
 /// The renewal due as `due` closes: when the subscription goes on and the phase running at

@@ -146,8 +146,8 @@ fn an_upgrade_mid_period_bills_two_prorated_phases_on_one_invoice() {
         .unwrap();
     assert_eq!(due.shares.len(), 2);
     assert_eq!(
-        due.shares[0].usage.map(|s| (s.start(), s.end())),
-        Some((at(1, 1, 0), at(1, 11, 0)))
+        (due.shares[0].active.start(), due.shares[0].active.end()),
+        (at(1, 1, 0), at(1, 11, 0))
     );
     let invoice = closing_invoice(&t, &due, &[requests(5), requests(7)])
         .unwrap()
@@ -303,6 +303,32 @@ fn a_termination_credits_the_unused_days_up_to_a_zero_subtotal() {
         .invoice
         .unwrap();
     assert_eq!(amounts(&invoice), vec!["3.00"]);
+}
+
+#[test]
+fn usage_is_billed_over_each_phases_exact_span_not_whole_minutes() {
+    let seconds = |base: DateTime<Utc>, s: i64| base + TimeDelta::seconds(s);
+    let (start, upgrade, end) = (
+        seconds(at(1, 1, 10), 41),
+        seconds(at(1, 11, 10), 15),
+        seconds(at(1, 20, 16), 1_820),
+    );
+    let mut t = terms(vec![
+        phase(start, Some(upgrade), plan("31", FeeTiming::Arrears, "1")),
+        phase(upgrade, Some(end), plan("62", FeeTiming::Arrears, "2")),
+    ]);
+    (t.billing_anchor, t.started_at, t.invoiced_through) = (start, start, start);
+    t.terminated_at = Some(end);
+    let due = closing_due(&t, at(1, 21, 0), TimeDelta::hours(1), None)
+        .unwrap()
+        .unwrap();
+    let spans: Vec<_> = due
+        .shares
+        .iter()
+        .map(|share| (share.active.start(), share.active.end()))
+        .collect();
+    // Neither end is moved to its minute: the phases meet at the upgrade's second.
+    assert_eq!(spans, vec![(start, upgrade), (upgrade, end)]);
 }
 
 #[test]
