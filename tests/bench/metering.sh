@@ -447,7 +447,8 @@ scenario_i() {
 # --- f) /api/usage ----------------------------------------------------------------------
 
 # The cells the embedded dispatcher writes for events of <org> (usage_rollups: customer x
-# model; usage_dimension_rollups: customer x key, team, provider, status; per meter), computed
+# model; usage_model_rollups: model over all customers, as customer '(all)';
+# usage_dimension_rollups: customer x key, team, provider, status; per meter), computed
 # by SQL, compared with the ones it wrote: prints "cells missing extra differ".
 crosscheck_sql() {
     sql -At -F ' ' -v org="$1" <<'SQL'
@@ -467,11 +468,20 @@ WITH expected AS (
         ('cache_hits', e.cache_hit::int)) m(meter, q)
     WHERE e.organization_id = :'org'
     GROUP BY 1, 2, 3, 4, 5, 6
+), expected_all AS (
+    SELECT * FROM expected
+    UNION ALL
+    SELECT granularity, bucket_start, '(all)', dimension, value, meter, sum(quantity)
+    FROM expected WHERE dimension = 'model' GROUP BY 1, 2, 4, 5, 6
 ), stored AS (
     SELECT granularity, bucket_start, customer_id, 'model' AS dimension, model AS value,
            input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd,
            cache_hits
     FROM usage_rollups WHERE organization_id = :'org'
+    UNION ALL
+    SELECT granularity, bucket_start, '(all)', 'model', model, input_tokens, output_tokens,
+           cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
+    FROM usage_model_rollups WHERE organization_id = :'org'
     UNION ALL
     SELECT granularity, bucket_start, customer_id, dimension, value, input_tokens,
            output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
@@ -487,7 +497,7 @@ SELECT count(*),
        count(*) FILTER (WHERE a.quantity IS NULL),
        count(*) FILTER (WHERE x.quantity IS NULL),
        count(*) FILTER (WHERE a.quantity <> x.quantity)
-FROM expected x
+FROM expected_all x
 FULL JOIN actual a USING (granularity, bucket_start, customer_id, dimension, value, meter);
 SQL
 }
@@ -566,6 +576,15 @@ BEGIN
             FROM bench.cells
             WHERE gran = g AND b >= d0 AND b < d0 + interval '1 day'
             GROUP BY b, customer_id, model_group ORDER BY b;
+            INSERT INTO usage_model_rollups (organization_id, granularity, bucket_start, model,
+                input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests,
+                cost_usd, cache_hits)
+            SELECT org, g, b, model_group, sum(input_tokens), sum(output_tokens),
+                   sum(cached_tokens), sum(reasoning_tokens), sum(requests), sum(cost_usd),
+                   sum(cache_hits)
+            FROM bench.cells
+            WHERE gran = g AND b >= d0 AND b < d0 + interval '1 day'
+            GROUP BY b, model_group ORDER BY b;
             INSERT INTO usage_dimension_rollups (organization_id, dimension, granularity,
                 bucket_start, customer_id, value, input_tokens, output_tokens, cached_tokens,
                 reasoning_tokens, requests, cost_usd, cache_hits)
@@ -596,11 +615,15 @@ SQL
     echo "f.vacuum_s=$(since "$t")" >>"$RESULTS"
     sql -At -F ' ' -c "SELECT 'usage_rollups', granularity, count(*) FROM usage_rollups GROUP BY 1, 2
                        UNION ALL
+                       SELECT 'usage_model_rollups', granularity, count(*)
+                       FROM usage_model_rollups GROUP BY 1, 2
+                       UNION ALL
                        SELECT 'usage_dimension_rollups', granularity, count(*)
                        FROM usage_dimension_rollups GROUP BY 1, 2 ORDER BY 1, 2" \
         >"$WORK/rollup-counts.txt"
     echo "f.rollup_rows=$(awk '{ printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $3, $2 }' "$WORK/rollup-counts.txt")" >>"$RESULTS"
     echo "f.table_size=$(sql -At -c "SELECT 'usage_rollups ' || pg_size_pretty(pg_total_relation_size('usage_rollups'))
+        || ', usage_model_rollups ' || pg_size_pretty(pg_total_relation_size('usage_model_rollups'))
         || ', usage_dimension_rollups ' || pg_size_pretty(pg_total_relation_size('usage_dimension_rollups'))")" >>"$RESULTS"
     echo "  rollups computed by SQL from $USAGE_EVENTS events in $(val f.seed_s) s (+ $(val f.vacuum_s) s VACUUM ANALYZE):"
     echo "  $(val f.rollup_rows) rows; with their indexes $(val f.table_size)"
@@ -637,7 +660,7 @@ SQL
 explain_usage() {
     local org=$1 from=$2 to=$3 hour_from
     hour_from=$(sql -At -c "SELECT to_char('$to'::timestamptz AT TIME ZONE 'UTC' - interval '7 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    local window lo shape group customer table dimension grp
+    local window lo shape group customer table dimension grp filter
     echo
     echo "  EXPLAIN (ANALYZE, BUFFERS) of the usage reader's query per shape (plan in $DB_NAME):"
     for window in day hour; do
@@ -652,12 +675,17 @@ explain_usage() {
                 one_customer_by_key) group=key customer="'cust-007'" ;;
             esac
             table=usage_dimension_rollups dimension="dimension = 'status' AND"
+            filter="($customer::text IS NULL OR customer_id = $customer)"
             case $group in
                 '') grp="''" ;;
                 customer) grp=customer_id ;;
                 model) table=usage_rollups dimension= grp=model ;;
                 *) dimension="dimension = '$group' AND" grp=value ;;
             esac
+            # All customers' totals and models: the customer-less model rollups.
+            if [[ $customer == NULL && ($group == '' || $group == model) ]]; then
+                table=usage_model_rollups dimension= filter=TRUE
+            fi
             {
                 echo "--- ${window}_$shape"
                 sql -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
@@ -668,7 +696,7 @@ explain_usage() {
                     FROM $table
                     WHERE organization_id = '$org' AND $dimension granularity = '$window'
                       AND bucket_start >= '$lo' AND bucket_start < '$to'
-                      AND ($customer::text IS NULL OR customer_id = $customer)
+                      AND $filter
                     GROUP BY 1, 2 ORDER BY 1, 2"
             } >>"$WORK/explain.txt" 2>&1 || true
         done

@@ -41,6 +41,23 @@ ON CONFLICT (organization_id, granularity, bucket_start, customer_id, model) DO 
     cache_hits = r.cache_hits + EXCLUDED.cache_hits
 ";
 
+/// Adds model cells summed over every customer to `usage_model_rollups`.
+const MODEL_ROLLUPS_UPSERT: &str = r"
+INSERT INTO usage_model_rollups AS r (organization_id, granularity, bucket_start, model,
+    input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits)
+SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],
+    $5::text[]::numeric[], $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[],
+    $9::text[]::numeric[], $10::text[]::numeric[], $11::text[]::numeric[])
+ON CONFLICT (organization_id, granularity, bucket_start, model) DO UPDATE SET
+    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
+    requests = r.requests + EXCLUDED.requests,
+    cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+    cache_hits = r.cache_hits + EXCLUDED.cache_hits
+";
+
 /// Adds (customer, dimension, value) cells to `usage_dimension_rollups`.
 const DIMENSION_ROLLUPS_UPSERT: &str = r"
 INSERT INTO usage_dimension_rollups AS r (organization_id, granularity, bucket_start,
@@ -67,7 +84,7 @@ const GRANULARITIES: [(&str, TimeDelta); 3] = [
     ("day", TimeDelta::days(1)),
 ];
 
-/// The meters in the column order of both upserts.
+/// The meters in the column order of the upserts.
 const COLUMNS: [Meter; 7] = [
     Meter::InputTokens,
     Meter::OutputTokens,
@@ -80,17 +97,19 @@ const COLUMNS: [Meter; 7] = [
 
 type Sums = [Decimal; COLUMNS.len()];
 
-/// (organization, granularity, bucket, customer): the part both tables key on.
-type Bucket = (Uuid, &'static str, DateTime<Utc>, String);
+/// (organization, granularity, bucket): the part every table keys on.
+type Bucket = (Uuid, &'static str, DateTime<Utc>);
 
-/// Both tables' cells of a batch. BTreeMap order is the same in every transaction, so
+/// The tables' cells of a batch. BTreeMap order is the same in every transaction, so
 /// concurrent writers lock rollup rows in one order and cannot deadlock.
 #[derive(Default)]
 struct Cells {
-    /// (bucket, model)
-    models: BTreeMap<(Bucket, String), Sums>,
-    /// (bucket, dimension, value)
-    dimensions: BTreeMap<(Bucket, &'static str, String), Sums>,
+    /// (bucket, customer, model)
+    models: BTreeMap<(Bucket, String, String), Sums>,
+    /// (bucket, model): every customer's
+    model_totals: BTreeMap<(Bucket, String), Sums>,
+    /// (bucket, customer, dimension, value)
+    dimensions: BTreeMap<(Bucket, String, &'static str, String), Sums>,
 }
 
 #[derive(QueryableByName)]
@@ -150,21 +169,23 @@ fn cells(items: &[&OutboxItem]) -> Cells {
                 .occurred_at
                 .duration_trunc(width)
                 .unwrap_or(event.occurred_at);
-            let at = (
-                item.organization.as_uuid(),
-                granularity,
-                bucket,
-                customer.clone(),
+            let at = (item.organization.as_uuid(), granularity, bucket);
+            add(
+                cells
+                    .models
+                    .entry((at, customer.clone(), model.clone()))
+                    .or_default(),
+                &sums,
             );
             add(
-                cells.models.entry((at.clone(), model.clone())).or_default(),
+                cells.model_totals.entry((at, model.clone())).or_default(),
                 &sums,
             );
             for (dimension, value) in &dimensions {
                 add(
                     cells
                         .dimensions
-                        .entry((at.clone(), dimension, value.clone()))
+                        .entry((at, customer.clone(), dimension, value.clone()))
                         .or_default(),
                     &sums,
                 );
@@ -180,19 +201,17 @@ struct Columns {
     organizations: Vec<Uuid>,
     granularities: Vec<String>,
     buckets: Vec<DateTime<Utc>>,
-    customers: Vec<String>,
-    /// The model, or the dimension and its value.
+    /// The rest of the table's key, in column order (customer, model, dimension, value...).
     keys: Vec<Vec<String>>,
     meters: [Vec<String>; COLUMNS.len()],
 }
 
 impl Columns {
     fn push(&mut self, bucket: &Bucket, keys: &[&str], sums: &Sums) {
-        let (organization, granularity, at, customer) = bucket;
+        let (organization, granularity, at) = bucket;
         self.organizations.push(*organization);
         self.granularities.push((*granularity).to_owned());
         self.buckets.push(*at);
-        self.customers.push(customer.clone());
         self.keys.resize_with(keys.len(), Vec::new);
         for (column, key) in self.keys.iter_mut().zip(keys) {
             column.push((*key).to_owned());
@@ -213,8 +232,7 @@ async fn upsert(
         .into_boxed()
         .bind::<Array<SqlUuid>, _>(&columns.organizations)
         .bind::<Array<Text>, _>(&columns.granularities)
-        .bind::<Array<Timestamptz>, _>(&columns.buckets)
-        .bind::<Array<Text>, _>(&columns.customers);
+        .bind::<Array<Timestamptz>, _>(&columns.buckets);
     for key in &columns.keys {
         query = query.bind::<Array<Text>, _>(key);
     }
@@ -256,18 +274,23 @@ impl DeliveryTarget for PgEmbeddedMeter {
                     .collect();
                 let cells = cells(&counted);
                 let mut models = Columns::default();
-                for ((bucket, model), sums) in &cells.models {
-                    models.push(bucket, &[model], sums);
+                for ((bucket, customer, model), sums) in &cells.models {
+                    models.push(bucket, &[customer, model], sums);
+                }
+                let mut model_totals = Columns::default();
+                for ((bucket, model), sums) in &cells.model_totals {
+                    model_totals.push(bucket, &[model], sums);
                 }
                 let mut dimensions = Columns::default();
-                for ((bucket, dimension, value), sums) in &cells.dimensions {
-                    dimensions.push(bucket, &[dimension, value], sums);
+                for ((bucket, customer, dimension, value), sums) in &cells.dimensions {
+                    dimensions.push(bucket, &[customer, dimension, value], sums);
                 }
                 if models.organizations.is_empty() {
                     return Ok(());
                 }
                 // Always in this table order, for the same reason as the sorted rows.
                 upsert(connection, USAGE_ROLLUPS_UPSERT, &models).await?;
+                upsert(connection, MODEL_ROLLUPS_UPSERT, &model_totals).await?;
                 upsert(connection, DIMENSION_ROLLUPS_UPSERT, &dimensions).await?;
                 Ok(())
             })

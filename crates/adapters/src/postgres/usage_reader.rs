@@ -42,18 +42,45 @@ fn source_granularity(
 }
 
 /// Where a breakdown is read from: the table, the dimension within it, and the column that
-/// names the group. Ungrouped, customer and status totals read the `status` dimension: two
-/// rows per customer and bucket at most, where the models take ten or more.
-fn source(group: Option<GroupBy>) -> (&'static str, Option<&'static str>, &'static str) {
+/// names the group. Across all customers, the ungrouped totals and the models read the
+/// customer-less model rollups (a row per model and bucket); customer and status totals read
+/// the `status` dimension: two rows per customer and bucket at most, where the models take ten
+/// or more.
+struct Source {
+    table: &'static str,
+    dimension: Option<&'static str>,
+    group: &'static str,
+    /// Whether the table has a customer column to filter on.
+    per_customer: bool,
+}
+
+fn source(group: Option<GroupBy>, one_customer: bool) -> Source {
     const DIMENSIONS: &str = "usage_dimension_rollups";
+    let dimension = |dimension, group| Source {
+        table: DIMENSIONS,
+        dimension: Some(dimension),
+        group,
+        per_customer: true,
+    };
     match group {
-        None => (DIMENSIONS, Some("status"), "''"),
-        Some(GroupBy::Customer) => (DIMENSIONS, Some("status"), "customer_id"),
-        Some(GroupBy::Status) => (DIMENSIONS, Some("status"), "value"),
-        Some(GroupBy::Key) => (DIMENSIONS, Some("key"), "value"),
-        Some(GroupBy::Team) => (DIMENSIONS, Some("team"), "value"),
-        Some(GroupBy::Provider) => (DIMENSIONS, Some("provider"), "value"),
-        Some(GroupBy::Model) => ("usage_rollups", None, "model"),
+        None | Some(GroupBy::Model) if !one_customer => Source {
+            table: "usage_model_rollups",
+            dimension: None,
+            group: if group.is_some() { "model" } else { "''" },
+            per_customer: false,
+        },
+        None => dimension("status", "''"),
+        Some(GroupBy::Model) => Source {
+            table: "usage_rollups",
+            dimension: None,
+            group: "model",
+            per_customer: true,
+        },
+        Some(GroupBy::Customer) => dimension("status", "customer_id"),
+        Some(GroupBy::Status) => dimension("status", "value"),
+        Some(GroupBy::Key) => dimension("key", "value"),
+        Some(GroupBy::Team) => dimension("team", "value"),
+        Some(GroupBy::Provider) => dimension("provider", "value"),
     }
 }
 
@@ -145,12 +172,23 @@ async fn load(
     query: &UsageQuery,
     granularity: &str,
 ) -> Result<Vec<WideRow>, diesel::result::Error> {
-    let (table, dimension, group) = source(query.group_by);
+    let Source {
+        table,
+        dimension,
+        group,
+        per_customer,
+    } = source(query.group_by, query.customer.is_some());
     // The dimension is one of `source`'s constants, written into the statement so that the
     // planner sees it (the partial index on statuses applies only to a known dimension).
     let dimension = dimension
         .map(|d| format!("dimension = '{d}' AND "))
         .unwrap_or_default();
+    // $7 is bound either way; a table without customers is only chosen when it is null.
+    let customer = if per_customer {
+        "($7::text IS NULL OR customer_id = $7)"
+    } else {
+        "$7::text IS NULL"
+    };
     let sql = format!(
         "SELECT {group} AS grp, date_trunc($1, bucket_start, $2) AS window_start,
                 sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
@@ -160,7 +198,7 @@ async fn load(
          FROM {table}
          WHERE organization_id = $3 AND {dimension}granularity = $4
            AND bucket_start >= $5 AND bucket_start < $6
-           AND ($7::text IS NULL OR customer_id = $7)
+           AND {customer}
          GROUP BY 1, 2 ORDER BY 1, 2"
     );
     diesel::sql_query(sql)

@@ -2,8 +2,9 @@
 
 use super::*;
 
-/// Per granularity, meter and cell of both rollup tables (customer x model in
-/// `usage_rollups`, customer x key, team, provider or status in `usage_dimension_rollups`):
+/// Per granularity, meter and cell of the rollup tables (customer x model in `usage_rollups`,
+/// models over all customers, written as customer `(all)`, in `usage_model_rollups`, customer
+/// x key, team, provider or status in `usage_dimension_rollups`):
 /// what the tables hold against what the stored events add up to, bucketed the same way.
 /// Empty when they agree.
 pub(super) const MISMATCHES: &str = r"
@@ -23,11 +24,18 @@ WITH facts AS (
 ), expected AS (
     SELECT granularity, bucket, customer, dimension, value, meter, sum(quantity) AS quantity
     FROM facts GROUP BY 1, 2, 3, 4, 5, 6
+    UNION ALL
+    SELECT granularity, bucket, '(all)', dimension, value, meter, sum(quantity)
+    FROM facts WHERE dimension = 'model' GROUP BY 1, 2, 4, 5, 6
 ), stored AS (
     SELECT granularity, bucket_start, customer_id, 'model' AS dimension, model AS value,
            input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd,
            cache_hits
     FROM usage_rollups
+    UNION ALL
+    SELECT granularity, bucket_start, '(all)', 'model', model, input_tokens, output_tokens,
+           cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
+    FROM usage_model_rollups
     UNION ALL
     SELECT granularity, bucket_start, customer_id, dimension, value, input_tokens,
            output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
@@ -117,5 +125,30 @@ async fn the_server_dispatches_on_its_own_by_default() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(delivered, 30);
+    assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_sums_the_models_of_rollups_already_stored() {
+    let app = app_without_workers().await;
+    post_all(&app, &varied_events(120)).await;
+    drain(&dispatcher(&pool(&app), 50)).await;
+    let emptied = app
+        .texts("DELETE FROM usage_model_rollups RETURNING model AS value")
+        .await;
+    assert!(!emptied.is_empty(), "the dispatcher wrote model totals");
+    assert_ne!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
+
+    let up = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../migrations/2026-12-06-400001_usage_model_rollups/up.sql"
+    ));
+    let backfill = &up[up.find("INSERT INTO").unwrap()..];
+    app.texts(&format!(
+        "{} RETURNING model AS value",
+        backfill.trim_end().trim_end_matches(';')
+    ))
+    .await;
+
     assert_eq!(app.texts(MISMATCHES).await, Vec::<Option<String>>::new());
 }
