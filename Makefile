@@ -23,7 +23,7 @@ GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:r
            tollgate-application:diesel tollgate-application:diesel-async \
            tollgate-application:reqwest tollgate-application:actix-web
 
-.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs
+.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check
 
 help:
 	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
@@ -33,6 +33,7 @@ help:
 	@echo "make type-check  cargo check of every target"
 	@echo "make bench       ingest, metering, month-close and invoice PDF benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
+	@echo "make deploy-check  the deploy/ files checked offline: schemas, alert tests, manifests, the image run by podman"
 	@echo "make fuzz        10 million generated and mutated webhook bodies through the decoder (FUZZ_INPUTS=)"
 	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
 
@@ -102,3 +103,10 @@ clean-test-dbs:
 	    psql "$$TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'tollgate\_test\_%'" \
 	      | psql "$$TEST_DATABASE_URL" -q >/dev/null 2>&1 || true; \
 	fi
+
+# The deployment files, checked offline (issue 15): Compose schema and tests/ops/compose_test.py,
+# Traefik and Hydra schemas, promtool config/rules/tests, the dashboard's queries, Kubernetes
+# manifests, hadolint, shellcheck, yamllint, and the image built and run by podman. Tools are
+# installed once by deploy/dev/ensure-ops-tools.sh (cached in target/).
+deploy-check:
+	@bash tests/ops/deploy_check.sh

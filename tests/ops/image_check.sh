@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The image, built and run without a registry (make deploy-check):
+#   1. a Debian 12 base made once by `debootstrap --variant=minbase` (cached in target/ops-image),
+#      imported into a podman store of our own under target/ (the host's podman is untouched);
+#   2. the runtime stage of deploy/docker/Dockerfile built by podman with --pull=never, with
+#      that base as RUNTIME_IMAGE and the release binary as BINARY_FROM (apt reaches Debian's
+#      mirror for fonts-dejavu-core, as the real build does);
+#   3. run against the test PostgreSQL: the process runs as uid 10001, /readyz answers 200,
+#      the image's HEALTHCHECK passes, and SIGTERM (STOPSIGNAL) ends it with exit status 0.
+# Prints the image size. Needs root (or sudo -n) for debootstrap and podman.
+#   TOLLGATE_BINARY=path   the binary to put in the image (default: target/release/tollgate,
+#                          built with `cargo build --release --locked` when missing)
+#   TEST_DATABASE_URL      admin URL of the test PostgreSQL (default: ensure-postgres.sh)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+readonly ROOT
+readonly WORK=$ROOT/target/ops-image
+readonly BASE_TAR=$WORK/debian-bookworm-minbase.tar
+readonly BASE_IMAGE=localhost/tollgate-ci/debian:bookworm-minbase
+readonly BINARY_IMAGE=localhost/tollgate-ci/binary:latest
+readonly IMAGE=localhost/tollgate:image-check
+readonly MAX_IMAGE_MB=130
+
+log() { printf 'image-check: %s\n' "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+if [[ $(id -u) -ne 0 ]]; then
+    if ! { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
+        die "needs root or sudo -n"
+    fi
+    exec sudo -n --preserve-env=TOLLGATE_BINARY,TEST_DATABASE_URL,PATH "$0" "$@"
+fi
+
+mkdir -p "$WORK"
+# podman's own configuration for this store: cgroupfs (no systemd here), no default ulimits
+# (a container cannot raise its nofile past the host's), runc.
+cat >"$WORK/containers.conf" <<'CONF'
+[containers]
+default_ulimits = []
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+CONF
+export CONTAINERS_CONF=$WORK/containers.conf
+podman=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
+
+# ---- 1. the base, made once
+if [[ ! -s $BASE_TAR ]]; then
+    log "making the Debian 12 minbase root file system (once; cached in $BASE_TAR)"
+    rm -rf "$WORK/rootfs"
+    debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 \
+        || { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap"; }
+    rm -rf "$WORK/rootfs/var/cache/apt/archives/"*.deb "$WORK/rootfs/var/lib/apt/lists/"*
+    tar --numeric-owner -C "$WORK/rootfs" -cf "$BASE_TAR.tmp" .
+    mv "$BASE_TAR.tmp" "$BASE_TAR"
+    rm -rf "$WORK/rootfs"
+fi
+if ! "${podman[@]}" image exists "$BASE_IMAGE"; then
+    "${podman[@]}" import --change 'CMD ["bash"]' "$BASE_TAR" "$BASE_IMAGE" >/dev/null
+fi
+
+# ---- 2. the runtime stage, with the release binary
+binary=${TOLLGATE_BINARY:-$ROOT/target/release/tollgate}
+if [[ ! -x $binary ]]; then
+    log "building the release binary (cargo build --release --locked)"
+    (cd "$ROOT" && cargo build --release --locked -p tollgate-http --bin tollgate)
+fi
+ctx=$(mktemp -d)
+container=''
+cleanup() {
+    [[ -n $container ]] && "${podman[@]}" rm -f "$container" >/dev/null 2>&1
+    rm -rf "$ctx"
+}
+trap cleanup EXIT
+install -m 0755 "$binary" "$ctx/tollgate"
+printf 'FROM scratch\nCOPY tollgate /out/tollgate\n' >"$ctx/Containerfile"
+"${podman[@]}" build --quiet --pull=never -t "$BINARY_IMAGE" -f "$ctx/Containerfile" "$ctx" >/dev/null
+
+started=$(date +%s)
+"${podman[@]}" build --pull=never --network=host --format docker --target runtime \
+    --build-arg RUNTIME_IMAGE="$BASE_IMAGE" --build-arg BINARY_FROM="$BINARY_IMAGE" \
+    -t "$IMAGE" -f "$ROOT/deploy/docker/Dockerfile" "$ROOT" >"$WORK/build.log" 2>&1 \
+    || { tail -30 "$WORK/build.log" >&2; die "podman build"; }
+log "runtime stage built in $(( $(date +%s) - started )) s"
+size=$("${podman[@]}" image inspect --format '{{.Size}}' "$IMAGE")
+size_mb=$(( size / 1000000 ))
+log "image size: $size_mb MB ($size bytes; base: debootstrap minbase, binary $(( $(stat -c %s "$binary") / 1000000 )) MB)"
+(( size_mb <= MAX_IMAGE_MB )) || die "the image is $size_mb MB, over $MAX_IMAGE_MB MB"
+user=$("${podman[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
+[[ $user == 10001:10001 ]] || die "the image's user is '$user', not 10001:10001"
+stopsignal=$("${podman[@]}" image inspect --format '{{.Config.StopSignal}}' "$IMAGE")
+[[ $stopsignal == SIGTERM ]] || die "the image's stop signal is '$stopsignal'"
+
+# ---- 3. run it
+admin_url=${TEST_DATABASE_URL:-$(bash "$ROOT/deploy/dev/ensure-postgres.sh")}
+db=tollgate_image_check_$$
+db_url=$(sed -E "s#/[^/?]*(\?|$)#/$db\1#" <<<"$admin_url")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Host network: the test PostgreSQL listens on the host's loopback. The bind stays loopback
+# so the embedded issuer needs no allow_non_loopback.
+container=$("${podman[@]}" run -d --network=host \
+    -e TOLLGATE__DATABASE__URL="$db_url" -e TOLLGATE__SERVER__BIND="127.0.0.1:$port" \
+    -e TOLLGATE__SERVER__SHUTDOWN_DELAY_SECS=1 "$IMAGE")
+
+ready=''
+for _ in $(seq 1 120); do
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz") == 200 ]]; then
+        ready=1
+        break
+    fi
+    [[ $("${podman[@]}" inspect --format '{{.State.Running}}' "$container") == true ]] || break
+    sleep 0.5
+done
+if [[ -z $ready ]]; then
+    "${podman[@]}" logs "$container" 2>&1 | tail -30 >&2
+    die "/readyz never answered 200"
+fi
+log "/readyz 200"
+pid=$("${podman[@]}" inspect --format '{{.State.Pid}}' "$container")
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
+[[ $uid == 10001 ]] || die "the server runs as uid $uid, not 10001"
+log "runs as uid 10001"
+"${podman[@]}" healthcheck run "$container" || die "the image's HEALTHCHECK (tollgate healthcheck) failed"
+log "HEALTHCHECK passes"
+
+"${podman[@]}" kill --signal SIGTERM "$container" >/dev/null
+status=$("${podman[@]}" wait "$container")
+[[ $status == 0 ]] || { "${podman[@]}" logs "$container" 2>&1 | tail -20 >&2; die "exit status $status after SIGTERM"; }
+log "SIGTERM: exit status 0"
+psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+log "ok"
