@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The image, built and run without a registry (make deploy-check):
-#   1. a Debian 12 base made once by `debootstrap --variant=minbase` (cached in target/ops-image),
+#   1. a Debian 12 base made once by `debootstrap --variant=minbase` and slimmed as the
+#      debian:bookworm-slim image is (cached in target/ops-image),
 #      imported into a podman store of our own under target/ (the host's podman is untouched);
 #   2. the runtime stage of deploy/docker/Dockerfile built by podman with --pull=never, with
 #      that base as RUNTIME_IMAGE and the release binary as BINARY_FROM (apt reaches Debian's
@@ -16,8 +17,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 readonly ROOT
 readonly WORK=$ROOT/target/ops-image
-readonly BASE_TAR=$WORK/debian-bookworm-minbase.tar
-readonly BASE_IMAGE=localhost/tollgate-ci/debian:bookworm-minbase
+readonly BASE_TAR=$WORK/debian-bookworm-slim.tar
+readonly BASE_IMAGE=localhost/tollgate-ci/debian:bookworm-slim
 readonly BINARY_IMAGE=localhost/tollgate-ci/binary:latest
 readonly IMAGE=localhost/tollgate:image-check
 readonly MAX_IMAGE_MB=130
@@ -44,7 +45,28 @@ events_logger = "file"
 runtime = "runc"
 CONF
 export CONTAINERS_CONF=$WORK/containers.conf
-podman=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
+podman=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver overlay)
+
+# What makes debian:bookworm-slim slim (debuerreotype's --slimify): no documentation, manual
+# pages or translations, now or in packages installed later; no apt caches.
+slimify() {
+    local rootfs=$1
+    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+DPKG
+    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+    rm -rf "$rootfs/usr/share/groff/"* "$rootfs/usr/share/info/"* "$rootfs/usr/share/linda/"* \
+        "$rootfs/usr/share/lintian/overrides/"* "$rootfs/usr/share/locale/"* "$rootfs/usr/share/man/"* \
+        "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/cache/apt/"*.bin "$rootfs/var/lib/apt/lists/"*
+}
 
 # ---- 1. the base, made once
 if [[ ! -s $BASE_TAR ]]; then
@@ -52,13 +74,13 @@ if [[ ! -s $BASE_TAR ]]; then
     rm -rf "$WORK/rootfs"
     debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 \
         || { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap"; }
-    rm -rf "$WORK/rootfs/var/cache/apt/archives/"*.deb "$WORK/rootfs/var/lib/apt/lists/"*
+    slimify "$WORK/rootfs"
     tar --numeric-owner -C "$WORK/rootfs" -cf "$BASE_TAR.tmp" .
     mv "$BASE_TAR.tmp" "$BASE_TAR"
     rm -rf "$WORK/rootfs"
 fi
 if ! "${podman[@]}" image exists "$BASE_IMAGE"; then
-    "${podman[@]}" import --change 'CMD ["bash"]' "$BASE_TAR" "$BASE_IMAGE" >/dev/null
+    "${podman[@]}" import --quiet --change 'CMD ["bash"]' "$BASE_TAR" "$BASE_IMAGE" >/dev/null
 fi
 
 # ---- 2. the runtime stage, with the release binary
@@ -86,7 +108,8 @@ started=$(date +%s)
 log "runtime stage built in $(( $(date +%s) - started )) s"
 size=$("${podman[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 size_mb=$(( size / 1000000 ))
-log "image size: $size_mb MB ($size bytes; base: debootstrap minbase, binary $(( $(stat -c %s "$binary") / 1000000 )) MB)"
+log "image size: $size_mb MB ($size bytes; base: debootstrap minbase slimmed, binary $(( $(stat -c %s "$binary") / 1000000 )) MB)"
+echo "$size" >"$WORK/image-size-bytes"
 (( size_mb <= MAX_IMAGE_MB )) || die "the image is $size_mb MB, over $MAX_IMAGE_MB MB"
 user=$("${podman[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
 [[ $user == 10001:10001 ]] || die "the image's user is '$user', not 10001:10001"
@@ -100,9 +123,12 @@ db_url=$(sed -E "s#/[^/?]*(\?|$)#/$db\1#" <<<"$admin_url")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Host network: the test PostgreSQL listens on the host's loopback. The bind stays loopback
 # so the embedded issuer needs no allow_non_loopback.
-container=$("${podman[@]}" run -d --network=host \
+# No health timer (podman would ask systemd for one, and complain on stderr that there is no
+# systemd); `podman healthcheck run` below runs the image's check once.
+container=$("${podman[@]}" run -d --network=host --health-interval=disable \
     -e TOLLGATE__DATABASE__URL="$db_url" -e TOLLGATE__SERVER__BIND="127.0.0.1:$port" \
-    -e TOLLGATE__SERVER__SHUTDOWN_DELAY_SECS=1 "$IMAGE")
+    -e TOLLGATE__SERVER__SHUTDOWN_DELAY_SECS=1 "$IMAGE" 2>"$WORK/run.err") \
+    || { cat "$WORK/run.err" >&2; die "podman run"; }
 
 ready=''
 for _ in $(seq 1 120); do
@@ -122,7 +148,7 @@ pid=$("${podman[@]}" inspect --format '{{.State.Pid}}' "$container")
 uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
 [[ $uid == 10001 ]] || die "the server runs as uid $uid, not 10001"
 log "runs as uid 10001"
-"${podman[@]}" healthcheck run "$container" || die "the image's HEALTHCHECK (tollgate healthcheck) failed"
+"${podman[@]}" healthcheck run "$container" >/dev/null || die "the image's HEALTHCHECK (tollgate healthcheck) failed"
 log "HEALTHCHECK passes"
 
 "${podman[@]}" kill --signal SIGTERM "$container" >/dev/null
