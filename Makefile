@@ -23,13 +23,13 @@ GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:r
            tollgate-application:diesel tollgate-application:diesel-async \
            tollgate-application:reqwest tollgate-application:actix-web
 
-.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check
+.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check migration-lint
 
 help:
 	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
 	@echo "make token       print an API token of the embedded issuer for make run (ROLE= ORG= CUSTOMER=)"
 	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e"
-	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards"
+	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards, new migrations (squawk)"
 	@echo "make type-check  cargo check of every target"
 	@echo "make bench       ingest, metering, month-close and invoice PDF benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
@@ -70,9 +70,14 @@ unit:
 e2e:
 	@bash tests/e2e/run.sh
 
-lint: guards
+lint: guards migration-lint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# New migrations only (the baseline is in the script): squawk, and no DROP/RENAME/type change
+# without a `-- contract:` line. docs/operations.md, "Zero-downtime migrations".
+migration-lint:
+	@bash tests/ops/migration_lint.sh
 
 guards:
 	@for pair in $(GUARDED); do \

@@ -6,7 +6,10 @@
 #   a virtualenv in target/ops-venv with the pinned Python tools below.
 # A second run only compares a stamp and returns at once. Prints nothing on success but
 # progress on stderr.
+#   --venv-only   only the virtualenv (make lint needs squawk, not podman)
 set -euo pipefail
+venv_only=0
+[[ ${1:-} == --venv-only ]] && venv_only=1
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 readonly REPO_ROOT
@@ -34,11 +37,11 @@ log() { printf 'ensure-ops-tools: %s\n' "$*" >&2; }
 stamp_value() { printf '%s\n' "${PY_TOOLS[@]}" | sha256sum | cut -d' ' -f1; }
 
 missing=()
-for pair in "${DEB_TOOLS[@]}"; do
+[[ $venv_only == 1 ]] || for pair in "${DEB_TOOLS[@]}"; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 # pg_ctl and initdb of Debian's server packages (the restore drill runs a private cluster).
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[[ $venv_only == 1 ]] || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 
 if [[ ${#missing[@]} -gt 0 ]]; then
