@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make deploy-check: every offline check of the deployment files (issue 15, section 8).
+# make deploy-check: every offline check of the deployment files (issue 15, section 8), and
+# the backup restore drill.
 # Nothing is pulled from a container registry. Tools come from deploy/dev/ensure-ops-tools.sh
 # (cached; a second run is instant). Prints one line per check with its time.
-#   DEPLOY_CHECK_SKIP_IMAGE=1   leave out the podman image build and run (the slowest part)
+#   DEPLOY_CHECK_SKIP_IMAGE=1   leave out the podman image build and run
+#   DEPLOY_CHECK_SKIP_DRILL=1   leave out the restore drill (tests/ops/restore_drill.sh)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -49,6 +51,9 @@ step shellcheck quiet shellcheck $(shell_files)
 step yamllint quiet "$VENV/yamllint" --strict -c .yamllint.yaml deploy/
 if [[ ${DEPLOY_CHECK_SKIP_IMAGE:-0} != 1 ]]; then
     step image bash tests/ops/image_check.sh
+fi
+if [[ ${DEPLOY_CHECK_SKIP_DRILL:-0} != 1 ]]; then
+    step restore-drill bash tests/ops/restore_drill.sh
 fi
 
 if [[ ${#failed[@]} -gt 0 ]]; then
