@@ -83,6 +83,15 @@ def main() -> int:
     for group in yaml.safe_load(ALERTS.read_text(encoding="utf-8"))["groups"]:
         exprs += [(f"alert {r['alert']}", r["expr"]) for r in group["rules"]]
 
+    # Each alert's runbook_url names a heading of docs/operations.md.
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    anchors = {"runbook-" + h.strip().lower() for h in re.findall(r"^### Runbook: (.+)$", operations, re.M)}
+    for group in yaml.safe_load(ALERTS.read_text(encoding="utf-8"))["groups"]:
+        for rule in group["rules"]:
+            url = rule.get("annotations", {}).get("runbook_url", "")
+            if url.partition("#")[2] not in anchors:
+                problems.append(f"alert {rule['alert']}: runbook {url!r} is not a heading of docs/operations.md")
+
     known = exported() | EXTERNAL
     for where, expr in exprs:
         for name in sorted(metric_names(expr) - known):
