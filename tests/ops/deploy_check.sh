@@ -38,6 +38,10 @@ step traefik-dynamic quiet "$VENV/check-jsonschema" --schemafile "$SCHEMAS/traef
     deploy/traefik/dynamic/routes.yml
 step hydra-config quiet "$VENV/check-jsonschema" --schemafile "$SCHEMAS/hydra-config.json" \
     deploy/ory/hydra/hydra.yml
+step kratos-config quiet "$VENV/check-jsonschema" --schemafile "$SCHEMAS/kratos-config.json" \
+    deploy/ory/kratos/kratos.yml
+step keto-config quiet "$VENV/check-jsonschema" --schemafile "$SCHEMAS/keto-config.json" \
+    deploy/ory/keto/keto.yml
 step promtool-config quiet promtool check config deploy/prometheus/prometheus.yml
 step promtool-rules quiet promtool check rules deploy/prometheus/alerts.yml
 step promtool-test quiet promtool test rules deploy/prometheus/alerts.test.yml

@@ -13,11 +13,14 @@
 #   TOLLGATE_BINARY   the tollgate binary (default target/release/tollgate, else
 #                     target/debug/tollgate, built when neither exists)
 #   DRILL_EVENTS      events before T (default 2000; as many again after T)
+#   DRILL_FILLER_MB   extra data in the backup (a table of that many MB of md5 text), to
+#                     measure restore seconds per GB (README); default 0
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 readonly ROOT
 readonly EVENTS=${DRILL_EVENTS:-2000}
+readonly FILLER_MB=${DRILL_FILLER_MB:-0}
 readonly SECRET=restore-drill-secret
 readonly STANZA=tollgate
 
@@ -83,6 +86,11 @@ CONF
 as_pg "${primary_env[@]}" "$pgbin/pg_ctl" -D "$W/primary" -l "$W/log/primary.log" -w start >/dev/null
 pgbr stanza-create >/dev/null
 pgbr check >/dev/null
+if [[ $FILLER_MB -gt 0 ]]; then
+    # ~100 bytes a row on disk: rows = MB * 10,000.
+    psql1 -c "CREATE TABLE drill_filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS pad
+              FROM generate_series(1, $FILLER_MB * 10000) AS g"
+fi
 started=$SECONDS
 pgbr --type=full backup >/dev/null
 log "full backup taken in $((SECONDS - started)) s"
