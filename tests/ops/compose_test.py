@@ -207,6 +207,25 @@ def check_configs() -> list[str]:
     if any(m["eventType"] != base["openmeter"]["event_type"] for m in meters):
         problems.append("a meter's eventType is not Tollgate's openmeter.event_type")
 
+    # Traefik routes to Tollgate never reach /metrics (nor the probes): each router is limited
+    # to the webhook or API prefixes, or excludes those paths.
+    routes = load(DEPLOY / "traefik" / "dynamic" / "routes.yml")["http"]
+    tollgate_servers = {"http://tollgate-1:8080", "http://tollgate-2:8080"}
+    servers = {s["url"] for s in routes["services"]["tollgate"]["loadBalancer"]["servers"]}
+    if servers != tollgate_servers:
+        problems.append(f"traefik: service tollgate has servers {sorted(servers)}")
+    for name, router in routes["routers"].items():
+        if router["service"] != "tollgate":
+            continue
+        rule = router["rule"]
+        limited = re.search(r"PathPrefix\(`/(v1/webhooks|api)/`\)", rule) and "||" not in rule.replace(
+            "(PathPrefix(`/api/`) || Path(`/.well-known/jwks.json`))", "")
+        excludes = all(f"!Path(`/{p}`)" in rule for p in ("metrics", "healthz", "readyz"))
+        if not (limited or excludes):
+            problems.append(f"traefik: router {name} may route /metrics to Tollgate: {rule}")
+        if router.get("tls") is None or router.get("entryPoints") != ["websecure"]:
+            problems.append(f"traefik: router {name} is not HTTPS-only")
+
     litellm = load(DEPLOY / "litellm" / "config.yaml")
     callbacks = litellm["litellm_settings"]["callbacks"]
     hooks = [litellm["callback_settings"][c] for c in callbacks if c in litellm.get("callback_settings", {})]
