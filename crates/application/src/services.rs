@@ -5,5 +5,6 @@
 
 pub mod access;
 pub mod billing;
+pub mod compliance;
 pub mod ingest;
 pub mod metering;

@@ -5,6 +5,7 @@ pub mod billing;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
+mod privacy;
 mod webhook_secret;
 pub mod workers;
 
@@ -28,6 +29,7 @@ use tollgate_application::{
         access::{
             api_keys::ApiKeyService, idempotency::IdempotencyService, settings::SettingsService,
         },
+        compliance::records::ProcessingRecordService,
         ingest::{GroupCommit, WebhookService, WebhookSettings},
         metering::{MeteringService, UsageReaders, UsageSource},
     },
@@ -70,6 +72,7 @@ impl Application {
     /// # Errors
     /// [`StartupError`] when the database cannot be prepared or the address cannot be bound.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let recipients = privacy::recipients(&settings)?;
         if settings.database.create_if_missing {
             postgres::create_database_if_missing(&settings.database.url)
                 .await
@@ -164,6 +167,10 @@ impl Application {
                 pool.clone(),
             )))),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
+            processing_record: Arc::new(ProcessingRecordService::new(
+                Arc::new(PgSettingsStore::new(pool.clone())),
+                recipients,
+            )),
             metering: Arc::new(MeteringService::new(
                 usage_readers,
                 Arc::new(PgUsageExport::new(pool.clone())),

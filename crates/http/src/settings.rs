@@ -29,6 +29,17 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub billing: BillingSettings,
     pub pdf: PdfSettings,
+    #[serde(default)]
+    pub privacy: PrivacySettings,
+}
+
+/// Where personal data may go.
+#[derive(Debug, Deserialize, Clone, Default)]
+pub struct PrivacySettings {
+    /// Data residency: when not empty, every outbound host (OpenMeter, Lago, Ory) must be one
+    /// of these or Tollgate refuses to start.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Invoice and receipt documents.

@@ -13,6 +13,7 @@ use tollgate_application::{
             settings::SettingsService,
         },
         billing::BillingService,
+        compliance::records::ProcessingRecordService,
         ingest::WebhookService,
         metering::MeteringService,
     },
@@ -40,6 +41,8 @@ pub struct AppState {
     /// `Idempotency-Key`s of `POST /api/...` requests.
     pub idempotency: Arc<IdempotencyService>,
     pub audit: Arc<dyn AuditTrail>,
+    /// The record of processing activities (GDPR Art. 30).
+    pub processing_record: Arc<ProcessingRecordService>,
     pub outbox: Arc<dyn OutboxAdmin>,
     /// Usage, analytics and the export.
     pub metering: Arc<MeteringService>,

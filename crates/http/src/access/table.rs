@@ -160,6 +160,14 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/api/privacy/records",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
         "/api/billing/customers",
         Requirement {
             scope: Scope::BillingRead,

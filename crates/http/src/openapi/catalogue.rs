@@ -3,6 +3,7 @@
 
 mod billing;
 mod invoices;
+mod privacy;
 mod public;
 mod settings;
 mod usage;
@@ -27,6 +28,10 @@ pub const TAGS: &[(&str, &str)] = &[
     (
         "settings",
         "The organization's settings, API keys and webhook secrets.",
+    ),
+    (
+        "privacy",
+        "What Tollgate keeps about people, why, and who receives it.",
     ),
     (
         "operations",
@@ -155,6 +160,7 @@ pub fn operations() -> Vec<Operation> {
         billing::operations(),
         invoices::operations(),
         settings::operations(),
+        privacy::operations(),
     ]
     .into_iter()
     .flatten()

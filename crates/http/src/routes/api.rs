@@ -12,6 +12,7 @@ pub(crate) mod me;
 pub(crate) mod outbox;
 mod paging;
 pub(crate) mod plans;
+pub(crate) mod privacy;
 pub(crate) mod settings;
 pub(crate) mod subscriptions;
 pub(crate) mod usage;
@@ -28,6 +29,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::delete().to(api_keys::revoke),
         )
         .route("/api/audit", web::get().to(audit::page))
+        .route("/api/privacy/records", web::get().to(privacy::records))
         .route("/api/billing/customers", web::get().to(customers::list))
         .route("/api/billing/customers", web::post().to(customers::create))
         .route(

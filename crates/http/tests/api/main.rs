@@ -19,6 +19,7 @@ mod lago_webhooks;
 mod migrations;
 mod outages;
 mod paging;
+mod privacy;
 mod shutdown;
 mod upstreams;
 mod walkthrough;

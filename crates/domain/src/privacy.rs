@@ -1,0 +1,4 @@
+//! What personal data Tollgate keeps, why, on what legal basis, for how long and who receives
+//! it: the data inventory every privacy output is generated from.
+
+pub mod inventory;
