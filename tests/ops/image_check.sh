@@ -96,7 +96,9 @@ cleanup() {
     rm -rf "$ctx"
 }
 trap cleanup EXIT
-install -m 0755 "$binary" "$ctx/tollgate"
+# As the Dockerfile's builder stage (CARGO_PROFILE_RELEASE_STRIP=debuginfo): no line tables.
+objcopy --strip-debug "$binary" "$ctx/tollgate"
+chmod 0755 "$ctx/tollgate"
 printf 'FROM scratch\nCOPY tollgate /out/tollgate\n' >"$ctx/Containerfile"
 "${podman[@]}" build --quiet --pull=never -t "$BINARY_IMAGE" -f "$ctx/Containerfile" "$ctx" >/dev/null
 
@@ -108,7 +110,7 @@ started=$(date +%s)
 log "runtime stage built in $(( $(date +%s) - started )) s"
 size=$("${podman[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 size_mb=$(( size / 1000000 ))
-log "image size: $size_mb MB ($size bytes; base: debootstrap minbase slimmed, binary $(( $(stat -c %s "$binary") / 1000000 )) MB)"
+log "image size: $size_mb MB ($size bytes; base: debootstrap minbase slimmed, binary $(( $(stat -c %s "$ctx/tollgate") / 1000000 )) MB)"
 echo "$size" >"$WORK/image-size-bytes"
 (( size_mb <= MAX_IMAGE_MB )) || die "the image is $size_mb MB, over $MAX_IMAGE_MB MB"
 user=$("${podman[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
