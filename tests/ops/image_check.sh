@@ -11,6 +11,10 @@
 # Prints the image size. Needs root (or sudo -n) for debootstrap and podman.
 #   TOLLGATE_BINARY=path   the binary to put in the image (default: target/release/tollgate,
 #                          built with `cargo build --release --locked` when missing)
+#   IMAGE_CHECK_ALLOW_DEBUG=1  (make test) without a release binary, use target/debug/tollgate
+#                          rather than spend minutes on a release build: everything is checked
+#                          but the size budget, which only a release binary can meet (it is
+#                          reported, and `make deploy-check` enforces it)
 #   TEST_DATABASE_URL      admin URL of the test PostgreSQL (default: ensure-postgres.sh)
 set -euo pipefail
 
@@ -30,7 +34,7 @@ if [[ $(id -u) -ne 0 ]]; then
     if ! { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
         die "needs root or sudo -n"
     fi
-    exec sudo -n --preserve-env=TOLLGATE_BINARY,TEST_DATABASE_URL,PATH "$0" "$@"
+    exec sudo -n --preserve-env=TOLLGATE_BINARY,TEST_DATABASE_URL,IMAGE_CHECK_ALLOW_DEBUG,PATH "$0" "$@"
 fi
 
 mkdir -p "$WORK"
@@ -85,6 +89,13 @@ fi
 
 # ---- 2. the runtime stage, with the release binary
 binary=${TOLLGATE_BINARY:-$ROOT/target/release/tollgate}
+enforce_size=1
+if [[ -z ${TOLLGATE_BINARY:-} && ! -x $binary && ${IMAGE_CHECK_ALLOW_DEBUG:-0} == 1 \
+    && -x $ROOT/target/debug/tollgate ]]; then
+    binary=$ROOT/target/debug/tollgate
+    enforce_size=0
+    log "no release binary: checking the image with the debug build (size budget not enforced)"
+fi
 if [[ ! -x $binary ]]; then
     log "building the release binary (cargo build --release --locked)"
     (cd "$ROOT" && cargo build --release --locked -p tollgate-http --bin tollgate)
@@ -112,7 +123,9 @@ size=$("${podman[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 size_mb=$(( size / 1000000 ))
 log "image size: $size_mb MB ($size bytes; base: debootstrap minbase slimmed, binary $(( $(stat -c %s "$ctx/tollgate") / 1000000 )) MB)"
 echo "$size" >"$WORK/image-size-bytes"
-(( size_mb <= MAX_IMAGE_MB )) || die "the image is $size_mb MB, over $MAX_IMAGE_MB MB"
+if [[ $enforce_size == 1 ]]; then
+    (( size_mb <= MAX_IMAGE_MB )) || die "the image is $size_mb MB, over $MAX_IMAGE_MB MB"
+fi
 user=$("${podman[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
 [[ $user == 10001:10001 ]] || die "the image's user is '$user', not 10001:10001"
 stopsignal=$("${podman[@]}" image inspect --format '{{.Config.StopSignal}}' "$IMAGE")

@@ -8,7 +8,7 @@
 #   the final one), `tollgate audit verify` exits 0, a Tollgate on the restored database
 #   answers /readyz 200 and delivers the pending outbox rows to its embedded meters.
 # Prints the RPO (how much WAL was unarchived when the database was dropped; archive_timeout
-# bounds it) and the restore time. Needs root (the cluster runs as Debian's postgres user);
+# bounds it) and the restore time. Needs root or sudo -n (the cluster runs as Debian's postgres user);
 # tools from deploy/dev/ensure-ops-tools.sh.
 #   TOLLGATE_BINARY   the tollgate binary (default target/release/tollgate, else
 #                     target/debug/tollgate, built when neither exists)
@@ -26,7 +26,12 @@ readonly STANZA=tollgate
 
 log() { printf 'restore-drill: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
-[[ $(id -u) -eq 0 ]] || die "run as root (the private cluster runs as the postgres user)"
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        exec sudo -n --preserve-env=TOLLGATE_BINARY,DRILL_EVENTS,DRILL_FILLER_MB,DRILL_KEEP,PATH "$0" "$@"
+    fi
+    die "run as root or with sudo -n (the private cluster runs as the postgres user)"
+fi
 id postgres >/dev/null 2>&1 || die "no postgres user (apt-get install postgresql)"
 bash "$ROOT/deploy/dev/ensure-ops-tools.sh"
 
