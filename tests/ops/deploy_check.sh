@@ -53,6 +53,20 @@ step hadolint quiet "$VENV/hadolint" deploy/docker/Dockerfile
 # shellcheck disable=SC2046 # file names without spaces, one per line
 step shellcheck quiet shellcheck $(shell_files)
 step yamllint quiet "$VENV/yamllint" --strict -c .yamllint.yaml deploy/
+# The binary the run checks use: release if built, else debug (built by the tests anyway).
+tollgate_binary() {
+    local candidate
+    for candidate in "${TOLLGATE_BINARY:-}" target/release/tollgate target/debug/tollgate; do
+        [[ -n $candidate && -x $candidate ]] && { echo "$candidate"; return; }
+    done
+    cargo build -q -p tollgate-http --bin tollgate && echo target/debug/tollgate
+}
+compose_env_run() {
+    local admin_url
+    admin_url=${TEST_DATABASE_URL:-$(bash deploy/dev/ensure-postgres.sh)}
+    "$VENV/python" tests/ops/compose_env_run.py "$(tollgate_binary)" "$admin_url"
+}
+step compose-env-run quiet compose_env_run
 if [[ ${DEPLOY_CHECK_SKIP_IMAGE:-0} != 1 ]]; then
     step image bash tests/ops/image_check.sh
 fi
