@@ -45,7 +45,7 @@ pub use customers::PgCustomerStore;
 pub use database::{DatabaseError, create_database_if_missing};
 pub use embedded_meter::{EMBEDDED_METER_TARGET, PgEmbeddedMeter};
 pub use idempotency::PgIdempotencyStore;
-pub use installation::installation_secret;
+pub use installation::{installation_secret, installation_secret_or};
 pub use invoices::{PgInvoiceBook, PgInvoiceParties};
 pub use key_aliases::PgKeyAliases;
 pub use lago_view::PgEngineViewStore;

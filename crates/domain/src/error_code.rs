@@ -122,6 +122,7 @@ codes! {
         InternalError = "internal_error": "a bug; the body carries the request id only",
         UpstreamInvalidAnswer = "upstream_invalid_answer": "an outside system answered something unreadable",
         Unavailable = "unavailable": "the database or an outside system cannot answer now; retry after `Retry-After`",
+        ShuttingDown = "shutting_down": "`/readyz` of a replica that received SIGTERM and is draining: route to another",
         UpstreamTimeout = "upstream_timeout": "an outside system did not answer in time",
     }
 }

@@ -6,8 +6,12 @@ mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
 mod privacy;
+mod signals;
 mod webhook_secret;
+pub mod worker;
 pub mod workers;
+
+use signals::shutdown_signal;
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
@@ -30,7 +34,7 @@ use tollgate_application::{
             api_keys::ApiKeyService, idempotency::IdempotencyService, settings::SettingsService,
         },
         compliance::records::ProcessingRecordService,
-        ingest::{GroupCommit, WebhookService, WebhookSettings},
+        ingest::{CommitObserver, GroupCommit, WebhookService, WebhookSettings},
         metering::{MeteringService, UsageReaders, UsageSource},
     },
 };
@@ -38,8 +42,15 @@ use tollgate_domain::{organization::OrganizationSlug, webhook_secret::SecretDige
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    access::FailedAuthLimiter, body::BodyReader, metrics::Metrics, middleware,
-    readiness::Upstreams, routes, settings::Settings, state::AppState,
+    access::FailedAuthLimiter,
+    body::BodyReader,
+    metrics::Metrics,
+    middleware,
+    probes::{Draining, Probes},
+    readiness::Upstreams,
+    routes,
+    settings::Settings,
+    state::AppState,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +75,8 @@ pub struct Application {
     server: Server,
     group_commit: Arc<GroupCommit>,
     workers: Option<workers::Workers>,
+    draining: Arc<Draining>,
+    shutdown_delay: Duration,
 }
 
 impl Application {
@@ -74,11 +87,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let recipients = privacy::recipients(&settings)?;
         if settings.database.create_if_missing {
-            postgres::create_database_if_missing(&settings.database.url)
+            postgres::create_database_if_missing(settings.migration_url())
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?;
         }
-        let applied = postgres::run_migrations(&settings.database.url).await?;
+        let applied = postgres::run_migrations(settings.migration_url()).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "applied database migrations");
         }
@@ -112,12 +125,17 @@ impl Application {
             webhook_secret::ensure_generated(&settings, organization.id, &secret_store).await?;
         }
 
-        let group_commit = Arc::new(GroupCommit::start(
+        let metrics = Arc::new(
+            Metrics::new(&settings.delivery_targets())
+                .map_err(|e| StartupError::Invalid(e.to_string()))?,
+        );
+        let group_commit = Arc::new(GroupCommit::start_observed(
             Arc::new(PgUsageEventStore::new(
                 pool.clone(),
                 settings.delivery_targets(),
             )),
             settings.group_commit(),
+            Arc::clone(&metrics) as Arc<dyn CommitObserver>,
         ));
         let webhooks = Arc::new(WebhookService::new(
             group_commit.clone(),
@@ -130,14 +148,13 @@ impl Application {
             },
         ));
         let dispatch_pool = pool.clone();
-        let identity = identity::wire(&settings, &pool)?;
+        let identity = identity::wire(&settings, &pool).await?;
         if organization.created_now && identity.embedded_issuer.is_some() {
             print_first_start_help(&settings);
         }
         let address_salt = postgres::installation_secret(&pool, "audit_address_salt")
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
-        let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Invalid(e.to_string()))?);
         let usage_readers = usage_readers(&settings, &pool)?;
         let billing = billing::wire(
             &settings,
@@ -151,8 +168,18 @@ impl Application {
         let upstreams = Arc::new(Upstreams::configured(&settings)?);
         upstreams.check().await;
         Upstreams::keep_checking(&upstreams);
+        let probes = Arc::new(
+            Probes::new(
+                pool.clone(),
+                Arc::clone(&metrics),
+                upstreams,
+                Arc::new(PgOutboxAdmin::new(pool.clone())),
+                Duration::from_secs(settings.metrics.outbox_refresh_secs),
+            )
+            .with_ingest(Arc::clone(&group_commit)),
+        );
+        let draining = Arc::clone(&probes.draining);
         let state = AppState {
-            upstreams,
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
@@ -206,7 +233,7 @@ impl Application {
                 source,
             })?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state, &settings)?;
+        let server = serve(listener, state, probes, &settings)?;
         let workers = settings
             .delivery
             .run_in_server
@@ -216,6 +243,8 @@ impl Application {
             server,
             group_commit,
             workers,
+            draining,
+            shutdown_delay: Duration::from_secs(settings.server.shutdown_delay_secs),
         })
     }
 
@@ -227,8 +256,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT / SIGTERM (or the handle's stop), lets in-flight requests finish,
-    /// then stores whatever the group-commit writers still hold.
+    /// What SIGTERM sets off: `begin` it to drain and stop as the signal would.
+    pub fn draining(&self) -> Arc<Draining> {
+        Arc::clone(&self.draining)
+    }
+
+    /// Serves until SIGINT / SIGTERM (or a drain begun, or the handle's stop). After the
+    /// signal `/readyz` answers 503 `shutting_down` for `server.shutdown_delay_secs` while
+    /// everything is still served, so balancers route elsewhere before the listener closes;
+    /// then in-flight requests finish and the group-commit writers store what they hold.
     ///
     /// # Errors
     /// When the server fails.
@@ -244,9 +280,17 @@ impl Application {
                 return result.map_err(std::io::Error::other)?;
             }
             signal = shutdown_signal() => {
-                tracing::info!(%signal, "stopping: finishing in-flight requests");
+                self.draining.begin();
+                tracing::info!(%signal, delay_secs = self.shutdown_delay.as_secs(),
+                    "draining: /readyz answers 503 shutting_down, requests are still served");
+            }
+            () = self.draining.begun() => {
+                tracing::info!(delay_secs = self.shutdown_delay.as_secs(),
+                    "draining: /readyz answers 503 shutting_down, requests are still served");
             }
         }
+        tokio::time::sleep(self.shutdown_delay).await;
+        tracing::info!("stopping: the listener closes, in-flight requests finish");
         handle.stop(true).await;
         self.group_commit.shutdown().await;
         if let Some(workers) = self.workers {
@@ -311,44 +355,19 @@ curl -H \"Authorization: Bearer $TOKEN\" {base}/api/me\n"
     )
 }
 
-/// Resolves on SIGTERM or SIGINT (also for `tollgate worker`).
-pub async fn wait_for_shutdown_signal() -> &'static str {
-    shutdown_signal().await
-}
-
-/// Resolves on SIGTERM or SIGINT, naming which one arrived.
-async fn shutdown_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = terminate.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
-    }
-}
-
 fn serve(
     listener: TcpListener,
     state: AppState,
+    probes: Arc<Probes>,
     settings: &Settings,
 ) -> Result<Server, StartupError> {
     let address = listener.local_addr()?;
     let data = web::Data::new(state);
+    let probes = web::Data::from(probes);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(probes.clone())
             .app_data(extractor_errors::query())
             .app_data(extractor_errors::path())
             .wrap(from_fn(middleware::idempotent))

@@ -54,6 +54,16 @@ impl DevTokenArgs {
     }
 }
 
+#[derive(Args)]
+pub struct HealthcheckArgs {
+    /// Probe /readyz (database and migrations; 503 while draining) instead of /healthz.
+    #[arg(long)]
+    ready: bool,
+    /// Probe `tollgate worker`'s server (`worker.bind`) instead of `server.bind`.
+    #[arg(long)]
+    worker: bool,
+}
+
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check every organization's hash chain (or one's); exit 1 at the first broken link.
@@ -77,9 +87,9 @@ async fn prepare_database(
     settings: &Settings,
 ) -> Result<postgres::PgPool, Box<dyn std::error::Error>> {
     if settings.database.create_if_missing {
-        postgres::create_database_if_missing(&settings.database.url).await?;
+        postgres::create_database_if_missing(settings.migration_url()).await?;
     }
-    postgres::run_migrations(&settings.database.url).await?;
+    postgres::run_migrations(settings.migration_url()).await?;
     Ok(postgres::connect(&PoolSettings {
         url: settings.database.url.clone(),
         max_connections: 2,
@@ -91,23 +101,37 @@ async fn prepare_database(
 
 pub async fn migrate(settings: &Settings) -> CliResult {
     if settings.database.create_if_missing {
-        postgres::create_database_if_missing(&settings.database.url).await?;
+        postgres::create_database_if_missing(settings.migration_url()).await?;
     }
-    let applied = postgres::run_migrations(&settings.database.url).await?;
+    let applied = postgres::run_migrations(settings.migration_url()).await?;
     tracing::info!(count = applied.len(), ?applied, "migrations applied");
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn worker(settings: &Settings) -> CliResult {
-    let pool = prepare_database(settings).await?;
-    // Without an HTTP server there is no /metrics here: the dispatchers' figures go to the
-    // serving replicas' scrapes only when they run there.
-    let metrics = std::sync::Arc::new(tollgate_http::metrics::Metrics::new()?);
-    let workers = tollgate_http::bootstrap::workers::Workers::start(settings, &pool, metrics);
-    let signal = tollgate_http::bootstrap::wait_for_shutdown_signal().await;
-    tracing::info!(%signal, "stopping the outbox dispatchers");
-    workers.stop().await;
-    Ok(ExitCode::SUCCESS)
+/// 0 when the probed route answers 200; 1 otherwise, with the reason on stderr.
+pub async fn healthcheck(settings: &Settings, args: &HealthcheckArgs) -> ExitCode {
+    use tollgate_http::healthcheck;
+    let bind = if args.worker {
+        settings.worker.bind
+    } else {
+        settings.server.bind
+    };
+    let path = if args.ready { "/readyz" } else { "/healthz" };
+    let address = healthcheck::target(bind);
+    match healthcheck::status(address, path).await {
+        Ok(200) => ExitCode::SUCCESS,
+        Ok(status) => {
+            let _ = writeln!(
+                io::stderr(),
+                "tollgate healthcheck: {path} answered {status}"
+            );
+            ExitCode::FAILURE
+        }
+        Err(reason) => {
+            let _ = writeln!(io::stderr(), "tollgate healthcheck: {path}: {reason}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
@@ -136,7 +160,7 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
     } else {
         RoleChange::Refuse
     };
-    let outcome = MembershipService::new(Arc::new(PgMemberships::new(pool)))
+    let outcome = MembershipService::new(Arc::new(PgMemberships::new(pool.clone())))
         .ensure(organization.id, &subject, &wanted, change, &context)
         .await
         .map_err(|error| match error {
@@ -160,7 +184,7 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
-    let token = embedded_issuer(settings)?.issue(
+    let token = embedded_issuer(settings, &pool).await?.issue(
         &subject,
         slug.as_str(),
         role.as_str(),

@@ -89,6 +89,9 @@ pub enum ApiError {
         service: &'static str,
         reason: String,
     },
+    /// `/readyz` after SIGTERM, while the replica still serves but wants no new traffic.
+    #[error("shutting down: this replica drains before it stops; use another")]
+    ShuttingDown,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -235,7 +238,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         C::UpstreamInvalidAnswer => StatusCode::BAD_GATEWAY,
-        C::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::Unavailable | C::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
         C::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
     }
 }
@@ -293,6 +296,7 @@ impl ApiError {
             Self::Unavailable { .. } | Self::UpstreamUnavailable { .. } => ErrorCode::Unavailable,
             Self::UpstreamTimeout { .. } => ErrorCode::UpstreamTimeout,
             Self::UpstreamInvalidAnswer { .. } => ErrorCode::UpstreamInvalidAnswer,
+            Self::ShuttingDown => ErrorCode::ShuttingDown,
             Self::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -346,6 +350,9 @@ impl ResponseError for ApiError {
             Self::Unavailable { retry_after, .. }
             | Self::UpstreamUnavailable { retry_after, .. } => {
                 response.insert_header(("Retry-After", retry_after_secs(*retry_after)));
+            }
+            Self::ShuttingDown => {
+                response.insert_header(("Retry-After", RETRY_AFTER_SECS));
             }
             Self::TooManyRequests => {
                 response.insert_header(("Retry-After", "60"));

@@ -5,7 +5,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tollgate_http::{Application, Settings, telemetry};
+use tollgate_http::{Application, Settings, StartupError, bootstrap::worker::Worker, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -24,8 +24,12 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Run the outbox dispatchers only (no HTTP), until SIGTERM / SIGINT.
+    /// Run the outbox dispatchers (and the embedded period close) until SIGTERM / SIGINT,
+    /// with `/healthz`, `/readyz` and `/metrics` on `worker.bind`.
     Worker,
+    /// Probe a running Tollgate: GET /healthz (or /readyz) on `server.bind` (or `worker.bind`),
+    /// 2 s at most; exit 0 on 200, else 1. For container health checks (no curl needed).
+    Healthcheck(cli::HealthcheckArgs),
     /// Mint an access token from the embedded issuer (printed alone on stdout); the
     /// organization is created when it does not exist, and the subject made a member.
     DevToken(cli::DevTokenArgs),
@@ -53,12 +57,13 @@ async fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve);
     // Commands whose stdout is their answer log to stderr only, and quietly.
-    let quiet = matches!(command, Command::DevToken(_));
+    let quiet = matches!(command, Command::DevToken(_) | Command::Healthcheck(_));
     telemetry::init(&settings.log, quiet);
     let result = match command {
-        Command::Serve => serve(settings).await,
+        Command::Serve => return serve(settings).await,
+        Command::Worker => return worker(&settings).await,
         Command::Migrate => cli::migrate(&settings).await,
-        Command::Worker => cli::worker(&settings).await,
+        Command::Healthcheck(args) => Ok(cli::healthcheck(&settings, &args).await),
         Command::DevToken(args) => cli::dev_token(&settings, &args).await,
         Command::Audit { command } => cli::audit(&settings, &command).await,
         Command::Billing { command } => cli::billing(&settings, &command).await,
@@ -73,8 +78,37 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let application = Application::build(settings).await?;
-    application.run_until_stopped().await?;
-    Ok(ExitCode::SUCCESS)
+/// Exit 2 when the service cannot start (configuration, database, TLS, address), as for a
+/// configuration that does not load; 1 when it fails while serving.
+async fn serve(settings: Settings) -> ExitCode {
+    let application = match Application::build(settings).await {
+        Ok(application) => application,
+        Err(error) => return cannot_start(&error),
+    };
+    finished(application.run_until_stopped().await)
+}
+
+async fn worker(settings: &Settings) -> ExitCode {
+    let worker = match Worker::build(settings).await {
+        Ok(worker) => worker,
+        Err(error) => return cannot_start(&error),
+    };
+    finished(worker.run_until_stopped().await)
+}
+
+fn cannot_start(error: &StartupError) -> ExitCode {
+    tracing::error!("cannot start: {error}");
+    eprintln!("tollgate: cannot start: {error}");
+    ExitCode::from(2)
+}
+
+fn finished(result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("tollgate: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

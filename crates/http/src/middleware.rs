@@ -19,7 +19,6 @@ use actix_web::{
 use tracing_actix_web::RequestId;
 
 pub use self::idempotency::{KEY_HEADER, REPLAYED_HEADER, idempotent};
-use crate::state::AppState;
 
 tokio::task_local! {
     /// The id of the request being answered, for error bodies: a 500 names it and nothing
@@ -72,7 +71,10 @@ pub async fn record_latency(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let state = request.app_data::<web::Data<AppState>>().cloned();
+    // The probes' state is in both servers (`serve` and the worker's), unlike `AppState`.
+    let state = request
+        .app_data::<web::Data<crate::probes::Probes>>()
+        .cloned();
     let method = request.method().to_string();
     let response = next.call(request).await?;
     if let Some(state) = state {

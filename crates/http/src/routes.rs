@@ -27,11 +27,17 @@ pub fn public_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
     PUBLIC_ROUTES.iter().copied()
 }
 
-pub fn configure(config: &mut web::ServiceConfig) {
+/// Liveness, readiness and metrics: all `tollgate worker`'s server has.
+pub fn configure_probes(config: &mut web::ServiceConfig) {
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
+        .route("/metrics", web::get().to(health::metrics));
+}
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .configure(configure_probes)
         .route(
             "/v1/webhooks/litellm",
             web::post().to(litellm::receive_usage),

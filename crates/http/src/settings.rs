@@ -31,6 +31,22 @@ pub struct Settings {
     pub pdf: PdfSettings,
     #[serde(default)]
     pub privacy: PrivacySettings,
+    pub worker: WorkerSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// `tollgate worker`'s own small HTTP server: `/healthz`, `/readyz`, `/metrics`.
+#[derive(Debug, Deserialize, Clone)]
+pub struct WorkerSettings {
+    pub bind: SocketAddr,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct MetricsSettings {
+    /// The outbox depth gauges are read from the database at most this often (a scrape in
+    /// between answers the last reading): several Prometheus servers scraping every replica
+    /// must not become a steady load of `GROUP BY` queries.
+    pub outbox_refresh_secs: u64,
 }
 
 /// Where personal data may go.
@@ -151,6 +167,9 @@ pub struct ServerSettings {
     /// Bytes all bodies being read or handled may hold at once.
     pub max_inflight_body_bytes: usize,
     pub workers: usize,
+    /// After SIGTERM: seconds `/readyz` answers 503 `shutting_down` while everything is still
+    /// served, so load balancers stop sending before the listener closes.
+    pub shutdown_delay_secs: u64,
     pub shutdown_timeout_secs: u64,
     pub export_page_rows: i64,
 }
@@ -158,6 +177,9 @@ pub struct ServerSettings {
 #[derive(Debug, Deserialize, Clone)]
 pub struct DatabaseSettings {
     pub url: SecretString,
+    /// Where migrations (and their advisory lock) run; blank: `url`. The lock is held on one
+    /// session, so this must be a direct connection, not PgBouncer in transaction mode.
+    pub migration_url: SecretString,
     pub create_if_missing: bool,
     pub max_connections: usize,
     pub acquire_timeout_ms: u64,
@@ -324,9 +346,12 @@ impl Settings {
         if let Ok(path) = std::env::var("TOLLGATE_CONFIG") {
             builder = builder.add_source(File::with_name(&path).format(FileFormat::Toml));
         }
+        let variables = env_files::resolve(std::env::vars(), |path| std::fs::read_to_string(path))
+            .map_err(|e| config::ConfigError::Message(e.to_string()))?;
         let settings = builder
             .add_source(
                 Environment::with_prefix("TOLLGATE")
+                    .source(Some(variables))
                     .prefix_separator("__")
                     .separator("__")
                     .try_parsing(true)
@@ -336,6 +361,22 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         Ok(settings)
+    }
+
+    /// Where migrations run: `database.migration_url`, or `database.url` when it is blank.
+    pub fn migration_url(&self) -> &SecretString {
+        use secrecy::ExposeSecret;
+        if self
+            .database
+            .migration_url
+            .expose_secret()
+            .trim()
+            .is_empty()
+        {
+            &self.database.url
+        } else {
+            &self.database.migration_url
+        }
     }
 
     pub fn pool_acquire_timeout(&self) -> Duration {
@@ -370,5 +411,6 @@ impl Settings {
     }
 }
 
+mod env_files;
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,7 @@ use tollgate_application::{
     },
 };
 
-use crate::{access::FailedAuthLimiter, body::BodyReader, metrics::Metrics, readiness::Upstreams};
+use crate::{access::FailedAuthLimiter, body::BodyReader, metrics::Metrics};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,8 +31,6 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     /// Reads bodies under a deadline and the in-flight byte budget.
     pub bodies: BodyReader,
-    /// OpenMeter and Lago, as last probed (for `/readyz`).
-    pub upstreams: Arc<Upstreams>,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
     /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.

@@ -53,7 +53,8 @@ pub struct EmbeddedIssuer {
     encoding_key: EncodingKey,
     decoding_key: DecodingKey,
     validation: Validation,
-    key_path: PathBuf,
+    /// The file the key was read from; `None` for a key kept in the database.
+    key_path: Option<PathBuf>,
 }
 
 impl EmbeddedIssuer {
@@ -69,11 +70,62 @@ impl EmbeddedIssuer {
         audience: String,
     ) -> Result<Self, EmbeddedIdentityError> {
         let (signing_key, key_path) = key_file::load_or_create(dir)?;
+        Self::with_key(&signing_key, Some(key_path), issuer, audience)
+    }
+
+    /// The issuer of the Ed25519 key whose 32-byte secret is `seed` (kept in the database's
+    /// `installation_secrets`, so every replica signs and verifies with one key).
+    ///
+    /// # Errors
+    /// `InvalidKey` when `seed` is not 32 bytes.
+    pub fn from_seed(
+        seed: &[u8],
+        issuer: String,
+        audience: String,
+    ) -> Result<Self, EmbeddedIdentityError> {
+        let seed: &[u8; 32] = seed
+            .try_into()
+            .map_err(|_| EmbeddedIdentityError::InvalidKey {
+                path: PathBuf::from("installation_secrets"),
+                reason: format!("the seed has {} bytes, not 32", seed.len()),
+            })?;
+        Self::with_key(
+            &ed25519_dalek::SigningKey::from_bytes(seed),
+            None,
+            issuer,
+            audience,
+        )
+    }
+
+    /// The 32-byte secret of the key kept in `dir` by an earlier version, if there is one: it
+    /// is moved into the database at the first start that keeps the key there, so the tokens
+    /// it signed keep working.
+    ///
+    /// # Errors
+    /// As [`EmbeddedIssuer::load_or_create`] for a file that is there but unusable.
+    pub fn seed_kept_in(
+        dir: &Path,
+    ) -> Result<
+        Option<ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing<[u8; 32]>>,
+        EmbeddedIdentityError,
+    > {
+        Ok(key_file::read_existing(&dir.join(key_file::KEY_FILE_NAME))?
+            .map(|key| ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing::new(key.to_bytes())))
+    }
+
+    fn with_key(
+        signing_key: &ed25519_dalek::SigningKey,
+        key_path: Option<PathBuf>,
+        issuer: String,
+        audience: String,
+    ) -> Result<Self, EmbeddedIdentityError> {
         // jsonwebtoken signs with a PKCS#8 DER document but verifies with the raw public key.
         let der = signing_key
             .to_pkcs8_der()
             .map_err(|e| EmbeddedIdentityError::InvalidKey {
-                path: key_path.clone(),
+                path: key_path
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("installation_secrets")),
                 reason: e.to_string(),
             })?;
         let public_key = signing_key.verifying_key().to_bytes();
@@ -217,8 +269,9 @@ impl EmbeddedIssuer {
         &self.audience
     }
 
-    pub fn key_path(&self) -> &Path {
-        &self.key_path
+    /// The key's file, for an issuer made by [`EmbeddedIssuer::load_or_create`].
+    pub fn key_path(&self) -> Option<&Path> {
+        self.key_path.as_deref()
     }
 }
 

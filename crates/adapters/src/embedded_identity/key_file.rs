@@ -55,7 +55,7 @@ pub(super) fn load_or_create(dir: &Path) -> Result<(SigningKey, PathBuf), Embedd
 
 /// `None` when there is no key file yet; a file that is there but unusable is an error, never a
 /// reason to make a new key over it.
-fn read_existing(path: &Path) -> Result<Option<SigningKey>, EmbeddedIdentityError> {
+pub(super) fn read_existing(path: &Path) -> Result<Option<SigningKey>, EmbeddedIdentityError> {
     // `symlink_metadata` so that a link planted in place of the key is refused, not followed.
     let link = match fs::symlink_metadata(path) {
         Ok(metadata) => metadata,

@@ -23,12 +23,25 @@ struct Row {
 pub async fn installation_secret(pool: &PgPool, name: &str) -> Result<Vec<u8>, PortError> {
     let mut candidate = [0_u8; 32];
     rand::rng().fill_bytes(&mut candidate);
+    installation_secret_or(pool, name, &candidate).await
+}
+
+/// The secret called `name`: `candidate` when none was kept yet, else the one kept. Replicas
+/// starting at once race on the insert; every one of them reads the winner's.
+///
+/// # Errors
+/// `PortError` when the database cannot be reached.
+pub async fn installation_secret_or(
+    pool: &PgPool,
+    name: &str,
+    candidate: &[u8],
+) -> Result<Vec<u8>, PortError> {
     let mut connection = pool.get().await.map_err(error::from_pool)?;
     diesel::sql_query(
         "INSERT INTO installation_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind::<Text, _>(name)
-    .bind::<Bytea, _>(candidate.as_slice())
+    .bind::<Bytea, _>(candidate)
     .execute(&mut connection)
     .await
     .map_err(error::from_query)?;

@@ -4,6 +4,6 @@
 pub mod webhook;
 
 pub use webhook::{
-    DecodedEvent, GroupCommit, GroupCommitSettings, IngestReport, RejectedEvent, WebhookService,
-    WebhookSettings,
+    CommitObserver, DecodedEvent, GroupCommit, GroupCommitSettings, IngestReport, RejectedEvent,
+    WebhookService, WebhookSettings,
 };

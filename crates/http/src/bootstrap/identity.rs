@@ -9,7 +9,10 @@ use tollgate_adapters::{
         HydraIntrospection, HydraIntrospectionConfig, HydraJwtConfig, HydraJwtVerifier, KetoConfig,
         KetoPermissions, KratosConfig, KratosSessions, OryAccessTokens,
     },
-    postgres::{PgApiKeyStore, PgMemberships, PgOrganizations, PgPool},
+    postgres::{
+        PgApiKeyStore, PgMemberships, PgOrganizations, PgPool, installation_secret,
+        installation_secret_or,
+    },
 };
 use tollgate_application::{
     ports::{AccessTokenVerifier, PermissionChecker, SessionResolver, SystemClock},
@@ -28,26 +31,54 @@ fn invalid(error: impl std::fmt::Display) -> StartupError {
     StartupError::Invalid(error.to_string())
 }
 
-/// The embedded issuer's key lives in `data_dir`; `dev-token` and `serve` share it.
-pub fn embedded_issuer(settings: &Settings) -> Result<EmbeddedIssuer, StartupError> {
-    EmbeddedIssuer::load_or_create(
-        &settings.data_dir,
+/// The `installation_secrets` row of the embedded issuer's Ed25519 key.
+pub const SIGNING_KEY_SECRET: &str = "embedded_issuer_signing_key";
+
+/// The embedded issuer's key is kept in the database, made by whichever process needs it first,
+/// so every replica (and `dev-token`) signs and verifies with the one key whatever its
+/// `data_dir`. A key file an earlier version left in `data_dir` becomes that key when the
+/// database has none yet, so the tokens it signed keep working.
+///
+/// # Errors
+/// When the database cannot be reached or a kept key file is unusable.
+pub async fn embedded_issuer(
+    settings: &Settings,
+    pool: &PgPool,
+) -> Result<EmbeddedIssuer, StartupError> {
+    let kept = EmbeddedIssuer::seed_kept_in(&settings.data_dir).map_err(invalid)?;
+    let seed = match &kept {
+        Some(seed) => installation_secret_or(pool, SIGNING_KEY_SECRET, seed.as_slice()).await,
+        None => installation_secret(pool, SIGNING_KEY_SECRET).await,
+    }
+    .map_err(|e| StartupError::Database(e.to_string()))?;
+    if kept
+        .as_ref()
+        .is_some_and(|kept| kept.as_slice() != seed.as_slice())
+    {
+        tracing::warn!(
+            data_dir = %settings.data_dir.display(),
+            "the embedded issuer's key file in data_dir is not the installation's key (kept in \
+             the database): tokens it signed do not verify; the file is no longer used"
+        );
+    }
+    EmbeddedIssuer::from_seed(
+        &seed,
         settings.identity.issuer.clone(),
         settings.ory.audience.clone(),
     )
     .map_err(invalid)
 }
 
-pub(super) fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity, StartupError> {
+pub(super) async fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity, StartupError> {
     let ory = &settings.ory;
     let jwks_url = optional_url(&ory.hydra_jwks_url).map_err(invalid)?;
     let admin_url = optional_url(&ory.hydra_admin_url).map_err(invalid)?;
-    let mut embedded_issuer = None;
+    let mut embedded = None;
     let tokens: Arc<dyn AccessTokenVerifier> = if jwks_url.is_none() && admin_url.is_none() {
         ensure_loopback(settings.server.bind, settings.identity.allow_non_loopback)
             .map_err(invalid)?;
-        let issuer = Arc::new(embedded_issuer_for(settings)?);
-        embedded_issuer = Some(Arc::clone(&issuer));
+        let issuer = Arc::new(embedded_issuer(settings, pool).await?);
+        embedded = Some(Arc::clone(&issuer));
         issuer
     } else {
         let mut tokens = OryAccessTokens::new();
@@ -88,12 +119,8 @@ pub(super) fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity, Start
             Arc::new(PgOrganizations::new(pool.clone())),
             Arc::new(SystemClock),
         ),
-        embedded_issuer,
+        embedded_issuer: embedded,
     })
-}
-
-fn embedded_issuer_for(settings: &Settings) -> Result<EmbeddedIssuer, StartupError> {
-    embedded_issuer(settings)
 }
 
 /// How long `tollgate dev-token` tokens live.

@@ -41,7 +41,7 @@ impl Workers {
                 Ok(deliverer) => deliverer,
                 Err(error) => {
                     // Events stay pending (nothing is lost) until the setting is fixed.
-                    tracing::error!(target, %error, "cannot deliver to this target");
+                    tracing::error!(delivery_target = target, %error, "cannot deliver to this target");
                     continue;
                 }
             };
@@ -51,7 +51,10 @@ impl Workers {
                 Arc::new(SystemClock),
                 dispatcher_settings.clone(),
             );
-            tracing::info!(target = dispatcher.target(), "outbox dispatcher started");
+            tracing::info!(
+                delivery_target = dispatcher.target(),
+                "outbox dispatcher started"
+            );
             let metrics = Arc::clone(&metrics);
             let observe = Arc::new(move |target: &'static str, report: &RoundReport| {
                 metrics.observe_round(target, report);

@@ -4,15 +4,19 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 use tollgate_adapters::postgres::migrations_are_current;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, probes::Probes, state::AppState};
 
 /// The process is up; says nothing about its dependencies.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Ready to take traffic: the database answers and every migration is applied.
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Ready to take traffic: not draining after SIGTERM, the database answers and every migration
+/// is applied.
+pub async fn readyz(state: web::Data<Probes>) -> Result<HttpResponse, ApiError> {
+    if state.draining.is_draining() {
+        return Err(ApiError::ShuttingDown);
+    }
     let mut connection = state
         .pool
         .get()
@@ -41,14 +45,12 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }
 }
 
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<Probes>) -> HttpResponse {
     // A scrape while the database is down still answers, with the last outbox reading.
-    if let Ok(depth) = state.outbox.depth(None).await {
-        state.metrics.set_outbox_depth(&depth);
-    }
+    state.refresh_outbox_depth().await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state.pool))
+        .body(state.render())
 }
 
 /// The embedded issuer's public keys (404 when Ory issues the tokens).

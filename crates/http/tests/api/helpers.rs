@@ -86,6 +86,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub db_url: String,
     pub handle: ServerHandle,
+    /// Begins the drain SIGTERM would.
+    pub draining: Arc<tollgate_http::probes::Draining>,
     pub client: reqwest::Client,
     server: Option<JoinHandle<std::io::Result<()>>>,
     data_dir: PathBuf,
@@ -120,6 +122,7 @@ impl TestApp {
             .expect("the application starts");
         let port = application.port();
         let handle = application.handle();
+        let draining = application.draining();
         let server = tokio::spawn(application.run_until_stopped());
         let socket = SocketAddr::from(([127, 0, 0, 1], port));
         let client = reqwest::Client::builder()
@@ -135,6 +138,7 @@ impl TestApp {
             db,
             db_url,
             handle,
+            draining,
             client,
             server: Some(server),
             data_dir,
@@ -249,5 +253,23 @@ impl TestApp {
     /// The app's `data_dir` (the embedded issuer's signing key lives there); removed on drop.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
+    }
+
+    /// The 32-byte secret of the embedded issuer's key, kept in the database (made here as
+    /// the app would when it has none: with Ory it never makes one).
+    pub async fn issuer_seed(&self) -> Vec<u8> {
+        let hex = self
+            .scalar_text(
+                "WITH made AS (INSERT INTO installation_secrets (name, value) \
+                   VALUES ('embedded_issuer_signing_key', \
+                           decode(md5(random()::text) || md5(random()::text), 'hex')) \
+                   ON CONFLICT DO NOTHING RETURNING value) \
+                 SELECT encode(value, 'hex') AS value FROM made UNION ALL \
+                 SELECT encode(value, 'hex') AS value FROM installation_secrets \
+                 WHERE name = 'embedded_issuer_signing_key'",
+            )
+            .await
+            .expect("the embedded issuer's key is kept in the database");
+        hex::decode(hex).expect("hex")
     }
 }

@@ -17,6 +17,7 @@ mod idempotency;
 mod identity;
 mod lago_webhooks;
 mod migrations;
+mod operations;
 mod outages;
 mod paging;
 mod privacy;

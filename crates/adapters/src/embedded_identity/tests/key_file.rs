@@ -11,7 +11,7 @@ fn the_key_is_made_once_then_reused() {
     let temp = TempDir::new();
     let first = issuer_in(&temp.keys());
     let key_path = temp.keys().join(KEY_FILE_NAME);
-    assert_eq!(first.key_path(), key_path);
+    assert_eq!(first.key_path(), Some(key_path.as_path()));
     let pem = std::fs::read_to_string(&key_path).unwrap();
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
 
@@ -51,7 +51,8 @@ fn a_symbolic_link_in_place_of_the_key_is_refused() {
     let elsewhere = temp.0.join("elsewhere");
     let issuer = issuer_in(&elsewhere);
     std::fs::create_dir_all(temp.keys()).unwrap();
-    std::os::unix::fs::symlink(issuer.key_path(), temp.keys().join(KEY_FILE_NAME)).unwrap();
+    std::os::unix::fs::symlink(issuer.key_path().unwrap(), temp.keys().join(KEY_FILE_NAME))
+        .unwrap();
     let error =
         EmbeddedIssuer::load_or_create(&temp.keys(), ISSUER.to_owned(), AUDIENCE.to_owned())
             .unwrap_err();
@@ -105,4 +106,38 @@ fn a_key_file_that_is_not_a_key_is_refused_and_kept() {
         "{error}"
     );
     assert_eq!(std::fs::read_to_string(&key_path).unwrap(), "not a key");
+}
+
+#[test]
+fn a_seed_makes_the_same_issuer_as_the_key_file_it_came_from() {
+    let temp = TempDir::new();
+    let from_file = issuer_in(&temp.keys());
+    let seed = EmbeddedIssuer::seed_kept_in(&temp.keys())
+        .unwrap()
+        .expect("the file's key");
+    let from_seed =
+        EmbeddedIssuer::from_seed(seed.as_slice(), ISSUER.to_owned(), AUDIENCE.to_owned()).unwrap();
+    assert_eq!(from_seed.kid(), from_file.kid());
+    assert_eq!(from_seed.key_path(), None);
+    let token = from_seed
+        .issue(
+            "alice",
+            "default",
+            "owner",
+            &[],
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
+    assert_eq!(from_file.decode_claims(&token).unwrap().sub, "alice");
+
+    assert!(
+        EmbeddedIssuer::seed_kept_in(&temp.0.join("none"))
+            .unwrap()
+            .is_none()
+    );
+    let short = EmbeddedIssuer::from_seed(&[7; 31], ISSUER.to_owned(), AUDIENCE.to_owned());
+    assert!(matches!(
+        short,
+        Err(EmbeddedIdentityError::InvalidKey { .. })
+    ));
 }

@@ -93,7 +93,7 @@ async fn a_token_signed_by_another_key_is_refused_even_with_the_right_kid() {
     );
 
     // Forged: their key, our kid, claims we would accept.
-    let their_key = std::fs::read(other.key_path()).unwrap();
+    let their_key = std::fs::read(other.key_path().unwrap()).unwrap();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(issuer.kid().to_owned());
     let forged = jsonwebtoken::encode(

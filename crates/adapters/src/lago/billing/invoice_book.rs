@@ -126,7 +126,7 @@ impl LagoInvoiceBook {
             match self.audit.append(organization, entry).await {
                 Ok(()) => return,
                 Err(error) if attempt == AUDIT_ATTEMPTS => {
-                    tracing::error!(%error, action = entry.action, target = ?entry.target,
+                    tracing::error!(%error, action = entry.action, audit_target = ?entry.target,
                         actor = %entry.context.actor, "a Lago invoice change has no audit record");
                 }
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,

@@ -11,7 +11,7 @@ use tollgate_domain::QuarantineCode;
 use tollgate_domain::{alert::BudgetAlert, organization::OrganizationId, usage::EventPayload};
 use tracing::instrument;
 
-pub use self::group_commit::{GroupCommit, GroupCommitSettings};
+pub use self::group_commit::{CommitObserver, GroupCommit, GroupCommitSettings};
 use self::{authentication::SecretCache, recent_keys::RecentKeys};
 use crate::{
     AppError,

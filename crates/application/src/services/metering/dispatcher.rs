@@ -140,7 +140,7 @@ impl Dispatcher {
     /// # Errors
     /// `PortError` when the queue cannot be reached; claimed items then go back when their
     /// lease ends.
-    #[instrument(skip_all, fields(target = self.target.name()))]
+    #[instrument(skip_all, fields(delivery_target = self.target.name()))]
     pub async fn run_once(&self) -> Result<RoundReport, PortError> {
         let name = self.target.name();
         if self.memory().pull_owed {
@@ -204,13 +204,13 @@ impl Dispatcher {
         self.queue.settle(&settled).await?;
         match (&change, &verdict) {
             (Change::Opened, Verdict::Failed { reason, .. }) => tracing::warn!(
-                target = name,
+                delivery_target = name,
                 %reason,
                 probe_every_ms = self.settings.probe_interval.as_millis(),
                 "delivery target is failing: its events wait, one probe per interval"
             ),
             (Change::StillOpen, Verdict::Failed { reason, .. }) => {
-                tracing::debug!(target = name, %reason, "probe failed");
+                tracing::debug!(delivery_target = name, %reason, "probe failed");
             }
             (Change::Closed { since }, _) => {
                 self.memory().pull_owed = true;
@@ -228,7 +228,7 @@ impl Dispatcher {
         let pulled = self.queue.pull_forward(self.target.name()).await?;
         self.memory().pull_owed = false;
         tracing::warn!(
-            target = self.target.name(),
+            delivery_target = self.target.name(),
             down_for_ms = down_for.map(|d| d.num_milliseconds()),
             pulled_forward = pulled,
             "delivery target answers again: its backlog goes now"
@@ -334,7 +334,10 @@ impl Dispatcher {
             let pause = match result {
                 Ok(report) => {
                     if queue_was_failing {
-                        tracing::warn!(target = self.target.name(), "outbox reachable again");
+                        tracing::warn!(
+                            delivery_target = self.target.name(),
+                            "outbox reachable again"
+                        );
                     }
                     if report.claimed > 0 {
                         observe(self.target.name(), &report);
@@ -344,9 +347,9 @@ impl Dispatcher {
                 }
                 Err(error) => {
                     if queue_was_failing {
-                        tracing::debug!(target = self.target.name(), %error, "outbox round failed");
+                        tracing::debug!(delivery_target = self.target.name(), %error, "outbox round failed");
                     } else {
-                        tracing::warn!(target = self.target.name(), %error, "outbox round failed");
+                        tracing::warn!(delivery_target = self.target.name(), %error, "outbox round failed");
                     }
                     Some(self.settings.idle_poll.max(Duration::from_secs(1)))
                 }

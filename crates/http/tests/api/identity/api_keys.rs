@@ -101,6 +101,7 @@ async fn an_api_key_is_shown_once_stored_hashed_and_limited_to_its_scopes() {
         .json(&json!({ "name": "escalate", "scopes": ["settings:write"] }));
     expect_error(send(request).await, 403, "forbidden").await;
     let narrowed = issuer(&app)
+        .await
         .issue(
             "olivia",
             "default",

@@ -5,7 +5,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, header};
 use serde_json::json;
-use tollgate_adapters::embedded_identity::{EmbeddedClaims, EmbeddedIssuer, KEY_FILE_NAME};
+use tollgate_adapters::embedded_identity::{EmbeddedClaims, EmbeddedIssuer};
 use tollgate_domain::access::Role;
 use uuid::Uuid;
 
@@ -43,7 +43,7 @@ fn sign(claims: &EmbeddedClaims, kid: &str, key: &EncodingKey) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_without_a_valid_credential_are_unauthorized() {
     let app = TestApp::spawn().await;
-    let issuer = issuer(&app);
+    let issuer = issuer(&app).await;
     let valid = member(&app, "default", "alice", Role::Owner).await;
     let now = chrono::Utc::now().timestamp();
 
@@ -76,19 +76,19 @@ async fn requests_without_a_valid_credential_are_unauthorized() {
     // Signed by another Ed25519 key, under the issuer's key id.
     let other_key = EncodingKey::from_ed_pem(ED_PRIVATE_PEM.as_bytes()).expect("a key");
     let forged = sign(&claims(&issuer, now, 600), issuer.kid(), &other_key);
-    // Signed by the issuer's own key, but expired beyond the leeway.
-    let pem = std::fs::read(app.data_dir().join(KEY_FILE_NAME)).expect("the key file");
-    let real_key = EncodingKey::from_ed_pem(&pem).expect("the issuer's key");
+    // Signed by the issuer's own key, but expired beyond the leeway. (PKCS#8 of an Ed25519
+    // key is a fixed prefix and its 32-byte secret.)
+    let seed = app.issuer_seed().await;
+    let mut der = hex::decode("302e020100300506032b657004220420").expect("hex");
+    der.extend_from_slice(&seed);
+    let real_key = EncodingKey::from_ed_der(&der);
     let expired = sign(&claims(&issuer, now - 3600, 60), issuer.kid(), &real_key);
     let fresh = sign(&claims(&issuer, now, 600), issuer.kid(), &real_key);
     let not_yet_valid = sign(&claims(&issuer, now + 3600, 600), issuer.kid(), &real_key);
-    // The same key (a copy of the file), minting for another audience, or as another issuer.
-    let copy = std::env::temp_dir().join(format!("tollgate-test-key-{}", Uuid::new_v4()));
-    std::fs::create_dir(&copy).expect("a directory");
-    std::fs::copy(issuer.key_path(), copy.join(KEY_FILE_NAME)).expect("the key is copied");
+    // The same key, minting for another audience, or as another issuer.
     let mint = |issuer_name: &str, audience: &str| {
-        EmbeddedIssuer::load_or_create(&copy, issuer_name.into(), audience.into())
-            .expect("the copied key loads")
+        EmbeddedIssuer::from_seed(&seed, issuer_name.into(), audience.into())
+            .expect("the key loads")
             .issue(
                 "alice",
                 "default",
@@ -101,7 +101,6 @@ async fn requests_without_a_valid_credential_are_unauthorized() {
     let other_audience = mint(issuer.issuer(), "someone-else");
     let other_issuer = mint("another-issuer", issuer.audience());
     let same_key_same_claims = mint(issuer.issuer(), issuer.audience());
-    std::fs::remove_dir_all(&copy).expect("the copy is removed");
 
     for (what, bad) in [
         ("alg none", unsigned),
@@ -133,7 +132,7 @@ async fn roles_decide_what_a_valid_token_may_do() {
     let owner = member(&app, "default", "olivia", Role::Owner).await;
     let viewer = member(&app, "default", "victor", Role::Viewer).await;
     // A genuine token whose subject is nobody's member, claiming to be an owner.
-    let stranger = token(&app, "mallory", "default", Role::Owner);
+    let stranger = token(&app, "mallory", "default", Role::Owner).await;
 
     let (_, body) = expect_status(me(&app, &owner).await, 200).await;
     assert_eq!(
@@ -159,6 +158,7 @@ async fn roles_decide_what_a_valid_token_may_do() {
 
     // A token narrowed to `usage:read` cannot use the owner's other scopes.
     let narrowed = issuer(&app)
+        .await
         .issue(
             "olivia",
             "default",

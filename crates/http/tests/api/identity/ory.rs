@@ -55,8 +55,8 @@ async fn keto_decides_roles_and_a_keto_that_cannot_answer_lets_nobody_in() {
     };
     mount_roles().await;
     // Tokens come from the embedded issuer; nobody is in the memberships table.
-    let alice = token(&app, "alice", "default", Role::Viewer);
-    let bob = token(&app, "bob", "default", Role::Owner);
+    let alice = token(&app, "alice", "default", Role::Viewer).await;
+    let bob = token(&app, "bob", "default", Role::Owner).await;
 
     let (_, body) = expect_status(me(&app, &alice).await, 200).await;
     assert_eq!(body["role"], "owner", "the role is Keto's, not the token's");
@@ -120,7 +120,7 @@ async fn a_keto_that_is_not_listening_lets_nobody_in() {
     })
     .await;
     grant(&app, "default", "alice", Role::Owner).await;
-    let alice = token(&app, "alice", "default", Role::Owner);
+    let alice = token(&app, "alice", "default", Role::Owner).await;
 
     let headers = expect_error(me(&app, &alice).await, 503, "unavailable").await;
     assert_eq!(headers[header::RETRY_AFTER], "2");

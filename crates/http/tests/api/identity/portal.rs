@@ -33,7 +33,7 @@ async fn a_customer_member_sees_only_their_customer() {
     )
     .await
     .expect("membership");
-    let carla = token(&app, "carla", "default", Role::Customer);
+    let carla = token(&app, "carla", "default", Role::Customer).await;
 
     let (_, body) = expect_status(
         send(call(

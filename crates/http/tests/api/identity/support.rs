@@ -21,11 +21,11 @@ use crate::helpers::{TestApp, status_and_json};
 pub const ORG_HEADER: &str = "Tollgate-Organization";
 pub const TOKEN_TTL: Duration = Duration::from_secs(600);
 
-/// The issuer the app verifies with: its key file, issuer name and audience.
-pub fn issuer(app: &TestApp) -> EmbeddedIssuer {
+/// The issuer the app verifies with: its key (kept in the database), issuer name and audience.
+pub async fn issuer(app: &TestApp) -> EmbeddedIssuer {
     let settings = Settings::load().expect("the embedded defaults load");
-    EmbeddedIssuer::load_or_create(
-        app.data_dir(),
+    EmbeddedIssuer::from_seed(
+        &app.issuer_seed().await,
         settings.identity.issuer,
         settings.ory.audience,
     )
@@ -41,8 +41,9 @@ pub fn scopes_of(role: Role) -> Vec<String> {
 
 /// A token for `subject` as `role` in `org` (a slug), carrying the role's scopes. It makes
 /// nobody a member: see [`member`].
-pub fn token(app: &TestApp, subject: &str, org: &str, role: Role) -> String {
+pub async fn token(app: &TestApp, subject: &str, org: &str, role: Role) -> String {
     issuer(app)
+        .await
         .issue(subject, org, role.as_str(), &scopes_of(role), TOKEN_TTL)
         .expect("the issuer mints a token")
 }
@@ -122,7 +123,7 @@ pub async fn grant(app: &TestApp, org: &str, subject: &str, role: Role) {
 /// A member's token: `subject` is granted `role` in `org`, then gets a token for it.
 pub async fn member(app: &TestApp, org: &str, subject: &str, role: Role) -> String {
     grant(app, org, subject, role).await;
-    token(app, subject, org, role)
+    token(app, subject, org, role).await
 }
 
 /// A request to the app carrying `bearer`.

@@ -50,6 +50,19 @@ struct Job {
 
 type SharedQueue = Arc<Mutex<mpsc::Receiver<Job>>>;
 
+/// Told of every transaction the writers commit (for metrics).
+pub trait CommitObserver: Send + Sync {
+    /// One transaction stored `events` events (quarantined ones included) in `took`.
+    fn committed(&self, events: usize, took: Duration);
+}
+
+/// Observes nothing.
+struct Unobserved;
+
+impl CommitObserver for Unobserved {
+    fn committed(&self, _events: usize, _took: Duration) {}
+}
+
 /// A [`UsageEventStore`] that coalesces concurrent calls into shared transactions of `inner`.
 pub struct GroupCommit {
     /// Taken at shutdown: once every clone is gone, writers drain the queue and stop.
@@ -60,15 +73,43 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Starts the writer tasks on the current tokio runtime.
     pub fn start(inner: Arc<dyn UsageEventStore>, settings: GroupCommitSettings) -> Self {
+        Self::start_observed(inner, settings, Arc::new(Unobserved))
+    }
+
+    /// As [`GroupCommit::start`], telling `observer` of every commit.
+    pub fn start_observed(
+        inner: Arc<dyn UsageEventStore>,
+        settings: GroupCommitSettings,
+        observer: Arc<dyn CommitObserver>,
+    ) -> Self {
         let (sender, receiver) = mpsc::channel(settings.queue_depth.max(1));
         let queue: SharedQueue = Arc::new(Mutex::new(receiver));
         let writers = (0..settings.writers.max(1))
-            .map(|_| tokio::spawn(run_writer(Arc::clone(&inner), Arc::clone(&queue), settings)))
+            .map(|_| {
+                let store = Observed {
+                    inner: Arc::clone(&inner),
+                    observer: Arc::clone(&observer),
+                };
+                tokio::spawn(run_writer(store, Arc::clone(&queue), settings))
+            })
             .collect();
         Self {
             sender: std::sync::RwLock::new(Some(sender)),
             writers: Mutex::new(writers),
         }
+    }
+
+    /// Requests queued for a writer now.
+    pub fn queued(&self) -> usize {
+        self.sender
+            .read()
+            .ok()
+            .and_then(|sender| {
+                sender
+                    .as_ref()
+                    .map(|sender| sender.max_capacity() - sender.capacity())
+            })
+            .unwrap_or(0)
     }
 
     /// Refuses new work, stores everything already queued, then stops the writers.
@@ -105,13 +146,26 @@ fn stopped() -> PortError {
     PortError::unavailable("event writer", "shutting down")
 }
 
-async fn run_writer(
+/// The store, timing each successful transaction for the observer.
+struct Observed {
     inner: Arc<dyn UsageEventStore>,
-    queue: SharedQueue,
-    settings: GroupCommitSettings,
-) {
+    observer: Arc<dyn CommitObserver>,
+}
+
+#[async_trait]
+impl UsageEventStore for Observed {
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestReceipt, PortError> {
+        let events = batch.events.len() + batch.quarantined.len();
+        let started = std::time::Instant::now();
+        let receipt = self.inner.ingest(batch).await?;
+        self.observer.committed(events, started.elapsed());
+        Ok(receipt)
+    }
+}
+
+async fn run_writer(store: Observed, queue: SharedQueue, settings: GroupCommitSettings) {
     while let Some(jobs) = next_group(&queue, &settings).await {
-        write_group(inner.as_ref(), jobs).await;
+        write_group(&store, jobs).await;
     }
 }
 
