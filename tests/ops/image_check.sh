@@ -30,11 +30,25 @@ readonly MAX_IMAGE_MB=130
 log() { printf 'image-check: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
+# The binary first, as the caller (a build must not leave root-owned files in target/).
+binary=${TOLLGATE_BINARY:-$ROOT/target/release/tollgate}
+enforce_size=${IMAGE_CHECK_ENFORCE_SIZE:-1}
+if [[ -z ${TOLLGATE_BINARY:-} && ! -x $binary && ${IMAGE_CHECK_ALLOW_DEBUG:-0} == 1 \
+    && -x $ROOT/target/debug/tollgate ]]; then
+    binary=$ROOT/target/debug/tollgate
+    enforce_size=0
+    log "no release binary: checking the image with the debug build (size budget not enforced)"
+fi
+if [[ ! -x $binary ]]; then
+    log "building the release binary (cargo build --release --locked)"
+    (cd "$ROOT" && cargo build --release --locked -p tollgate-http --bin tollgate)
+fi
+export TOLLGATE_BINARY=$binary IMAGE_CHECK_ENFORCE_SIZE=$enforce_size
 if [[ $(id -u) -ne 0 ]]; then
     if ! { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
         die "needs root or sudo -n"
     fi
-    exec sudo -n --preserve-env=TOLLGATE_BINARY,TEST_DATABASE_URL,IMAGE_CHECK_ALLOW_DEBUG,PATH "$0" "$@"
+    exec sudo -n --preserve-env=TOLLGATE_BINARY,TEST_DATABASE_URL,IMAGE_CHECK_ENFORCE_SIZE,PATH "$0" "$@"
 fi
 
 mkdir -p "$WORK"
@@ -88,18 +102,6 @@ if ! "${podman[@]}" image exists "$BASE_IMAGE"; then
 fi
 
 # ---- 2. the runtime stage, with the release binary
-binary=${TOLLGATE_BINARY:-$ROOT/target/release/tollgate}
-enforce_size=1
-if [[ -z ${TOLLGATE_BINARY:-} && ! -x $binary && ${IMAGE_CHECK_ALLOW_DEBUG:-0} == 1 \
-    && -x $ROOT/target/debug/tollgate ]]; then
-    binary=$ROOT/target/debug/tollgate
-    enforce_size=0
-    log "no release binary: checking the image with the debug build (size budget not enforced)"
-fi
-if [[ ! -x $binary ]]; then
-    log "building the release binary (cargo build --release --locked)"
-    (cd "$ROOT" && cargo build --release --locked -p tollgate-http --bin tollgate)
-fi
 ctx=$(mktemp -d)
 container=''
 cleanup() {

@@ -26,12 +26,6 @@ readonly STANZA=tollgate
 
 log() { printf 'restore-drill: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
-if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-        exec sudo -n --preserve-env=TOLLGATE_BINARY,DRILL_EVENTS,DRILL_FILLER_MB,DRILL_KEEP,PATH "$0" "$@"
-    fi
-    die "run as root or with sudo -n (the private cluster runs as the postgres user)"
-fi
 id postgres >/dev/null 2>&1 || die "no postgres user (apt-get install postgresql)"
 bash "$ROOT/deploy/dev/ensure-ops-tools.sh"
 
@@ -46,6 +40,14 @@ fi
 if [[ -z $binary ]]; then
     (cd "$ROOT" && cargo build -p tollgate-http --bin tollgate)
     binary=$ROOT/target/debug/tollgate
+fi
+# Built as the caller above (no root-owned files in target/), then root for the cluster.
+export TOLLGATE_BINARY=$binary
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        exec sudo -n --preserve-env=TOLLGATE_BINARY,DRILL_EVENTS,DRILL_FILLER_MB,DRILL_KEEP,PATH "$0" "$@"
+    fi
+    die "run as root or with sudo -n (the private cluster runs as the postgres user)"
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
