@@ -116,9 +116,9 @@ clean-test-dbs:
 deploy-check:
 	@bash tests/ops/deploy_check.sh
 
-# make test's run of the same checks: without a release build (make test makes none), the image
-# is checked with the debug build, its size budget reported rather than enforced; make
-# deploy-check builds the release binary and enforces it. About 4 minutes on a fresh machine
-# (debootstrap of the base image included), 1 minute once cached in target/.
+# make test's run of the same checks with the debug build the tests made (make test makes no
+# release build): the image's size budget is then reported, not enforced; make deploy-check
+# builds the release binary and enforces it. About 4 minutes on a fresh machine (the
+# debootstrap of the base image included), 1 minute once cached in target/.
 ops:
-	@IMAGE_CHECK_ALLOW_DEBUG=1 bash tests/ops/deploy_check.sh
+	@DEPLOY_CHECK_DEBUG_BINARY=1 bash tests/ops/deploy_check.sh
