@@ -226,6 +226,22 @@ def check_configs() -> list[str]:
         if router.get("tls") is None or router.get("entryPoints") != ["websecure"]:
             problems.append(f"traefik: router {name} is not HTTPS-only")
 
+    # Prometheus scrapes services that exist and share a network with it.
+    model = load(DEPLOY / "compose.yaml")
+    services = model["services"]
+    prom_nets = set(services["prometheus"]["networks"])
+    for job in load(DEPLOY / "prometheus" / "prometheus.yml")["scrape_configs"]:
+        for static in job.get("static_configs", []):
+            for target in static["targets"]:
+                host = target.rsplit(":", 1)[0]
+                if host in ("127.0.0.1", "localhost"):
+                    continue
+                nets = services.get(host, {}).get("networks")
+                if host not in services:
+                    problems.append(f"prometheus: job {job['job_name']} scrapes {host}, not a service")
+                elif not prom_nets & set(nets if isinstance(nets, list) else (nets or {})):
+                    problems.append(f"prometheus: {host} shares no network with prometheus")
+
     litellm = load(DEPLOY / "litellm" / "config.yaml")
     callbacks = litellm["litellm_settings"]["callbacks"]
     hooks = [litellm["callback_settings"][c] for c in callbacks if c in litellm.get("callback_settings", {})]
