@@ -33,7 +33,8 @@ help:
 	@echo "make type-check  cargo check of every target"
 	@echo "make bench       ingest, metering, month-close and invoice PDF benchmarks (release build, fresh databases)"
 	@echo "make e2e         the real LiteLLM proxy against Tollgate"
-	@echo "make deploy-check  the deploy/ files checked offline: schemas, alert tests, manifests, the image run by podman"
+	@echo "make deploy-check  the deploy/ files checked offline: schemas, alert tests, manifests, the image run by podman, the restore drill"
+	@echo "make ops         the same within make test (debug build; image size reported, not enforced)"
 	@echo "make fuzz        10 million generated and mutated webhook bodies through the decoder (FUZZ_INPUTS=)"
 	@echo "make db          make sure PostgreSQL is reachable; print its admin URL"
 
