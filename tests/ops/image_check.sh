@@ -56,7 +56,13 @@ events_logger = "file"
 runtime = "runc"
 CONF
 export CONTAINERS_CONF=$WORK/containers.conf
+# overlay is fast; where target/ itself sits on overlayfs (a CI container) it may be refused,
+# then vfs (slower, copies layers) in a store of its own.
 podman=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver overlay)
+if ! "${podman[@]}" info >/dev/null 2>&1; then
+    log "overlay storage unavailable here: using vfs"
+    podman=(podman --root "$WORK/storage-vfs" --runroot "$WORK/run-vfs" --storage-driver vfs)
+fi
 
 # What makes debian:bookworm-slim slim (debuerreotype's --slimify): no documentation, manual
 # pages or translations, now or in packages installed later; no apt caches.
