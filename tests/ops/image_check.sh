@@ -103,8 +103,10 @@ fi
 # ---- 2. the runtime stage, with the release binary
 ctx=$(mktemp -d)
 container=''
+admin_url='' db=''
 cleanup() {
     [[ -n $container ]] && "${podman[@]}" rm -f "$container" >/dev/null 2>&1
+    [[ -n $db ]] && psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
     rm -rf "$ctx"
 }
 trap cleanup EXIT
@@ -171,5 +173,4 @@ log "HEALTHCHECK passes"
 status=$("${podman[@]}" wait "$container")
 [[ $status == 0 ]] || { "${podman[@]}" logs "$container" 2>&1 | tail -20 >&2; die "exit status $status after SIGTERM"; }
 log "SIGTERM: exit status 0"
-psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
 log "ok"
