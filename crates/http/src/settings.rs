@@ -1,6 +1,7 @@
 //! Configuration: embedded defaults (`config/base.toml`), then `config/{TOLLGATE_ENV}.toml`
 //! when present, then an optional file named by `TOLLGATE_CONFIG`, then
-//! `TOLLGATE__SECTION__KEY` environment variables. Secrets are
+//! `TOLLGATE__SECTION__KEY` environment variables (or `TOLLGATE__SECTION__KEY_FILE`, naming
+//! a file that holds the value: `settings/env_files.rs`). Secrets are
 //! `SecretString`s: they print as `[REDACTED]` in any `Debug` output.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use diesel::{QueryableByName, sql_types::Text};
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -32,7 +32,7 @@ pub enum MigrationError {
 /// [`MigrationError`] when the database is unreachable or a migration fails (the failed
 /// migration's own transaction is rolled back).
 pub async fn run_migrations(url: &SecretString) -> Result<Vec<String>, MigrationError> {
-    let mut connection = AsyncPgConnection::establish(url.expose_secret()).await?;
+    let mut connection = super::connect::establish(url.expose_secret()).await?;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
         .execute(&mut connection)

@@ -8,5 +8,5 @@ mod metrics;
 mod migration_url;
 mod process;
 mod replicas;
-
+mod tls;
 mod worker;
