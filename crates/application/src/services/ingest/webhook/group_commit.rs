@@ -239,3 +239,6 @@ async fn write_group(inner: &dyn UsageEventStore, jobs: Vec<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -25,7 +25,7 @@ use crate::{
     },
 };
 
-fn event(key: &str) -> EventPayload {
+pub(super) fn event(key: &str) -> EventPayload {
     EventPayload {
         idempotency_key: IdempotencyKey::parse(key).unwrap(),
         occurred_at: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
