@@ -3,6 +3,7 @@
 //! on their own connection, PostgreSQL over TLS, and the binary itself (JSON logs, signals,
 //! `healthcheck`, `_FILE` variables).
 
+mod crash;
 mod drain;
 mod metrics;
 mod migration_url;

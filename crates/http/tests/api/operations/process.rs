@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::helpers::{TestDatabase, USAGE_BATCH};
 
 /// A free port of 127.0.0.1 (free when asked: nothing else here binds ports by number).
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a port")
@@ -22,7 +22,7 @@ fn free_port() -> u16 {
 }
 
 /// The binary with nothing of this process's configuration, on `db_url`.
-fn tollgate(db_url: &str, data_dir: &Path) -> Command {
+pub(super) fn tollgate(db_url: &str, data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     command
         .env_clear()
@@ -34,10 +34,10 @@ fn tollgate(db_url: &str, data_dir: &Path) -> Command {
     command
 }
 
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let path = std::env::temp_dir().join(format!("tollgate-process-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&path).expect("a temporary directory");
         Self(path)
@@ -51,7 +51,7 @@ impl Drop for TempDir {
 }
 
 /// Kills the child if the test fails before it exits.
-struct Running(Child);
+pub(super) struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -68,7 +68,7 @@ fn exit_of(command: &mut Command) -> (ExitStatus, String) {
     )
 }
 
-async fn wait_for_exit(child: &mut Child, within: Duration) -> ExitStatus {
+pub(super) async fn wait_for_exit(child: &mut Child, within: Duration) -> ExitStatus {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().expect("the child can be polled") {
