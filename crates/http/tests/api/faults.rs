@@ -12,7 +12,7 @@ mod leases;
 mod recovery;
 mod retries;
 mod serve;
-mod stand_in;
+pub(crate) mod stand_in;
 
 use std::{
     collections::{BTreeMap, BTreeSet},

@@ -1,9 +1,9 @@
 //! Replicas under load, one killed and one stopped: 3 `tollgate serve` (dispatchers inside) and
 //! 1 `tollgate worker` on one database; batches of 100 events go round-robin, a failed batch is
 //! sent again to the next replica as LiteLLM does. One replica is SIGKILLed at 40 % and
-//! restarted, another SIGTERMed at 80 %. Then every event is stored once and counted once by
-//! the embedded meters, and no outbox row is dead. (A reduced form of issue 15's crash test:
-//! the embedded meters only, no OpenMeter or Lago stand-ins, no Prometheus.)
+//! restarted, another SIGTERMed at 80 %. Then every event is stored once, reaches the OpenMeter
+//! stand-in (which counts raw and distinct ids) and the embedded meters once, and no outbox row
+//! is dead. (A reduced form of issue 15's crash test: no Lago stand-in, no Prometheus.)
 
 use std::{
     process::{Command, Stdio},
@@ -17,7 +17,10 @@ use std::{
 use uuid::Uuid;
 
 use super::process::{Running, TempDir, free_port, tollgate, wait_for_exit};
-use crate::helpers::{TestDatabase, batch_body, distinct_events};
+use crate::{
+    faults::stand_in::{Reply, StandIn},
+    helpers::{TestDatabase, batch_body, distinct_events},
+};
 
 const REPLICAS: usize = 3;
 const BATCHES: usize = 30;
@@ -25,6 +28,7 @@ const BATCH: usize = 100;
 
 struct Cluster {
     db_url: String,
+    openmeter: String,
     secret: String,
     temp: TempDir,
     ports: Vec<u16>,
@@ -43,6 +47,7 @@ impl Cluster {
             .env("TOLLGATE__LITELLM__WEBHOOK_SECRETS", &self.secret)
             .env("TOLLGATE__INGEST__MAX_EVENT_AGE_DAYS", "36500")
             .env("TOLLGATE__DELIVERY__LEASE_SECS", "3")
+            .env("TOLLGATE__OPENMETER__URL", &self.openmeter)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         Running(command.spawn().expect("a replica starts"))
@@ -68,8 +73,10 @@ async fn ready(client: &reqwest::Client, port: u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
     let db = TestDatabase::create().await;
+    let openmeter = StandIn::openmeter(|_| Reply::Accept).await;
     let cluster = Arc::new(Cluster {
         db_url: db.url.clone(),
+        openmeter: openmeter.url(),
         secret: format!("whsec_{}", Uuid::new_v4().simple()),
         temp: TempDir::new(),
         ports: (0..REPLICAS).map(|_| free_port()).collect(),
@@ -96,6 +103,7 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
             .arg("worker")
             .env("TOLLGATE__WORKER__BIND", format!("127.0.0.1:{worker_port}"))
             .env("TOLLGATE__DELIVERY__LEASE_SECS", "3")
+            .env("TOLLGATE__OPENMETER__URL", &cluster.openmeter)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -219,5 +227,26 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
         .as_deref(),
         Some(events.to_string().as_str()),
         "each event counted once by the embedded meters"
+    );
+    // OpenMeter keeps one of each id: every event reached it; a retaken lease may have sent a
+    // few twice (OpenMeter deduplicates on the id).
+    let stored = openmeter.stored();
+    let sent: usize = openmeter.accepted().values().sum();
+    eprintln!(
+        "OpenMeter stand-in: {} distinct ids, {sent} accepted ({} sent again), {} requests",
+        stored.len(),
+        sent - stored.len(),
+        openmeter.requests()
+    );
+    assert_eq!(stored.len(), BATCHES * BATCH);
+    let keys: std::collections::BTreeSet<String> = db
+        .texts("SELECT idempotency_key AS value FROM usage_events")
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(
+        stored, keys,
+        "the ids OpenMeter has are the stored events' keys"
     );
 }
