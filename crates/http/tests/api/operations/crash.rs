@@ -73,7 +73,8 @@ async fn ready(client: &reqwest::Client, port: u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
     let db = TestDatabase::create().await;
-    let openmeter = StandIn::openmeter(|_| Reply::Accept).await;
+    // Slow answers keep deliveries in flight, so the killed replica dies holding leases.
+    let openmeter = StandIn::openmeter(|_| Reply::Slow(Duration::from_millis(300))).await;
     let cluster = Arc::new(Cluster {
         db_url: db.url.clone(),
         openmeter: openmeter.url(),
@@ -175,6 +176,13 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
         }
     };
     wait_for(40).await;
+    // Every row leased now, whoever holds it: more than the killed replica can hold.
+    let leased = db
+        .count_where(
+            "outbox",
+            "target = 'openmeter' AND state = 'pending' AND locked_until > now()",
+        )
+        .await;
     replicas[0].0.kill().expect("SIGKILL");
     let _ = replicas[0].0.wait();
     replicas[0] = cluster.spawn_serve(0);
@@ -239,6 +247,12 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
         openmeter.requests()
     );
     assert_eq!(stored.len(), BATCHES * BATCH);
+    let again = i64::try_from(sent - stored.len()).expect("small");
+    eprintln!("{leased} openmeter rows were leased when the replica was killed");
+    assert!(
+        again <= leased,
+        "{again} ids sent again, more than the {leased} leased at the kill"
+    );
     let keys: std::collections::BTreeSet<String> = db
         .texts("SELECT idempotency_key AS value FROM usage_events")
         .await
