@@ -23,10 +23,11 @@ GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:r
            tollgate-application:diesel tollgate-application:diesel-async \
            tollgate-application:reqwest tollgate-application:actix-web
 
-.PHONY: help run token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check migration-lint ops
+.PHONY: help run login token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check migration-lint ops
 
 help:
 	@echo "make run         serve on http://127.0.0.1:8080 with the embedded defaults"
+	@echo "make login       print a one-time dashboard sign-in link for make run (ROLE= ORG= CUSTOMER=)"
 	@echo "make token       print an API token of the embedded issuer for make run (ROLE= ORG= CUSTOMER=)"
 	@echo "make test        every check: lint, unit and integration tests, real-LiteLLM e2e, deploy checks"
 	@echo "make lint        rustfmt, clippy -D warnings, layer dependency guards, new migrations (squawk)"
@@ -48,7 +49,18 @@ run:
 	fi
 	@$(SERVICE_DB); \
 	export TOLLGATE__SERVER__BIND=$${TOLLGATE__SERVER__BIND:-127.0.0.1:$(PORT)}; \
-	cargo run --release -p tollgate-http --bin tollgate -- serve
+	cargo build --release -p tollgate-http --bin tollgate; \
+	if link=$$(target/release/tollgate dev-login --org $(ORG) --role owner 2>/dev/null); then \
+	    echo "Dashboard: open $$link (signs in as owner; once, within 10 minutes; make login for another)"; \
+	fi; \
+	exec target/release/tollgate serve
+
+# A one-time dashboard sign-in link for make run's server: `make login ROLE=viewer`.
+login:
+	@$(SERVICE_DB); \
+	export TOLLGATE__SERVER__BIND=$${TOLLGATE__SERVER__BIND:-127.0.0.1:$(PORT)}; \
+	cargo run --quiet --release -p tollgate-http --bin tollgate -- dev-login --org $(ORG) --role $(ROLE) \
+	    $(if $(CUSTOMER),--customer $(CUSTOMER))
 
 # Only the token on stdout: `TOKEN=$(make token ROLE=viewer)`.
 token:
@@ -59,7 +71,7 @@ token:
 test: lint unit e2e ops
 
 unit:
-	@bash deploy/dev/ensure-tools.sh
+	@bash deploy/dev/ensure-tools.sh --browser
 	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$($(ENSURE_PG))}; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	if cargo nextest --version >/dev/null 2>&1; then \

@@ -3,11 +3,17 @@
 # from Debian's packages when missing (as root, or through `sudo -n`).
 #   fonts-dejavu-core  the invoice PDFs' fonts (/usr/share/fonts/truetype/dejavu)
 #   poppler-utils      pdftotext, which the PDF tests read invoices back with
+#   chromium           with --browser only: the dashboard's browser tests (crates/http/tests/ui);
+#                      TOLLGATE_CHROMIUM_PACKAGE=chromium-headless-shell picks the smaller build
 set -euo pipefail
 
 missing=()
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [[ ${1:-} == --browser ]]; then
+    chromium_package=${TOLLGATE_CHROMIUM_PACKAGE:-chromium}
+    command -v "$chromium_package" >/dev/null 2>&1 || missing+=("$chromium_package")
+fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]]; then

@@ -35,6 +35,7 @@ mod transaction;
 mod usage_events;
 mod usage_export;
 mod usage_reader;
+mod web_sessions;
 mod webhook_secrets;
 
 pub use api_keys::PgApiKeyStore;
@@ -64,4 +65,5 @@ use transaction::transaction;
 pub use usage_events::PgUsageEventStore;
 pub use usage_export::PgUsageExport;
 pub use usage_reader::PgUsageReader;
+pub use web_sessions::PgWebSessions;
 pub use webhook_secrets::PgWebhookSecretStore;

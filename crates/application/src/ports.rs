@@ -20,6 +20,7 @@ mod subscriptions;
 mod upstream_probe;
 mod usage_events;
 mod usage_query;
+mod web_sessions;
 mod webhook_secrets;
 
 pub use access::{
@@ -70,6 +71,7 @@ pub use usage_query::{
     ExportCursor, ExportRow, GroupBy, KeyAliases, UsageExport, UsagePoint, UsageQuery, UsageReader,
     UsageSeries, Window,
 };
+pub use web_sessions::{SessionHolder, SignInMethod, WebSessionRecord, WebSessionStore};
 pub use webhook_secrets::{WebhookSecret, WebhookSecretStore};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -85,7 +87,7 @@ pub use {
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,
     usage_query::MockKeyAliases, usage_query::MockUsageExport, usage_query::MockUsageReader,
-    webhook_secrets::MockWebhookSecretStore,
+    web_sessions::MockWebSessionStore, webhook_secrets::MockWebhookSecretStore,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use {plans::MockPlanStore, subscriptions::MockSubscriptionStore};

@@ -55,6 +55,7 @@ codes! {
         Unauthorized = "unauthorized": "missing or wrong credentials",
         InvalidSignature = "invalid_signature": "a signed webhook's signature is missing or does not verify",
         Forbidden = "forbidden": "the caller may not do this",
+        CsrfFailed = "csrf_failed": "a dashboard form came from another origin or without its session's token; nothing was done",
         NotFound = "not_found": "no such route or resource",
         MethodNotAllowed = "method_not_allowed": "the path exists but not with this HTTP method",
         BodyTimeout = "body_timeout": "the body did not arrive in time",

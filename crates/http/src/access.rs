@@ -4,6 +4,6 @@ mod caller;
 mod rate_limit;
 mod table;
 
-pub use caller::{Caller, authorize};
+pub use caller::{Caller, authorize, hash_address};
 pub use rate_limit::FailedAuthLimiter;
-pub use table::{methods_for, requirement_for, routes};
+pub use table::{methods_for, pages, requirement_for, routes};

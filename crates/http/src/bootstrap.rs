@@ -2,6 +2,7 @@
 //! adapter sits behind which port.
 
 pub mod billing;
+mod dashboard;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
@@ -179,7 +180,16 @@ impl Application {
             .with_ingest(Arc::clone(&group_commit)),
         );
         let draining = Arc::clone(&probes.draining);
+        let listener =
+            TcpListener::bind(settings.server.bind).map_err(|source| StartupError::Bind {
+                address: settings.server.bind.to_string(),
+                source,
+            })?;
+        let bound = listener.local_addr()?;
+        let web_state =
+            dashboard::wire(&settings, &pool, bound, identity.embedded_issuer.is_some()).await?;
         let state = AppState {
+            web: Arc::new(web_state),
             access: Arc::new(identity.access),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
@@ -227,12 +237,7 @@ impl Application {
             ),
         };
 
-        let listener =
-            TcpListener::bind(settings.server.bind).map_err(|source| StartupError::Bind {
-                address: settings.server.bind.to_string(),
-                source,
-            })?;
-        let port = listener.local_addr()?.port();
+        let port = bound.port();
         let server = serve(listener, state, probes, &settings)?;
         let workers = settings
             .delivery
@@ -371,6 +376,7 @@ fn serve(
             .app_data(extractor_errors::query())
             .app_data(extractor_errors::path())
             .wrap(from_fn(middleware::idempotent))
+            .wrap(from_fn(crate::web::secure_headers))
             .wrap(from_fn(middleware::record_latency))
             .wrap(from_fn(middleware::echo_request_id))
             .wrap(TracingLogger::<middleware::RedactedRootSpan>::new())

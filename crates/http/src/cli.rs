@@ -8,12 +8,15 @@ use std::{
 
 use clap::{Args, Subcommand};
 use tollgate_adapters::postgres::{
-    self, PgAuditTrail, PgMemberships, PgOrganizations, PoolSettings,
+    self, PgAuditTrail, PgMemberships, PgOrganizations, PgWebSessions, PoolSettings,
 };
 use tollgate_application::{
     AppError,
-    ports::{AuditContext, Membership, OrganizationDirectory},
-    services::access::memberships::{MembershipOutcome, MembershipService, RoleChange, describe},
+    ports::{AuditContext, Membership, OrganizationDirectory, SessionHolder, SystemClock},
+    services::access::{
+        memberships::{MembershipOutcome, MembershipService, RoleChange, describe},
+        web_sessions::{SessionPolicy, WebSessionService},
+    },
 };
 use tollgate_domain::{access::Role, organization::OrganizationSlug};
 use tollgate_http::{
@@ -134,7 +137,13 @@ pub async fn healthcheck(settings: &Settings, args: &HealthcheckArgs) -> ExitCod
     }
 }
 
-pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
+/// The organization (created if missing) and the member `args` name, made a member when not
+/// one yet (audited), as `dev-token` and `dev-login` both need.
+async fn ensure_dev_member(
+    settings: &Settings,
+    args: &DevTokenArgs,
+    actor: &str,
+) -> Result<DevMember, Box<dyn std::error::Error>> {
     let role = Role::parse(&args.role)?;
     let customer = match (role, &args.customer) {
         (Role::Customer, None) => {
@@ -151,10 +160,13 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
         .ensure(&slug, slug.as_str())
         .await?;
     let context = AuditContext {
-        actor: "system:dev-token".into(),
+        actor: actor.into(),
         ..AuditContext::default()
     };
-    let wanted = Membership { role, customer };
+    let wanted = Membership {
+        role,
+        customer: customer.clone(),
+    };
     let change = if args.change_role {
         RoleChange::Allow
     } else {
@@ -179,6 +191,33 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
             describe(&wanted)
         )?;
     }
+    Ok(DevMember {
+        pool,
+        organization: organization.id,
+        slug,
+        subject,
+        role,
+        customer,
+    })
+}
+
+struct DevMember {
+    pool: postgres::PgPool,
+    organization: tollgate_domain::organization::OrganizationId,
+    slug: OrganizationSlug,
+    subject: String,
+    role: Role,
+    customer: Option<String>,
+}
+
+pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
+    let DevMember {
+        pool,
+        slug,
+        subject,
+        role,
+        ..
+    } = ensure_dev_member(settings, args, "system:dev-token").await?;
     let scopes: Vec<String> = role
         .scopes()
         .iter()
@@ -193,6 +232,62 @@ pub async fn dev_token(settings: &Settings, args: &DevTokenArgs) -> CliResult {
     )?;
     writeln!(io::stdout(), "{token}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a one-time dashboard sign-in link (10 minutes, loopback only) for the member `args`
+/// name; the embedded identity only.
+pub async fn dev_login(settings: &Settings, args: &DevTokenArgs) -> CliResult {
+    let ory = &settings.ory;
+    if [
+        &ory.hydra_jwks_url,
+        &ory.hydra_admin_url,
+        &ory.kratos_public_url,
+    ]
+    .iter()
+    .any(|url| !url.trim().is_empty())
+    {
+        return Err("dev-login works with the embedded identity only (Ory is configured)".into());
+    }
+    let member = ensure_dev_member(settings, args, "system:dev-login").await?;
+    let sessions = WebSessionService::new(
+        Arc::new(PgWebSessions::new(member.pool.clone())),
+        Arc::new(SystemClock),
+        SessionPolicy {
+            link_ttl: std::time::Duration::from_secs(settings.web.login_link_ttl_secs),
+            ..SessionPolicy::default()
+        },
+    );
+    let holder = SessionHolder {
+        organization: member.organization,
+        subject: member.subject,
+        role: member.role,
+        customer: member.customer,
+    };
+    let context = AuditContext {
+        actor: "system:dev-login".into(),
+        ..AuditContext::default()
+    };
+    let link = sessions.issue_link(&holder, &context).await?;
+    writeln!(
+        io::stdout(),
+        "{}/login/dev/{}",
+        dashboard_origin(settings),
+        link.secret
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where a browser on this machine reaches the dashboard.
+fn dashboard_origin(settings: &Settings) -> String {
+    if let Ok(url) = url::Url::parse(settings.web.public_url.trim()) {
+        return url.origin().ascii_serialization();
+    }
+    let bind = settings.server.bind;
+    if bind.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", bind.port())
+    } else {
+        format!("http://{bind}")
+    }
 }
 
 pub async fn audit(settings: &Settings, command: &AuditCommand) -> CliResult {

@@ -181,7 +181,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::UnknownEvent
         | C::InvalidWebhook => StatusCode::BAD_REQUEST,
         C::Unauthorized | C::InvalidSignature => StatusCode::UNAUTHORIZED,
-        C::Forbidden => StatusCode::FORBIDDEN,
+        C::Forbidden | C::CsrfFailed => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -301,7 +301,7 @@ impl ApiError {
         }
     }
 
-    fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Self::Unavailable { .. } => "temporarily unavailable; retry later".to_owned(),
             Self::UpstreamUnavailable { service, .. } => {

@@ -15,6 +15,7 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod web;
 
 pub use bootstrap::{Application, StartupError};
 pub use settings::Settings;

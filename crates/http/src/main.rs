@@ -1,4 +1,5 @@
-//! The `tollgate` binary: `serve` (default), `migrate`, `dev-token` and `audit verify`.
+//! The `tollgate` binary: `serve` (default), `migrate`, `dev-token`, `dev-login` and
+//! `audit verify`.
 
 mod cli;
 
@@ -33,6 +34,9 @@ enum Command {
     /// Mint an access token from the embedded issuer (printed alone on stdout); the
     /// organization is created when it does not exist, and the subject made a member.
     DevToken(cli::DevTokenArgs),
+    /// Print a one-time link that signs into the dashboard (10 minutes, from this machine
+    /// only); the organization and member are made as for dev-token. Embedded identity only.
+    DevLogin(cli::DevTokenArgs),
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -57,7 +61,10 @@ async fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve);
     // Commands whose stdout is their answer log to stderr only, and quietly.
-    let quiet = matches!(command, Command::DevToken(_) | Command::Healthcheck(_));
+    let quiet = matches!(
+        command,
+        Command::DevToken(_) | Command::DevLogin(_) | Command::Healthcheck(_)
+    );
     telemetry::init(&settings.log, quiet);
     let result = match command {
         Command::Serve => return serve(settings).await,
@@ -65,6 +72,7 @@ async fn main() -> ExitCode {
         Command::Migrate => cli::migrate(&settings).await,
         Command::Healthcheck(args) => Ok(cli::healthcheck(&settings, &args).await),
         Command::DevToken(args) => cli::dev_token(&settings, &args).await,
+        Command::DevLogin(args) => cli::dev_login(&settings, &args).await,
         Command::Audit { command } => cli::audit(&settings, &command).await,
         Command::Billing { command } => cli::billing(&settings, &command).await,
     };

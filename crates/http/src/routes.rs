@@ -49,23 +49,32 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/v1/webhooks/lago", web::post().to(lago::receive))
         .route("/.well-known/jwks.json", web::get().to(health::jwks))
         .route("/api/openapi.json", web::get().to(crate::openapi::serve))
-        .configure(api::configure);
+        .configure(api::configure)
+        .configure(crate::web::configure);
 }
 
 /// What no route took. Each route is registered with its method as a guard, so a known path
 /// asked with another method lands here too: that is a 405 naming the methods it takes.
-pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// A browser asking for an unknown page gets the dashboard's 404 page.
+pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     let Some(pattern) = request.resource_map().match_pattern(request.path()) else {
-        return Err(ApiError::NotFound);
+        return Err(if crate::web::wants_page(&request) {
+            crate::web::WebError::NotFound.into()
+        } else {
+            ApiError::NotFound.into()
+        });
     };
     let public = PUBLIC_ROUTES
         .iter()
+        .copied()
+        .chain(crate::web::public_routes())
         .filter(|(_, p)| *p == pattern)
-        .map(|(method, _)| *method);
+        .map(|(method, _)| method);
     let allowed: Vec<&str> = public.chain(crate::access::methods_for(&pattern)).collect();
     Err(ApiError::MethodNotAllowed {
         allowed: allowed.join(", "),
-    })
+    }
+    .into())
 }
 
 #[cfg(test)]

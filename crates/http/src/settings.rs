@@ -30,6 +30,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub billing: BillingSettings,
     pub pdf: PdfSettings,
+    pub web: WebSettings,
     #[serde(default)]
     pub privacy: PrivacySettings,
     pub worker: WorkerSettings,
@@ -139,6 +140,20 @@ pub struct OrySettings {
     pub audience: String,
     pub kratos_public_url: String,
     pub keto_read_url: String,
+}
+
+/// The dashboard: where browsers reach it, how long sessions live, how many failed sign-ins.
+#[derive(Debug, Deserialize, Clone)]
+pub struct WebSettings {
+    /// The origin browsers use (`https://billing.example.com`); blank: `http://<server.bind>`.
+    /// An https origin makes the session cookie `__Host-` and Secure and adds HSTS.
+    pub public_url: String,
+    pub session_idle_secs: u64,
+    pub session_absolute_secs: u64,
+    /// How long a `tollgate dev-login` link works (once).
+    pub login_link_ttl_secs: u64,
+    /// Failed sign-ins allowed per client address and minute before 429.
+    pub max_failed_logins_per_minute: u32,
 }
 
 #[derive(Debug, Deserialize, Clone)]

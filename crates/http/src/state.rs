@@ -51,4 +51,6 @@ pub struct AppState {
     pub address_salt: Arc<[u8]>,
     /// The embedded issuer, when Ory is not configured: its JWKS is served.
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
+    /// The web dashboard's sessions and settings.
+    pub web: Arc<crate::web::WebState>,
 }

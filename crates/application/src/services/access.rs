@@ -6,6 +6,7 @@ mod authorization;
 pub mod idempotency;
 pub mod memberships;
 pub mod settings;
+pub mod web_sessions;
 
 pub use authorization::{
     AccessService, CUSTOMERS_NAMESPACE, Credential, ORGANIZATIONS_NAMESPACE, OrganizationName,

@@ -160,7 +160,7 @@ fn credential(request: &HttpRequest) -> Option<Credential> {
 }
 
 /// Salted so the audit log links a client's actions without revealing its address.
-fn hash_address(salt: &[u8], ip: IpAddr) -> String {
+pub fn hash_address(salt: &[u8], ip: IpAddr) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt);
     hasher.update(ip.to_string().as_bytes());

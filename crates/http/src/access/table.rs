@@ -379,6 +379,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
     TABLE
         .iter()
+        .chain(PAGES)
         .find(|(m, p, _)| *m == method.as_str() && *p == pattern)
         .map(|(_, _, requirement)| *requirement)
 }
@@ -390,13 +391,24 @@ pub fn routes() -> impl Iterator<Item = (&'static str, &'static str, Requirement
         .map(|(method, pattern, requirement)| (*method, *pattern, *requirement))
 }
 
+/// Every page of the dashboard with what it needs.
+pub fn pages() -> impl Iterator<Item = (&'static str, &'static str, Requirement)> {
+    PAGES
+        .iter()
+        .map(|(method, pattern, requirement)| (*method, *pattern, *requirement))
+}
+
 /// The methods registered for `pattern`, for a 405's `Allow`.
 pub fn methods_for(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
     TABLE
         .iter()
+        .chain(PAGES)
         .filter(move |(_, p, _)| *p == pattern)
         .map(|(method, _, _)| *method)
 }
+
+mod pages;
+use pages::PAGES;
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@
 
 mod alerts;
 mod billing;
+mod dashboard;
 mod delivery;
 mod echo_limit;
 mod faults;

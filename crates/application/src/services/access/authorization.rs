@@ -294,5 +294,6 @@ impl AccessService {
     }
 }
 
+mod sign_in;
 #[cfg(test)]
 mod tests;

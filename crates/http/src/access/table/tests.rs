@@ -56,3 +56,58 @@ fn writes_need_a_write_scope_and_unknown_routes_have_no_rule() {
     assert!(requirement_for(&Method::GET, "/api/nope").is_none());
     assert!(requirement_for(&Method::DELETE, "/api/audit").is_none());
 }
+
+/// `docs/architecture.md` lists every page of the dashboard with its scope and roles.
+#[test]
+fn every_page_is_documented_with_its_scope_and_roles_and_nothing_else_is() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/architecture.md"
+    ))
+    .expect("docs/architecture.md");
+    let section = page
+        .split("\n### ")
+        .find(|section| section.starts_with("Pages"))
+        .expect("a `### Pages` section in docs/architecture.md");
+    let documented: BTreeSet<String> = section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(str::to_owned)
+        .collect();
+    let expected: BTreeSet<String> = PAGES
+        .iter()
+        .map(|(method, pattern, requirement)| {
+            let roles: Vec<&str> = requirement.roles.iter().map(Role::as_str).collect();
+            format!(
+                "| `{method} {pattern}` | `{}` | {} |",
+                requirement.scope.as_str(),
+                roles.join(", ")
+            )
+        })
+        .collect();
+    assert_eq!(documented, expected, "docs/architecture.md's pages differ");
+}
+
+#[test]
+fn pages_follow_the_api_rules_and_customers_reach_no_staff_page() {
+    for (method, pattern, requirement) in PAGES {
+        assert!(!pattern.starts_with("/api"), "{pattern}");
+        if *method != "GET" {
+            assert!(
+                matches!(
+                    requirement.scope,
+                    Scope::SettingsWrite | Scope::BillingWrite
+                ),
+                "{method} {pattern}"
+            );
+        }
+        if !pattern.starts_with("/portal") {
+            assert!(
+                !requirement.roles.contains(&Role::Customer),
+                "{method} {pattern} is a staff page"
+            );
+        }
+    }
+    assert!(requirement_for(&Method::GET, "/").is_some());
+    assert!(requirement_for(&Method::POST, "/").is_none());
+}

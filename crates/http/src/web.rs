@@ -1,0 +1,81 @@
+//! The web dashboard, rendered on the server: askama templates (`web/templates/`, checked at
+//! compile time), one Fluent catalog (`web/i18n/en-US/main.ftl`) and static files embedded in
+//! the binary (`web/static/`). Pages work without JavaScript.
+//!
+//! A page is a handler (a module here taking a [`Visitor`]), a template, its catalog keys and
+//! a row of the access table (`access/table/pages.rs`); a [`NAV`] entry puts it in the menu of
+//! the roles that row allows. `docs/architecture.md` has the recipe.
+
+mod assets;
+mod csrf;
+mod dashboard;
+mod error_page;
+pub mod headers;
+pub mod i18n;
+mod layout;
+mod login;
+mod session;
+mod timing;
+
+use actix_web::web;
+
+pub use error_page::WebError;
+pub use headers::secure_headers;
+pub use layout::Layout;
+pub use session::{Visitor, WebState};
+pub use timing::Timing;
+
+use i18n::key;
+
+/// The menu: path, label key, the letter that opens it after "g". Shown to the roles the
+/// access table lets open the path.
+pub const NAV: &[(&str, &str, &str)] = &[("/", key("nav-dashboard"), "d")];
+
+/// The dashboard's routes outside the access table: they serve people not signed in yet.
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/dev/{secret}"),
+    ("POST", "/logout"),
+    ("GET", "/static/{file}"),
+];
+
+/// The dashboard's public routes, for a 405's `Allow`.
+pub fn public_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PUBLIC_ROUTES.iter().copied()
+}
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(dashboard::page))
+        .route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::with_token))
+        .route("/login/dev/{secret}", web::get().to(login::with_link))
+        .route("/logout", web::post().to(login::logout))
+        .route("/static/{file}", web::get().to(assets::serve));
+}
+
+/// Whether a request no route took should be answered with a page rather than JSON: a
+/// browser asking for something outside the API and the webhooks.
+pub fn wants_page(request: &actix_web::HttpRequest) -> bool {
+    let path = request.path();
+    let machine = [
+        "/api/",
+        "/v1/",
+        "/.well-known/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix));
+    let html = request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    !machine && html
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Errors of the dashboard as pages: the API's error mapping decides the status and the code
+//! (`crate::error`), this decides what a person reads. 403 names the roles the page needs,
+//! 502/503/504 the system that failed and when to retry, 500 only the request id.
+
+use std::time::Duration;
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use askama::Template;
+use tollgate_application::{AppError, PortError, ports::AuthError};
+use tollgate_domain::{ErrorCode, access::Role};
+
+use super::{
+    i18n::catalog,
+    layout::{Layout, render, role_key},
+};
+use crate::{
+    error::{ApiError, status},
+    middleware::current_request_id,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No live session: to the sign-in page, then back to `next`.
+    #[error("sign in first")]
+    SignIn { next: String },
+    /// The visitor's role may not open this page; `roles` may.
+    #[error("this page needs another role")]
+    Forbidden { roles: &'static [Role] },
+    #[error("the form did not come from this dashboard")]
+    CsrfFailed,
+    #[error("no such page")]
+    NotFound,
+    #[error("too many failed sign-ins")]
+    TooManyRequests,
+    /// Anything the API's mapping answers (upstream failures, refused values...).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<AppError> for WebError {
+    fn from(error: AppError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<PortError> for WebError {
+    fn from(error: PortError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<AuthError> for WebError {
+    fn from(error: AuthError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    retry: Option<String>,
+    code: &'static str,
+    request_id: Option<String>,
+    link_href: &'static str,
+    link_label: String,
+}
+
+/// How people know the systems Tollgate reaches.
+fn upstream_name(service: &str) -> String {
+    match service {
+        "openmeter" => "OpenMeter".into(),
+        "lago" => "Lago".into(),
+        "hydra" => "Ory Hydra".into(),
+        "kratos" => "Ory Kratos".into(),
+        "keto" => "Ory Keto".into(),
+        _ => catalog().tr("upstream-database"),
+    }
+}
+
+fn retry_secs(wait: Option<Duration>) -> i64 {
+    wait.map_or(2, |wait| {
+        i64::try_from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).unwrap_or(i64::MAX)
+    })
+}
+
+impl WebError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::SignIn { .. } => ErrorCode::Unauthorized,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::CsrfFailed => ErrorCode::CsrfFailed,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::TooManyRequests => ErrorCode::TooManyRequests,
+            Self::Api(error) => error.code(),
+            Self::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
+    fn page(&self) -> ErrorPage {
+        let t = catalog();
+        let code = self.code();
+        let (heading, message, retry) = match self {
+            Self::Forbidden { roles } => {
+                let names: Vec<String> = roles.iter().map(|r| t.tr(role_key(*r))).collect();
+                (
+                    t.tr("error-403-heading"),
+                    t.tr_with("error-403-roles", &names.join(", ")),
+                    None,
+                )
+            }
+            Self::CsrfFailed => (t.tr("error-403-heading"), t.tr("error-csrf"), None),
+            Self::NotFound => (t.tr("error-404-heading"), t.tr("error-404-message"), None),
+            Self::TooManyRequests => (
+                t.tr("error-429-heading"),
+                t.tr("error-429-message"),
+                Some(t.tr_count("error-retry-after", 60)),
+            ),
+            Self::Api(ApiError::UpstreamUnavailable {
+                service,
+                retry_after,
+                ..
+            }) => (
+                t.tr("error-503-heading"),
+                t.tr_with("error-503-message", &upstream_name(service)),
+                Some(t.tr_count("error-retry-after", retry_secs(*retry_after))),
+            ),
+            Self::Api(ApiError::Unavailable { retry_after, .. }) => (
+                t.tr("error-503-heading"),
+                t.tr_with("error-503-message", &upstream_name("")),
+                Some(t.tr_count("error-retry-after", retry_secs(*retry_after))),
+            ),
+            Self::Api(ApiError::UpstreamTimeout { service, .. }) => (
+                t.tr("error-504-heading"),
+                t.tr_with("error-504-message", &upstream_name(service)),
+                Some(t.tr_count("error-retry-after", retry_secs(None))),
+            ),
+            Self::Api(ApiError::UpstreamInvalidAnswer { service, .. }) => (
+                t.tr("error-502-heading"),
+                t.tr_with("error-502-message", &upstream_name(service)),
+                None,
+            ),
+            Self::Api(ApiError::NotFound | ApiError::Missing { .. }) => {
+                (t.tr("error-404-heading"), t.tr("error-404-message"), None)
+            }
+            Self::Api(ApiError::Forbidden(_)) => {
+                (t.tr("error-403-heading"), t.tr("error-403-message"), None)
+            }
+            Self::Api(ApiError::TooManyRequests) => (
+                t.tr("error-429-heading"),
+                t.tr("error-429-message"),
+                Some(t.tr_count("error-retry-after", 60)),
+            ),
+            Self::Api(error) if status(code).is_client_error() => {
+                (t.tr("error-400-heading"), error.public_message(), None)
+            }
+            Self::Api(_) | Self::Internal(_) | Self::SignIn { .. } => {
+                (t.tr("error-500-heading"), t.tr("error-500-message"), None)
+            }
+        };
+        let request_id = status(code)
+            .is_server_error()
+            .then(current_request_id)
+            .flatten();
+        ErrorPage {
+            layout: Layout::bare(heading.clone()),
+            heading,
+            message,
+            retry,
+            code: code.as_str(),
+            request_id,
+            link_href: "/",
+            link_label: t.tr("error-home-link"),
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn { .. } => StatusCode::SEE_OTHER,
+            Self::Api(error) => error.status_code(),
+            other => status(other.code()),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(reason) => tracing::error!(%reason, "a page failed"),
+            Self::Api(error) if error.status_code().is_server_error() => {
+                tracing::error!(%error, "a page failed");
+            }
+            _ => {}
+        }
+        if let Self::SignIn { next } = self {
+            let target = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, target))
+                .finish();
+        }
+        let mut response = render(self.status_code(), &self.page()).unwrap_or_else(|_| {
+            HttpResponse::build(self.status_code())
+                .content_type("text/plain; charset=utf-8")
+                .body(catalog().tr("error-500-message"))
+        });
+        if let Self::Api(
+            ApiError::UpstreamUnavailable { retry_after, .. }
+            | ApiError::Unavailable { retry_after, .. },
+        ) = self
+            && let Ok(value) = header::HeaderValue::from_str(&retry_secs(*retry_after).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}

@@ -1,0 +1,143 @@
+//! What the base template needs on every page: title, organization, the menu for the visitor's
+//! role, the CSRF token, the debug panel. A page's template struct holds a [`Layout`] and
+//! extends `base.html`.
+
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+};
+use askama::Template;
+use tollgate_domain::access::Role;
+use tracing_actix_web::RequestId;
+
+use super::{
+    NAV, Visitor, WebError, assets,
+    i18n::{Catalog, catalog, key},
+    timing::Timing,
+};
+use crate::access::requirement_for;
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub shortcut: &'static str,
+    pub current: bool,
+}
+
+pub struct Account {
+    pub subject: String,
+    pub role: String,
+}
+
+pub struct DebugPanel {
+    pub request_id: String,
+    /// Section and the time it took, as shown.
+    pub sections: Vec<(String, String)>,
+}
+
+pub struct Layout {
+    pub t: &'static Catalog,
+    pub title: String,
+    pub org_name: Option<String>,
+    pub nav: Vec<NavLink>,
+    pub account: Option<Account>,
+    pub csrf: String,
+    pub debug: Option<DebugPanel>,
+}
+
+/// The catalog key of a role's name.
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Owner => key("role-owner"),
+        Role::Admin => key("role-admin"),
+        Role::Billing => key("role-billing"),
+        Role::Viewer => key("role-viewer"),
+        Role::Customer => key("role-customer"),
+    }
+}
+
+impl Layout {
+    /// A page for someone not signed in (sign-in, errors): no menu, no account.
+    pub fn bare(title: String) -> Self {
+        Self {
+            t: catalog(),
+            title,
+            org_name: None,
+            nav: Vec::new(),
+            account: None,
+            csrf: String::new(),
+            debug: None,
+        }
+    }
+
+    /// A signed-in page titled by the catalog's `title_key`.
+    pub fn page(
+        visitor: &Visitor,
+        request: &HttpRequest,
+        title_key: &str,
+        timing: &Timing,
+    ) -> Self {
+        let t = catalog();
+        let path = request.path();
+        let nav = NAV
+            .iter()
+            .filter(|(href, _, _)| {
+                requirement_for(&actix_web::http::Method::GET, href)
+                    .is_some_and(|requirement| requirement.roles.contains(&visitor.role))
+            })
+            .map(|(href, label, shortcut)| NavLink {
+                href,
+                label: t.tr(label),
+                shortcut,
+                current: *href == path,
+            })
+            .collect();
+        let debug = visitor.debug.then(|| DebugPanel {
+            request_id: request
+                .extensions()
+                .get::<RequestId>()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            sections: timing
+                .sections()
+                .into_iter()
+                .map(|(name, took)| {
+                    (
+                        name.to_owned(),
+                        format!("{:.1} ms", took.as_secs_f64() * 1000.0),
+                    )
+                })
+                .collect(),
+        });
+        Self {
+            t,
+            title: t.tr(title_key),
+            org_name: Some(visitor.organization.display_name.clone()),
+            nav,
+            account: Some(Account {
+                subject: visitor.session.record.holder.subject.clone(),
+                role: t.tr(role_key(visitor.role)),
+            }),
+            csrf: visitor.csrf.clone(),
+            debug,
+        }
+    }
+
+    /// The hashed URL of a static file.
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+}
+
+/// A rendered template as an HTML answer with `status`.
+///
+/// # Errors
+/// [`WebError::Internal`] when the template fails to render.
+pub fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, WebError> {
+    let body = template
+        .render()
+        .map_err(|error| WebError::Internal(format!("a template failed: {error}")))?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}

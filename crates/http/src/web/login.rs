@@ -1,0 +1,223 @@
+//! Signing in and out. Without Ory: paste an access token (verified as the API verifies a
+//! bearer token), or open a one-time link from `tollgate dev-login` (loopback only). Failed
+//! attempts are limited per client address (429). `POST /logout` revokes the session.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
+use askama::Template;
+use serde::Deserialize;
+use tollgate_application::ports::{AuthError, SignInMethod};
+
+use super::{
+    Layout, WebError, csrf,
+    i18n::catalog,
+    layout::render,
+    session::{audit_context, client_address, current_session},
+};
+use crate::{error::ApiError, state::AppState};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    next: String,
+    error: Option<String>,
+    organization: String,
+    customer: String,
+    default_organization: String,
+    dev_links: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    customer: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Only a path of this site: never `//host` or an absolute URL (an open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn login_page(state: &AppState, next: String) -> LoginPage {
+    LoginPage {
+        layout: Layout::bare(catalog().tr("login-title")),
+        next,
+        error: None,
+        organization: String::new(),
+        customer: String::new(),
+        default_organization: state.web.default_organization.clone(),
+        dev_links: state.web.dev_links,
+    }
+}
+
+fn signed_in(state: &AppState, secret: String, next: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .cookie(state.web.session_cookie(secret))
+        .insert_header((header::LOCATION, next.to_owned()))
+        .finish()
+}
+
+fn limited(request: &HttpRequest, state: &AppState) -> Result<(), WebError> {
+    match client_address(request) {
+        Some(ip) if state.web.login_limiter.is_blocked(ip) => Err(WebError::TooManyRequests),
+        _ => Ok(()),
+    }
+}
+
+fn record_failure(request: &HttpRequest, state: &AppState) {
+    if let Some(ip) = client_address(request) {
+        state.web.login_limiter.record_failure(ip);
+    }
+}
+
+/// `GET /login`: the sign-in page, or straight on for someone signed in already.
+pub async fn form(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    let next = safe_next(query.next.as_deref());
+    if current_session(&request).await?.is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, next))
+            .finish());
+    }
+    render(StatusCode::OK, &login_page(&state, next))
+}
+
+/// `POST /login`: a pasted access token.
+pub async fn with_token(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check_origin(&request, &state.web)?;
+    limited(&request, &state)?;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let organization = match form.organization.trim() {
+        "" => state.web.default_organization.as_str(),
+        named => named,
+    };
+    let customer = Some(form.customer.trim()).filter(|c| !c.is_empty());
+    let outcome = state
+        .access
+        .sign_in_token(form.token.trim(), Some(organization), customer)
+        .await;
+    let holder = match outcome {
+        Ok(holder) => holder,
+        Err(AuthError::Upstream(error)) => return Err(error.into()),
+        Err(_) => {
+            record_failure(&request, &state);
+            let mut page = login_page(&state, next);
+            page.error = Some(catalog().tr("login-token-refused"));
+            page.organization = form.organization;
+            page.customer = form.customer;
+            return render(StatusCode::UNAUTHORIZED, &page);
+        }
+    };
+    let context = audit_context(&request, &state, format!("user:{}", holder.subject));
+    let secret = state
+        .web
+        .sessions
+        .start(&holder, SignInMethod::Token, &context)
+        .await?;
+    Ok(signed_in(&state, secret, &next))
+}
+
+/// `GET /login/dev/{secret}`: a `tollgate dev-login` link, once, from this machine only.
+pub async fn with_link(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    secret: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    if !state.web.dev_links {
+        return Err(WebError::NotFound);
+    }
+    if !client_address(&request).is_some_and(|ip| ip.is_loopback()) {
+        return Err(ApiError::Forbidden("sign-in links work from this machine only".into()).into());
+    }
+    limited(&request, &state)?;
+    let Some(holder) = state.web.sessions.redeem_link(&secret).await? else {
+        record_failure(&request, &state);
+        let mut page = login_page(&state, "/".to_owned());
+        page.error = Some(catalog().tr("login-link-refused"));
+        return render(StatusCode::UNAUTHORIZED, &page);
+    };
+    let context = audit_context(&request, &state, format!("user:{}", holder.subject));
+    let session = state
+        .web
+        .sessions
+        .start(&holder, SignInMethod::DevLink, &context)
+        .await?;
+    Ok(signed_in(&state, session, "/"))
+}
+
+/// `POST /logout`: the session revoked (audited) and the cookie dropped.
+pub async fn logout(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check_origin(&request, &state.web)?;
+    let cookie = request.cookie(state.web.cookie_name());
+    let session = current_session(&request).await?;
+    if let (Some(cookie), Some(session)) = (cookie, session) {
+        csrf::verify(
+            &csrf::token(&state.web.csrf_key, &session.digest),
+            &form.csrf,
+        )?;
+        let actor = format!("user:{}", session.record.holder.subject);
+        let context = audit_context(&request, &state, actor);
+        state.web.sessions.end(cookie.value(), &context).await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .cookie(state.web.removal_cookie())
+        .insert_header((header::LOCATION, "/login"))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        assert_eq!(safe_next(Some("/usage?x=1")), "/usage?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/login")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE web_login_links;
+DROP TABLE web_sessions;
