@@ -1,3 +1,5 @@
+SET lock_timeout = '5s';
+
 -- The dashboard's sessions. The cookie holds a random 256-bit id; only its SHA-256 is kept, so
 -- a copy of this table opens no session. A session ends when revoked (logout), after 30 idle
 -- minutes, or 12 hours after it began (the service's policy, checked on every use).
