@@ -586,4 +586,43 @@ pub static TABLES: &[Table] = &[
         recipients: &[],
         columns: &USAGE_ROLLUPS,
     },
+    // The dashboard's sessions and dev-login links: who signed in, only digests of the
+    // secrets. Ended sessions are kept with the account (no purge yet).
+    Table {
+        name: "web_login_links",
+        subjects: Members,
+        purpose: AccessControl,
+        basis: LegitimateInterests,
+        retention: WhileActive,
+        recipients: &[],
+        columns: &[
+            ("secret_digest", Credential),
+            ("organization_id", T),
+            ("subject", Identifier),
+            ("role", T),
+            ("customer_id", Identifier),
+            ("created_at", T),
+            ("expires_at", T),
+            ("used_at", T),
+        ],
+    },
+    Table {
+        name: "web_sessions",
+        subjects: Members,
+        purpose: AccessControl,
+        basis: LegitimateInterests,
+        retention: WhileActive,
+        recipients: &[],
+        columns: &[
+            ("id_digest", Credential),
+            ("organization_id", T),
+            ("subject", Identifier),
+            ("role", T),
+            ("customer_id", Identifier),
+            ("method", T),
+            ("created_at", T),
+            ("last_seen_at", T),
+            ("revoked_at", T),
+        ],
+    },
 ];
