@@ -86,7 +86,7 @@ async fn a_dev_link_signs_in_once_and_logout_revokes_the_session() {
 async fn a_pasted_token_signs_in_and_a_bad_one_is_refused_then_limited() {
     let app = TestApp::spawn_with(|settings| settings.web.max_failed_logins_per_minute = 3).await;
     grant(&app, "default", "alice", Role::Billing).await;
-    let good = token(&app, "alice", "default", Role::Billing);
+    let good = token(&app, "alice", "default", Role::Billing).await;
     let signed_in = browser()
         .post(app.url("/login"))
         .header(header::ORIGIN, &app.address)
