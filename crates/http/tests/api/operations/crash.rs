@@ -120,9 +120,12 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
             .collect(),
     );
     let acknowledged = Arc::new(AtomicUsize::new(0));
+    // Requests cut after they were sent (not refused at connect), by replica.
+    let cut: Arc<Vec<AtomicUsize>> = Arc::new((0..REPLICAS).map(|_| AtomicUsize::new(0)).collect());
     let next = Arc::new(AtomicUsize::new(0));
     let senders: Vec<_> = (0..3)
         .map(|_| {
+            let cut = Arc::clone(&cut);
             let (client, cluster, bodies, acknowledged, next) = (
                 client.clone(),
                 Arc::clone(&cluster),
@@ -156,7 +159,12 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
                                 refused += 1;
                             }
                             // The killed or stopped replica: LiteLLM tries again elsewhere.
-                            Err(_) => refused += 1,
+                            Err(error) => {
+                                if !error.is_connect() {
+                                    cut[replica].fetch_add(1, Ordering::SeqCst);
+                                }
+                                refused += 1;
+                            }
                         }
                         replica = (replica + 1) % REPLICAS;
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -192,12 +200,32 @@ async fn a_killed_and_a_stopped_replica_lose_nothing_and_count_nothing_twice() {
         .status()
         .expect("kill runs");
     assert!(stopped.success());
+    let port = cluster.ports[1];
+    // The signal takes a moment to arrive; then /readyz says 503 for the drain's second.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let readyz = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .expect("the draining replica still answers");
+        if readyz.status().as_u16() == 503 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never unready after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let exit = wait_for_exit(&mut replicas[1].0, Duration::from_secs(40)).await;
     assert_eq!(exit.code(), Some(0), "the SIGTERMed replica exits 0");
     let mut refused = 0;
     for sender in senders {
         refused += sender.await.expect("the load generator does not panic");
     }
+    assert_eq!(
+        cut[1].load(Ordering::SeqCst),
+        0,
+        "the SIGTERMed replica answered every request it had taken"
+    );
     let events = i64::try_from(BATCHES * BATCH).expect("small");
     assert_eq!(acknowledged.load(Ordering::SeqCst), BATCHES);
     eprintln!("{BATCHES} batches acknowledged; {refused} sends refused or cut and sent again");
