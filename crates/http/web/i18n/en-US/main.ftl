@@ -60,6 +60,7 @@ dashboard-requests-count =
     }
 dashboard-next-step-heading = Next step: connect LiteLLM
 dashboard-next-step-help = No usage has arrived yet. Add this to your LiteLLM proxy configuration, and every call it makes will show up here within seconds:
+dashboard-snippet-label = LiteLLM configuration
 dashboard-next-step-secret = Replace <secret> with the LiteLLM secret printed when Tollgate first started, or create one under Settings.
 
 ## Errors
