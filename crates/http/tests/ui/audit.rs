@@ -110,15 +110,14 @@ pub async fn check_page(tab: &Tab, name: &str, role: &str) -> Vec<String> {
     std::fs::create_dir_all(&dir).expect("the screenshot folder");
     for colours in SCHEMES {
         scheme(tab, colours).await;
-        viewport(tab, SIZES[0]).await;
-        problems.extend(
-            axe(tab)
-                .await
-                .into_iter()
-                .map(|f| format!("axe ({colours}): {f}")),
-        );
         for size in SIZES {
             viewport(tab, size).await;
+            problems.extend(
+                axe(tab)
+                    .await
+                    .into_iter()
+                    .map(|f| format!("axe ({colours}, {}x{}): {f}", size.0, size.1)),
+            );
             let file = format!("{name}-{role}-{}x{}-{colours}.png", size.0, size.1);
             let png = tab
                 .page
