@@ -26,9 +26,13 @@ pub enum WebError {
     /// No live session: to the sign-in page, then back to `next`.
     #[error("sign in first")]
     SignIn { next: String },
-    /// The visitor's role may not open this page; `roles` may.
+    /// The visitor's role may not open this page; `roles` may. `csrf` is the visitor's
+    /// session token, so the page can offer to sign out (a customer member has no other page).
     #[error("this page needs another role")]
-    Forbidden { roles: &'static [Role] },
+    Forbidden {
+        roles: &'static [Role],
+        csrf: String,
+    },
     #[error("the form did not come from this dashboard")]
     CsrfFailed,
     #[error("no such page")]
@@ -71,6 +75,8 @@ struct ErrorPage {
     request_id: Option<String>,
     link_href: &'static str,
     link_label: String,
+    /// Offer to sign out (the visitor is signed in, with the wrong role).
+    sign_out: bool,
 }
 
 /// How people know the systems Tollgate reaches.
@@ -108,7 +114,7 @@ impl WebError {
         let t = catalog();
         let code = self.code();
         let (heading, message, retry) = match self {
-            Self::Forbidden { roles } => {
+            Self::Forbidden { roles, .. } => {
                 let names: Vec<String> = roles.iter().map(|r| t.tr(role_key(*r))).collect();
                 (
                     t.tr("error-403-heading"),
@@ -169,8 +175,13 @@ impl WebError {
             .is_server_error()
             .then(current_request_id)
             .flatten();
+        let mut layout = Layout::bare(heading.clone());
+        if let Self::Forbidden { csrf, .. } = self {
+            layout.csrf.clone_from(csrf);
+        }
         ErrorPage {
-            layout: Layout::bare(heading.clone()),
+            sign_out: matches!(self, Self::Forbidden { .. }),
+            layout,
             heading,
             message,
             retry,

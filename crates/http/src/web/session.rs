@@ -172,11 +172,13 @@ async fn visit(request: &HttpRequest) -> Result<Visitor, WebError> {
             }
             return Err(WebError::Forbidden {
                 roles: requirement.roles,
+                csrf: csrf::token(&state.web.csrf_key, &session.digest),
             });
         }
         Err(AuthError::Forbidden(_)) => {
             return Err(WebError::Forbidden {
                 roles: requirement.roles,
+                csrf: csrf::token(&state.web.csrf_key, &session.digest),
             });
         }
         Err(other) => return Err(other.into()),

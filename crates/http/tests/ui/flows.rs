@@ -137,7 +137,18 @@ pub async fn pages_by_role(app: &App, chromium: &Chromium) -> Vec<String> {
         if !text(&customer, "nav.nav").await.is_empty() {
             return Err("a customer member is shown the staff menu".into());
         }
-        Ok(check_page(&customer, "dashboard", "customer").await)
+        let found = check_page(&customer, "dashboard", "customer").await;
+        // Nothing else to open: the 403 page offers to sign out, and that works.
+        click(&customer, "main form[action='/logout'] button[type=submit]").await?;
+        arrive(&customer, "/login").await?;
+        if app
+            .count_where("web_sessions", "revoked_at IS NOT NULL")
+            .await
+            != 1
+        {
+            return Err("signing out from the 403 page did not revoke the session".into());
+        }
+        Ok(found)
     }
     .await;
     match outcome {

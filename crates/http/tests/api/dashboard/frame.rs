@@ -148,6 +148,10 @@ async fn a_customer_member_gets_a_403_page_naming_the_roles_a_staff_page_needs()
         "{html}"
     );
     assert!(html.contains("<code>forbidden</code>"));
+    assert!(
+        html.contains("action=\"/logout\"") && html.contains(&super::csrf_of(&html)),
+        "the 403 page offers to sign out: {html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
