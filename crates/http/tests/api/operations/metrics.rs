@@ -135,20 +135,21 @@ async fn commits_are_timed_and_counted_and_an_emptied_outbox_reads_zero() {
     let events = USAGE_BATCH_EVENTS as f64;
     assert_series(&metrics, "tollgate_ingest_events_per_commit_sum", events);
 
-    // Once the embedded meters have everything, the pending series reads 0, still there.
+    // Once the embedded meters have everything, the pending series reads 0, still there. (The
+    // depth is read before the counters are rendered: a scrape may catch a round between the
+    // two, so both are awaited together.)
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let metrics = scrape(&app).await;
-        if value(
+        let delivered = value(
             &metrics,
             "tollgate_outbox_deliveries_total{outcome=\"delivered\",target=\"embedded_meter\"}",
-        ) == Some(events)
-        {
-            assert_series(
-                &metrics,
-                "tollgate_outbox_depth{state=\"pending\",target=\"embedded_meter\"}",
-                0.0,
-            );
+        );
+        let pending = value(
+            &metrics,
+            "tollgate_outbox_depth{state=\"pending\",target=\"embedded_meter\"}",
+        );
+        if delivered == Some(events) && pending == Some(0.0) {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "{metrics}");
