@@ -3,6 +3,7 @@
 pub mod access;
 pub mod body;
 pub mod bootstrap;
+pub mod charts;
 pub mod error;
 pub mod extract;
 pub mod healthcheck;
