@@ -8,6 +8,7 @@ mod clock;
 mod credit_notes;
 mod delivery;
 mod engine_view;
+mod event_log;
 mod idempotency;
 mod identity;
 mod invoice_parties;
@@ -44,6 +45,9 @@ pub use engine_view::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use engine_view::{MockEngineViewStore, MockWebhookSignatureVerifier};
+#[cfg(any(test, feature = "mocks"))]
+pub use event_log::MockEventLog;
+pub use event_log::{EventDelivery, EventDetail, EventFilter, EventLog};
 pub use idempotency::{Begun, IdempotencyStore, Lease, StoredAnswer};
 pub use identity::{
     AccessTokenVerifier, AuthError, PermissionChecker, RelationCheck, Session, SessionCredential,

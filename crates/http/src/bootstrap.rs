@@ -211,6 +211,7 @@ impl Application {
             metering: Arc::new(MeteringService::new(
                 usage_readers,
                 Arc::new(PgUsageExport::new(pool.clone())),
+                Arc::new(PgUsageExport::new(pool.clone())),
                 Arc::new(PgKeyAliases::new(pool.clone())),
                 Arc::new(SystemClock),
             )),

@@ -15,6 +15,16 @@ use tollgate_domain::organization::OrganizationId;
 
 use super::{PgPool, error};
 
+mod events;
+
+/// Every column of `usage_events` but the organization's, as [`Row`] reads them.
+const COLUMNS: &str = "
+       id, idempotency_key, occurred_at, received_at, customer_id, api_key_hash, api_key_alias,
+       litellm_user_id, litellm_team_id, litellm_org_id, model_group, provider_model, provider,
+       call_type, status, error_code, prompt_tokens, completion_tokens, total_tokens,
+       cached_tokens, reasoning_tokens, cost_usd::text AS cost_usd, cache_hit, stream, trace_id,
+       request_tags::text AS request_tags";
+
 /// Every column of `usage_events` but the organization's. `occurred_at >= $2` repeats what
 /// the row comparison implies so that the index on (organization, time) starts at the cursor.
 const PAGE: &str = "

@@ -23,7 +23,8 @@ use self::{
 use crate::{
     AppError,
     ports::{
-        Clock, ExportCursor, ExportRow, GroupBy, KeyAliases, OutboxItem, UsageExport, UsageQuery,
+        Clock, EventDetail, EventFilter, EventLog, ExportCursor, ExportRow, GroupBy, KeyAliases,
+        OutboxItem, UsageExport, UsageQuery,
     },
 };
 
@@ -33,6 +34,7 @@ use crate::{
 pub struct MeteringService {
     readers: Arc<UsageReaders>,
     export: Arc<dyn UsageExport>,
+    events: Arc<dyn EventLog>,
     aliases: Arc<dyn KeyAliases>,
     analytics: AnalyticsService,
 }
@@ -49,6 +51,7 @@ impl MeteringService {
     pub fn new(
         readers: UsageReaders,
         export: Arc<dyn UsageExport>,
+        events: Arc<dyn EventLog>,
         aliases: Arc<dyn KeyAliases>,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -57,6 +60,7 @@ impl MeteringService {
             analytics: AnalyticsService::new(Arc::new(WithFallback(Arc::clone(&readers))), clock),
             readers,
             export,
+            events,
             aliases,
         }
     }
@@ -122,6 +126,45 @@ impl MeteringService {
             .export
             .page(organization, to, customer, after, limit)
             .await?)
+    }
+
+    /// At most `limit` stored events matching `filter`, newest first, before `before`. A
+    /// customer's member (`scope`) sees only that customer's, whatever the filter names.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store cannot be read.
+    pub async fn events(
+        &self,
+        organization: OrganizationId,
+        scope: Option<&str>,
+        mut filter: EventFilter,
+        before: Option<ExportCursor>,
+        limit: i64,
+    ) -> Result<Vec<ExportRow>, AppError> {
+        if let Some(customer) = scope {
+            filter.customer = Some(customer.to_owned());
+        }
+        Ok(self
+            .events
+            .recent(organization, &filter, before, limit)
+            .await?)
+    }
+
+    /// Everything kept of event `id`. `None` for an unknown id, another organization's, or,
+    /// for a customer's member (`scope`), another customer's: it does not learn it exists.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store cannot be read.
+    pub async fn event(
+        &self,
+        organization: OrganizationId,
+        scope: Option<&str>,
+        id: i64,
+    ) -> Result<Option<EventDetail>, AppError> {
+        let detail = self.events.event(organization, id).await?;
+        Ok(detail.filter(|detail| {
+            scope.is_none_or(|customer| detail.event.customer.as_deref() == Some(customer))
+        }))
     }
 }
 

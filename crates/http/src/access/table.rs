@@ -5,14 +5,19 @@ use actix_web::http::Method;
 use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::{Role, Scope};
 
-const OWNER_ADMIN: &[Role] = &[Role::Owner, Role::Admin];
+mod dashboard;
+
+/// One rule: (method, route pattern as registered, requirement).
+type Rule = (&'static str, &'static str, Requirement);
+
+pub(super) const OWNER_ADMIN: &[Role] = &[Role::Owner, Role::Admin];
 /// Who may change billing: staff in charge of it.
-const BILLING_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing];
+pub(super) const BILLING_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing];
 /// Who may read billing: staff, viewers included.
-const STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
+pub(super) const STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
 /// Staff, and a customer's members for that customer only (the portal: the request names the
 /// customer and every answer is limited to it).
-const STAFF_OR_CUSTOMER: &[Role] = &[
+pub(super) const STAFF_OR_CUSTOMER: &[Role] = &[
     Role::Owner,
     Role::Admin,
     Role::Billing,
@@ -21,7 +26,7 @@ const STAFF_OR_CUSTOMER: &[Role] = &[
 ];
 
 /// (method, route pattern as registered, requirement).
-const TABLE: &[(&str, &str, Requirement)] = &[
+const TABLE: &[Rule] = &[
     (
         "GET",
         "/api/me",
@@ -299,7 +304,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/billing/invoices",
         Requirement {
             scope: Scope::BillingRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -307,7 +312,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/billing/invoices/{id}",
         Requirement {
             scope: Scope::BillingRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -315,7 +320,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/billing/invoices/{id}/pdf",
         Requirement {
             scope: Scope::BillingRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -323,7 +328,7 @@ const TABLE: &[(&str, &str, Requirement)] = &[
         "/api/billing/invoices/{id}/receipt",
         Requirement {
             scope: Scope::BillingRead,
-            roles: STAFF,
+            roles: STAFF_OR_CUSTOMER,
         },
     ),
     (
@@ -376,9 +381,13 @@ const TABLE: &[(&str, &str, Requirement)] = &[
     ),
 ];
 
+/// Every rule: the API's, then the dashboard's reads and writes.
+fn rules() -> impl Iterator<Item = &'static Rule> {
+    TABLE.iter().chain(dashboard::RULES)
+}
+
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
-    TABLE
-        .iter()
+    rules()
         .chain(PAGES)
         .find(|(m, p, _)| *m == method.as_str() && *p == pattern)
         .map(|(_, _, requirement)| *requirement)
@@ -386,9 +395,7 @@ pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
 
 /// Every `/api` route with what it needs, in the table's order (the OpenAPI document's).
 pub fn routes() -> impl Iterator<Item = (&'static str, &'static str, Requirement)> {
-    TABLE
-        .iter()
-        .map(|(method, pattern, requirement)| (*method, *pattern, *requirement))
+    rules().map(|(method, pattern, requirement)| (*method, *pattern, *requirement))
 }
 
 /// Every page of the dashboard with what it needs.
@@ -400,8 +407,7 @@ pub fn pages() -> impl Iterator<Item = (&'static str, &'static str, Requirement)
 
 /// The methods registered for `pattern`, for a 405's `Allow`.
 pub fn methods_for(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
-    TABLE
-        .iter()
+    rules()
         .chain(PAGES)
         .filter(move |(_, p, _)| *p == pattern)
         .map(|(method, _, _)| *method)

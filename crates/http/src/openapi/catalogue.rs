@@ -2,6 +2,7 @@
 //! example each. One file per part of the API.
 
 mod billing;
+mod dashboard;
 mod invoices;
 mod privacy;
 mod public;
@@ -161,6 +162,7 @@ pub fn operations() -> Vec<Operation> {
         invoices::operations(),
         settings::operations(),
         privacy::operations(),
+        dashboard::operations(),
     ]
     .into_iter()
     .flatten()

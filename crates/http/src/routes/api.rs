@@ -6,6 +6,7 @@ pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod credit_notes;
 pub(crate) mod customers;
+pub(crate) mod events;
 pub(crate) mod export;
 pub(crate) mod invoices;
 pub(crate) mod me;
@@ -112,6 +113,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/usage", web::get().to(usage::show))
         .route("/api/usage/export", web::get().to(export::stream_rows))
+        .route("/api/usage/events", web::get().to(events::list))
+        .route("/api/usage/events/{id}", web::get().to(events::show))
         .route("/api/analytics", web::get().to(analytics::show))
         .route("/api/admin/outbox", web::get().to(outbox::depth))
         .route("/api/admin/outbox/retry", web::post().to(outbox::retry))

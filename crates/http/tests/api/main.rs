@@ -8,6 +8,7 @@
 mod alerts;
 mod billing;
 mod dashboard;
+mod dashboard_api;
 mod delivery;
 mod echo_limit;
 mod faults;

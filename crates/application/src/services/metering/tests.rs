@@ -9,7 +9,8 @@ use tollgate_domain::metering::Meter;
 
 use super::*;
 use crate::ports::{
-    MockClock, MockKeyAliases, MockUsageExport, MockUsageReader, UsagePoint, UsageSeries, Window,
+    EventDetail, EventFilter, MockClock, MockEventLog, MockKeyAliases, MockUsageExport,
+    MockUsageReader, UsagePoint, UsageSeries, Window,
 };
 
 fn series(group: Option<&str>) -> UsageSeries {
@@ -35,9 +36,18 @@ fn query(group_by: Option<GroupBy>) -> UsageQuery {
 }
 
 fn service(reader: MockUsageReader, aliases: MockKeyAliases) -> MeteringService {
+    with_events(reader, aliases, MockEventLog::new())
+}
+
+fn with_events(
+    reader: MockUsageReader,
+    aliases: MockKeyAliases,
+    events: MockEventLog,
+) -> MeteringService {
     MeteringService::new(
         UsageReaders::embedded(Arc::new(reader)),
         Arc::new(MockUsageExport::new()),
+        Arc::new(events),
         Arc::new(aliases),
         Arc::new(MockClock::new()),
     )
@@ -92,4 +102,95 @@ async fn other_groupings_and_keyless_answers_look_up_no_alias() {
             .unwrap();
         assert!(answer.key_aliases.is_empty(), "{group_by:?}");
     }
+}
+
+fn event_of(customer: Option<&str>) -> ExportRow {
+    let at = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+    ExportRow {
+        id: 7,
+        idempotency_key: "call-7".into(),
+        occurred_at: at,
+        received_at: at,
+        customer: customer.map(str::to_owned),
+        model: Some("gpt-4o".into()),
+        provider: None,
+        api_key_hash: None,
+        api_key_alias: None,
+        user: None,
+        team: None,
+        org: None,
+        provider_model: None,
+        call_type: None,
+        status: "success".into(),
+        error_code: None,
+        input_tokens: 1,
+        output_tokens: 2,
+        total_tokens: 3,
+        cached_tokens: 0,
+        reasoning_tokens: 0,
+        cost_usd: Decimal::ONE,
+        cache_hit: false,
+        stream: false,
+        trace_id: None,
+        tags: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_customer_member_lists_only_its_customers_events_whatever_it_asks() {
+    let mut events = MockEventLog::new();
+    events
+        .expect_recent()
+        .withf(|_, filter: &EventFilter, _, limit| {
+            filter.customer.as_deref() == Some("acme")
+                && filter.model.as_deref() == Some("gpt-4o")
+                && *limit == 11
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(vec![event_of(Some("acme"))]));
+    let asked = EventFilter {
+        customer: Some("globex".into()),
+        model: Some("gpt-4o".into()),
+        ..EventFilter::default()
+    };
+    let rows = with_events(MockUsageReader::new(), MockKeyAliases::new(), events)
+        .events(OrganizationId::new(), Some("acme"), asked, None, 11)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+}
+
+#[tokio::test]
+async fn another_customers_event_is_not_found_for_a_customer_member() {
+    let mut events = MockEventLog::new();
+    events.expect_event().returning(|_, _| {
+        Ok(Some(EventDetail {
+            event: event_of(Some("globex")),
+            deliveries: Vec::new(),
+        }))
+    });
+    let service = with_events(MockUsageReader::new(), MockKeyAliases::new(), events);
+    let organization = OrganizationId::new();
+    assert!(
+        service
+            .event(organization, Some("acme"), 7)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        service
+            .event(organization, Some("globex"), 7)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Staff see every customer's.
+    assert!(
+        service
+            .event(organization, None, 7)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

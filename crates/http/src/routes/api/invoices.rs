@@ -78,6 +78,34 @@ fn found(record: Option<InvoiceRecord>) -> Result<HttpResponse, ApiError> {
     }
 }
 
+/// Whether `record` may be shown to `caller`: staff see every invoice of the organization, a
+/// customer's member only its customer's (another's is not found, not forbidden: it does not
+/// learn that it exists).
+fn visible(caller: &Caller, record: &InvoiceRecord) -> bool {
+    caller
+        .principal
+        .customer
+        .as_deref()
+        .is_none_or(|customer| record.invoice.customer().as_str() == customer)
+}
+
+/// For a customer's member, refuses an invoice of another customer before anything is
+/// rendered; staff are not held up by the extra read.
+async fn check_visible(caller: &Caller, state: &AppState, id: Uuid) -> Result<(), ApiError> {
+    if caller.principal.customer.is_none() {
+        return Ok(());
+    }
+    match state
+        .billing
+        .invoices()
+        .get(caller.principal.organization, id)
+        .await?
+    {
+        Some(record) if visible(caller, &record) => Ok(()),
+        _ => Err(ApiError::Missing { what: "invoice" }),
+    }
+}
+
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
@@ -85,9 +113,12 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (page, query) = query.open()?;
     let filter = InvoiceFilter {
-        customer: query
+        // A customer's member lists its own customer's invoices, whatever it names.
+        customer: caller
+            .principal
             .customer
             .as_deref()
+            .or(query.customer.as_deref())
             .map(CustomerId::parse)
             .transpose()
             .map_err(invalid)?,
@@ -116,13 +147,12 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
-    found(
-        state
-            .billing
-            .invoices()
-            .get(caller.principal.organization, id)
-            .await?,
-    )
+    let record = state
+        .billing
+        .invoices()
+        .get(caller.principal.organization, id)
+        .await?;
+    found(record.filter(|record| visible(&caller, record)))
 }
 
 pub async fn finalize(
@@ -202,6 +232,7 @@ pub async fn pdf(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
+    check_visible(&caller, &state, id).await?;
     let document = state
         .billing
         .invoices()
@@ -217,6 +248,7 @@ pub async fn receipt(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
+    check_visible(&caller, &state, id).await?;
     let document = state
         .billing
         .invoices()

@@ -5,6 +5,7 @@
 mod credit_notes;
 mod parties;
 mod payments;
+mod portal;
 
 use std::process::Command;
 

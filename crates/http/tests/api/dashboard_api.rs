@@ -1,0 +1,8 @@
+//! The reads and writes the dashboard added to the API: the event list and detail, the
+//! billing summary, a subscription's usage to date, portal links, the team's memberships.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
+)]
+
+mod events;
