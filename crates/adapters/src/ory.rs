@@ -15,6 +15,7 @@ mod introspection;
 mod jwks;
 mod jwt;
 mod keto;
+mod keto_team;
 mod kratos;
 mod tokens;
 
@@ -22,5 +23,6 @@ pub use http::OrySetupError;
 pub use introspection::{HydraIntrospection, HydraIntrospectionConfig};
 pub use jwt::{HydraJwtConfig, HydraJwtVerifier};
 pub use keto::{KetoConfig, KetoPermissions};
+pub use keto_team::{KetoTeam, KetoTeamConfig};
 pub use kratos::{KratosConfig, KratosSessions};
 pub use tokens::OryAccessTokens;

@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod audit;
+mod billing_ledger;
 mod budget_alerts;
 mod change_lock;
 mod connect;
@@ -28,6 +29,7 @@ mod period_close;
 mod plan_definition;
 mod plans;
 mod pool;
+mod portal_links;
 mod settings;
 mod sqlstate;
 mod subscriptions;
@@ -40,6 +42,7 @@ mod webhook_secrets;
 
 pub use api_keys::PgApiKeyStore;
 pub use audit::PgAuditTrail;
+pub use billing_ledger::PgBillingLedger;
 pub use budget_alerts::PgBudgetAlertStore;
 pub use credit_notes::PgCreditNoteBook;
 pub use customers::PgCustomerStore;
@@ -59,6 +62,7 @@ pub use period_close::PgPeriodCloseStore;
 pub use plan_definition::{decode_plan, encode_definition};
 pub use plans::PgPlanStore;
 pub use pool::{PgPool, PoolSettings, connect};
+pub use portal_links::PgPortalLinkStore;
 pub use settings::PgSettingsStore;
 pub use subscriptions::PgSubscriptionStore;
 use transaction::transaction;

@@ -19,6 +19,8 @@ mod introspection;
 mod jwt;
 #[path = "ory/keto.rs"]
 mod keto;
+#[path = "ory/keto_team.rs"]
+mod keto_team;
 #[path = "ory/kratos.rs"]
 mod kratos;
 #[path = "ory/router.rs"]

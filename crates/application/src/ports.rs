@@ -3,6 +3,7 @@
 mod access;
 mod billing;
 mod billing_engine;
+mod billing_summary;
 mod change_lock;
 mod clock;
 mod credit_notes;
@@ -15,6 +16,7 @@ mod invoice_parties;
 mod invoices;
 mod period_close;
 mod plans;
+mod portal_links;
 mod rendering;
 mod settings;
 mod subscriptions;
@@ -26,12 +28,16 @@ mod webhook_secrets;
 
 pub use access::{
     ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, CreationKey,
-    Membership, MembershipStore, NewApiKey, OrganizationDirectory, OrganizationRecord,
+    Member, MemberOutcome, MemberWrite, Membership, MembershipStore, NewApiKey,
+    OrganizationDirectory, OrganizationRecord,
 };
 pub use billing::{CustomerRecord, CustomerStore};
 pub use billing_engine::{
     BillingEngine, PlanVersionSync, SubscriptionChangeKind, SubscriptionSync,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use billing_summary::MockBillingLedger;
+pub use billing_summary::{BillingLedger, CurrencyTotals};
 pub use change_lock::ChangeLock;
 pub use clock::{Clock, SystemClock};
 pub use credit_notes::{CreditNoteBook, CreditNoteRecord};
@@ -57,8 +63,15 @@ pub use invoice_parties::InvoiceParties;
 pub use invoices::{
     InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord, InvoiceSource,
 };
-pub use period_close::{BatchOutcome, CloseCursor, CloseRequest, PeriodCloseStore};
+#[cfg(any(test, feature = "mocks"))]
+pub use period_close::MockOpenPeriodReader;
+pub use period_close::{
+    BatchOutcome, CloseCursor, CloseRequest, OpenPeriodReader, PeriodCloseStore,
+};
 pub use plans::{PlanDraft, PlanRecord, PlanStore, PlanVersionRecord};
+#[cfg(any(test, feature = "mocks"))]
+pub use portal_links::MockPortalLinkStore;
+pub use portal_links::{NewPortalLink, PortalLinkStore, RedeemedPortalLink};
 pub use rendering::{CreditNoteDocument, InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
     HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,

@@ -1,6 +1,7 @@
 //! Access control for `/api`: one table of what each route needs, one extractor that applies it.
 
 mod caller;
+pub mod portal;
 mod rate_limit;
 mod table;
 

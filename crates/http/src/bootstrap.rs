@@ -32,7 +32,8 @@ use tollgate_application::{
     ports::{SystemClock, UsageReader, WebhookSecret},
     services::{
         access::{
-            api_keys::ApiKeyService, idempotency::IdempotencyService, settings::SettingsService,
+            api_keys::ApiKeyService, idempotency::IdempotencyService,
+            memberships::MembershipService, settings::SettingsService,
         },
         compliance::records::ProcessingRecordService,
         ingest::{CommitObserver, GroupCommit, WebhookService, WebhookSettings},
@@ -191,6 +192,7 @@ impl Application {
         let state = AppState {
             web: Arc::new(web_state),
             access: Arc::new(identity.access),
+            memberships: Arc::new(MembershipService::new(identity.memberships)),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),

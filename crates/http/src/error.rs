@@ -190,6 +190,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::PlanExists
         | C::PlanChanged
         | C::MembershipExists
+        | C::LastOwner
         | C::SubscriptionExists
         | C::ExternalIdTaken
         | C::OverlapsPreviousSubscription
@@ -218,6 +219,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::OutOfRange
         | C::TooPrecise
         | C::UnsafeUrl
+        | C::InvalidReturnUrl
         | C::UnknownRole
         | C::UnknownScope
         | C::InvalidSlug
@@ -229,6 +231,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::EffectiveTimeUnsupported
         | C::CustomerRequired
         | C::ArchiveUnsupported
+        | C::EngineReadUnsupported
         | C::UnknownPlan
         | C::UnknownCustomer
         | C::PlanArchived

@@ -140,6 +140,9 @@ pub struct OrySettings {
     pub audience: String,
     pub kratos_public_url: String,
     pub keto_read_url: String,
+    /// Keto's write API (`/admin/relation-tuples`): with it the team settings change Keto's
+    /// tuples; without it (Keto read only) they can list the team but not change it.
+    pub keto_write_url: String,
 }
 
 /// The dashboard: where browsers reach it, how long sessions live, how many failed sign-ins.

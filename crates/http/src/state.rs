@@ -10,7 +10,7 @@ use tollgate_application::{
     services::{
         access::{
             AccessService, api_keys::ApiKeyService, idempotency::IdempotencyService,
-            settings::SettingsService,
+            memberships::MembershipService, settings::SettingsService,
         },
         billing::BillingService,
         compliance::records::ProcessingRecordService,
@@ -33,6 +33,8 @@ pub struct AppState {
     pub bodies: BodyReader,
     pub access: Arc<AccessService>,
     pub api_keys: Arc<ApiKeyService>,
+    /// The team: members and their roles.
+    pub memberships: Arc<MembershipService>,
     /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.
     pub billing: Arc<BillingService>,
     pub settings: Arc<SettingsService>,

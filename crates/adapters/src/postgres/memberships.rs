@@ -9,13 +9,18 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
-    ports::{AuditEntry, AuthError, Membership, MembershipStore, PermissionChecker, RelationCheck},
+    ports::{
+        AuditEntry, AuthError, Member, MemberOutcome, MemberWrite, Membership, MembershipStore,
+        PermissionChecker, RelationCheck,
+    },
     services::access::{CUSTOMERS_NAMESPACE, ORGANIZATIONS_NAMESPACE},
 };
 use tollgate_domain::{access::Role, organization::OrganizationId};
 use uuid::Uuid;
 
 use super::{PgPool, audit::append_in, error, transaction};
+
+mod team;
 
 #[derive(QueryableByName)]
 struct Row {
@@ -86,6 +91,27 @@ impl MembershipStore for PgMemberships {
             })
         })
         .await
+    }
+
+    async fn members(
+        &self,
+        organization: OrganizationId,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<Member>, PortError> {
+        self.list(organization, after, limit).await
+    }
+
+    async fn write(
+        &self,
+        organization: OrganizationId,
+        subject: &str,
+        write: &MemberWrite,
+        actor_is_owner: bool,
+        audit: &AuditEntry,
+    ) -> Result<MemberOutcome, PortError> {
+        self.apply(organization, subject, write, actor_is_owner, audit)
+            .await
     }
 }
 

@@ -6,6 +6,7 @@
 //! (subscription, period start, kind) refuses a second invoice for a period whatever happens.
 
 mod claim;
+mod current;
 mod terms;
 mod usage;
 mod write;

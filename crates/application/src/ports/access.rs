@@ -122,6 +122,38 @@ pub struct Membership {
     pub customer: Option<String>,
 }
 
+/// A member as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub subject: String,
+    pub membership: Membership,
+}
+
+/// A change to one member, from the team settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberWrite {
+    /// A new member (refused when the subject already is one).
+    Add(Membership),
+    /// Another role (or customer) for an existing member.
+    Update(Membership),
+    Remove,
+}
+
+/// What [`MembershipStore::write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberOutcome {
+    /// Done; the member's previous membership (`None` for an added one).
+    Done { previous: Option<Membership> },
+    /// `Add` of a subject that is a member already.
+    Exists(Membership),
+    /// `Update` or `Remove` of a subject that is not a member.
+    NotMember,
+    /// It would leave the organization without an owner.
+    LastOwner,
+    /// It grants, changes or removes an owner and the actor is not one.
+    OwnerOnly,
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MembershipStore: Send + Sync {
@@ -144,6 +176,32 @@ pub trait MembershipStore: Send + Sync {
         membership: &Membership,
         audit: &AuditEntry,
     ) -> Result<(), PortError>;
+
+    /// At most `limit` members with a subject after `after`, by subject.
+    ///
+    /// # Errors
+    /// `PortError` when the members cannot be read.
+    async fn members(
+        &self,
+        organization: OrganizationId,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Vec<Member>, PortError>;
+
+    /// Applies `write` to `subject` with its audit record, atomically with the checks: an
+    /// owner is granted, changed or removed only by an owner (`actor_is_owner`), and the last
+    /// owner stays one. Nothing is written unless the answer is `Done`.
+    ///
+    /// # Errors
+    /// `PortError` when the members cannot be read or written.
+    async fn write(
+        &self,
+        organization: OrganizationId,
+        subject: &str,
+        write: &MemberWrite,
+        actor_is_owner: bool,
+        audit: &AuditEntry,
+    ) -> Result<MemberOutcome, PortError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

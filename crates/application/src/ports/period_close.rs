@@ -4,10 +4,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
-use tollgate_domain::billing::TaxRate;
+use tollgate_domain::{
+    billing::{BillingPeriod, MeteredUsage, TaxRate},
+    organization::OrganizationId,
+    usage::CustomerId,
+};
 use uuid::Uuid;
 
-use crate::PortError;
+use crate::{PortError, services::billing::period_close::rules::SubscriptionTerms};
 
 /// One pass's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,4 +66,33 @@ pub trait PeriodCloseStore: Send + Sync {
         request: &CloseRequest,
         after: Option<CloseCursor>,
     ) -> Result<BatchOutcome, PortError>;
+}
+
+/// Reading one subscription's open period for its usage to date: the same terms and usage
+/// the close reads, without claiming anything.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OpenPeriodReader: Send + Sync {
+    /// The organization's subscription `id` as the close sees it (taxed at the customer's
+    /// rate, else `default_tax_rate`); `None` for an unknown id or another organization's.
+    ///
+    /// # Errors
+    /// `PortError` when the database fails or its plans cannot be read.
+    async fn terms(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+        default_tax_rate: TaxRate,
+    ) -> Result<Option<SubscriptionTerms>, PortError>;
+
+    /// `customer`'s usage over each of `spans`, in order, read as the close reads it.
+    ///
+    /// # Errors
+    /// `PortError` when the database fails.
+    async fn usage(
+        &self,
+        organization: OrganizationId,
+        customer: &CustomerId,
+        spans: &[BillingPeriod],
+    ) -> Result<Vec<MeteredUsage>, PortError>;
 }

@@ -14,15 +14,20 @@ use tollgate_adapters::{
     lago::billing::{LagoBilling, LagoBillingConfig},
     pdf::{FontConfig, PdfInvoiceRenderer},
     postgres::{
-        PgCreditNoteBook, PgCustomerStore, PgInvoiceBook, PgInvoiceParties, PgPlanStore, PgPool,
-        PgSubscriptionStore,
+        PgBillingLedger, PgCreditNoteBook, PgCustomerStore, PgInvoiceBook, PgInvoiceParties,
+        PgPeriodCloseStore, PgPlanStore, PgPool, PgPortalLinkStore, PgSubscriptionStore,
     },
 };
 use tollgate_application::{
-    ports::{AuditTrail, BillingEngine, InvoiceBook, InvoiceRenderer, SystemClock},
+    ports::{
+        AuditTrail, BillingEngine, BillingLedger, InvoiceBook, InvoiceRenderer, OpenPeriodReader,
+        SystemClock,
+    },
     services::billing::{
-        BillingService, credit_notes::CreditNoteService, customers::CustomerService,
-        invoices::InvoiceService, plans::PlanService, subscriptions::SubscriptionService,
+        BillingParts, BillingService, credit_notes::CreditNoteService,
+        current_usage::CurrentUsageService, customers::CustomerService, invoices::InvoiceService,
+        plans::PlanService, portal_links::PortalLinkService, subscriptions::SubscriptionService,
+        summary::BillingSummaryService,
     },
 };
 use tollgate_domain::organization::OrganizationId;
@@ -51,10 +56,17 @@ pub fn wire(
     let customers = Arc::new(PgCustomerStore::new(pool.clone()));
     let parties = Arc::new(PgInvoiceParties::new(pool.clone()));
     let renderer = renderer(settings);
-    Ok(BillingService::new(
-        Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
-        Arc::new(PlanService::new(plans.clone(), engine.clone())),
-        Arc::new(
+    // Lago keeps the ledger there: the embedded one has nothing to sum (see the service).
+    let embedded = engine.is_none();
+    let ledger: Option<Arc<dyn BillingLedger>> =
+        embedded.then(|| Arc::new(PgBillingLedger::new(pool.clone())) as Arc<dyn BillingLedger>);
+    // Lago rates its subscriptions itself: Tollgate's rules would estimate another invoice.
+    let open_periods: Option<Arc<dyn OpenPeriodReader>> = embedded
+        .then(|| Arc::new(PgPeriodCloseStore::new(pool.clone())) as Arc<dyn OpenPeriodReader>);
+    Ok(BillingService::new(BillingParts {
+        customers: Arc::new(CustomerService::new(customers.clone()).with_engine(engine.clone())),
+        plans: Arc::new(PlanService::new(plans.clone(), engine.clone())),
+        subscriptions: Arc::new(
             SubscriptionService::new(
                 Arc::new(PgSubscriptionStore::new(pool.clone())),
                 plans,
@@ -66,19 +78,30 @@ pub fn wire(
                 settings.billing.max_backdate_days,
             ))),
         ),
-        Arc::new(InvoiceService::new(
+        invoices: Arc::new(InvoiceService::new(
             book,
             parties.clone(),
             renderer.clone(),
             Arc::new(SystemClock),
         )),
         // Lago's credit notes are Lago's: in Lago mode this finds none.
-        Arc::new(CreditNoteService::new(
+        credit_notes: Arc::new(CreditNoteService::new(
             Arc::new(PgCreditNoteBook::new(pool.clone())),
             parties,
             renderer,
         )),
-    ))
+        summary: Arc::new(BillingSummaryService::new(ledger)),
+        current_usage: Arc::new(CurrentUsageService::new(
+            open_periods,
+            Arc::new(SystemClock),
+            settings.billing.default_tax_rate_percent,
+        )),
+        // Customers are Tollgate's in both modes (Lago's mirror them): links work in both.
+        portal_links: Arc::new(PortalLinkService::new(
+            Arc::new(PgPortalLinkStore::new(pool.clone())),
+            Arc::new(SystemClock),
+        )),
+    }))
 }
 
 /// The PDF renderer, when the configured fonts can be read. Without them every other

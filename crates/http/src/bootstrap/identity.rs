@@ -7,15 +7,17 @@ use tollgate_adapters::{
     embedded_identity::{EmbeddedIssuer, ensure_loopback},
     ory::{
         HydraIntrospection, HydraIntrospectionConfig, HydraJwtConfig, HydraJwtVerifier, KetoConfig,
-        KetoPermissions, KratosConfig, KratosSessions, OryAccessTokens,
+        KetoPermissions, KetoTeam, KetoTeamConfig, KratosConfig, KratosSessions, OryAccessTokens,
     },
     postgres::{
-        PgApiKeyStore, PgMemberships, PgOrganizations, PgPool, installation_secret,
+        PgApiKeyStore, PgAuditTrail, PgMemberships, PgOrganizations, PgPool, installation_secret,
         installation_secret_or,
     },
 };
 use tollgate_application::{
-    ports::{AccessTokenVerifier, PermissionChecker, SessionResolver, SystemClock},
+    ports::{
+        AccessTokenVerifier, MembershipStore, PermissionChecker, SessionResolver, SystemClock,
+    },
     services::access::AccessService,
 };
 
@@ -24,6 +26,8 @@ use crate::settings::{Settings, optional_url};
 
 pub(super) struct Identity {
     pub access: AccessService,
+    /// Where the team's memberships are kept: where the permission checks read them.
+    pub memberships: Arc<dyn MembershipStore>,
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
 }
 
@@ -105,10 +109,16 @@ pub(super) async fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity,
             )),
             None => None,
         };
-    let permissions: Arc<dyn PermissionChecker> =
+    let (permissions, memberships): (Arc<dyn PermissionChecker>, Arc<dyn MembershipStore>) =
         match optional_url(&ory.keto_read_url).map_err(invalid)? {
-            Some(url) => Arc::new(KetoPermissions::new(KetoConfig::new(url)).map_err(invalid)?),
-            None => Arc::new(PgMemberships::new(pool.clone())),
+            Some(url) => (
+                Arc::new(KetoPermissions::new(KetoConfig::new(url)).map_err(invalid)?),
+                keto_memberships(settings, pool)?,
+            ),
+            None => {
+                let embedded = Arc::new(PgMemberships::new(pool.clone()));
+                (embedded.clone(), embedded)
+            }
         };
     Ok(Identity {
         access: AccessService::new(
@@ -119,8 +129,28 @@ pub(super) async fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity,
             Arc::new(PgOrganizations::new(pool.clone())),
             Arc::new(SystemClock),
         ),
+        memberships,
         embedded_issuer: embedded,
     })
+}
+
+/// The team kept in Keto's tuples (audited in Tollgate's log).
+fn keto_memberships(
+    settings: &Settings,
+    pool: &PgPool,
+) -> Result<Arc<dyn MembershipStore>, StartupError> {
+    let ory = &settings.ory;
+    let read_url = optional_url(&ory.keto_read_url)
+        .map_err(invalid)?
+        .ok_or_else(|| invalid("ory.keto_read_url is required for Keto"))?;
+    let config = KetoTeamConfig {
+        read_url,
+        write_url: optional_url(&ory.keto_write_url).map_err(invalid)?,
+        api_key: None,
+        timeout: Duration::from_secs(2),
+    };
+    let audit = Arc::new(PgAuditTrail::new(pool.clone()));
+    Ok(Arc::new(KetoTeam::new(config, audit).map_err(invalid)?))
 }
 
 /// How long `tollgate dev-token` tokens live.

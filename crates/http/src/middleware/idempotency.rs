@@ -81,7 +81,7 @@ pub async fn idempotent(
     let answer = StoredAnswer {
         status: head.status().as_u16(),
         headers: kept_headers(head.headers()),
-        body: without_secret(&body),
+        body: without_one_time(&body, one_time_members(request.match_pattern().as_deref())),
     };
     state.idempotency.finish(claim, &answer).await;
     let response = head.set_body(body).map_into_boxed_body();
@@ -156,14 +156,27 @@ fn kept_headers(headers: &actix_web::http::header::HeaderMap) -> Vec<(String, St
         .collect()
 }
 
-/// The body as kept: an answer's one-time `secret` (a new API key's or LiteLLM secret's) is
-/// never stored, so a replay answers without it. Every other member keeps its exact text
-/// (members come back in name order then).
-fn without_secret(body: &[u8]) -> Vec<u8> {
+/// The members of an answer of route `pattern` that hold a one-time secret: a new API key's
+/// or LiteLLM secret's `secret`, a portal link's `url` (its token is the link).
+fn one_time_members(pattern: Option<&str>) -> &'static [&'static str] {
+    match pattern {
+        Some("/api/billing/customers/{id}/portal-links") => &["secret", "url"],
+        _ => &["secret"],
+    }
+}
+
+/// The body as kept: an answer's one-time `members` are never stored, so a replay answers
+/// without them. Every other member keeps its exact text (members come back in name order
+/// then).
+fn without_one_time(body: &[u8], one_time: &[&str]) -> Vec<u8> {
     let Ok(mut members) = serde_json::from_slice::<BTreeMap<String, Box<RawValue>>>(body) else {
         return body.to_vec();
     };
-    if members.remove("secret").is_none() {
+    let removed = one_time
+        .iter()
+        .filter(|name| members.remove(**name).is_some())
+        .count();
+    if removed == 0 {
         return body.to_vec();
     }
     serde_json::to_vec(&members).unwrap_or_else(|_| body.to_vec())

@@ -7,6 +7,7 @@ mod invoices;
 mod privacy;
 mod public;
 mod settings;
+mod team;
 mod usage;
 
 use serde_json::{Value, json};
@@ -163,6 +164,7 @@ pub fn operations() -> Vec<Operation> {
         settings::operations(),
         privacy::operations(),
         dashboard::operations(),
+        team::operations(),
     ]
     .into_iter()
     .flatten()

@@ -5,17 +5,21 @@ pub(crate) mod analytics;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod credit_notes;
+pub(crate) mod current_usage;
 pub(crate) mod customers;
 pub(crate) mod events;
 pub(crate) mod export;
 pub(crate) mod invoices;
 pub(crate) mod me;
+pub(crate) mod members;
 pub(crate) mod outbox;
 mod paging;
 pub(crate) mod plans;
+pub(crate) mod portal_links;
 pub(crate) mod privacy;
 pub(crate) mod settings;
 pub(crate) mod subscriptions;
+pub(crate) mod summary;
 pub(crate) mod usage;
 
 use actix_web::web;
@@ -29,6 +33,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/settings/api-keys/{id}",
             web::delete().to(api_keys::revoke),
         )
+        .route("/api/settings/members", web::get().to(members::list))
+        .route("/api/settings/members", web::post().to(members::add))
+        .route(
+            "/api/settings/members/{subject}",
+            web::patch().to(members::change),
+        )
+        .route(
+            "/api/settings/members/{subject}",
+            web::delete().to(members::remove),
+        )
         .route("/api/audit", web::get().to(audit::page))
         .route("/api/privacy/records", web::get().to(privacy::records))
         .route("/api/billing/customers", web::get().to(customers::list))
@@ -40,6 +54,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/api/billing/customers/{id}",
             web::patch().to(customers::update),
+        )
+        .route(
+            "/api/billing/customers/{id}/portal-links",
+            web::post().to(portal_links::create),
         )
         .route("/api/billing/plans", web::get().to(plans::list))
         .route("/api/billing/plans", web::post().to(plans::create))
@@ -66,6 +84,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(subscriptions::show),
         )
         .route(
+            "/api/billing/subscriptions/{id}/current-usage",
+            web::get().to(current_usage::show),
+        )
+        .route(
             "/api/billing/subscriptions/{id}/upgrade",
             web::post().to(subscriptions::upgrade),
         )
@@ -77,6 +99,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/billing/subscriptions/{id}/terminate",
             web::post().to(subscriptions::terminate),
         )
+        .route("/api/billing/summary", web::get().to(summary::show))
         .route("/api/billing/invoices", web::get().to(invoices::list))
         .route("/api/billing/invoices/{id}", web::get().to(invoices::show))
         .route(

@@ -17,6 +17,11 @@ use tollgate_domain::webhook_secret::SecretDigest;
 
 use crate::helpers::TestApp;
 
+/// The app in Lago mode against `lago_url` (for tests outside `billing`).
+pub async fn lago_mode_spawn(lago_url: String) -> TestApp {
+    lago_mode::spawn(lago_url).await
+}
+
 pub const WRITE_KEY: &str = "tg_live_billing-write-test-key-0123456789abcdefghijkl";
 pub const READ_KEY: &str = "tg_live_billing-read-test-key-0123456789abcdefghijklm";
 pub const OTHER_KEY: &str = "tg_live_billing-other-org-key-0123456789abcdefghijklm";

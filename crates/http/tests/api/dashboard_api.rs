@@ -5,4 +5,7 @@
     reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
 )]
 
+mod current_usage;
 mod events;
+mod members;
+mod portal_links;

@@ -156,22 +156,11 @@ pub(super) async fn claim(
     after: Option<CloseCursor>,
 ) -> Result<Vec<Candidate>, diesel::result::Error> {
     let horizon = request.at - request.grace;
-    diesel::sql_query(
-        // The claim picks and locks the batch first; what is looked up per subscription
-        // (opened, paid in advance) is looked up only for the claimed rows, not for every
-        // candidate before the sort (that made each claim scan the invoices once per candidate).
-        "SELECT s.*,
-                c.external_id AS customer, c.currency, c.currency_minor_units,
-                c.tax_rate::text AS tax_rate, c.net_terms_days AS customer_net_terms,
-                (SELECT o.net_terms_days FROM organization_settings o
-                 WHERE o.organization_id = s.organization_id) AS organization_net_terms,
-                EXISTS (SELECT 1 FROM billing_invoices i
-                        WHERE i.subscription_id = s.id AND i.source = 'embedded'
-                          AND i.kind = 'opening') AS opened,
-                p.paid_in_advance, p.paid_in_advance_invoice, p.paid_in_advance_status,
-                p.paid_in_advance_number, p.paid_in_advance_tax_rate
-         FROM (
-         SELECT s.id, s.organization_id, s.customer_id, s.billing_anchor, s.started_at,
+    // The claim picks and locks the batch first; what is looked up per subscription
+    // (opened, paid in advance) is looked up only for the claimed rows, not for every
+    // candidate before the sort (that made each claim scan the invoices once per candidate).
+    diesel::sql_query(with_terms(
+        "SELECT s.id, s.organization_id, s.customer_id, s.billing_anchor, s.started_at,
                 s.trial_ends_at, s.terminated_at, s.invoiced_through
          FROM billing_subscriptions s
          WHERE (s.status <> 'terminated' OR s.terminated_at > s.invoiced_through)
@@ -201,7 +190,36 @@ pub(super) async fn claim(
          ORDER BY s.invoiced_through, s.id
          LIMIT $6
          FOR UPDATE OF s SKIP LOCKED
-         ) s
+",
+    ))
+    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.invoiced_through))
+    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.subscription))
+    .bind::<Timestamptz, _>(horizon)
+    .bind::<Integer, _>(SHORTEST_PERIOD_DAYS)
+    .bind::<Timestamptz, _>(request.at)
+    .bind::<BigInt, _>(i64::from(request.batch))
+    .load(connection)
+    .await
+}
+
+/// A candidate's columns for the subscriptions `selected` picks (a subquery naming
+/// `id, organization_id, customer_id, billing_anchor, started_at, trial_ends_at,
+/// terminated_at, invoiced_through` of `billing_subscriptions s`), in (invoiced_through, id)
+/// order: the claim's batch, or one subscription read for its usage to date.
+pub(super) fn with_terms(selected: &str) -> String {
+    format!(
+        "SELECT s.*,
+                c.external_id AS customer, c.currency, c.currency_minor_units,
+                c.tax_rate::text AS tax_rate, c.net_terms_days AS customer_net_terms,
+                (SELECT o.net_terms_days FROM organization_settings o
+                 WHERE o.organization_id = s.organization_id) AS organization_net_terms,
+                EXISTS (SELECT 1 FROM billing_invoices i
+                        WHERE i.subscription_id = s.id AND i.source = 'embedded'
+                          AND i.kind = 'opening') AS opened,
+                p.paid_in_advance, p.paid_in_advance_invoice, p.paid_in_advance_status,
+                p.paid_in_advance_number, p.paid_in_advance_tax_rate
+         FROM (
+{selected}         ) s
          -- Joined after the claim: joined inside it, the planner (misjudging how many
          -- subscriptions the claim keeps) scanned every customer once per subscription.
          CROSS JOIN LATERAL (SELECT c.external_id, c.currency, c.currency_minor_units,
@@ -224,16 +242,8 @@ pub(super) async fn claim(
                               AND l.kind = 'base_fee' AND l.fee_timing = 'in_advance'
                               AND s.invoiced_through < l.period_end
                             ORDER BY i.issued_at, l.position LIMIT 1) p ON true
-         ORDER BY s.invoiced_through, s.id",
+         ORDER BY s.invoiced_through, s.id"
     )
-    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.invoiced_through))
-    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.subscription))
-    .bind::<Timestamptz, _>(horizon)
-    .bind::<Integer, _>(SHORTEST_PERIOD_DAYS)
-    .bind::<Timestamptz, _>(request.at)
-    .bind::<BigInt, _>(i64::from(request.batch))
-    .load(connection)
-    .await
 }
 
 /// Per organization, the time of its oldest event still pending for the embedded meters:

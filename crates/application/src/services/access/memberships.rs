@@ -12,6 +12,7 @@ use crate::{
     ports::{AuditContext, AuditEntry, Membership, MembershipStore},
 };
 
+pub mod team;
 #[cfg(test)]
 mod tests;
 

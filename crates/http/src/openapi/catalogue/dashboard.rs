@@ -5,10 +5,15 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use super::{Answer, Operation};
+use super::{Answer, Operation, Request};
 use crate::{
-    openapi::schemas::{Schemas, dto, query},
-    routes::api::events::{DeliveryDto, EventParams},
+    openapi::schemas::{Schemas, dto, parses, query},
+    routes::api::{
+        current_usage::CurrentUsageResponse,
+        events::{DeliveryDto, EventParams},
+        portal_links::{PortalLinkRequest, PortalLinkResponse},
+        summary::{SummaryParams, SummaryResponse},
+    },
 };
 
 /// One stored event: the export's fields.
@@ -72,6 +77,72 @@ const EVENT: &str = r#"{"id": 42, "idempotency_key": "chatcmpl-123",
 
 pub fn operations() -> Vec<Operation> {
     vec![
+        Operation {
+            method: "GET",
+            path: "/api/billing/summary",
+            id: "billingSummary",
+            tag: "invoices",
+            summary: "Per currency: invoiced, paid and credited over a span, outstanding at \
+                its end, from the embedded ledger (Lago mode: 422 `engine_read_unsupported`)",
+            query: Some(query::<SummaryParams>),
+            paged: false,
+            request: None,
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<SummaryResponse>,
+                example: r#"{"from": "2026-12-01T00:00:00Z", "to": "2027-01-01T00:00:00Z",
+                    "data": [{"currency": "EUR", "invoiced": "1250.00", "paid": "980.00",
+                        "outstanding": "310.00", "credited": "40.00"}]}"#,
+            },
+        },
+        Operation {
+            method: "GET",
+            path: "/api/billing/subscriptions/{id}/current-usage",
+            id: "subscriptionCurrentUsage",
+            tag: "subscriptions",
+            summary: "The open period rated to now by the period close's rules: its invoice \
+                with the usage so far (Lago mode: 422 `engine_read_unsupported`; every period \
+                invoiced: 409 `subscription_terminated`)",
+            query: None,
+            paged: false,
+            request: None,
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<CurrentUsageResponse>,
+                example: r#"{"subscription_id": "0193a5c2-7b1e-7c3d-9e4f-5a6b7c8d9e0f",
+                    "customer": "cust-002",
+                    "period": {"start": "2026-12-01T00:00:00Z", "end": "2027-01-01T00:00:00Z"},
+                    "as_of": "2026-12-11T09:30:00Z", "currency": "EUR",
+                    "lines": [{"kind": "usage", "meter": "requests", "description": "Requests",
+                        "quantity": "250", "free_quantity": "0", "unit_price": "0.01",
+                        "amount": "2.50",
+                        "period": {"start": "2026-12-01T00:00:00Z",
+                            "end": "2027-01-01T00:00:00Z"},
+                        "fee_timing": null, "proration": null}],
+                    "tax_rate": "19", "subtotal": "2.50", "tax": "0.48", "total": "2.98"}"#,
+            },
+        },
+        Operation {
+            method: "POST",
+            path: "/api/billing/customers/{id}/portal-links",
+            id: "createPortalLink",
+            tag: "customers",
+            summary: "A link that opens the customer's portal once, within its lifetime \
+                (1 h by default, 24 h at most); its token is shown once and only its hash kept",
+            query: None,
+            paged: false,
+            request: Some(Request {
+                schema: dto::<PortalLinkRequest>,
+                example: r#"{"return_url": "https://app.example.com/billing", "expires_in": 3600}"#,
+                parses: parses::<PortalLinkRequest>,
+            }),
+            answer: Answer::Json {
+                status: 201,
+                schema: dto::<PortalLinkResponse>,
+                example: r#"{"url": "https://tollgate.example.com/portal/links/tgp_9f2c…",
+                    "expires_at": "2026-12-06T13:00:00Z"}"#,
+            },
+        },
         Operation {
             method: "GET",
             path: "/api/usage/events",

@@ -6,6 +6,7 @@ mod credit_notes;
 mod parties;
 mod payments;
 mod portal;
+mod summary;
 
 use std::process::Command;
 

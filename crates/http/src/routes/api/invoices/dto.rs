@@ -103,7 +103,7 @@ pub(crate) fn exact(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-pub(super) fn line(line: &InvoiceLine) -> LineDto {
+pub(crate) fn line(line: &InvoiceLine) -> LineDto {
     described(line, describe(line))
 }
 
