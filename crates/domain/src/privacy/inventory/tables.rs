@@ -505,6 +505,27 @@ pub static TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "portal_links",
+        subjects: Customers,
+        purpose: AccessControl,
+        basis: Contract,
+        retention: WhileActive,
+        recipients: &[],
+        columns: &[
+            ("id", T),
+            ("organization_id", T),
+            ("customer_id", T),
+            // The SHA-256 of the link's token, never the token.
+            ("token_sha256", Credential),
+            ("return_url", T),
+            // The staff member who issued it.
+            ("created_by", Identifier),
+            ("created_at", T),
+            ("expires_at", T),
+            ("redeemed_at", Audit),
+        ],
+    },
+    Table {
         name: "quarantined_events",
         subjects: Customers,
         purpose: Operations,
