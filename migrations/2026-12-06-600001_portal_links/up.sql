@@ -1,6 +1,9 @@
 -- One-time links into a customer's portal (POST /api/billing/customers/{id}/portal-links).
 -- Only a SHA-256 of each token is kept: a leaked table opens no portal. A link is redeemed
 -- once (`redeemed_at` set by the statement that checks it is still unset and unexpired).
+-- A new table: nothing else waits on it, but a lock wait must not hold up others.
+SET lock_timeout = '5s';
+
 CREATE TABLE portal_links (
     id               uuid PRIMARY KEY,
     organization_id  uuid NOT NULL REFERENCES organizations (id),

@@ -102,7 +102,7 @@ async fn the_open_period_is_rated_to_now_as_the_close_will_invoice_it() {
     )
     .await
     .unwrap();
-    let carla = token(&app, "carla", "default", Role::Customer);
+    let carla = token(&app, "carla", "default", Role::Customer).await;
     let (_, body) =
         expect_status(current(&app, other, "?customer=cust_b", &carla).await, 200).await;
     assert_eq!(amounts(&body["lines"]), ["30.00", "0.00"]);

@@ -228,7 +228,7 @@ async fn a_customer_member_sees_only_its_customers_events() {
     )
     .await
     .unwrap();
-    let carla = token(&app, "carla", "default", Role::Customer);
+    let carla = token(&app, "carla", "default", Role::Customer).await;
     // Naming another customer in the filter changes nothing: the membership decides.
     let (_, body) = expect_status(
         send(call(

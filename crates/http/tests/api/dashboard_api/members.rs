@@ -138,7 +138,7 @@ async fn owners_and_admins_manage_the_team_and_the_last_owner_stays() {
     }
 
     // The new role is what the member may do: a viewer cannot read the team, an admin can.
-    let vera = token(&app, "vera", "default", Role::Viewer);
+    let vera = token(&app, "vera", "default", Role::Viewer).await;
     expect_error(
         request(&app, Method::GET, MEMBERS, &vera, None).await,
         403,
@@ -159,7 +159,7 @@ async fn owners_and_admins_manage_the_team_and_the_last_owner_stays() {
     )
     .await;
     assert_eq!(changed["role"], "admin");
-    let vera = token(&app, "vera", "default", Role::Admin);
+    let vera = token(&app, "vera", "default", Role::Admin).await;
     expect_status(request(&app, Method::GET, MEMBERS, &vera, None).await, 200).await;
 
     // Only an owner grants, changes or removes an owner.

@@ -42,7 +42,7 @@ async fn a_customer_member_reads_only_its_own_invoices_pdfs_and_receipts() {
     )
     .await
     .unwrap();
-    let carla = token(&app, "carla", "default", Role::Customer);
+    let carla = token(&app, "carla", "default", Role::Customer).await;
     let scoped = |path: String| format!("{path}?customer=cust_0");
 
     // The list holds its own invoice only, whatever customer the filter names.

@@ -121,7 +121,7 @@ async fn the_summary_sums_the_ledger_per_currency_as_of_the_spans_end() {
     )
     .await
     .unwrap();
-    let customer = crate::identity::support::token(&app, "carla", "default", Role::Customer);
+    let customer = crate::identity::support::token(&app, "carla", "default", Role::Customer).await;
     expect_error(
         summary(&app, &text(start), &end, &customer).await,
         403,
