@@ -7,7 +7,6 @@ skip-to-content = Skip to content
 nav-label = Main
 nav-dashboard = Dashboard
 logout = Sign out
-footer-privacy = Privacy
 copy = Copy
 copy-done = Copied
 confirm-heading = Are you sure?
