@@ -7,19 +7,29 @@ use tollgate_domain::privacy::inventory::Recipient;
 use super::StartupError;
 use crate::settings::Settings;
 
-/// Every configured outbound URL, named by the system it reaches.
-fn outbound(settings: &Settings) -> Vec<(&'static str, &str)> {
+/// Every configured outbound URL: the setting that names it, and the recipient of personal
+/// data it is, if any (Ory is checked for residency, not listed as a recipient).
+fn outbound(settings: &Settings) -> Vec<(&'static str, &str, Option<Recipient>)> {
     let ory = &settings.ory;
     [
-        ("openmeter", settings.openmeter.url.as_str()),
-        ("lago", settings.lago.url.as_str()),
-        ("ory.hydra_jwks_url", ory.hydra_jwks_url.as_str()),
-        ("ory.hydra_admin_url", ory.hydra_admin_url.as_str()),
-        ("ory.kratos_public_url", ory.kratos_public_url.as_str()),
-        ("ory.keto_read_url", ory.keto_read_url.as_str()),
+        (
+            "openmeter",
+            settings.openmeter.url.as_str(),
+            Some(Recipient::OpenMeter),
+        ),
+        ("lago", settings.lago.url.as_str(), Some(Recipient::Lago)),
+        ("ory.hydra_jwks_url", ory.hydra_jwks_url.as_str(), None),
+        ("ory.hydra_admin_url", ory.hydra_admin_url.as_str(), None),
+        (
+            "ory.kratos_public_url",
+            ory.kratos_public_url.as_str(),
+            None,
+        ),
+        ("ory.keto_read_url", ory.keto_read_url.as_str(), None),
+        ("ory.keto_write_url", ory.keto_write_url.as_str(), None),
     ]
     .into_iter()
-    .filter(|(_, url)| !url.trim().is_empty())
+    .filter(|(_, url, _)| !url.trim().is_empty())
     .collect()
 }
 
@@ -43,19 +53,16 @@ pub fn recipients(settings: &Settings) -> Result<Vec<ConfiguredRecipient>, Start
         .map(|host| host.trim().to_ascii_lowercase())
         .collect();
     let mut recipients = Vec::new();
-    for (system, url) in outbound(settings) {
+    for (system, url, recipient) in outbound(settings) {
         let host = host_of(system, url)?;
         if !allowed.is_empty() && !allowed.contains(&host) {
             return Err(StartupError::Invalid(format!(
                 "{system} reaches {host}, which privacy.allowed_hosts does not list"
             )));
         }
-        let recipient = match system {
-            "openmeter" => Recipient::OpenMeter,
-            "lago" => Recipient::Lago,
-            _ => continue,
-        };
-        recipients.push(ConfiguredRecipient { recipient, host });
+        if let Some(recipient) = recipient {
+            recipients.push(ConfiguredRecipient { recipient, host });
+        }
     }
     Ok(recipients)
 }
