@@ -11,6 +11,9 @@ use crate::database::TestDatabase;
 pub struct App {
     pub address: String,
     pub socket: SocketAddr,
+    /// The LiteLLM webhook secret this app accepts.
+    #[allow(dead_code, reason = "for the page flows that seed data")]
+    pub webhook_secret: String,
     db: TestDatabase,
     data_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
@@ -38,6 +41,7 @@ impl App {
         Self {
             address: format!("http://{socket}"),
             socket,
+            webhook_secret: secret,
             db,
             data_dir,
             handle,
@@ -96,6 +100,50 @@ impl App {
             .to_owned()
     }
 
+    #[allow(
+        dead_code,
+        reason = "for the page flows that seed data; not every binary state uses it"
+    )]
+    /// Calls the JSON API as a member with `role` of the default organization (a token from
+    /// `dev-token`), to set up what a flow needs: `(status, body)`.
+    pub async fn api(
+        &self,
+        role: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let token = self.dev_token(&["--org", "default", "--role", role]).await;
+        let mut request = client().request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the app answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    #[allow(
+        dead_code,
+        reason = "for the page flows that seed data; not every binary state uses it"
+    )]
+    /// Posts LiteLLM events (a JSON array as LiteLLM sends it) to the webhook, as LiteLLM.
+    pub async fn send_events(&self, events: &serde_json::Value) -> u16 {
+        client()
+            .post(self.url("/v1/webhooks/litellm"))
+            .bearer_auth(&self.webhook_secret)
+            .json(events)
+            .send()
+            .await
+            .expect("the app answers")
+            .status()
+            .as_u16()
+    }
+
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         self.db.count_where(table, condition).await
     }
@@ -105,4 +153,13 @@ impl App {
         let _ = self.server.await;
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
+}
+
+#[allow(dead_code, reason = "for the page flows that seed data")]
+/// A client that never goes through a proxy from the environment.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client")
 }

@@ -6,71 +6,8 @@ use crate::{
     app::App,
     audit::check_page,
     browser::{Chromium, Tab},
+    steps::{arrive, click, fill, open, sign_in, status_is, text},
 };
-
-/// Waits until the tab shows a loaded document whose path is `path`.
-async fn arrive(tab: &Tab, path: &str) -> Result<(), String> {
-    for _ in 0..100 {
-        let url = tab.page.url().await.ok().flatten().unwrap_or_default();
-        let ready: String = tab
-            .page
-            .evaluate("document.readyState")
-            .await
-            .ok()
-            .and_then(|value| value.into_value().ok())
-            .unwrap_or_default();
-        let here = url::Url::parse(&url)
-            .map(|url| match url.query() {
-                Some(query) => format!("{}?{query}", url.path()),
-                None => url.path().to_owned(),
-            })
-            .unwrap_or_default();
-        if here == path && ready == "complete" {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let url = tab.page.url().await.ok().flatten().unwrap_or_default();
-    Err(format!("expected to arrive at {path}, the tab shows {url}"))
-}
-
-async fn open(tab: &Tab, url: &str, path: &str) -> Result<(), String> {
-    tab.page
-        .goto(url)
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    arrive(tab, path).await
-}
-
-async fn text(tab: &Tab, selector: &str) -> String {
-    match tab.page.find_element(selector).await {
-        Ok(element) => element
-            .inner_text()
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-fn status_is(tab: &Tab, expected: i64) -> Result<(), String> {
-    match tab.last_document_status() {
-        Some(status) if status == expected => Ok(()),
-        other => Err(format!("the page answered {other:?}, not {expected}")),
-    }
-}
-
-async fn click(tab: &Tab, selector: &str) -> Result<(), String> {
-    tab.page
-        .find_element(selector)
-        .await
-        .map_err(|e| format!("no {selector}: {e}"))?
-        .click()
-        .await
-        .map_err(|e| format!("cannot click {selector}: {e}"))?;
-    Ok(())
-}
 
 /// Every staff role signs in by a `dev-login` link and sees the dashboard with its menu; a
 /// customer member gets the 403 page; the sign-in and 404 pages for someone not signed in.
@@ -170,13 +107,7 @@ pub async fn token_login_and_logout(app: &App, tab: &Tab) -> Result<Vec<String>,
         "/login?next=%2F%3Fperiod%3D7d",
     )
     .await?;
-    let field = tab
-        .page
-        .find_element("#token")
-        .await
-        .map_err(|e| format!("no token field: {e}"))?;
-    field.click().await.map_err(|e| e.to_string())?;
-    field.type_str(&token).await.map_err(|e| e.to_string())?;
+    fill(tab, "#token", &token).await?;
     click(tab, "form[action='/login'] button[type=submit]").await?;
     arrive(tab, "/?period=7d").await?;
     let mut found = check_page(tab, "dashboard-7d", "admin").await;
@@ -222,10 +153,7 @@ pub async fn csrf_refusal(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
 
 /// The first Tab reaches the skip link, visibly; Enter moves focus to the content.
 pub async fn keyboard(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
-    let link = app
-        .dev_link(&["--org", "default", "--role", "viewer"])
-        .await;
-    open(tab, &link, "/").await?;
+    sign_in(app, tab, "viewer").await?;
     let body = tab
         .page
         .find_element("body")

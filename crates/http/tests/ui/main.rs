@@ -16,6 +16,7 @@ mod browser;
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod database;
 mod flows;
+mod steps;
 
 use app::App;
 use browser::Chromium;

@@ -1,0 +1,88 @@
+//! Small steps the flows share: open a page and wait for it, read text, click, sign in.
+
+use std::time::Duration;
+
+use crate::{app::App, browser::Tab};
+
+/// Waits until the tab shows a loaded document whose path is `path`.
+pub async fn arrive(tab: &Tab, path: &str) -> Result<(), String> {
+    for _ in 0..100 {
+        let url = tab.page.url().await.ok().flatten().unwrap_or_default();
+        let ready: String = tab
+            .page
+            .evaluate("document.readyState")
+            .await
+            .ok()
+            .and_then(|value| value.into_value().ok())
+            .unwrap_or_default();
+        let here = url::Url::parse(&url)
+            .map(|url| match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            })
+            .unwrap_or_default();
+        if here == path && ready == "complete" {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = tab.page.url().await.ok().flatten().unwrap_or_default();
+    Err(format!("expected to arrive at {path}, the tab shows {url}"))
+}
+
+pub async fn open(tab: &Tab, url: &str, path: &str) -> Result<(), String> {
+    tab.page
+        .goto(url)
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    arrive(tab, path).await
+}
+
+pub async fn text(tab: &Tab, selector: &str) -> String {
+    match tab.page.find_element(selector).await {
+        Ok(element) => element
+            .inner_text()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn status_is(tab: &Tab, expected: i64) -> Result<(), String> {
+    match tab.last_document_status() {
+        Some(status) if status == expected => Ok(()),
+        other => Err(format!("the page answered {other:?}, not {expected}")),
+    }
+}
+
+pub async fn click(tab: &Tab, selector: &str) -> Result<(), String> {
+    tab.page
+        .find_element(selector)
+        .await
+        .map_err(|e| format!("no {selector}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("cannot click {selector}: {e}"))?;
+    Ok(())
+}
+
+/// Signs in as `role` of the default organization through a `dev-login` link and lands on
+/// the dashboard (a customer member lands on its 403).
+pub async fn sign_in(app: &App, tab: &Tab, role: &str) -> Result<(), String> {
+    let link = app.dev_link(&["--org", "default", "--role", role]).await;
+    open(tab, &link, "/").await
+}
+
+/// Fills the field `selector` with `value` by typing, as a person would.
+pub async fn fill(tab: &Tab, selector: &str, value: &str) -> Result<(), String> {
+    let field = tab
+        .page
+        .find_element(selector)
+        .await
+        .map_err(|e| format!("no {selector}: {e}"))?;
+    field.click().await.map_err(|e| e.to_string())?;
+    field.type_str(value).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
