@@ -10,12 +10,15 @@ mod assets;
 mod csrf;
 mod dashboard;
 mod error_page;
+mod events;
 pub mod headers;
 pub mod i18n;
 mod layout;
 mod login;
 mod session;
 mod timing;
+mod usage;
+mod when;
 
 use actix_web::web;
 
@@ -29,7 +32,11 @@ use i18n::key;
 
 /// The menu: path, label key, the letter that opens it after "g". Shown to the roles the
 /// access table lets open the path.
-pub const NAV: &[(&str, &str, &str)] = &[("/", key("nav-dashboard"), "d")];
+pub const NAV: &[(&str, &str, &str)] = &[
+    ("/", key("nav-dashboard"), "d"),
+    ("/usage", key("nav-usage"), "u"),
+    ("/usage/events", key("nav-events"), "e"),
+];
 
 /// The dashboard's routes outside the access table: they serve people not signed in yet.
 const PUBLIC_ROUTES: &[(&str, &str)] = &[
@@ -48,6 +55,10 @@ pub fn public_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(dashboard::page))
+        .route("/usage", web::get().to(usage::page))
+        .route("/usage/export", web::get().to(usage::export))
+        .route("/usage/events", web::get().to(events::list))
+        .route("/usage/events/{id}", web::get().to(events::show))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::with_token))
         .route("/login/dev/{secret}", web::get().to(login::with_link))

@@ -13,7 +13,7 @@ pub(crate) mod invoices;
 pub(crate) mod me;
 pub(crate) mod members;
 pub(crate) mod outbox;
-mod paging;
+pub(crate) mod paging;
 pub(crate) mod plans;
 pub(crate) mod portal_links;
 pub(crate) mod privacy;

@@ -27,7 +27,17 @@ macro_rules! asset {
 }
 
 const ASSETS: &[Asset] = &[
-    asset!("app.css", "text/css; charset=utf-8"),
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        // The charts' rules travel in the one stylesheet: no second request.
+        bytes: concat!(
+            include_str!("../../web/static/app.css"),
+            "\n",
+            include_str!("../charts/charts.css")
+        )
+        .as_bytes(),
+    },
     asset!("app.js", "text/javascript; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
     asset!("logo.svg", "image/svg+xml"),

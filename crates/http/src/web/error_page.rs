@@ -97,7 +97,43 @@ fn retry_secs(wait: Option<Duration>) -> i64 {
     })
 }
 
+/// A section of a page that could not be shown because a system it reads failed: the page
+/// still renders, with this in that section's place.
+pub struct SectionFailure {
+    pub status: StatusCode,
+    pub heading: String,
+    pub message: String,
+    /// When to try again, when the system said or a default applies.
+    pub retry: Option<String>,
+    pub code: &'static str,
+}
+
 impl WebError {
+    /// What to show in place of a section when this is an outside system's failure (Lago,
+    /// OpenMeter, Ory, the database unavailable): 502/503/504 with the system's name and
+    /// when to retry. `None` for any other error, which the whole page answers.
+    pub fn section_failure(&self) -> Option<SectionFailure> {
+        if !matches!(
+            self,
+            Self::Api(
+                ApiError::UpstreamUnavailable { .. }
+                    | ApiError::Unavailable { .. }
+                    | ApiError::UpstreamTimeout { .. }
+                    | ApiError::UpstreamInvalidAnswer { .. }
+            )
+        ) {
+            return None;
+        }
+        let page = self.page();
+        Some(SectionFailure {
+            status: self.status_code(),
+            heading: page.heading,
+            message: page.message,
+            retry: page.retry,
+            code: page.code,
+        })
+    }
+
     fn code(&self) -> ErrorCode {
         match self {
             Self::SignIn { .. } => ErrorCode::Unauthorized,

@@ -17,6 +17,7 @@ mod browser;
 mod database;
 mod flows;
 mod steps;
+mod usage;
 
 use app::App;
 use browser::Chromium;
@@ -28,6 +29,10 @@ async fn the_dashboard_frame_in_chromium() {
 
     let app = App::spawn().await;
     problems.extend(flows::pages_by_role(&app, &chromium).await);
+    app.stop().await;
+
+    let app = App::spawn().await;
+    problems.extend(usage::usage_and_events(&app, &chromium).await);
     app.stop().await;
 
     type Flow = for<'a> fn(

@@ -8,11 +8,45 @@ use tollgate_domain::access::Scope;
 use super::STAFF;
 
 /// (method, route pattern as registered, requirement).
-pub(super) const PAGES: &[(&str, &str, Requirement)] = &[(
-    "GET",
-    "/",
-    Requirement {
-        scope: Scope::UsageRead,
-        roles: STAFF,
-    },
-)];
+pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
+    (
+        "GET",
+        "/",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/usage",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/usage/export",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/usage/events",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
+        "/usage/events/{id}",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+];

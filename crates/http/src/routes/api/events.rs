@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{access::Caller, error::ApiError, state::AppState};
 
-const LIST: &str = "usage_events";
+pub(crate) const LIST: &str = "usage_events";
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 //! field kept of it, in time order, streamed page by page so a large period never sits in
 //! memory.
 
-pub(super) mod record;
+pub(crate) mod record;
 
 use std::sync::Arc;
 

@@ -112,6 +112,15 @@ pub fn invalid_cursor() -> ApiError {
 }
 
 impl Page {
+    /// A page asked for some other way than the API's query (the dashboard's `?after=`):
+    /// `limit` rows from `cursor`.
+    pub fn new(limit: i64, cursor: Option<String>) -> Self {
+        Self {
+            limit: limit.clamp(1, MAX_LIMIT),
+            cursor,
+        }
+    }
+
     /// The rows the page holds at most.
     pub fn limit(&self) -> i64 {
         self.limit

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use tollgate_application::ports::{GroupBy, UsageQuery, UsageSeries, Window};
+use tollgate_application::{
+    ports::{GroupBy, UsageQuery, UsageSeries, Window},
+    services::metering::UsageAnswer,
+};
 
 use tollgate_domain::{ErrorCode, error::cut};
 
@@ -24,15 +27,15 @@ pub struct UsageParams {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct UsageResponse {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    window: &'static str,
-    time_zone: String,
-    group_by: Option<&'static str>,
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) to: DateTime<Utc>,
+    pub(crate) window: &'static str,
+    pub(crate) time_zone: String,
+    pub(crate) group_by: Option<&'static str>,
     /// Which meters answered: `openmeter`, or `embedded` (the rollups, also when they stood
     /// in for an OpenMeter that could not answer).
-    source: &'static str,
-    data: Vec<SeriesDto>,
+    pub(crate) source: &'static str,
+    pub(crate) data: Vec<SeriesDto>,
 }
 
 /// The same as the body's `source`, for clients that only look at headers.
@@ -41,23 +44,23 @@ pub const SOURCE_HEADER: &str = "tollgate-usage-source";
 /// One meter's series, for one group when grouped.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct SeriesDto {
-    meter: &'static str,
+    pub(crate) meter: &'static str,
     /// Absent when not grouped; `null` for the group of calls without the attribute (no
     /// team, no key, no customer). Grouped by key: the key's alias, `null` without one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    group: Option<Option<String>>,
+    pub(crate) group: Option<Option<String>>,
     /// Grouped by key only: the start of the key's SHA-256, which tells keys apart (aliases
     /// need not be unique) without handing out the whole hash; `null` for calls without a key.
     #[serde(skip_serializing_if = "Option::is_none")]
-    key_hash_prefix: Option<Option<String>>,
-    points: Vec<PointDto>,
+    pub(crate) key_hash_prefix: Option<Option<String>>,
+    pub(crate) points: Vec<PointDto>,
 }
 
 /// Values are decimal strings: exact, whatever the client's number type.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PointDto {
-    window_start: DateTime<Utc>,
-    value: String,
+    pub(crate) window_start: DateTime<Utc>,
+    pub(crate) value: String,
 }
 
 /// How many hex digits of a key's hash name it beside its alias: 32 bits, enough to tell an
@@ -179,21 +182,26 @@ pub async fn show(
     let source = answer.source.as_str();
     Ok(HttpResponse::Ok()
         .insert_header((SOURCE_HEADER, source))
-        .json(UsageResponse {
-            from: query.from,
-            to: query.to,
-            window: match query.window {
-                Window::Minute => "MINUTE",
-                Window::Hour => "HOUR",
-                Window::Day => "DAY",
-            },
-            time_zone: query.time_zone,
-            group_by: query.group_by.map(|g| g.as_str()),
-            source,
-            data: answer
-                .series
-                .into_iter()
-                .map(|series| series_dto(series, query.group_by, &answer.key_aliases))
-                .collect(),
-        }))
+        .json(response(query, answer)))
+}
+
+/// The answer's body for `query`: the same for the API and the dashboard's download.
+pub(crate) fn response(query: UsageQuery, answer: UsageAnswer) -> UsageResponse {
+    UsageResponse {
+        from: query.from,
+        to: query.to,
+        window: match query.window {
+            Window::Minute => "MINUTE",
+            Window::Hour => "HOUR",
+            Window::Day => "DAY",
+        },
+        time_zone: query.time_zone,
+        group_by: query.group_by.map(|g| g.as_str()),
+        source: answer.source.as_str(),
+        data: answer
+            .series
+            .into_iter()
+            .map(|series| series_dto(series, query.group_by, &answer.key_aliases))
+            .collect(),
+    }
 }
