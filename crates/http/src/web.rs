@@ -58,6 +58,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/usage", web::get().to(usage::page))
         .route("/usage/export", web::get().to(usage::export))
         .route("/usage/events", web::get().to(events::list))
+        // Before `{id}`, which would take "export" for an id.
+        .route("/usage/events/export", web::get().to(events::export))
         .route("/usage/events/{id}", web::get().to(events::show))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::with_token))

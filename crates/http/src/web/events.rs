@@ -4,14 +4,15 @@
 //! so never shown.
 
 mod detail;
+mod download;
 mod filter;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use tollgate_application::ports::{ExportCursor, ExportRow};
 
-pub use self::detail::show;
 use self::filter::{EventsForm, Filters};
+pub use self::{detail::show, download::export};
 use super::{
     Layout, Timing, Visitor, WebError,
     i18n::{catalog, key},
@@ -58,6 +59,8 @@ struct EventsPage {
     first_use: bool,
     filtered: bool,
     tz: String,
+    csv_href: String,
+    json_href: String,
 }
 
 impl EventsPage {
@@ -83,6 +86,15 @@ fn row(event: &ExportRow, tz: chrono_tz::Tz, tz_query: &str) -> Row {
         input_tokens: format_decimal(&event.input_tokens.into()),
         output_tokens: format_decimal(&event.output_tokens.into()),
         cost: format_decimal(&event.cost_usd.normalize()),
+    }
+}
+
+/// The download of every event the list shows with these filters.
+fn download_href(format: &str, filters: &str) -> String {
+    if filters.is_empty() {
+        format!("/usage/events/export?format={format}")
+    } else {
+        format!("/usage/events/export?format={format}&{filters}")
     }
 }
 
@@ -165,6 +177,8 @@ pub async fn list(
         filtered,
         statuses,
         tz: tz.name().to_owned(),
+        csv_href: download_href("csv", &filters_query),
+        json_href: download_href("json", &filters_query),
         form,
     };
     render(status, &page)

@@ -252,10 +252,11 @@ pub async fn export(
         .usage(visitor.caller.principal.organization, &query)
         .await?;
     let body = response(query, answer);
+    // The days covered, both included, as the page names them.
     let stem = format!(
         "usage-{}-{}",
-        view.from.with_timezone(&view.tz).format("%Y%m%d"),
-        view.to.with_timezone(&view.tz).format("%Y%m%d")
+        view.from_day.format("%Y%m%d"),
+        view.to_day.format("%Y%m%d")
     );
     let (content_type, file, bytes) = match format.as_deref() {
         None | Some("csv") => (

@@ -4,6 +4,7 @@
 
 mod frame;
 mod sessions;
+mod usage;
 
 use reqwest::{Client, Response, header};
 

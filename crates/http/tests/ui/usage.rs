@@ -369,6 +369,24 @@ async fn page_and_open_events(app: &App, tab: &Tab) -> Result<Vec<String>, Strin
     if failures != EVENTS / 10 || statuses.contains("Success") {
         return Err(format!("{failures} failures listed: {statuses:?}"));
     }
+    // The download holds exactly the events listed: the failures, every field of each.
+    let href = attribute(tab, "a[href^='/usage/events/export?format=csv']", "href").await?;
+    let csv = download(app, tab, &href).await?;
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default();
+    let rows: Vec<&str> = lines.collect();
+    if !header.starts_with("id,idempotency_key,occurred_at,customer,model")
+        || rows.len() != EVENTS / 10
+        || rows.iter().any(|row| !row.contains("\"failure\""))
+    {
+        return Err(format!("the failures' download is:\n{csv}"));
+    }
+    let href = attribute(tab, "a[href^='/usage/events/export?format=json']", "href").await?;
+    let json: Value = serde_json::from_str(&download(app, tab, &href).await?)
+        .map_err(|e| format!("the events' JSON does not parse: {e}"))?;
+    if json.as_array().map(Vec::len) != Some(EVENTS / 10) {
+        return Err(format!("the failures' JSON is {json}"));
+    }
     click(tab, "main tbody tr:first-child th a").await?;
     arrive_containing(tab, &["/usage/events/", "tz=Europe/Paris"]).await?;
     let facts = text(tab, "dl.facts").await;

@@ -43,6 +43,14 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ),
     (
         "GET",
+        "/usage/events/export",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF,
+        },
+    ),
+    (
+        "GET",
         "/usage/events/{id}",
         Requirement {
             scope: Scope::UsageRead,
