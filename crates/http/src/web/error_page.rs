@@ -146,6 +146,16 @@ impl WebError {
         }
     }
 
+    /// What a section of a page says in place of what it could not read: the error page's
+    /// message (the system that failed) and when to retry.
+    pub fn notice(&self) -> String {
+        let page = self.page();
+        match page.retry {
+            Some(retry) => format!("{} {retry}", page.message),
+            None => page.message,
+        }
+    }
+
     fn page(&self) -> ErrorPage {
         let t = catalog();
         let code = self.code();

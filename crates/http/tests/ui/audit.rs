@@ -124,6 +124,7 @@ pub async fn check_page(tab: &Tab, name: &str, role: &str) -> Vec<String> {
                 .screenshot(
                     ScreenshotParams::builder()
                         .format(CaptureScreenshotFormat::Png)
+                        .full_page(true)
                         .build(),
                 )
                 .await

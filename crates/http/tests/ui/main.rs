@@ -12,6 +12,7 @@
 mod app;
 mod audit;
 mod browser;
+mod dashboard;
 #[path = "../api/helpers/database.rs"]
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod database;
@@ -41,7 +42,7 @@ async fn the_dashboard_frame_in_chromium() {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Vec<String>, String>> + 'a>,
     >;
-    let flows: [(&str, Flow); 3] = [
+    let flows: [(&str, Flow); 4] = [
         ("token login and logout", |app, tab| {
             Box::pin(flows::token_login_and_logout(app, tab))
         }),
@@ -49,6 +50,9 @@ async fn the_dashboard_frame_in_chromium() {
             Box::pin(flows::csrf_refusal(app, tab))
         }),
         ("keyboard", |app, tab| Box::pin(flows::keyboard(app, tab))),
+        ("dashboard with figures", |app, tab| {
+            Box::pin(dashboard::with_figures(app, tab))
+        }),
     ];
     for (name, flow) in flows {
         let app = App::spawn().await;

@@ -35,8 +35,12 @@ pub struct Analytics {
     pub top_customers: Vec<(Option<String>, Decimal, Decimal)>,
     /// Failed calls over all calls, `None` without calls.
     pub error_rate: Option<Decimal>,
+    /// The same over the previous period.
+    pub previous_error_rate: Option<Decimal>,
     /// Estimated: each cache hit saved what a paid call of its model cost on average.
     pub cache_savings_usd: Decimal,
+    /// The same over the previous period.
+    pub previous_cache_savings_usd: Decimal,
     /// This calendar month's cost so far, extended to the whole month at the same pace.
     pub month_end_projection_usd: Decimal,
 }
@@ -71,6 +75,36 @@ fn by_group(series: &[UsageSeries], meter: Meter) -> BTreeMap<String, Decimal> {
             .or_insert(Decimal::ZERO) += total;
     }
     groups
+}
+
+/// Failed calls over all calls, from series grouped by status; `None` without calls.
+fn failure_share(statuses: &[UsageSeries]) -> Option<Decimal> {
+    let requests_by_status = by_group(statuses, Meter::Requests);
+    let all_requests: Decimal = requests_by_status.values().copied().sum();
+    let failures = requests_by_status
+        .get("failure")
+        .copied()
+        .unwrap_or_default();
+    (!all_requests.is_zero()).then(|| failures / all_requests)
+}
+
+/// What cache hits saved, from series grouped by model: each hit what a paid call of its
+/// model cost on average.
+fn cache_savings(models: &[UsageSeries]) -> Decimal {
+    let model_requests = by_group(models, Meter::Requests);
+    let model_hits = by_group(models, Meter::CacheHits);
+    by_group(models, Meter::CostUsd)
+        .into_iter()
+        .map(|(model, cost)| {
+            let hits = model_hits.get(&model).copied().unwrap_or_default();
+            let paid = model_requests.get(&model).copied().unwrap_or_default() - hits;
+            if hits.is_zero() || paid <= Decimal::ZERO {
+                Decimal::ZERO
+            } else {
+                hits * cost / paid
+            }
+        })
+        .sum()
 }
 
 impl AnalyticsService {
@@ -162,28 +196,10 @@ impl AnalyticsService {
             .map(|(customer, cost, requests)| (named(customer), cost, requests))
             .collect();
 
-        let requests_by_status = by_group(&statuses, Meter::Requests);
-        let all_requests: Decimal = requests_by_status.values().copied().sum();
-        let failures = requests_by_status
-            .get("failure")
-            .copied()
-            .unwrap_or_default();
-        let error_rate = (!all_requests.is_zero()).then(|| failures / all_requests);
-
-        let model_requests = by_group(&models, Meter::Requests);
-        let model_hits = by_group(&models, Meter::CacheHits);
-        let cache_savings_usd = by_group(&models, Meter::CostUsd)
-            .into_iter()
-            .map(|(model, cost)| {
-                let hits = model_hits.get(&model).copied().unwrap_or_default();
-                let paid = model_requests.get(&model).copied().unwrap_or_default() - hits;
-                if hits.is_zero() || paid <= Decimal::ZERO {
-                    Decimal::ZERO
-                } else {
-                    hits * cost / paid
-                }
-            })
-            .sum();
+        let error_rate = failure_share(&statuses);
+        let cache_savings_usd = cache_savings(&models);
+        let previous_models = read(previous_from, from, Some(GroupBy::Model)).await?;
+        let previous_statuses = read(previous_from, from, Some(GroupBy::Status)).await?;
 
         let month_end_projection_usd = self.month_end_projection(organization, customer).await?;
         Ok(Analytics {
@@ -194,7 +210,9 @@ impl AnalyticsService {
             cost_by_model,
             top_customers,
             error_rate,
+            previous_error_rate: failure_share(&previous_statuses),
             cache_savings_usd,
+            previous_cache_savings_usd: cache_savings(&previous_models),
             month_end_projection_usd,
         })
     }
@@ -260,6 +278,15 @@ mod tests {
                 None if query.to.day() == 1 => vec![series(Meter::CostUsd, None, 80)],
                 // This month so far, for the projection (the clock says the 16th).
                 None => vec![series(Meter::CostUsd, None, 150)],
+                // The period before (from October 12th): fewer failures, no cache hits.
+                Some(GroupBy::Status) if !current => vec![
+                    series(Meter::Requests, Some("success"), 16),
+                    series(Meter::Requests, Some("failure"), 4),
+                ],
+                Some(GroupBy::Model) if !current => vec![
+                    series(Meter::CostUsd, Some("gpt"), 40),
+                    series(Meter::Requests, Some("gpt"), 20),
+                ],
                 Some(GroupBy::Model) => vec![
                     series(Meter::CostUsd, Some("gpt"), 90),
                     series(Meter::CostUsd, Some("haiku"), 10),
@@ -315,6 +342,8 @@ mod tests {
             ]
         );
         assert_eq!(summary.error_rate, Some(Decimal::new(1, 1)));
+        assert_eq!(summary.previous_error_rate, Some(Decimal::new(2, 1)));
+        assert_eq!(summary.previous_cache_savings_usd, Decimal::ZERO);
         // gpt: 10 hits, 30 paid calls costing 90 in all: 3 each.
         assert_eq!(summary.cache_savings_usd, Decimal::from(30));
         // 150 in 15 of November's 30 days.

@@ -230,9 +230,9 @@ async fn debug_mode_adds_the_panel_with_the_request_id_and_sections() {
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(timing.starts_with("metering;dur="), "{timing}");
+    assert!(timing.contains("analytics;dur="), "{timing}");
     let html = answer.text().await.unwrap();
     assert!(html.contains("debug-heading"), "{html}");
     assert!(html.contains(&request_id), "{html}");
-    assert!(html.contains("<dt>metering</dt>"), "{html}");
+    assert!(html.contains("<dt>analytics</dt>"), "{html}");
 }

@@ -48,12 +48,65 @@ period-today = Today
 period-7d = Last 7 days
 period-30d = Last 30 days
 period-mtd = Month to date
+period-last-month = Last month
+period-custom = Custom period
+period-from = From
+period-to = To (inclusive)
+period-custom-submit = Show these dates
+period-range = Showing { $value }, against the period of the same length just before.
 period-invalid = That period is not one of those offered; showing the month to date.
+period-date-missing = Enter a date.
+period-date-invalid = Enter a date as YYYY-MM-DD.
+period-to-before-from = The last day must not be before the first.
+period-too-long = A custom period spans at most three years.
+period-in-future = The first day must not be in the future.
+period-tz-invalid = That time zone is unknown (use an IANA name such as Europe/Paris); showing UTC.
+dashboard-usage-heading = Usage
+dashboard-billing-heading = Billing
+dashboard-no-invoices = No invoice was finalized and no payment recorded in this period.
 card-cost = LLM cost (USD)
 card-requests = Requests
 card-input-tokens = Input tokens
 card-output-tokens = Output tokens
+card-cached-tokens = Cached tokens
+card-reasoning-tokens = Reasoning tokens
+card-error-rate = Error rate
+card-cache-savings = Cache savings (USD, estimated)
 card-projection = Month-end projection (USD)
+card-invoiced = Invoiced ({ $value })
+card-paid = Paid ({ $value })
+card-outstanding = Outstanding ({ $value })
+card-margin = Margin (USD invoiced less LLM cost)
+change-none = no change
+change-new = new
+change-previous = (before: { $value })
+chart-figures = Figures
+chart-daily-title = Cost per day by model (USD)
+chart-daily-desc = Stacked bars: one bar per day, a segment per model.
+chart-ranked-desc = Horizontal bars, costliest first.
+chart-customers-title = Top customers by cost (USD)
+chart-models-title = Top models by cost (USD)
+chart-no-usage = No usage in this period.
+table-day = Day
+table-total = Total
+table-customer = Customer
+table-model = Model
+table-cost = Cost (USD)
+dashboard-no-model = (no model)
+dashboard-no-customer = (no customer)
+dashboard-other-models = Other models
+backlog-pending =
+    { $count ->
+        [one] { $count } event waiting for delivery
+       *[other] { $count } events waiting for delivery
+    }
+backlog-dead =
+    { $count ->
+        [one] { $count } dead letter
+       *[other] { $count } dead letters
+    }
+backlog-clear = Delivery: nothing waiting
+backlog-unknown = Delivery backlog unknown.
 dashboard-requests-count =
     { $count ->
         [one] { $count } request this period
