@@ -44,6 +44,8 @@ struct EventPage {
     facts: Vec<Fact>,
     deliveries: Vec<Delivery>,
     back: String,
+    /// The list of the same customer's events, when the event names one.
+    customer_events: Option<String>,
     tz: String,
     tz_error: Option<String>,
 }
@@ -218,8 +220,17 @@ pub async fn show(
     let mut layout = Layout::page(&visitor, &request, key("event-title"), &timing);
     let heading = t.tr_with("event-heading", &id.to_string());
     layout.title.clone_from(&heading);
+    let customer_events = detail.event.customer.as_ref().map(|customer| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("customer", customer);
+        if tz != chrono_tz::Tz::UTC {
+            query.append_pair("tz", tz.name());
+        }
+        format!("/usage/events?{}", query.finish())
+    });
     let page = EventPage {
         layout,
+        customer_events,
         heading,
         facts: facts(&detail.event, tz),
         deliveries: detail

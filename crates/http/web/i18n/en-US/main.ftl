@@ -261,7 +261,7 @@ event-target-embedded = Embedded meters
 event-delivery-pending = Pending
 event-delivery-delivered = Delivered
 event-delivery-dead = Failed for good
-event-never-prompts = Tollgate never stores prompts or completions.
+event-customer-events = This customer's other events
 
 ## Errors
 error-code-label = Code:
