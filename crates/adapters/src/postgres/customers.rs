@@ -279,6 +279,55 @@ impl CustomerStore for PgCustomerStore {
         rows.into_iter().map(record).collect()
     }
 
+    async fn search(
+        &self,
+        organization: OrganizationId,
+        text: &str,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<CustomerRecord>, PortError> {
+        // The text is matched as typed: LIKE's wildcards and its escape are escaped.
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT {COLUMNS} FROM billing_customers
+             WHERE organization_id = $1 AND ($2::uuid IS NULL OR id > $2)
+               AND (external_id ILIKE $3 OR name ILIKE $3 OR billing_email ILIKE $3)
+             ORDER BY id LIMIT $4"
+        ))
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Nullable<SqlUuid>, _>(after)
+        .bind::<Text, _>(&pattern)
+        .bind::<BigInt, _>(limit)
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        rows.into_iter().map(record).collect()
+    }
+
+    async fn by_external_id(
+        &self,
+        organization: OrganizationId,
+        external_id: &CustomerId,
+    ) -> Result<Option<CustomerRecord>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT {COLUMNS} FROM billing_customers
+             WHERE organization_id = $1 AND external_id = $2"
+        ))
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<Text, _>(external_id.as_str())
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        rows.into_iter().next().map(record).transpose()
+    }
+
     async fn update(
         &self,
         organization: OrganizationId,

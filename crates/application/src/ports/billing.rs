@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tollgate_domain::{billing::Customer, organization::OrganizationId};
+use tollgate_domain::{billing::Customer, organization::OrganizationId, usage::CustomerId};
 use uuid::Uuid;
 
 use super::AuditEntry;
@@ -57,6 +57,29 @@ pub trait CustomerStore: Send + Sync {
         after: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<CustomerRecord>, PortError>;
+
+    /// At most `limit` customers whose external id, name or billing e-mail contains `text`
+    /// (any case; `%` and `_` are plain characters), with ids after `after`, by id.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn search(
+        &self,
+        organization: OrganizationId,
+        text: &str,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<CustomerRecord>, PortError>;
+
+    /// The organization's customer that usage events name `external_id`.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn by_external_id(
+        &self,
+        organization: OrganizationId,
+        external_id: &CustomerId,
+    ) -> Result<Option<CustomerRecord>, PortError>;
 
     /// Replaces the organization's customer `id` with `customer` (its external id is kept as
     /// stored) with its audit record; `None` (and nothing written) when there is no such

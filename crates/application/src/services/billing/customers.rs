@@ -6,6 +6,7 @@ use tollgate_domain::{
     DomainError,
     billing::{Address, BillingEmail, Customer, Metadata, NetTerms, TaxId, TaxRate, Timezone},
     organization::OrganizationId,
+    usage::CustomerId,
 };
 use uuid::Uuid;
 
@@ -179,6 +180,41 @@ impl CustomerService {
             .store
             .list(organization, after, limit.clamp(1, MAX_PAGE))
             .await?)
+    }
+
+    /// As [`Self::list`], only the customers whose external id, name or billing e-mail
+    /// contains `search` (any case); every customer for a blank `search`.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn search(
+        &self,
+        organization: OrganizationId,
+        search: &str,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<CustomerRecord>, AppError> {
+        let search = search.trim();
+        if search.is_empty() {
+            return self.list(organization, after, limit).await;
+        }
+        Ok(self
+            .store
+            .search(organization, search, after, limit.clamp(1, MAX_PAGE))
+            .await?)
+    }
+
+    /// The customer usage events name `external_id` (a customer member's portal knows its
+    /// customer by it); `None` when the organization has none.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn by_external_id(
+        &self,
+        organization: OrganizationId,
+        external_id: &CustomerId,
+    ) -> Result<Option<CustomerRecord>, AppError> {
+        Ok(self.store.by_external_id(organization, external_id).await?)
     }
 
     /// `None` when the organization has no such customer.

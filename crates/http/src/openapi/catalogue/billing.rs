@@ -120,6 +120,14 @@ pub fn operations() -> Vec<Operation> {
     vec![
         Operation {
             paged: true,
+            query: Some(|| {
+                vec![serde_json::json!({
+                    "name": "search", "in": "query", "required": false,
+                    "description": "Only customers whose external id, name or billing e-mail \
+                        contains this text, in any case (at most 254 characters).",
+                    "schema": { "type": "string", "maxLength": 254 },
+                })]
+            }),
             ..billing(
                 "GET",
                 customers,

@@ -250,14 +250,43 @@ fn customer_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "customer" })
 }
 
+/// The customer `body` describes, checked as `POST /api/billing/customers` checks it (the
+/// dashboard's form is turned into the same request).
+///
+/// # Errors
+/// The refused field's code (422).
+pub(crate) fn new_customer(body: &CreateCustomerRequest) -> Result<Customer, ApiError> {
+    body.validate()?;
+    body.parse()
+}
+
+/// The changes `body` asks for, checked as `PATCH /api/billing/customers/{id}` checks them.
+///
+/// # Errors
+/// The refused field's code (422).
+pub(crate) fn customer_changes(body: UpdateCustomerRequest) -> Result<CustomerChanges, ApiError> {
+    body.validate()?;
+    body.parse()
+}
+
+/// 409 `customer_exists`: the organization has a customer with this external id.
+pub(crate) fn customer_exists(external_id: &str) -> ApiError {
+    ApiError::Conflict {
+        code: ErrorCode::CustomerExists,
+        message: format!(
+            "a customer with external_id `{}` already exists",
+            tollgate_domain::error::cut(external_id)
+        ),
+    }
+}
+
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: Checked<ApiJson<CreateCustomerRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
-    body.validate()?;
-    let customer = body.parse()?;
+    let customer = new_customer(&body)?;
     let external_id = customer.external_id().as_str().to_owned();
     match state
         .billing
@@ -266,27 +295,39 @@ pub async fn create(
         .await?
     {
         Some(record) => Ok(HttpResponse::Created().json(CustomerResponse::from(record))),
-        None => Err(ApiError::Conflict {
-            code: ErrorCode::CustomerExists,
-            message: format!(
-                "a customer with external_id `{}` already exists",
-                tollgate_domain::error::cut(&external_id)
-            ),
-        }),
+        None => Err(customer_exists(&external_id)),
     }
 }
+
+/// `?search=`: only customers whose external id, name or billing e-mail contains it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListFilter {
+    search: Option<String>,
+}
+
+/// The longest search text: past an e-mail address's length it can only match nothing.
+pub(crate) const MAX_SEARCH: usize = 254;
 
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
-    query: Paged,
+    query: Paged<ListFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, _) = query.open()?;
+    let (page, filter) = query.open()?;
+    let search = filter.search.unwrap_or_default();
+    if search.chars().count() > MAX_SEARCH {
+        return Err(ApiError::Invalid {
+            code: ErrorCode::InvalidQuery,
+            message: format!("`search` is longer than {MAX_SEARCH} characters"),
+        });
+    }
     let records = state
         .billing
         .customers()
-        .list(
+        .search(
             caller.principal.organization,
+            &search,
             page.after(LIST)?,
             page.fetch(),
         )
@@ -321,8 +362,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = customer_id(&id)?;
-    body.validate()?;
-    let changes = body.into_inner().parse()?;
+    let changes = customer_changes(body.into_inner())?;
     match state
         .billing
         .customers()

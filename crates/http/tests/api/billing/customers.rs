@@ -261,3 +261,60 @@ async fn readers_cannot_write_and_other_organizations_customers_are_not_found() 
     .await;
     assert_eq!(theirs_now["name"], "Acme Corp");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_searches_external_ids_names_and_emails_in_any_case() {
+    let app = writer().await;
+    for (external_id, name, email) in [
+        ("acme-1", "Acme Corp", "ap@acme.example"),
+        ("globex", "Globex GmbH", "invoices@globex.example"),
+        ("initech", "Initech", "billing@acme-partners.example"),
+        ("pct", "100% Tools", "ap@tools.example"),
+    ] {
+        let body = json!({
+            "external_id": external_id,
+            "name": name,
+            "billing_email": email,
+            "currency": "EUR"
+        });
+        expect_status(create(&app, WRITE_KEY, &body).await, 201).await;
+    }
+    let found = |query: &'static str| {
+        let app = &app;
+        async move {
+            let path = format!("{CUSTOMERS}?{query}");
+            let (_, body) =
+                expect_status(send(call(app, Method::GET, &path, WRITE_KEY)).await, 200).await;
+            let ids: Vec<String> = body["data"]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|c| c["external_id"].as_str().expect("an id").to_owned())
+                .collect();
+            (ids, body["next_cursor"].clone())
+        }
+    };
+    // The name, in another case; the e-mail of another customer matches too.
+    assert_eq!(found("search=ACME").await.0, ["acme-1", "initech"]);
+    assert_eq!(found("search=globex").await.0, ["globex"]);
+    // `%` is a character, not a wildcard.
+    assert_eq!(found("search=100%25").await.0, ["pct"]);
+    assert_eq!(found("search=%25%25").await.0, Vec::<String>::new());
+    // Paged by id with the same search.
+    let (first, next) = found("search=acme&limit=1").await;
+    assert_eq!(first, ["acme-1"]);
+    let next = next.as_str().expect("another page").to_owned();
+    let path = format!("{CUSTOMERS}?search=acme&limit=1&cursor={next}");
+    let (_, rest) = expect_status(send(call(&app, Method::GET, &path, WRITE_KEY)).await, 200).await;
+    assert_eq!(rest["data"][0]["external_id"], "initech");
+    assert_eq!(rest["next_cursor"], Value::Null);
+    // Blank: everyone.
+    assert_eq!(found("search=+").await.0.len(), 4);
+    let long = format!("{CUSTOMERS}?search={}", "a".repeat(255));
+    expect_error(
+        send(call(&app, Method::GET, &long, WRITE_KEY)).await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}

@@ -94,6 +94,29 @@ async fn pages_are_bounded() {
 }
 
 #[tokio::test]
+async fn a_blank_search_lists_everyone_and_a_search_is_trimmed_and_bounded() {
+    let mut store = MockCustomerStore::new();
+    store
+        .expect_list()
+        .withf(|_, after, limit| after.is_none() && *limit == 25)
+        .times(1)
+        .returning(|_, _, _| Ok(vec![]));
+    store
+        .expect_search()
+        .withf(|_, text, _, limit| text == "acme" && *limit == MAX_PAGE)
+        .times(1)
+        .returning(|_, _, _, _| Ok(vec![]));
+    let service = CustomerService::new(Arc::new(store));
+
+    let organization = OrganizationId::new();
+    service.search(organization, "  ", None, 25).await.unwrap();
+    service
+        .search(organization, " acme ", None, 1_000_000)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn a_change_keeps_what_it_does_not_name() {
     let organization = OrganizationId::new();
     let id = Uuid::now_v7();
