@@ -8,9 +8,11 @@
 
 mod assets;
 mod csrf;
+mod customers;
 mod dashboard;
 mod error_page;
 mod events;
+mod figures;
 pub mod headers;
 pub mod i18n;
 mod layout;
@@ -36,6 +38,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/", key("nav-dashboard"), "d"),
     ("/usage", key("nav-usage"), "u"),
     ("/usage/events", key("nav-events"), "e"),
+    ("/customers", key("nav-customers"), "c"),
 ];
 
 /// The dashboard's routes outside the access table: they serve people not signed in yet.
@@ -61,6 +64,29 @@ pub fn configure(config: &mut web::ServiceConfig) {
         // Before `{id}`, which would take "export" for an id.
         .route("/usage/events/export", web::get().to(events::export))
         .route("/usage/events/{id}", web::get().to(events::show))
+        .route("/customers", web::get().to(customers::list))
+        .route("/customers", web::post().to(customers::create))
+        // Before `/customers/{id}`, which would take `new` for an id.
+        .route("/customers/new", web::get().to(customers::new))
+        .route("/customers/{id}", web::get().to(customers::detail))
+        .route("/customers/{id}", web::post().to(customers::update))
+        .route("/customers/{id}/edit", web::get().to(customers::edit))
+        .route(
+            "/customers/{id}/portal-links",
+            web::post().to(customers::portal_link),
+        )
+        .route(
+            "/customers/{id}/subscriptions/{subscription}/upgrade",
+            web::post().to(customers::upgrade),
+        )
+        .route(
+            "/customers/{id}/subscriptions/{subscription}/downgrade",
+            web::post().to(customers::downgrade),
+        )
+        .route(
+            "/customers/{id}/subscriptions/{subscription}/terminate",
+            web::post().to(customers::terminate),
+        )
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::with_token))
         .route("/login/dev/{secret}", web::get().to(login::with_link))

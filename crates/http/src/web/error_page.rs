@@ -108,6 +108,21 @@ pub struct SectionFailure {
     pub code: &'static str,
 }
 
+/// `error` as a section's failure, with `T`'s empty value in its place; any error that is not
+/// an outside system's failure stays the page's.
+///
+/// # Errors
+/// `error` itself when it is not a section's to show.
+pub fn degraded<T: Default>(
+    error: impl Into<WebError>,
+) -> Result<(T, Option<SectionFailure>), WebError> {
+    let error = error.into();
+    match error.section_failure() {
+        Some(failure) => Ok((T::default(), Some(failure))),
+        None => Err(error),
+    }
+}
+
 impl WebError {
     /// What to show in place of a section when this is an outside system's failure (Lago,
     /// OpenMeter, Ory, the database unavailable): 502/503/504 with the system's name and

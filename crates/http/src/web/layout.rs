@@ -89,7 +89,12 @@ impl Layout {
                 href,
                 label: t.tr(label),
                 shortcut,
-                current: *href == path,
+                // A page under a menu entry (`/customers/{id}`) keeps it marked.
+                current: *href == path
+                    || (*href != "/"
+                        && path
+                            .strip_prefix(*href)
+                            .is_some_and(|rest| rest.starts_with('/'))),
             })
             .collect();
         let debug = visitor.debug.then(|| DebugPanel {

@@ -222,6 +222,15 @@ fn sign_in_return(request: &HttpRequest) -> String {
 }
 
 impl Visitor {
+    /// Whether the access table lets this visitor use `method` on the page `pattern`: pages
+    /// leave out the controls a role would be refused.
+    pub fn may(&self, method: &Method, pattern: &str) -> bool {
+        requirement_for(method, pattern).is_some_and(|requirement| {
+            requirement.roles.contains(&self.role)
+                && self.caller.principal.scopes.contains(&requirement.scope)
+        })
+    }
+
     /// Refuses a form whose CSRF token is not this session's (403 `csrf_failed`).
     ///
     /// # Errors

@@ -35,6 +35,9 @@ if (dialog && typeof dialog.showModal === "function") {
     pending = null;
     if (form && dialog.returnValue === "yes") {
       form.dataset.confirmed = "yes";
+      // Without the script the server asks on a page of its own; this answers it.
+      const field = form.querySelector("input[name=confirmed]");
+      if (field) field.value = "yes";
       form.requestSubmit(form.submitter || undefined);
     }
   });

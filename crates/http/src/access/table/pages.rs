@@ -5,7 +5,19 @@
 use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::Scope;
 
-use super::STAFF;
+use super::{BILLING_STAFF, STAFF};
+
+/// Reading a customer's pages: staff, viewers included.
+const CUSTOMERS_READ: Requirement = Requirement {
+    scope: Scope::BillingRead,
+    roles: STAFF,
+};
+
+/// Creating and changing customers, their subscriptions and portal links.
+const CUSTOMERS_WRITE: Requirement = Requirement {
+    scope: Scope::BillingWrite,
+    roles: BILLING_STAFF,
+};
 
 /// (method, route pattern as registered, requirement).
 pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
@@ -56,5 +68,27 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
             scope: Scope::UsageRead,
             roles: STAFF,
         },
+    ),
+    ("GET", "/customers", CUSTOMERS_READ),
+    ("POST", "/customers", CUSTOMERS_WRITE),
+    ("GET", "/customers/new", CUSTOMERS_WRITE),
+    ("GET", "/customers/{id}", CUSTOMERS_READ),
+    ("POST", "/customers/{id}", CUSTOMERS_WRITE),
+    ("GET", "/customers/{id}/edit", CUSTOMERS_WRITE),
+    ("POST", "/customers/{id}/portal-links", CUSTOMERS_WRITE),
+    (
+        "POST",
+        "/customers/{id}/subscriptions/{subscription}/upgrade",
+        CUSTOMERS_WRITE,
+    ),
+    (
+        "POST",
+        "/customers/{id}/subscriptions/{subscription}/downgrade",
+        CUSTOMERS_WRITE,
+    ),
+    (
+        "POST",
+        "/customers/{id}/subscriptions/{subscription}/terminate",
+        CUSTOMERS_WRITE,
     ),
 ];

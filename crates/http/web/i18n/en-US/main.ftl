@@ -290,3 +290,147 @@ error-503-message = { $value } cannot be reached right now.
 error-504-heading = No answer in time
 error-504-message = { $value } did not answer in time.
 upstream-database = The database
+
+## Customers
+nav-customers = Customers
+customers-title = Customers
+customers-heading = Customers
+customers-new = New customer
+customers-search-label = Search customers
+customers-search-hint = By external id, name or billing e-mail, in any case. Press / to jump here.
+customers-search-submit = Search
+customers-search-too-long =
+    { $count ->
+        [one] A search is at most { $count } character; showing every customer.
+       *[other] A search is at most { $count } characters; showing every customer.
+    }
+customers-tz-invalid = “{ $value }” is not a time zone this server knows (try an IANA name such as Europe/Paris); times are shown in UTC.
+customers-cursor-invalid = That page link is not one this list handed out; showing the first page.
+customers-list-heading = Customer list
+customers-empty = No customers yet.
+customers-empty-help = A customer is who LiteLLM reports as the call's end user (its external id). Create one to bill its usage, give it a subscription and a portal.
+customers-no-match = No customer matches “{ $value }”.
+customers-col-name = Name
+customers-col-external-id = External id
+customers-col-email = Billing e-mail
+customers-col-currency = Currency
+customers-col-cost = LLM cost this month (USD)
+customers-col-last-active = Last request
+customers-inactive =
+    { $count ->
+        [one] none in the last day
+       *[other] none in { $count } days
+    }
+customers-pager-label = Pages
+customers-pager-first = First page
+customers-pager-next = Next page
+customer-title = Customer
+customer-new-title = New customer
+customer-new-heading = New customer
+customer-edit-title = Edit customer
+customer-edit-heading = Edit { $value }
+customer-edit = Edit
+customer-create = Create customer
+customer-save = Save changes
+customer-cancel = Cancel
+customer-back-to = Back to { $value }
+customer-fixed-hint = The external id and the currency cannot change: usage events name the customer by the one, and its plans are priced in the other.
+customer-external-id = External id
+customer-external-id-hint = (what LiteLLM reports as the end user)
+customer-name = Name
+customer-email = Billing e-mail
+customer-currency = Currency
+customer-currency-hint = (ISO 4217, such as EUR or USD)
+customer-timezone = Time zone
+customer-timezone-hint = (IANA name for its invoices' dates; UTC when left empty)
+customer-optional = (optional)
+customer-tax-id = Tax id
+customer-tax-rate = Tax rate
+customer-tax-rate-hint = (percent, such as 20 or 8.875; the default rate when left empty)
+customer-tax-rate-default = The default rate
+customer-net-terms = Payment terms
+customer-net-terms-hint = (days from issue to due date, 0 to 365; the organization's when left empty)
+customer-net-terms-default = The organization's
+customer-days =
+    { $count ->
+        [one] { $count } day
+       *[other] { $count } days
+    }
+customer-created = Created
+customer-address = Address
+customer-address-hint = (optional; leave every line empty for none)
+customer-address-line1 = Street and number
+customer-address-line2 = Address line 2
+customer-address-postal-code = Postal code
+customer-address-city = City
+customer-address-state = State or region
+customer-address-country = Country
+customer-address-country-hint = (two letters, such as FR)
+customer-usage-heading = Usage this month
+customer-usage-chart-title = LLM cost per day this month
+customer-usage-chart-desc = The customer's LLM cost in USD for each day of the month so far.
+customer-usage-chart-caption = LLM cost per day (USD); the figures are in the table below.
+customer-usage-days = Day by day
+customer-usage-empty = No usage this month yet.
+customer-usage-col-day = Day
+customer-usage-col-requests = Requests
+customer-usage-col-input = Input tokens
+customer-usage-col-output = Output tokens
+customer-usage-col-cost = LLM cost (USD)
+customer-estimate-heading = Estimated charges this period
+customer-estimate-none = No running subscription: nothing is being billed.
+estimate-lines-label = Estimated lines of { $value }
+estimate-no-lines = Nothing billed in this period so far.
+estimate-col-line = Line
+estimate-col-quantity = Quantity billed
+estimate-col-amount = Amount
+estimate-subtotal = Subtotal
+estimate-tax = Tax ({ $value })
+estimate-total = Total
+estimate-as-of = Usage counted up to { $value }; the invoice at the period's end may grow with later usage.
+customer-subscriptions-heading = Subscriptions
+customer-subscriptions-none = No subscription.
+customer-subscription-plan = Plan
+customer-subscription-period = Current period
+customer-subscription-pending = Scheduled change
+customer-subscription-status-pending = Pending
+customer-subscription-status-active = Active
+customer-subscription-status-terminated = Terminated
+customer-subscription-change-label = Change the plan to
+customer-subscription-upgrade = Upgrade now
+customer-subscription-downgrade = Downgrade at period end
+customer-subscription-change-hint = An upgrade takes effect now, prorated; a downgrade at the end of the current period.
+customer-subscription-terminate = Terminate now
+customer-subscription-terminate-confirm = Terminate the subscription { $value } now? Its usage so far is invoiced and it cannot be resumed.
+customer-subscription-terminate-title = Terminate a subscription
+customer-subscription-terminate-heading = Terminate the subscription?
+customer-subscription-refused-title = Subscription not changed
+customer-subscription-refused-heading = The subscription was not changed
+customer-invoices-heading = Invoices
+customer-invoices-none = No invoices yet.
+customer-invoices-all = All of this customer's invoices
+customer-invoice-draft = Draft
+customer-invoice-col-number = Number
+customer-invoice-col-status = Status
+customer-invoice-col-period = Period
+customer-invoice-col-issued = Issued
+customer-invoice-col-total = Total
+customer-invoice-status-draft = Draft
+customer-invoice-status-finalized = Finalized
+customer-invoice-status-paid = Paid
+customer-invoice-status-voided = Voided
+portal-link-title = Portal link
+portal-link-heading = Portal link
+portal-link-heading-for = Portal link for { $value }
+portal-link-help = A link that opens this customer's portal once, without an account: its usage, estimated charges and invoices. Send it to them; it is shown only once.
+portal-link-return-url = Return address
+portal-link-return-url-hint = (optional: where the portal's “Back” link goes; https)
+portal-link-expires-in = Usable for
+portal-link-1h = 1 hour
+portal-link-4h = 4 hours
+portal-link-24h = 24 hours
+portal-link-create = Create portal link
+portal-link-issued = The link
+portal-link-once = Copy it now: Tollgate keeps only a fingerprint of it and cannot show it again. It opens the portal once.
+portal-link-label = Portal link
+portal-link-expires = Unused, it stops working at { $value } UTC.

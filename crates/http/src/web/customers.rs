@@ -1,0 +1,41 @@
+//! The customer pages, through the same billing and metering services as the API:
+//! `/customers` (search, this month's LLM cost, last activity, pages by id), the form that
+//! creates or changes a customer, and `/customers/{id}` (this month's usage, the open period's
+//! estimated charges, subscriptions with their plan changes, invoices, a portal link).
+
+mod activity;
+mod detail;
+mod form;
+mod list;
+mod plan_change;
+mod portal_link;
+
+use tollgate_application::ports::CustomerRecord;
+use uuid::Uuid;
+
+pub use self::{
+    detail::page as detail,
+    form::{create, edit, new, update},
+    list::page as list,
+    plan_change::{downgrade, terminate, upgrade},
+    portal_link::create as portal_link,
+};
+
+use super::{Visitor, WebError};
+use crate::state::AppState;
+
+/// The customer `/customers/{id}` names, of the visitor's organization; a path that is not an
+/// id, or another organization's customer, is a 404 like any unknown page.
+async fn customer(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<CustomerRecord, WebError> {
+    let id = Uuid::parse_str(id).map_err(|_| WebError::NotFound)?;
+    state
+        .billing
+        .customers()
+        .get(visitor.caller.principal.organization, id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
