@@ -12,6 +12,7 @@
 mod app;
 mod audit;
 mod browser;
+mod customers;
 mod dashboard;
 #[path = "../api/helpers/database.rs"]
 #[allow(dead_code, reason = "the API tests use more of it")]
@@ -34,6 +35,10 @@ async fn the_dashboard_frame_in_chromium() {
 
     let app = App::spawn().await;
     problems.extend(usage::usage_and_events(&app, &chromium).await);
+    app.stop().await;
+
+    let app = App::spawn().await;
+    problems.extend(customers::customer_pages(&app, &chromium).await);
     app.stop().await;
 
     type Flow = for<'a> fn(
