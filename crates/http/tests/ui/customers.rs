@@ -72,6 +72,26 @@ async fn wait_for(
     ))
 }
 
+/// Runs `script` in the page and answers its value as text (JSON for anything else), asking
+/// again for a moment when the page was between documents.
+async fn js(tab: &Tab, script: &str) -> Result<String, String> {
+    let mut last = String::new();
+    for _ in 0..20 {
+        match tab.page.evaluate(script).await {
+            Ok(value) => {
+                return Ok(match value.into_value::<Value>() {
+                    Ok(Value::String(text)) => text,
+                    Ok(other) => other.to_string(),
+                    Err(_) => String::new(),
+                });
+            }
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{script}: {last}"))
+}
+
 /// The text of `selector`, asked again for a moment while it is empty: just after a
 /// navigation the first query can miss the new document.
 async fn read(tab: &Tab, selector: &str) -> String {
@@ -88,10 +108,7 @@ async fn read(tab: &Tab, selector: &str) -> String {
 /// Clicks `selector` and waits for the next document to load, even one at the same address
 /// (a form that posts and comes back to the page it was on).
 async fn click_through(tab: &Tab, selector: &str) -> Result<(), String> {
-    tab.page
-        .evaluate("window.__before = true")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(tab, "window.__before = true").await?;
     // A node found just after a navigation can be gone by the time it is clicked.
     let mut clicked = click(tab, selector).await;
     for _ in 0..5 {
@@ -160,13 +177,7 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
         ("#tax_rate", "twenty"),
         ("#line1", "1 Main Street"),
     ] {
-        let value: String = tab
-            .page
-            .evaluate(format!("document.querySelector('{field}').value"))
-            .await
-            .map_err(|e| e.to_string())?
-            .into_value()
-            .unwrap_or_default();
+        let value = js(tab, &format!("document.querySelector('{field}').value")).await?;
         if value != kept {
             return Err(format!(
                 "{field} holds {value:?} after the refusal, not {kept:?}"
@@ -174,10 +185,7 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
         }
     }
     found.extend(check_page(tab, "customer-new-refused", "billing").await);
-    tab.page
-        .evaluate("document.querySelector('#tax_rate').value = '20'; document.querySelector('#line1').value = ''")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(tab, "document.querySelector('#tax_rate').value = '20'; document.querySelector('#line1').value = ''").await?;
     click_through(tab, "main form button[type=submit]").await?;
     let detail = customer_path(tab).await;
     if !detail.starts_with("/customers/") || detail.len() < 20 {
@@ -236,10 +244,11 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
     }
     found.extend(check_page(tab, "customer", "billing").await);
 
-    tab.page
-        .evaluate("document.querySelector('select[name=plan_code]').value = 'pro'")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(
+        tab,
+        "document.querySelector('select[name=plan_code]').value = 'pro'",
+    )
+    .await?;
     click(
         tab,
         "form.plan-change button[type=submit]:not([formaction])",
@@ -255,10 +264,11 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
         ));
     }
     // Downgrading to the plan it is on is refused: the API's code, the plan kept.
-    tab.page
-        .evaluate("document.querySelector('select[name=plan_code]').value = 'pro'")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(
+        tab,
+        "document.querySelector('select[name=plan_code]').value = 'pro'",
+    )
+    .await?;
     click_through(tab, "form.plan-change button[formaction]").await?;
     if tab.last_document_status() != Some(422) {
         return Err(format!(
@@ -271,13 +281,7 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
     if !read(tab, "main").await.contains("Code:") {
         return Err("the refused downgrade does not name its code".into());
     }
-    let selected: String = tab
-        .page
-        .evaluate("document.querySelector('#plan_code').value")
-        .await
-        .map_err(|e| e.to_string())?
-        .into_value()
-        .unwrap_or_default();
+    let selected = js(tab, "document.querySelector('#plan_code').value").await?;
     if selected != "pro" {
         return Err(format!("the refused downgrade's form holds {selected:?}"));
     }
@@ -291,10 +295,7 @@ async fn billing_member(app: &App, tab: &Tab) -> Result<(Vec<String>, String, St
     )
     .await?;
     found.extend(check_page(tab, "customer-edit", "billing").await);
-    tab.page
-        .evaluate("document.querySelector('#name').value = ''")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(tab, "document.querySelector('#name').value = ''").await?;
     fill(tab, "#name", "Acme Renamed").await?;
     click_through(tab, "main form button[type=submit]").await?;
     arrive(tab, &detail).await?;
@@ -332,10 +333,11 @@ async fn terminate(app: &App, tab: &Tab, detail: &str) -> Result<Vec<String>, St
     open(tab, &app.url(detail), detail).await?;
     // As without the script (the script lets a form it already asked about through): the
     // form posts without `confirmed=yes`, and the page asks.
-    tab.page
-        .evaluate("document.querySelector('form[data-confirm]').dataset.confirmed = 'yes'")
-        .await
-        .map_err(|e| e.to_string())?;
+    js(
+        tab,
+        "document.querySelector('form[data-confirm]').dataset.confirmed = 'yes'",
+    )
+    .await?;
     click_through(tab, "ul.subscriptions button.danger").await?;
     status_is(tab, 200)?;
     if !read(tab, "h1").await.contains("Terminate") {
