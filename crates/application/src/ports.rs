@@ -27,8 +27,8 @@ mod web_sessions;
 mod webhook_secrets;
 
 pub use access::{
-    ApiKeyRecord, ApiKeyStore, AuditContext, AuditEntry, AuditTrail, AuditView, CreationKey,
-    Member, MemberOutcome, MemberWrite, Membership, MembershipStore, NewApiKey,
+    ApiKeyRecord, ApiKeyStore, AuditChain, AuditContext, AuditEntry, AuditTrail, AuditView,
+    CreationKey, Member, MemberOutcome, MemberWrite, Membership, MembershipStore, NewApiKey,
     OrganizationDirectory, OrganizationRecord,
 };
 pub use billing::{CustomerRecord, CustomerStore};

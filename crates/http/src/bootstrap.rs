@@ -206,6 +206,7 @@ impl Application {
                 pool.clone(),
             )))),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
+            audit_chain: Arc::new(PgAuditTrail::new(pool.clone())),
             processing_record: Arc::new(ProcessingRecordService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
                 recipients,

@@ -12,7 +12,9 @@ use tollgate_adapters::postgres::{
 };
 use tollgate_application::{
     AppError,
-    ports::{AuditContext, Membership, OrganizationDirectory, SessionHolder, SystemClock},
+    ports::{
+        AuditChain, AuditContext, Membership, OrganizationDirectory, SessionHolder, SystemClock,
+    },
     services::access::{
         memberships::{MembershipOutcome, MembershipService, RoleChange, describe},
         web_sessions::{SessionPolicy, WebSessionService},

@@ -6,7 +6,7 @@ use tollgate_adapters::{
     embedded_identity::EmbeddedIssuer, litellm::DecodeOptions, postgres::PgPool,
 };
 use tollgate_application::{
-    ports::{AuditTrail, OutboxAdmin},
+    ports::{AuditChain, AuditTrail, OutboxAdmin},
     services::{
         access::{
             AccessService, api_keys::ApiKeyService, idempotency::IdempotencyService,
@@ -41,6 +41,8 @@ pub struct AppState {
     /// `Idempotency-Key`s of `POST /api/...` requests.
     pub idempotency: Arc<IdempotencyService>,
     pub audit: Arc<dyn AuditTrail>,
+    /// Verifies the audit log's hash chain (the dashboard's audit page).
+    pub audit_chain: Arc<dyn AuditChain>,
     /// The record of processing activities (GDPR Art. 30).
     pub processing_record: Arc<ProcessingRecordService>,
     pub outbox: Arc<dyn OutboxAdmin>,

@@ -10,7 +10,7 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
     PortError,
-    ports::{AuditEntry, AuditTrail, AuditView},
+    ports::{AuditChain, AuditEntry, AuditTrail, AuditView},
 };
 use tollgate_domain::{
     audit::{AuditRecord, BrokenLink, GENESIS_HASH, verify_chain},
@@ -127,13 +127,12 @@ impl PgAuditTrail {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+}
 
-    /// Walks the organization's whole chain; `Ok(n)` when all `n` records are intact, else the
-    /// first broken link.
-    ///
-    /// # Errors
-    /// `PortError` when the database cannot be read.
-    pub async fn verify(
+/// Walks the organization's whole chain.
+#[async_trait]
+impl AuditChain for PgAuditTrail {
+    async fn verify(
         &self,
         organization: OrganizationId,
     ) -> Result<Result<usize, BrokenLink>, PortError> {
@@ -167,6 +166,24 @@ impl PgAuditTrail {
             })
             .collect();
         Ok(verify_chain(links.iter().map(|(r, p, h)| (r, *p, *h))))
+    }
+
+    async fn last_sequence(&self, organization: OrganizationId) -> Result<i64, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let last: Option<Last> = diesel::sql_query(
+            "SELECT sequence, hash FROM audit_log WHERE organization_id = $1
+             ORDER BY sequence DESC LIMIT 1",
+        )
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .get_result(&mut connection)
+        .await
+        .map(Some)
+        .or_else(|e| match e {
+            diesel::result::Error::NotFound => Ok(None),
+            other => Err(other),
+        })
+        .map_err(error::from_query)?;
+        Ok(last.map_or(0, |last| last.sequence))
     }
 }
 

@@ -90,6 +90,27 @@ pub trait AuditTrail: Send + Sync {
     ) -> Result<Vec<AuditView>, PortError>;
 }
 
+/// Checks an organization's audit chain end to end (`tollgate audit verify`, the dashboard's
+/// audit page).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuditChain: Send + Sync {
+    /// `Ok(n)` when all `n` records are intact, else the first broken link.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be read.
+    async fn verify(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Result<usize, tollgate_domain::audit::BrokenLink>, PortError>;
+
+    /// The sequence of the organization's newest record (0 before the first).
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be read.
+    async fn last_sequence(&self, organization: OrganizationId) -> Result<i64, PortError>;
+}
+
 /// An organization as stored: its slug, the name it was created with, and the display name
 /// its settings give (if any).
 #[derive(Debug, Clone, PartialEq, Eq)]

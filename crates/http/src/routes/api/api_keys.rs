@@ -3,7 +3,10 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tollgate_application::ports::{ApiKeyRecord, CreationKey};
+use tollgate_application::{
+    ports::{ApiKeyRecord, CreationKey},
+    services::access::api_keys::CreatedApiKey,
+};
 use tollgate_domain::access::Scope;
 use uuid::Uuid;
 use validator::Validate;
@@ -24,10 +27,10 @@ const LIST: &str = "api_keys";
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     #[validate(length(min = 1, max = 100))]
-    name: String,
+    pub(crate) name: String,
     #[validate(length(min = 1, max = 5))]
-    scopes: Vec<String>,
-    expires_at: Option<DateTime<Utc>>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,9 +70,25 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Checked<ApiJson<CreateApiKeyRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.open()?;
-    body.validate().map_err(ApiError::from)?;
-    let scopes = body
+    let body = body.open()?.into_inner();
+    let created = new_key(&caller, &state, body).await?;
+    let mut response = ApiKeyResponse::from(created.record);
+    response.secret = Some(created.secret.expose().to_owned());
+    Ok(HttpResponse::Created().json(response))
+}
+
+/// A new API key as `request` asks, checked as the API checks it (the dashboard's form makes
+/// one too): the secret is in the answer only.
+///
+/// # Errors
+/// 422 for a bad name, scope or expiry; 403 for a scope the caller does not hold.
+pub(crate) async fn new_key(
+    caller: &Caller,
+    state: &AppState,
+    request: CreateApiKeyRequest,
+) -> Result<CreatedApiKey, ApiError> {
+    request.validate().map_err(ApiError::from)?;
+    let scopes = request
         .scopes
         .iter()
         .map(|s| Scope::parse(s))
@@ -80,25 +99,22 @@ pub async fn create(
             "you cannot grant the scope {scope}, which you do not hold"
         )));
     }
-    if body.expires_at.is_some_and(|at| at <= Utc::now()) {
+    if request.expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(ApiError::Invalid {
             code: ErrorCode::InvalidRequest,
             message: "expires_at must be in the future".into(),
         });
     }
-    let created = state
+    Ok(state
         .api_keys
         .create(
             caller.principal.organization,
-            &body.name,
+            &request.name,
             scopes,
-            body.expires_at,
+            request.expires_at,
             &caller.audit,
         )
-        .await?;
-    let mut response = ApiKeyResponse::from(created.record);
-    response.secret = Some(created.secret.expose().to_owned());
-    Ok(HttpResponse::Created().json(response))
+        .await?)
 }
 
 /// Oldest first; ids need not follow creation (keys made before v7 ids), so the cursor holds
@@ -130,14 +146,27 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    revoked_key(&caller, &state, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The key `id` refused from now on (audited).
+///
+/// # Errors
+/// 404 for an unknown id or another organization's key; the store's failures.
+pub(crate) async fn revoked_key(
+    caller: &Caller,
+    state: &AppState,
+    id: &str,
+) -> Result<(), ApiError> {
     // An id that is not a UUID, or another organization's key, is simply not found here.
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "api key" })?;
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "api key" })?;
     if state
         .api_keys
         .revoke(caller.principal.organization, id, &caller.audit)
         .await?
     {
-        Ok(HttpResponse::NoContent().finish())
+        Ok(())
     } else {
         Err(ApiError::Missing { what: "api key" })
     }

@@ -64,21 +64,21 @@ impl From<&Member> for MemberResponse {
     }
 }
 
-fn actor(caller: &Caller) -> Actor {
+pub(crate) fn actor(caller: &Caller) -> Actor {
     match caller.principal.kind {
         PrincipalKind::Person { role } => Actor::Person(role),
         PrincipalKind::ApiKey { .. } => Actor::ApiKey,
     }
 }
 
-fn membership(role: &str, customer: Option<String>) -> Result<Membership, ApiError> {
+pub(crate) fn membership(role: &str, customer: Option<String>) -> Result<Membership, ApiError> {
     Ok(Membership {
         role: Role::parse(role)?,
         customer,
     })
 }
 
-fn refused(refusal: TeamRefusal) -> ApiError {
+pub(crate) fn refused(refusal: TeamRefusal) -> ApiError {
     match refusal {
         TeamRefusal::NotMember => ApiError::Missing { what: "member" },
         TeamRefusal::OwnerOnly => {

@@ -6,7 +6,10 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use tollgate_application::ports::{CreationKey, WebhookSecretRecord};
+use tollgate_application::{
+    ports::{CreationKey, WebhookSecretRecord},
+    services::access::settings::CreatedWebhookSecret,
+};
 use tollgate_domain::{
     billing::{NetTerms, TaxId},
     money::UsdAmount,
@@ -34,7 +37,7 @@ pub type Document = std::collections::BTreeMap<String, Box<RawValue>>;
 const SECRETS: &str = "litellm_secrets";
 
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
-const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Deserialize, Serialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +162,20 @@ pub async fn patch(
     body: Checked<ApiJson<Document>>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.open()?.into_inner();
+    let saved = apply_patch(&caller, &state, patch).await?;
+    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+}
+
+/// Applies a merge patch to the stored settings and saves the fields it names, checked and
+/// audited as the API's `PATCH` does (the dashboard's settings form sends one too).
+///
+/// # Errors
+/// The API's refusals (unknown fields, unreadable values, unsafe URLs...).
+pub(crate) async fn apply_patch(
+    caller: &Caller,
+    state: &AppState,
+    patch: Document,
+) -> Result<OrganizationSettings, ApiError> {
     let organization = caller.principal.organization;
     let current = SettingsResponse::from(state.settings.get(organization).await?);
     let mut document = merge::document(&current)?;
@@ -171,11 +188,10 @@ pub async fn patch(
         merge::member(&mut document, name, value)?;
     }
     let settings = settings_of(&document)?;
-    let saved = state
+    Ok(state
         .settings
         .patch(organization, settings, &fields, &caller.audit)
-        .await?;
-    Ok(HttpResponse::Ok().json(SettingsResponse::from(saved)))
+        .await?)
 }
 
 /// The settings `document` holds, checked against the API's rules (lengths, formats, exact
@@ -275,12 +291,30 @@ pub async fn create_secret(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     body.validate().map_err(invalid)?;
+    let created = new_secret(&caller, &state, &body.label).await?;
+    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+}
+
+/// A new LiteLLM secret labelled `label`, accepted by the webhook from now on.
+///
+/// # Errors
+/// 422 for a label out of bounds; the store's failures.
+pub(crate) async fn new_secret(
+    caller: &Caller,
+    state: &AppState,
+    label: &str,
+) -> Result<CreatedWebhookSecret, ApiError> {
+    CreateSecretRequest {
+        label: label.to_owned(),
+    }
+    .validate()
+    .map_err(invalid)?;
     let created = state
         .settings
-        .create_secret(caller.principal.organization, &body.label, &caller.audit)
+        .create_secret(caller.principal.organization, label, &caller.audit)
         .await?;
     state.webhooks.forget_stored_secrets().await;
-    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+    Ok(created)
 }
 
 pub async fn rotate_secret(
@@ -288,7 +322,20 @@ pub async fn rotate_secret(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "secret" })?;
+    let created = rotated_secret(&caller, &state, &id).await?;
+    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+}
+
+/// The secret `id` replaced by a new one; the old one keeps working for [`ROTATION_OVERLAP`].
+///
+/// # Errors
+/// 404 for an unknown id (or another organization's); the store's failures.
+pub(crate) async fn rotated_secret(
+    caller: &Caller,
+    state: &AppState,
+    id: &str,
+) -> Result<CreatedWebhookSecret, ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "secret" })?;
     let created = state
         .settings
         .rotate_secret(
@@ -300,7 +347,7 @@ pub async fn rotate_secret(
         .await?
         .ok_or(ApiError::Missing { what: "secret" })?;
     state.webhooks.forget_stored_secrets().await;
-    Ok(HttpResponse::Created().json(SecretResponse::new(created.record, Some(created.secret))))
+    Ok(created)
 }
 
 pub async fn revoke_secret(
@@ -308,7 +355,20 @@ pub async fn revoke_secret(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Missing { what: "secret" })?;
+    revoked_secret(&caller, &state, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The secret `id` refused from now on.
+///
+/// # Errors
+/// 404 for an unknown id (or another organization's); the store's failures.
+pub(crate) async fn revoked_secret(
+    caller: &Caller,
+    state: &AppState,
+    id: &str,
+) -> Result<(), ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::Missing { what: "secret" })?;
     if !state
         .settings
         .revoke_secret(caller.principal.organization, id, &caller.audit)
@@ -317,5 +377,5 @@ pub async fn revoke_secret(
         return Err(ApiError::Missing { what: "secret" });
     }
     state.webhooks.forget_stored_secrets().await;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

@@ -5,6 +5,7 @@
 use reqwest::{Method, Response};
 use serde_json::Value;
 use tollgate_adapters::postgres::PgAuditTrail;
+use tollgate_application::ports::AuditChain;
 use tollgate_domain::{access::Role, organization::OrganizationId};
 
 use super::support::{
