@@ -16,8 +16,10 @@ mod figures;
 pub mod headers;
 pub mod i18n;
 mod layout;
+mod litellm;
 mod login;
 mod session;
+mod settings;
 mod timing;
 mod usage;
 mod when;
@@ -39,6 +41,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/usage", key("nav-usage"), "u"),
     ("/usage/events", key("nav-events"), "e"),
     ("/customers", key("nav-customers"), "c"),
+    ("/settings", key("nav-settings"), "s"),
 ];
 
 /// The dashboard's routes outside the access table: they serve people not signed in yet.
@@ -91,7 +94,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::with_token))
         .route("/login/dev/{secret}", web::get().to(login::with_link))
         .route("/logout", web::post().to(login::logout))
-        .route("/static/{file}", web::get().to(assets::serve));
+        .route("/static/{file}", web::get().to(assets::serve))
+        .configure(settings::configure);
 }
 
 /// Whether a request no route took should be answered with a page rather than JSON: a

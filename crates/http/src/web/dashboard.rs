@@ -33,6 +33,7 @@ use super::{
     Layout, Timing, Visitor, WebError,
     i18n::{catalog, key},
     layout::render,
+    litellm,
 };
 use crate::{access::requirement_for, state::AppState};
 
@@ -85,15 +86,6 @@ impl DashboardPage {
             .find(|(f, _)| *f == field)
             .map(|(_, message)| message.as_str())
     }
-}
-
-fn snippet(origin: &str) -> String {
-    format!(
-        "litellm_settings:\n  callbacks: [\"tollgate\"]\ncallback_settings:\n  tollgate:\n    \
-         callback_type: generic_api\n    endpoint: {origin}/v1/webhooks/litellm\n    headers:\n      \
-         Authorization: \"Bearer <secret>\"\n    event_types: [\"llm_api_success\", \"llm_api_failure\"]\n    \
-         log_format: json_array"
-    )
 }
 
 /// What a section shows when its source failed: the error page's words, logged.
@@ -319,7 +311,7 @@ pub async fn page(
         daily,
         billing,
         backlog,
-        snippet: snippet(&state.web.origin),
+        snippet: litellm::snippet(&state.web.origin, litellm::SECRET_PLACEHOLDER),
     };
     render(status, &page)
 }

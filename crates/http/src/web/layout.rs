@@ -79,6 +79,15 @@ impl Layout {
     ) -> Self {
         let t = catalog();
         let path = request.path();
+        // The entry whose path is the longest prefix of this page's is current: a section's
+        // own pages (`/settings/team`) are under its entry, `/usage/events` under Events only.
+        let under =
+            |href: &str| href == path || (href != "/" && path.starts_with(&format!("{href}/")));
+        let current = NAV
+            .iter()
+            .map(|(href, _, _)| *href)
+            .filter(|href| under(href))
+            .max_by_key(|href| href.len());
         let nav = NAV
             .iter()
             .filter(|(href, _, _)| {
@@ -89,12 +98,7 @@ impl Layout {
                 href,
                 label: t.tr(label),
                 shortcut,
-                // A page under a menu entry (`/customers/{id}`) keeps it marked.
-                current: *href == path
-                    || (*href != "/"
-                        && path
-                            .strip_prefix(*href)
-                            .is_some_and(|rest| rest.starts_with('/'))),
+                current: current == Some(*href),
             })
             .collect();
         let debug = visitor.debug.then(|| DebugPanel {

@@ -18,6 +18,7 @@ mod dashboard;
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod database;
 mod flows;
+mod settings;
 mod steps;
 mod usage;
 
@@ -31,6 +32,7 @@ async fn the_dashboard_frame_in_chromium() {
 
     let app = App::spawn().await;
     problems.extend(flows::pages_by_role(&app, &chromium).await);
+    problems.extend(settings::pages_by_role(&app, &chromium).await);
     app.stop().await;
 
     let app = App::spawn().await;
@@ -47,7 +49,7 @@ async fn the_dashboard_frame_in_chromium() {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Vec<String>, String>> + 'a>,
     >;
-    let flows: [(&str, Flow); 4] = [
+    let flows: [(&str, Flow); 9] = [
         ("token login and logout", |app, tab| {
             Box::pin(flows::token_login_and_logout(app, tab))
         }),
@@ -57,6 +59,21 @@ async fn the_dashboard_frame_in_chromium() {
         ("keyboard", |app, tab| Box::pin(flows::keyboard(app, tab))),
         ("dashboard with figures", |app, tab| {
             Box::pin(dashboard::with_figures(app, tab))
+        }),
+        ("settings: api key by keyboard", |app, tab| {
+            Box::pin(settings::api_key_by_keyboard(app, tab))
+        }),
+        ("settings: debug mode", |app, tab| {
+            Box::pin(settings::debug_mode(app, tab))
+        }),
+        ("settings: general form", |app, tab| {
+            Box::pin(settings::general_form(app, tab))
+        }),
+        ("settings: litellm secrets", |app, tab| {
+            Box::pin(settings::litellm_secrets(app, tab))
+        }),
+        ("settings: team", |app, tab| {
+            Box::pin(settings::team(app, tab))
         }),
     ];
     for (name, flow) in flows {

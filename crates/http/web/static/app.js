@@ -41,6 +41,21 @@ if (dialog && typeof dialog.showModal === "function") {
       form.requestSubmit(form.submitter || undefined);
     }
   });
+  // A modal dialog makes the page inert, but Tab past its last button would leave for the
+  // browser's own controls: keep it going round inside.
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const stops = [...dialog.querySelectorAll("button, [href], input, select, textarea")];
+    const first = stops[0];
+    const last = stops[stops.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
       if (form.dataset.confirmed === "yes") return;

@@ -5,12 +5,25 @@
 use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::Scope;
 
-use super::{BILLING_STAFF, STAFF};
+use super::{BILLING_STAFF, OWNER_ADMIN, STAFF};
 
 /// Reading a customer's pages: staff, viewers included.
 const CUSTOMERS_READ: Requirement = Requirement {
     scope: Scope::BillingRead,
     roles: STAFF,
+};
+
+/// Settings pages that only read what the API's `usage:read` settings reads show: owners and
+/// admins.
+const SETTINGS_READ: Requirement = Requirement {
+    scope: Scope::UsageRead,
+    roles: OWNER_ADMIN,
+};
+
+/// The other settings pages and every settings form: owners and admins with `settings:write`.
+const SETTINGS_WRITE: Requirement = Requirement {
+    scope: Scope::SettingsWrite,
+    roles: OWNER_ADMIN,
 };
 
 /// Creating and changing customers, their subscriptions and portal links.
@@ -91,4 +104,21 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
         "/customers/{id}/subscriptions/{subscription}/terminate",
         CUSTOMERS_WRITE,
     ),
+    ("GET", "/settings", SETTINGS_READ),
+    ("POST", "/settings", SETTINGS_WRITE),
+    ("POST", "/settings/debug", SETTINGS_WRITE),
+    ("GET", "/settings/api-keys", SETTINGS_WRITE),
+    ("POST", "/settings/api-keys", SETTINGS_WRITE),
+    ("POST", "/settings/api-keys/{id}/revoke", SETTINGS_WRITE),
+    ("GET", "/settings/secrets", SETTINGS_WRITE),
+    ("POST", "/settings/secrets", SETTINGS_WRITE),
+    ("POST", "/settings/secrets/{id}/rotate", SETTINGS_WRITE),
+    ("POST", "/settings/secrets/{id}/revoke", SETTINGS_WRITE),
+    ("GET", "/settings/team", SETTINGS_WRITE),
+    ("POST", "/settings/team", SETTINGS_WRITE),
+    ("POST", "/settings/team/{subject}/role", SETTINGS_WRITE),
+    ("POST", "/settings/team/{subject}/remove", SETTINGS_WRITE),
+    ("GET", "/settings/audit", SETTINGS_WRITE),
+    ("GET", "/settings/delivery", SETTINGS_READ),
+    ("POST", "/settings/delivery/retry", SETTINGS_WRITE),
 ];

@@ -8,6 +8,7 @@ nav-label = Main
 nav-dashboard = Dashboard
 nav-usage = Usage
 nav-events = Events
+nav-settings = Settings
 logout = Sign out
 copy = Copy
 copy-done = Copied
@@ -262,6 +263,194 @@ event-delivery-pending = Pending
 event-delivery-delivered = Delivered
 event-delivery-dead = Failed for good
 event-customer-events = This customer's other events
+
+## Settings
+settings-title = Settings
+settings-heading = Settings
+settings-nav-label = Settings sections
+settings-nav-general = General
+settings-nav-api-keys = API keys
+settings-nav-secrets = LiteLLM secrets
+settings-nav-team = Team
+settings-nav-audit = Audit log
+settings-nav-delivery = Delivery
+settings-col-actions = Actions
+settings-never = Never
+settings-next-page = Next page
+settings-pager-label = Pages
+settings-tz-label = Time zone
+settings-tz-apply = Show
+settings-tz-invalid = “{ $value }” is not a time zone Tollgate knows (use an IANA name such as Europe/Paris); times are shown in UTC.
+settings-saved = Settings saved.
+settings-organization-heading = Organization
+settings-display-name = Display name
+settings-display-name-hint = (shown in the header and on invoices; empty: the organization's name)
+settings-contact-legend = Billing contact
+settings-contact-hint = Who receives billing questions. Leave all three empty for none.
+settings-contact-name = Name
+settings-contact-email = E-mail
+settings-contact-address = Postal address
+settings-tax-id = Tax id
+settings-tax-id-hint = (your VAT number or similar, printed on invoices)
+settings-net-terms = Payment terms, in days
+settings-net-terms-hint = (0 to 365; empty: 30)
+settings-net-terms-invalid = Payment terms must be a whole number of days, from 0 to 365.
+settings-thresholds = Alert thresholds (USD)
+settings-thresholds-hint = (one amount per line, ascending, such as 100 or 2500.50)
+settings-webhook-urls = Webhook URLs
+settings-webhook-urls-hint = (one https URL per line, at most 10; each must reach a public address)
+settings-save = Save settings
+settings-debug-heading = Debug mode
+settings-debug-help = While debug mode is on, every page shows a panel at its end with the request id and the time each section took, for everyone in the organization. Nothing secret is shown. Turning it on or off is recorded in the audit log.
+settings-debug-is-on = Debug mode is on.
+settings-debug-is-off = Debug mode is off.
+settings-debug-turn-on = Turn debug mode on
+settings-debug-turn-off = Turn debug mode off
+settings-debug-turned-on = Debug mode is now on: the debug panel shows at the end of every page.
+settings-debug-turned-off = Debug mode is now off.
+
+## API keys
+api-keys-title = API keys
+api-keys-create-heading = Create an API key
+api-keys-name = Name
+api-keys-scopes = What the key may do
+api-keys-scope-usage-read = read usage and analytics
+api-keys-scope-billing-read = read customers, plans, subscriptions and invoices
+api-keys-scope-billing-write = change customers, plans, subscriptions and invoices
+api-keys-scope-settings-write = change settings, keys and the team
+api-keys-scope-events-write = send usage events
+api-keys-expires-on = Expires on
+api-keys-expires-on-hint = (optional; at 00:00 UTC that day)
+api-keys-expiry-invalid = The expiry date must be a date such as 2027-01-31.
+api-keys-create = Create key
+api-keys-created-heading = New key “{ $value }”
+api-keys-created-help = Copy the key now: this is the only time it is shown. Tollgate keeps only its digest.
+api-keys-secret-label = The new API key
+api-keys-created-usage = Send it as a bearer token: Authorization: Bearer <key>.
+api-keys-list-heading = Keys
+api-keys-empty = No API keys yet.
+api-keys-col-name = Name
+api-keys-col-prefix = Starts with
+api-keys-col-scopes = Scopes
+api-keys-col-created = Created
+api-keys-col-last-used = Last used
+api-keys-col-expires = Expires
+api-keys-col-status = Status
+api-keys-status-active = Active
+api-keys-status-revoked = Revoked
+api-keys-status-expired = Expired
+api-keys-revoke = Revoke
+api-keys-revoke-label = Revoke the key { $value }
+api-keys-revoke-confirm = Revoke the key “{ $value }”? Calls made with it are refused from now on; this cannot be undone.
+api-keys-revoked = The key is revoked: calls made with it are refused.
+
+## LiteLLM secrets
+secrets-title = LiteLLM secrets
+secrets-help = LiteLLM sends every call it makes to Tollgate, signed with one of these secrets. A rotated secret keeps working for 24 hours, so LiteLLM can be given the new one without losing a call.
+secrets-create-heading = Create a secret
+secrets-label = Label
+secrets-create = Create secret
+secrets-created-heading = New secret “{ $value }”
+secrets-created-help = Copy it now, in LiteLLM's configuration below: this is the only time the secret is shown.
+secrets-rotated-overlap = The previous secret keeps working until { $value } (24 hours), then it is refused.
+secrets-snippet-label = LiteLLM configuration
+secrets-list-heading = Secrets
+secrets-empty = No LiteLLM secrets yet.
+secrets-col-label = Label
+secrets-col-prefix = Starts with
+secrets-col-created = Created
+secrets-col-works-until = Works until
+secrets-col-status = Status
+secrets-until-revoked = Until revoked
+secrets-status-active = Active
+secrets-status-rotating = Rotated, still accepted
+secrets-status-expired = Expired
+secrets-status-revoked = Revoked
+secrets-rotate = Rotate
+secrets-rotate-label = Rotate the secret { $value }
+secrets-rotate-confirm = Rotate “{ $value }”? A new secret is made; this one keeps working for 24 hours.
+secrets-revoke = Revoke
+secrets-revoke-label = Revoke the secret { $value }
+secrets-revoke-confirm = Revoke “{ $value }”? LiteLLM calls signed with it are refused from now on.
+secrets-revoked = The secret is revoked.
+secrets-snippet-heading = LiteLLM configuration
+secrets-snippet-help = Add this to LiteLLM's config.yaml, with a secret from above in place of <secret>:
+
+## Team
+team-title = Team
+team-list-heading = Members
+team-empty = No members.
+team-col-subject = Member
+team-col-role = Role
+team-col-change = Change role
+team-role-of = Role of { $value }
+team-customer-of = Customer of { $value } (customer members only)
+team-customer-placeholder = customer id
+team-change = Change
+team-owner-only = Only an owner changes an owner.
+team-remove = Remove
+team-remove-label = Remove { $value }
+team-remove-confirm = Remove { $value } from the organization? They lose access at once.
+team-add-heading = Add a member
+team-subject = Identity
+team-subject-hint = (their Ory Kratos identity id, or the subject their tokens carry)
+team-role = Role
+team-customer = Customer
+team-customer-hint = (only for a customer member: the customer's id)
+team-add = Add member
+team-added = Member added.
+team-changed = Role changed.
+team-removed = Member removed.
+
+## Audit log
+audit-title = Audit log
+audit-chain-heading = Integrity
+audit-chain-intact =
+    { $count ->
+        [one] The chain of hashes is intact: { $count } record, none missing or changed.
+       *[other] The chain of hashes is intact: { $count } records, none missing or changed.
+    }
+audit-chain-broken = The chain of hashes is broken at record { $value }: records were removed, changed or reordered.
+audit-chain-help = Each record carries a hash of itself and of the record before, checked from the first record at every visit of this page.
+audit-before-invalid = That page position is not a record number; showing the newest records.
+audit-list-heading = Records, newest first
+audit-empty = Nothing recorded yet.
+audit-col-sequence = #
+audit-col-time = Time
+audit-col-actor = Who
+audit-col-action = Action
+audit-col-target = On what
+audit-col-result = Result
+audit-col-request = Request id
+audit-newest = Newest records
+audit-older = Older records
+
+## Delivery
+delivery-title = Delivery
+delivery-help = Usage and billing changes wait in an outbox until OpenMeter, Lago or your webhooks accept them; nothing acknowledged is lost. Items that failed every attempt are dead letters: send them again once the target works.
+delivery-backlog-heading = Waiting, by target
+delivery-empty = Nothing is waiting: everything was delivered.
+delivery-col-target = Target
+delivery-col-waiting = Waiting
+delivery-col-oldest-waiting = Oldest waiting
+delivery-col-dead = Dead letters
+delivery-col-oldest-dead = Oldest dead letter
+delivery-retry = Retry
+delivery-retry-label = Retry the dead letters of { $value }
+delivery-retry-all =
+    { $count ->
+        [one] Retry { $count } dead letter
+       *[other] Retry all { $count } dead letters
+    }
+delivery-retried =
+    { $count ->
+        [one] { $count } dead letter is queued again.
+       *[other] { $count } dead letters are queued again.
+    }
+age-seconds = { $count } s
+age-minutes = { $count } min
+age-hours = { $count } h
+age-days = { $count } d
 
 ## Errors
 error-code-label = Code:
