@@ -14,6 +14,7 @@ mod idempotency;
 mod identity;
 mod invoice_parties;
 mod invoices;
+mod login_flows;
 mod period_close;
 mod plans;
 mod portal_links;
@@ -63,6 +64,9 @@ pub use invoice_parties::InvoiceParties;
 pub use invoices::{
     InvoiceBook, InvoiceChange, InvoiceFilter, InvoicePage, InvoiceRecord, InvoiceSource,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use login_flows::MockLoginFlows;
+pub use login_flows::{FlowFetch, FlowNode, FlowText, LoginFlow, LoginFlows};
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;
 pub use period_close::{

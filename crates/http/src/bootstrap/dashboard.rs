@@ -3,9 +3,12 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use tollgate_adapters::postgres::{self, PgPool, PgWebSessions};
+use tollgate_adapters::{
+    ory::KratosLoginFlows,
+    postgres::{self, PgPool, PgWebSessions},
+};
 use tollgate_application::{
-    ports::SystemClock,
+    ports::{LoginFlows, SystemClock},
     services::access::web_sessions::{SessionPolicy, WebSessionService},
 };
 
@@ -35,6 +38,13 @@ pub(super) async fn wire(
     let (origin, fixed_origin) = origin(settings, bound)?;
     let kratos = optional_url(&settings.ory.kratos_public_url)
         .map_err(|e| StartupError::Invalid(format!("ory.kratos_public_url: {e}")))?;
+    let login_flows = match &kratos {
+        Some(url) => Some(Arc::new(
+            KratosLoginFlows::new(url, Duration::from_secs(5))
+                .map_err(|e| StartupError::Invalid(e.to_string()))?,
+        ) as Arc<dyn LoginFlows>),
+        None => None,
+    };
     let csrf_key = postgres::installation_secret(pool, "web_csrf_key")
         .await
         .map_err(|e| StartupError::Database(e.to_string()))?;
@@ -57,6 +67,7 @@ pub(super) async fn wire(
         csrf_key: csrf_key.into(),
         dev_links: embedded_identity && kratos.is_none(),
         kratos,
+        login_flows,
         login_limiter: Arc::new(FailedAuthLimiter::new(
             web.max_failed_logins_per_minute,
             Duration::from_secs(60),

@@ -1,6 +1,9 @@
-//! Signing in and out. Without Ory: paste an access token (verified as the API verifies a
-//! bearer token), or open a one-time link from `tollgate dev-login` (loopback only). Failed
-//! attempts are limited per client address (429). `POST /logout` revokes the session.
+//! Signing in and out. With Ory Kratos, the dashboard is Kratos's login UI ([`kratos`]).
+//! Without it: paste an access token (verified as the API verifies a bearer token), or open a
+//! one-time link from `tollgate dev-login` (loopback only). Failed attempts are limited per
+//! client address (429). `POST /logout` revokes the session, and Kratos's with it.
+
+mod kratos;
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -34,6 +37,10 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Kratos's login flow, when Kratos sent the browser here to show it.
+    flow: Option<String>,
+    /// Set on the address Kratos returns to after signing in.
+    returned: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +87,7 @@ fn login_page(state: &AppState, next: String) -> LoginPage {
     }
 }
 
-fn signed_in(state: &AppState, secret: String, next: &str) -> HttpResponse {
+pub(super) fn signed_in(state: &AppState, secret: String, next: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .cookie(state.web.session_cookie(secret))
         .insert_header((header::LOCATION, next.to_owned()))
@@ -111,6 +118,18 @@ pub async fn form(
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, next))
             .finish());
+    }
+    if let Some(flows) = &state.web.login_flows {
+        let returned = query.returned.is_some();
+        return kratos::form(
+            &request,
+            &state,
+            flows.as_ref(),
+            next,
+            query.flow.as_deref(),
+            returned,
+        )
+        .await;
     }
     render(StatusCode::OK, &login_page(&state, next))
 }
@@ -201,9 +220,14 @@ pub async fn logout(
         let context = audit_context(&request, &state, actor);
         state.web.sessions.end(cookie.value(), &context).await?;
     }
+    // Kratos's session too, through its logout URL (the browser goes there, then back).
+    let next = match &state.web.login_flows {
+        Some(flows) => kratos::logout_url(&request, &state, flows.as_ref()).await,
+        None => "/login".to_owned(),
+    };
     Ok(HttpResponse::SeeOther()
         .cookie(state.web.removal_cookie())
-        .insert_header((header::LOCATION, "/login"))
+        .insert_header((header::LOCATION, next))
         .finish())
 }
 

@@ -12,7 +12,7 @@ use actix_web::{
 };
 use futures_util::future::LocalBoxFuture;
 use tollgate_application::{
-    ports::{AuditContext, AuditEntry, AuthError},
+    ports::{AuditContext, AuditEntry, AuthError, LoginFlows},
     services::access::{
         OrganizationName, PrincipalKind,
         web_sessions::{WebSession, WebSessionService},
@@ -42,6 +42,8 @@ pub struct WebState {
     pub csp: String,
     /// Ory Kratos's public URL when people sign in through it.
     pub kratos: Option<url::Url>,
+    /// Kratos's browser login flow, whose login UI the dashboard is (with `kratos`).
+    pub login_flows: Option<Arc<dyn LoginFlows>>,
     /// Failed sign-ins per client address.
     pub login_limiter: Arc<FailedAuthLimiter>,
     /// `tollgate dev-login` links are accepted (the embedded identity, no Kratos).

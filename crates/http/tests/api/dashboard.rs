@@ -4,6 +4,7 @@
 
 mod frame;
 mod home;
+mod kratos;
 mod sessions;
 mod usage;
 

@@ -3,6 +3,7 @@
 
 mod database;
 mod fixtures;
+pub mod kratos;
 mod proxy;
 mod raw_http;
 

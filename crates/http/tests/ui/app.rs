@@ -22,6 +22,11 @@ pub struct App {
 
 impl App {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`App::spawn`], with `configure` applied last to the settings.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::create().await;
         let secret = format!("whsec_ui_{}", uuid::Uuid::new_v4().simple());
         let data_dir = std::env::temp_dir().join(format!("tollgate-ui-{}", db.name));
@@ -32,6 +37,7 @@ impl App {
         settings.server.workers = 2;
         settings.litellm.webhook_secrets = vec![SecretString::from(secret.clone())];
         settings.data_dir.clone_from(&data_dir);
+        configure(&mut settings);
         let application = Application::build(settings)
             .await
             .expect("the application starts");

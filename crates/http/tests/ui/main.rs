@@ -18,6 +18,10 @@ mod dashboard;
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod database;
 mod flows;
+mod kratos;
+#[path = "../api/helpers/kratos.rs"]
+#[allow(dead_code, reason = "the API tests use more of it")]
+mod kratos_stand_in;
 mod settings;
 mod steps;
 mod usage;
@@ -42,6 +46,8 @@ async fn the_dashboard_frame_in_chromium() {
     let app = App::spawn().await;
     problems.extend(customers::customer_pages(&app, &chromium).await);
     app.stop().await;
+
+    problems.extend(kratos::kratos_login(&chromium).await);
 
     type Flow = for<'a> fn(
         &'a App,

@@ -40,6 +40,11 @@ login-token-refused = That token was not accepted: it is invalid or expired, or 
 login-link-refused = That sign-in link is unknown, used already, or expired. Links work once, for 10 minutes.
 login-dev-heading = With a sign-in link
 login-dev-help = On the machine that runs Tollgate, print a one-time link (it works once, for 10 minutes, from this machine only) and open it:
+login-kratos-heading = With your account
+login-kratos-image = Code to scan
+login-kratos-sign-out = Sign out and use another account
+login-kratos-not-member = You are signed in as { $value }, who is not a member of this organization. Ask an owner to add you, or sign in with another account.
+login-kratos-no-session = Ory Kratos accepted the sign-in, but its session cookie does not reach this address. Kratos and the dashboard must share a domain (Kratos's cookie domain setting).
 
 ## Dashboard
 dashboard-title = Dashboard

@@ -5,7 +5,7 @@
 use tollgate_domain::{access::Role, api_key::looks_like_api_key};
 
 use super::{AccessService, CUSTOMERS_NAMESPACE, ORGANIZATIONS_NAMESPACE, Principal, Requirement};
-use crate::ports::{AuthError, RelationCheck, SessionHolder};
+use crate::ports::{AuthError, RelationCheck, Session, SessionCredential, SessionHolder};
 
 /// Staff roles, strongest first: a person holding several signs in with the strongest.
 const STAFF_ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
@@ -54,6 +54,23 @@ impl AccessService {
             }
         }
         Ok(holder)
+    }
+
+    /// The identity system's session the browser's credential names (Kratos's whoami), for
+    /// a sign-in through its login flow; then [`Self::sign_in_subject`] finds the role.
+    ///
+    /// # Errors
+    /// `Unauthenticated` without a session (or with sessions not enabled), `Forbidden` when
+    /// it needs a second factor first, `Upstream` when the identity system cannot answer.
+    pub async fn browser_session(
+        &self,
+        credential: &SessionCredential,
+    ) -> Result<Session, AuthError> {
+        let sessions = self
+            .sessions
+            .as_ref()
+            .ok_or_else(|| AuthError::Unauthenticated("sessions are not enabled here".into()))?;
+        sessions.whoami(credential).await
     }
 
     /// The role `subject` holds in `organization` (id or slug): the strongest staff role,
