@@ -18,13 +18,14 @@
 #      OpenMeter, behind a TCP proxy, answers 503 for 30 s then refuses connections for 30 s;
 #      from the first success after it is back until every row stored before is delivered
 #                                                                   <= 10 s
+#   p) the dashboard's pages: render time, weight, DOMContentLoaded (tests/bench/metering_pages.sh)
 #
 # Usage: bash tests/bench/metering.sh
 #
 # Environment:
 #   TEST_DATABASE_URL                  admin URL (may CREATE DATABASE); default: the one
 #                                      printed by deploy/dev/ensure-postgres.sh
-#   TOLLGATE_BENCH_METERING            scenarios to run, e.g. "d,f" (default "d,e,f")
+#   TOLLGATE_BENCH_METERING            scenarios to run, e.g. "d,f" (default "d,e,f,i,p")
 #   TOLLGATE_BENCH_DRAIN_EVENTS        backlog of d (default 1000000)
 #   TOLLGATE_BENCH_DRAIN_WORKERS       `tollgate worker` processes in d (default 1)
 #   TOLLGATE_BENCH_LAG_RATE            events/s in e (default 2000)
@@ -54,7 +55,7 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$REPO_ROOT"
 
-SCENARIOS=${TOLLGATE_BENCH_METERING:-d,e,f,i}
+SCENARIOS=${TOLLGATE_BENCH_METERING:-d,e,f,i,p}
 DRAIN_EVENTS=${TOLLGATE_BENCH_DRAIN_EVENTS:-1000000}
 DRAIN_WORKERS=${TOLLGATE_BENCH_DRAIN_WORKERS:-1}
 LAG_RATE=${TOLLGATE_BENCH_LAG_RATE:-2000}
@@ -334,10 +335,11 @@ SELECT :'org', e.idempotency_key, e.occurred_at, e.occurred_at + interval '2 sec
        e.prompt_tokens, e.completion_tokens, e.prompt_tokens + e.completion_tokens,
        e.cached_tokens, e.reasoning_tokens, e.cost_usd, e.cache_hit, e.stream
 FROM bench.events(:lo, :hi, :n, $5, $6, :salt) e;
--- One outbox row per event, queued when the event was received (as the ingest writes it).
+-- One outbox row per event, queued when the event was received (as the ingest writes it);
+-- none when no target is given (events whose rollups are already written).
 INSERT INTO outbox (event_id, organization_id, target, created_at, next_attempt_at)
 SELECT id, organization_id, :'target', received_at, received_at
-FROM usage_events WHERE organization_id = :'org' ORDER BY id;
+FROM usage_events WHERE organization_id = :'org' AND :'target' <> '' ORDER BY id;
 SQL
 }
 
@@ -444,85 +446,12 @@ scenario_i() {
     finish_database
 }
 
-# --- f) /api/usage ----------------------------------------------------------------------
-
-# The cells the embedded dispatcher writes for events of <org> (usage_rollups: customer x
-# model; usage_model_rollups: model over all customers, as customer '(all)';
-# usage_dimension_rollups: customer x key, team, provider, status; per meter), computed
-# by SQL, compared with the ones it wrote: prints "cells missing extra differ".
-crosscheck_sql() {
-    sql -At -F ' ' -v org="$1" <<'SQL'
-SET TimeZone = 'UTC';
-WITH expected AS (
-    SELECT gr.granularity, date_trunc(gr.granularity, e.occurred_at) AS bucket_start,
-           coalesce(e.customer_id, '') AS customer_id, d.dimension, d.value, m.meter,
-           sum(m.q) AS quantity
-    FROM usage_events e
-    CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) gr(granularity)
-    CROSS JOIN LATERAL (VALUES ('model', coalesce(e.model_group, '')),
-        ('key', coalesce(e.api_key_hash, '')), ('team', coalesce(e.litellm_team_id, '')),
-        ('provider', coalesce(e.provider, '')), ('status', e.status)) d(dimension, value)
-    CROSS JOIN LATERAL (VALUES ('input_tokens', e.prompt_tokens::numeric),
-        ('output_tokens', e.completion_tokens), ('cached_tokens', e.cached_tokens),
-        ('reasoning_tokens', e.reasoning_tokens), ('requests', 1), ('cost_usd', e.cost_usd),
-        ('cache_hits', e.cache_hit::int)) m(meter, q)
-    WHERE e.organization_id = :'org'
-    GROUP BY 1, 2, 3, 4, 5, 6
-), expected_all AS (
-    SELECT * FROM expected
-    UNION ALL
-    SELECT granularity, bucket_start, '(all)', dimension, value, meter, sum(quantity)
-    FROM expected WHERE dimension = 'model' GROUP BY 1, 2, 4, 5, 6
-), stored AS (
-    SELECT granularity, bucket_start, customer_id, 'model' AS dimension, model AS value,
-           input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd,
-           cache_hits
-    FROM usage_rollups WHERE organization_id = :'org'
-    UNION ALL
-    SELECT granularity, bucket_start, '(all)', 'model', model, input_tokens, output_tokens,
-           cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
-    FROM usage_model_rollups WHERE organization_id = :'org'
-    UNION ALL
-    SELECT granularity, bucket_start, customer_id, dimension, value, input_tokens,
-           output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
-    FROM usage_dimension_rollups WHERE organization_id = :'org'
-), actual AS (
-    SELECT granularity, bucket_start, customer_id, dimension, value, m.meter, m.quantity
-    FROM stored CROSS JOIN LATERAL (VALUES ('input_tokens', input_tokens),
-        ('output_tokens', output_tokens), ('cached_tokens', cached_tokens),
-        ('reasoning_tokens', reasoning_tokens), ('requests', requests), ('cost_usd', cost_usd),
-        ('cache_hits', cache_hits)) m(meter, quantity)
-)
-SELECT count(*),
-       count(*) FILTER (WHERE a.quantity IS NULL),
-       count(*) FILTER (WHERE x.quantity IS NULL),
-       count(*) FILTER (WHERE a.quantity <> x.quantity)
-FROM expected_all x
-FULL JOIN actual a USING (granularity, bucket_start, customer_id, dimension, value, meter);
-SQL
-}
-
-scenario_f() {
-    echo
-    echo "=== f) GET /api/usage over 30 days of rollups for $USAGE_EVENTS events ==="
-    new_database f
-    local org org2 t key port t0 t_end minute_lo
-    org=$(default_org)
-    create_event_function
-    key=tg_live_bench-usage-read-$(random_hex 16)
-    sql -v org="$org" -v key="$key" <<'SQL' >/dev/null
-INSERT INTO api_keys (id, organization_id, name, display_prefix, secret_sha256, scopes, created_by)
-VALUES (gen_random_uuid(), :'org', 'bench', 'tg_live_benc', sha256(convert_to(:'key', 'UTF8')),
-        '{usage:read}', 'bench');
-SQL
-    t0=$(sql -At -c "SELECT to_char(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    t_end=$(sql -At -c "SELECT to_char(date_trunc('day', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    # First event inside the minute-rollup days (events are evenly spread over 30 days).
-    minute_lo=$(awk -v n="$USAGE_EVENTS" -v d="$USAGE_MINUTE_DAYS" 'BEGIN {
-        lo = int(n * (30 - d) / 30); if (lo < 1) lo = 1; print lo }')
-    t=$(now_s)
-    log "f: computing the rollups of $USAGE_EVENTS events by SQL (hour and day for 30 days, minute for the last $USAGE_MINUTE_DAYS)"
-    sql -v org="$org" -v n="$USAGE_EVENTS" -v t0="$t0" -v mlo="$minute_lo" \
+# seed_usage_rollups <org> <t0> <minute_lo>: the rollups (minute, hour, day; customer x model,
+# model, and customer x key, team, provider, status) of $USAGE_EVENTS events of bench.events
+# (salt 2) over 30 days from <t0>, computed by SQL as the embedded dispatcher would have added
+# them up; minute rows from event <minute_lo> on.
+seed_usage_rollups() {
+    sql -v org="$1" -v n="$USAGE_EVENTS" -v t0="$2" -v mlo="$3" \
         -v mdays="$USAGE_MINUTE_DAYS" <<'SQL'
 SET work_mem = '512MB';
 SET TimeZone = 'UTC';
@@ -601,6 +530,87 @@ BEGIN
 END
 $$;
 SQL
+}
+
+# --- f) /api/usage ----------------------------------------------------------------------
+
+# The cells the embedded dispatcher writes for events of <org> (usage_rollups: customer x
+# model; usage_model_rollups: model over all customers, as customer '(all)';
+# usage_dimension_rollups: customer x key, team, provider, status; per meter), computed
+# by SQL, compared with the ones it wrote: prints "cells missing extra differ".
+crosscheck_sql() {
+    sql -At -F ' ' -v org="$1" <<'SQL'
+SET TimeZone = 'UTC';
+WITH expected AS (
+    SELECT gr.granularity, date_trunc(gr.granularity, e.occurred_at) AS bucket_start,
+           coalesce(e.customer_id, '') AS customer_id, d.dimension, d.value, m.meter,
+           sum(m.q) AS quantity
+    FROM usage_events e
+    CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) gr(granularity)
+    CROSS JOIN LATERAL (VALUES ('model', coalesce(e.model_group, '')),
+        ('key', coalesce(e.api_key_hash, '')), ('team', coalesce(e.litellm_team_id, '')),
+        ('provider', coalesce(e.provider, '')), ('status', e.status)) d(dimension, value)
+    CROSS JOIN LATERAL (VALUES ('input_tokens', e.prompt_tokens::numeric),
+        ('output_tokens', e.completion_tokens), ('cached_tokens', e.cached_tokens),
+        ('reasoning_tokens', e.reasoning_tokens), ('requests', 1), ('cost_usd', e.cost_usd),
+        ('cache_hits', e.cache_hit::int)) m(meter, q)
+    WHERE e.organization_id = :'org'
+    GROUP BY 1, 2, 3, 4, 5, 6
+), expected_all AS (
+    SELECT * FROM expected
+    UNION ALL
+    SELECT granularity, bucket_start, '(all)', dimension, value, meter, sum(quantity)
+    FROM expected WHERE dimension = 'model' GROUP BY 1, 2, 4, 5, 6
+), stored AS (
+    SELECT granularity, bucket_start, customer_id, 'model' AS dimension, model AS value,
+           input_tokens, output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd,
+           cache_hits
+    FROM usage_rollups WHERE organization_id = :'org'
+    UNION ALL
+    SELECT granularity, bucket_start, '(all)', 'model', model, input_tokens, output_tokens,
+           cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
+    FROM usage_model_rollups WHERE organization_id = :'org'
+    UNION ALL
+    SELECT granularity, bucket_start, customer_id, dimension, value, input_tokens,
+           output_tokens, cached_tokens, reasoning_tokens, requests, cost_usd, cache_hits
+    FROM usage_dimension_rollups WHERE organization_id = :'org'
+), actual AS (
+    SELECT granularity, bucket_start, customer_id, dimension, value, m.meter, m.quantity
+    FROM stored CROSS JOIN LATERAL (VALUES ('input_tokens', input_tokens),
+        ('output_tokens', output_tokens), ('cached_tokens', cached_tokens),
+        ('reasoning_tokens', reasoning_tokens), ('requests', requests), ('cost_usd', cost_usd),
+        ('cache_hits', cache_hits)) m(meter, quantity)
+)
+SELECT count(*),
+       count(*) FILTER (WHERE a.quantity IS NULL),
+       count(*) FILTER (WHERE x.quantity IS NULL),
+       count(*) FILTER (WHERE a.quantity <> x.quantity)
+FROM expected_all x
+FULL JOIN actual a USING (granularity, bucket_start, customer_id, dimension, value, meter);
+SQL
+}
+
+scenario_f() {
+    echo
+    echo "=== f) GET /api/usage over 30 days of rollups for $USAGE_EVENTS events ==="
+    new_database f
+    local org org2 t key port t0 t_end minute_lo
+    org=$(default_org)
+    create_event_function
+    key=tg_live_bench-usage-read-$(random_hex 16)
+    sql -v org="$org" -v key="$key" <<'SQL' >/dev/null
+INSERT INTO api_keys (id, organization_id, name, display_prefix, secret_sha256, scopes, created_by)
+VALUES (gen_random_uuid(), :'org', 'bench', 'tg_live_benc', sha256(convert_to(:'key', 'UTF8')),
+        '{usage:read}', 'bench');
+SQL
+    t0=$(sql -At -c "SELECT to_char(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    t_end=$(sql -At -c "SELECT to_char(date_trunc('day', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    # First event inside the minute-rollup days (events are evenly spread over 30 days).
+    minute_lo=$(awk -v n="$USAGE_EVENTS" -v d="$USAGE_MINUTE_DAYS" 'BEGIN {
+        lo = int(n * (30 - d) / 30); if (lo < 1) lo = 1; print lo }')
+    t=$(now_s)
+    log "f: computing the rollups of $USAGE_EVENTS events by SQL (hour and day for 30 days, minute for the last $USAGE_MINUTE_DAYS)"
+    seed_usage_rollups "$org" "$t0" "$minute_lo"
     echo "f.seed_s=$(since "$t")" >>"$RESULTS"
     if ((CROSSCHECK_EVENTS > 0)); then
         # Real events of a second organization, left for Tollgate's embedded dispatcher.
@@ -704,6 +714,9 @@ explain_usage() {
     sed 's/^/    /' "$WORK/explain.txt"
 }
 
+# shellcheck source=tests/bench/metering_pages.sh
+source "$REPO_ROOT/tests/bench/metering_pages.sh"
+
 # --- run ----------------------------------------------------------------------------------
 
 CORES=$(nproc)
@@ -715,8 +728,9 @@ for s in "${wanted[@]}"; do
         e) scenario_e ;;
         f) scenario_f ;;
         i) scenario_i ;;
+        p) scenario_p ;;
         '') ;;
-        *) die "unknown metering scenario $s (use d, e, f, i)" ;;
+        *) die "unknown metering scenario $s (use d, e, f, i, p)" ;;
     esac
 done
 
@@ -803,7 +817,8 @@ elif [[ -n $(val i.failed) ]]; then
     verdict 0
     row "i) recovery" "failed (see above)" "<= $TARGET_I_DRAIN_S s" "$VERDICT"
 fi
-echo "  machine before each scenario: d: $(val d.before); e: $(val e.before); f: $(val f.before); i: $(val i.before)"
+summary_p
+echo "  machine before each scenario: d: $(val d.before); e: $(val e.before); f: $(val f.before); i: $(val i.before); p: $(val p.before)"
 echo "  cpu during each measured window ($((CORES * 100))% = all cores; postgres = every postgres process on the machine):"
 for s in d e f; do
     g=$(val "$s.cpu_generator_pct")

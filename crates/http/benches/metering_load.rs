@@ -11,6 +11,9 @@
 //!   events/s; percentiles of `delivered_at - created_at` (`metering_load/lag.rs`).
 //! * `--mode usage`: `GET /api/usage` of the child over rollups already in the database,
 //!   p50/p95/max per query shape (`metering_load/usage.rs`).
+//! * `--mode pages`: every page of the child's dashboard (`tollgate serve`, signed in by a
+//!   `dev-login` link): server render time, weight, `DOMContentLoaded` in headless Chromium
+//!   (`metering_load/pages.rs`).
 //! * `--mode recovery`: the child (`tollgate serve`) takes `--rate` events/s while the fake
 //!   OpenMeter fails for `--outage` s (503, then refused connections); how fast the backlog
 //!   goes once it answers again (`metering_load/recovery.rs`).
@@ -26,6 +29,11 @@
 #[path = "support/mod.rs"]
 mod support;
 
+/// The UI tests' headless Chromium (`--mode pages` measures `DOMContentLoaded` in it).
+#[path = "../tests/ui/browser.rs"]
+#[allow(dead_code, reason = "the bench loads pages; it does not audit them")]
+mod browser;
+
 #[path = "metering_load/args.rs"]
 mod args;
 #[path = "metering_load/children.rs"]
@@ -40,6 +48,10 @@ mod fake_openmeter;
 mod figures;
 #[path = "metering_load/lag.rs"]
 mod lag;
+#[path = "metering_load/pages.rs"]
+mod pages;
+#[path = "metering_load/pages_crawl.rs"]
+mod pages_crawl;
 #[path = "metering_load/recovery.rs"]
 mod recovery;
 #[path = "metering_load/self_check.rs"]
@@ -83,8 +95,9 @@ fn main() {
             Some("lag") => lag::lag(&args, &mut out).await,
             Some("usage") => usage::usage(&args, &mut out).await,
             Some("recovery") => recovery::recovery(&args, &mut out).await,
+            Some("pages") => pages::pages(&args, &mut out).await,
             other => Err(err(format!(
-                "--mode must be drain, lag, usage or recovery, not {other:?}"
+                "--mode must be drain, lag, usage, recovery or pages, not {other:?}"
             ))),
         }
     });

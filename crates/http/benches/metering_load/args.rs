@@ -11,7 +11,7 @@ use clap::Parser;
     about = "Metering benchmarks: outbox drain, delivery lag, /api/usage latency"
 )]
 pub struct Args {
-    /// drain, lag, usage or recovery.
+    /// drain, lag, usage, recovery or pages.
     #[arg(long)]
     pub mode: Option<String>,
     /// Database of the child (polled for the outbox, read for the lag).
@@ -84,7 +84,16 @@ pub struct Args {
     /// usage: days the HOUR query covers (ending at `--to`).
     #[arg(long, default_value_t = 7)]
     pub hour_days: i64,
-    /// usage: timed requests, round robin over the shapes.
+    /// pages: the organization (slug) whose owner signs in.
+    #[arg(long, default_value = "default")]
+    pub org: String,
+    /// pages: at most this many pages (route shapes) are measured.
+    #[arg(long, default_value_t = 40)]
+    pub pages_max: usize,
+    /// pages: warm loads of each page in Chromium, after the first.
+    #[arg(long, default_value_t = 5)]
+    pub dcl_loads: usize,
+    /// usage: timed requests, round robin over the shapes; pages: timed GETs per page.
     #[arg(long, default_value_t = 200)]
     pub requests: usize,
     /// usage: the customer of the one-customer shape.

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 
 use crate::fake_openmeter::{fnv1a, scan_batch};
+use crate::pages::server_total_ms;
+use crate::pages_crawl::{assets_of, page_links, shape_of};
 use crate::support::cli::has_any_flag;
 use crate::support::events::EventFactory;
 use crate::usage::requests_total;
@@ -39,5 +41,30 @@ pub fn self_check() -> Result<usize, BoxError> {
     if requests_total(answer) != Some(7) {
         return Err(err("requests_total"));
     }
-    Ok(3)
+    let page = r#"<link rel="stylesheet" href="/static/app.1a2b.css"><a href="/usage?window=DAY&amp;group_by=model">u</a>
+<a href="/logout">x</a><a href="/billing/invoices/0193c9a2-7f00-7000-8000-000000000001#lines">i</a>
+<a href="/billing/invoices/1/pdf">pdf</a><script type="module" src="/static/app.9f8e.js"></script>"#;
+    if page_links(page)
+        != [
+            "/usage?window=DAY&group_by=model",
+            "/billing/invoices/0193c9a2-7f00-7000-8000-000000000001",
+        ]
+    {
+        return Err(err(format!("page_links found {:?}", page_links(page))));
+    }
+    if shape_of("/billing/invoices/0193c9a2-7f00-7000-8000-000000000001?x=1")
+        != "/billing/invoices/{id}"
+        || shape_of("/usage/events") != "/usage/events"
+    {
+        return Err(err("shape_of"));
+    }
+    if assets_of(page).len() != 2 {
+        return Err(err(format!("assets_of found {:?}", assets_of(page))));
+    }
+    if server_total_ms("metering;dur=3.2, total;dur=12.5") != Some(12.5)
+        || server_total_ms("metering;dur=3.2").is_some()
+    {
+        return Err(err("server_total_ms"));
+    }
+    Ok(7)
 }
