@@ -6,7 +6,7 @@
 
 mod billing;
 mod figures;
-mod period;
+pub(super) mod period;
 mod usage;
 
 use actix_web::{

@@ -13,7 +13,7 @@ use tollgate_application::ports::EventFilter;
 
 use self::{
     breakdown::{Breakdown, GroupTotal, breakdown, window_header},
-    view::{FieldError, GROUPINGS, METERS, PERIODS, UsageForm, View, WINDOWS, window_value},
+    view::{FieldError, GROUPINGS, METERS, UsageForm, View, WINDOWS, periods, window_value},
 };
 use super::{
     Layout, Timing, Visitor, WebError,
@@ -158,11 +158,18 @@ pub async fn page(
         .find(|(meter, _)| *meter == view.meter)
         .map(|(_, label)| t.tr(label))
         .unwrap_or_default();
-    let period_label = PERIODS
-        .iter()
-        .find(|(period, _)| *period == view.period)
+    let period_label = periods()
+        .find(|(period, _)| *period == view.period.value)
         .map(|(_, label)| t.tr(label))
         .unwrap_or_default();
+    let (first_day, last_day) = view.days();
+    let typed = |text: &str, day: chrono::NaiveDate| {
+        if text.trim().is_empty() {
+            day.to_string()
+        } else {
+            text.to_owned()
+        }
+    };
     let page = UsagePage {
         layout: Layout::page(&visitor, &request, key("usage-title"), &timing),
         errors: errors
@@ -170,11 +177,17 @@ pub async fn page(
             .map(|(field, message)| (field, t.tr(message)))
             .collect(),
         meters: choices(METERS, |m| m.slug(), &view.meter),
-        periods: choices(PERIODS, |p| p, &view.period),
+        periods: periods()
+            .map(|(value, label)| Choice {
+                value,
+                label: t.tr(label),
+                chosen: value == view.period.value,
+            })
+            .collect(),
         windows: choices(WINDOWS, |w| w, &window_value(view.window)),
         groupings: choices(GROUPINGS, |g| g, &view.group_by.map_or("", |g| g.as_str())),
-        from_day: view.from_day.to_string(),
-        to_day: view.to_day.to_string(),
+        from_day: typed(&view.period.custom_from, first_day),
+        to_day: typed(&view.period.custom_to, last_day),
         customer: view.customer.clone().unwrap_or_default(),
         tz: view.tz.name().to_owned(),
         meter_label,
@@ -253,10 +266,11 @@ pub async fn export(
         .await?;
     let body = response(query, answer);
     // The days covered, both included, as the page names them.
+    let (first_day, last_day) = view.days();
     let stem = format!(
         "usage-{}-{}",
-        view.from_day.format("%Y%m%d"),
-        view.to_day.format("%Y%m%d")
+        first_day.format("%Y%m%d"),
+        last_day.format("%Y%m%d")
     );
     let (content_type, file, bytes) = match format.as_deref() {
         None | Some("csv") => (

@@ -71,7 +71,7 @@ impl EventsForm {
 pub fn read(form: &EventsForm) -> Filters {
     let mut errors = Vec::new();
     let tz = when::zone(form.tz.as_deref()).unwrap_or_else(|()| {
-        errors.push(("tz", key("usage-error-tz")));
+        errors.push(("tz", key("period-tz-invalid")));
         Tz::UTC
     });
     let status = given(form.status.as_ref()).filter(|status| {

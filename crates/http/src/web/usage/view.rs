@@ -1,14 +1,18 @@
-//! What `/usage` shows, read from its query: a meter, a period (or custom dates), a
-//! granularity, a grouping, a customer and a time zone. A value that cannot be used falls
-//! back to its default and leaves the field's message, and the page answers 400 showing both.
+//! What `/usage` shows, read from its query: a meter, the dashboard's period (or custom
+//! dates) in the `tz` zone, a granularity, a grouping and a customer. A value that cannot be
+//! used falls back to its default and leaves the field's message, and the page answers 400
+//! showing both.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use tollgate_application::ports::{GroupBy, UsageQuery, Window};
 use tollgate_domain::metering::Meter;
 
-use super::super::{i18n::key, when};
+use super::super::{
+    dashboard::period::{self, Period, PeriodQuery},
+    i18n::key,
+};
 
 /// The meters offered, in the menu's order: value, label key.
 pub const METERS: &[(Meter, &str)] = &[
@@ -21,15 +25,14 @@ pub const METERS: &[(Meter, &str)] = &[
     (Meter::CacheHits, key("meter-cache_hits")),
 ];
 
-/// The periods offered, as the dashboard's: value, label key.
-pub const PERIODS: &[(&str, &str)] = &[
-    ("today", key("period-today")),
-    ("7d", key("period-7d")),
-    ("30d", key("period-30d")),
-    ("mtd", key("period-mtd")),
-    ("last_month", key("usage-period-last-month")),
-    ("custom", key("usage-period-custom")),
-];
+/// The periods offered: the dashboard's, so a period means the same span on both pages, and
+/// custom dates.
+pub fn periods() -> impl Iterator<Item = (&'static str, &'static str)> {
+    period::PERIODS
+        .iter()
+        .copied()
+        .chain([("custom", key("period-custom"))])
+}
 
 /// The groupings offered: value (empty for none), label key.
 pub const GROUPINGS: &[(&str, &str)] = &[
@@ -50,8 +53,8 @@ pub const WINDOWS: &[(&str, &str)] = &[
 
 /// Hourly bars over more than a week are too thin to read (and the table too long).
 const MOST_HOURS: TimeDelta = TimeDelta::days(7);
-/// Daily bars over more than a year, likewise; longer spans belong in the export.
-const MOST_DAYS: TimeDelta = TimeDelta::days(366);
+/// Daily bars over more than a year, likewise; longer spans belong in the API's export.
+const MOST_DAYS: TimeDelta = TimeDelta::days(367);
 
 /// The query as sent: every field text, so that nothing a person typed makes the page fail
 /// before it can say what is wrong with it.
@@ -74,10 +77,8 @@ pub type FieldError = (&'static str, &'static str);
 #[derive(Debug, Clone)]
 pub struct View {
     pub meter: Meter,
-    pub period: &'static str,
-    /// The custom period's first and last day (inclusive), as typed dates.
-    pub from_day: NaiveDate,
-    pub to_day: NaiveDate,
+    /// The span, its zone, and the custom dates as typed.
+    pub period: Period,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub window: Window,
@@ -111,32 +112,38 @@ pub fn window_value(window: Window) -> &'static str {
     }
 }
 
-/// The range a named period covers in `tz` at `now`: whole days, so day bars are whole.
-fn period_range(period: &str, now: DateTime<Utc>, tz: Tz) -> Option<(NaiveDate, NaiveDate)> {
-    let today = now.with_timezone(&tz).date_naive();
-    let first_of_month = today.with_day(1)?;
-    Some(match period {
-        "today" => (today, today),
-        "7d" => (today - TimeDelta::days(6), today),
-        "30d" => (today - TimeDelta::days(29), today),
-        "mtd" => (first_of_month, today),
-        "last_month" => (
-            first_of_month.checked_sub_months(Months::new(1))?,
-            first_of_month.pred_opt()?,
-        ),
-        _ => return None,
-    })
-}
-
 impl View {
     /// The view `form` asks for at `now`, and a message for each field that could not be
     /// used (that field then has its default).
     pub fn read(form: &UsageForm, now: DateTime<Utc>) -> (Self, Vec<FieldError>) {
-        let mut errors = Vec::new();
-        let tz = when::zone(form.tz.as_deref()).unwrap_or_else(|()| {
-            errors.push(("tz", key("usage-error-tz")));
-            Tz::UTC
-        });
+        let (mut period, refused) = period::parse(
+            &PeriodQuery {
+                period: blank_to_none(form.period.as_ref()).map(str::to_owned),
+                from: form.from.clone(),
+                to: form.to.clone(),
+                tz: form.tz.clone(),
+            },
+            now,
+        );
+        let mut errors: Vec<FieldError> = refused
+            .into_iter()
+            .map(|error| (error.field, error.message))
+            .collect();
+        if period.to - period.from > MOST_DAYS {
+            errors.push(("to", key("usage-error-date-span")));
+            let (month, _) = period::parse(
+                &PeriodQuery {
+                    tz: form.tz.clone(),
+                    ..PeriodQuery::default()
+                },
+                now,
+            );
+            period = Period {
+                custom_from: period.custom_from,
+                custom_to: period.custom_to,
+                ..month
+            };
+        }
         let meter = match blank_to_none(form.meter.as_ref()) {
             None => Meter::CostUsd,
             Some(slug) => Meter::parse(slug).unwrap_or_else(|| {
@@ -150,36 +157,15 @@ impl View {
                 None
             });
         let customer = blank_to_none(form.customer.as_ref()).map(str::to_owned);
-        let asked = blank_to_none(form.period.as_ref()).unwrap_or("mtd");
-        let (period, (from_day, to_day)) = match PERIODS.iter().find(|(p, _)| *p == asked) {
-            Some((period, _)) if *period == "custom" => match custom(form, tz) {
-                Ok(days) => (*period, days),
-                Err(error) => {
-                    errors.push(error);
-                    fallback(now, tz)
-                }
-            },
-            Some((period, _)) => match period_range(period, now, tz) {
-                Some(days) => (*period, days),
-                None => fallback(now, tz),
-            },
-            None => {
-                errors.push(("period", key("usage-error-period")));
-                fallback(now, tz)
-            }
-        };
-        let from = when::start_of_day(tz, from_day);
-        let end_of_range = when::start_of_day(tz, to_day + TimeDelta::days(1));
-        // Periods that include today end now: nothing after it has happened.
-        let to = end_of_range.min(now).max(from + TimeDelta::seconds(1));
-        let automatic = if end_of_range - from <= TimeDelta::days(2) {
+        let span = period.to - period.from;
+        let automatic = if span <= TimeDelta::days(2) {
             Window::Hour
         } else {
             Window::Day
         };
         let window = match blank_to_none(form.window.as_ref()) {
             None => automatic,
-            Some("hour") if end_of_range - from > MOST_HOURS => {
+            Some("hour") if span > MOST_HOURS => {
                 errors.push(("window", key("usage-error-window-hours")));
                 Window::Day
             }
@@ -192,17 +178,27 @@ impl View {
         };
         let view = Self {
             meter,
+            from: period.from,
+            // An empty span (a period starting now) still asks for something valid.
+            to: period.to.max(period.from + TimeDelta::seconds(1)),
+            tz: period.tz,
             period,
-            from_day,
-            to_day,
-            from,
-            to,
             window,
             group_by,
             customer,
-            tz,
         };
         (view, errors)
+    }
+
+    /// The first and last day the view covers, in its zone (the custom fields' values when
+    /// they were not typed, and the download's name).
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        let days = self.period.days();
+        let today = self.to.with_timezone(&self.tz).date_naive();
+        (
+            days.first().copied().unwrap_or(today),
+            days.last().copied().unwrap_or(today),
+        )
     }
 
     /// The metering service's query for this view.
@@ -221,11 +217,9 @@ impl View {
     pub fn query_string(&self) -> String {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         pairs.append_pair("meter", self.meter.slug());
-        pairs.append_pair("period", self.period);
-        if self.period == "custom" {
-            pairs.append_pair("from", &self.from_day.to_string());
-            pairs.append_pair("to", &self.to_day.to_string());
-        }
+        let period = self.period.query(&self.period.value);
+        let mut pairs =
+            url::form_urlencoded::Serializer::new(format!("{}&{period}", pairs.finish()));
         pairs.append_pair("window", window_value(self.window));
         if let Some(group) = self.group_by {
             pairs.append_pair("group_by", group.as_str());
@@ -233,33 +227,8 @@ impl View {
         if let Some(customer) = &self.customer {
             pairs.append_pair("customer", customer);
         }
-        if self.tz != Tz::UTC {
-            pairs.append_pair("tz", self.tz.name());
-        }
         pairs.finish()
     }
-}
-
-fn fallback(now: DateTime<Utc>, tz: Tz) -> (&'static str, (NaiveDate, NaiveDate)) {
-    let today = now.with_timezone(&tz).date_naive();
-    ("mtd", (today.with_day(1).unwrap_or(today), today))
-}
-
-/// The custom period's days: both dates, the first not after the last, at most a year.
-fn custom(form: &UsageForm, tz: Tz) -> Result<(NaiveDate, NaiveDate), FieldError> {
-    let day = |text: Option<&String>, field| {
-        let text = blank_to_none(text).ok_or((field, key("usage-error-date-missing")))?;
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| (field, key("usage-error-date")))
-    };
-    let from = day(form.from.as_ref(), "from")?;
-    let to = day(form.to.as_ref(), "to")?;
-    if to < from {
-        return Err(("to", key("usage-error-date-order")));
-    }
-    if when::start_of_day(tz, to) - when::start_of_day(tz, from) >= MOST_DAYS {
-        return Err(("to", key("usage-error-date-span")));
-    }
-    Ok((from, to))
 }
 
 #[cfg(test)]
@@ -278,11 +247,7 @@ mod tests {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
-        serde_urlencoded_form(&query)
-    }
-
-    fn serde_urlencoded_form(query: &str) -> UsageForm {
-        actix_web::web::Query::<UsageForm>::from_query(query)
+        actix_web::web::Query::<UsageForm>::from_query(&query)
             .map(actix_web::web::Query::into_inner)
             .unwrap_or_default()
     }
@@ -292,7 +257,7 @@ mod tests {
         let (view, errors) = View::read(&UsageForm::default(), now());
         assert!(errors.is_empty());
         assert_eq!(view.meter, Meter::CostUsd);
-        assert_eq!(view.period, "mtd");
+        assert_eq!(view.period.value, "mtd");
         assert_eq!(view.window, Window::Day);
         assert_eq!(
             view.from,
@@ -303,23 +268,30 @@ mod tests {
     }
 
     #[test]
-    fn periods_are_whole_days_in_the_zone_and_today_is_hourly() {
+    fn periods_are_the_dashboards_in_the_zone_and_today_is_hourly() {
         let (view, errors) = View::read(&form(&[("period", "7d"), ("tz", "Asia/Tokyo")]), now());
         assert!(errors.is_empty());
-        // 15:30 UTC is 00:30 on the 7th in Tokyo: the week is the 1st to the 7th there.
-        assert_eq!(
-            view.from,
-            Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap()
-        );
+        assert_eq!(view.from, now() - TimeDelta::days(7));
         assert_eq!(view.query().time_zone, "Asia/Tokyo");
+        assert_eq!(
+            view.query_string(),
+            "meter=cost_usd&period=7d&tz=Asia%2FTokyo&window=day"
+        );
         let (today, _) = View::read(&form(&[("period", "today")]), now());
         assert_eq!(today.window, Window::Hour);
-        let (last, _) = View::read(&form(&[("period", "last_month")]), now());
+        let (last, _) = View::read(&form(&[("period", "last-month")]), now());
         assert_eq!(
             last.from,
             Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
         );
         assert_eq!(last.to, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+        assert_eq!(
+            last.days(),
+            (
+                NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+            )
+        );
     }
 
     #[test]
@@ -347,8 +319,9 @@ mod tests {
                 ("from", "2026-11-05"),
                 ("to", "2026-11-03")
             ]),
-            vec![("to", "usage-error-date-order")]
+            vec![("to", "period-to-before-from")]
         );
+        // Longer than a year: the dashboard takes it, the chart's daily bars cannot.
         assert_eq!(
             refused(&[
                 ("period", "custom"),
@@ -359,7 +332,7 @@ mod tests {
         );
         assert_eq!(
             refused(&[("period", "custom"), ("from", "soon"), ("to", "2026-11-03")]),
-            vec![("from", "usage-error-date")]
+            vec![("from", "period-date-invalid")]
         );
     }
 
@@ -378,7 +351,7 @@ mod tests {
         assert_eq!(
             errors,
             vec![
-                ("tz", "usage-error-tz"),
+                ("tz", "period-tz-invalid"),
                 ("meter", "usage-error-meter"),
                 ("group_by", "usage-error-group-by"),
                 ("window", "usage-error-window-hours"),
