@@ -76,3 +76,51 @@ pub fn margin(current: &[CurrencyTotals], cost_usd: Decimal) -> Option<Card> {
     }
     Some(card)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use tollgate_domain::billing::Currency;
+
+    use super::*;
+    use crate::web::dashboard::figures::Trend;
+
+    fn totals(currency: Currency, invoiced: i64, paid: i64, outstanding: i64) -> CurrencyTotals {
+        let money = |cents: i64| Money::new(Decimal::new(cents, 2), currency);
+        CurrencyTotals {
+            invoiced: money(invoiced),
+            paid: money(paid),
+            outstanding: money(outstanding),
+            credited: money(0),
+        }
+    }
+
+    #[test]
+    fn each_currency_has_its_cards_against_the_same_currency_before() {
+        let eur = Currency::parse("EUR").unwrap();
+        let now = [totals(eur, 150_000, 100_000, 50_000)];
+        let before = [
+            totals(Currency::USD, 999, 999, 999),
+            totals(eur, 100_000, 100_000, 0),
+        ];
+        let cards = cards(&now, &before);
+        assert_eq!(cards.len(), 3);
+        assert_eq!(cards[0].label, "Invoiced (EUR)");
+        assert_eq!(cards[0].value, "EUR 1,500.00");
+        let change = cards[0].change.as_ref().unwrap();
+        assert_eq!((change.trend, change.text.as_str()), (Trend::Up, "+50.0%"));
+        assert_eq!(change.previous, "EUR 1,000.00");
+        assert_eq!(cards[2].change.as_ref().unwrap().text, "new");
+    }
+
+    #[test]
+    fn the_margin_is_usd_invoiced_less_llm_cost_and_only_in_usd() {
+        let usd = [totals(Currency::USD, 10_000, 0, 10_000)];
+        let card = margin(&usd, Decimal::new(2_500, 2)).unwrap();
+        assert_eq!(card.value, "$75.00 (75.0%)");
+        assert_eq!(card.exact, "75");
+        let eur = [totals(Currency::parse("EUR").unwrap(), 10_000, 0, 0)];
+        assert!(margin(&eur, Decimal::ONE).is_none());
+    }
+}

@@ -215,6 +215,11 @@ async fn when_openmeter_fails_only_its_sections_say_so() {
     // The rest of the page is there: the periods, the billing section, the delivery backlog
     // (nothing delivered: no dispatcher runs).
     assert!(html.contains("aria-current=\"true\">Today"), "{html}");
-    assert!(html.contains("id=\"billing\""), "{html}");
+    // Lago is the billing engine: its section says why it has no summary, on its own.
+    let billing = &html[html.find("id=\"billing\"").expect("the billing section")..];
+    assert!(
+        billing.contains("Lago is the billing engine here"),
+        "{html}"
+    );
     assert!(html.contains("waiting for delivery"), "{html}");
 }

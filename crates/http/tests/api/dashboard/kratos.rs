@@ -198,6 +198,21 @@ async fn a_kratos_identity_without_a_membership_is_told_so_and_a_lost_cookie_doe
         "it offers to sign out: {html}"
     );
     assert_eq!(app.count("web_sessions").await, 0);
+    // Its sign-out (no dashboard session to end) ends Kratos's session.
+    let answer = browser()
+        .post(app.url("/logout"))
+        .header(header::COOKIE, &kratos_cookie)
+        .header(header::ORIGIN, &app.address)
+        .form(&[("csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    assert!(
+        location(&answer).starts_with(&format!("{}/self-service/logout?token=", kratos.uri())),
+        "{}",
+        location(&answer)
+    );
 
     // Back from Kratos without a session it can read: said so, instead of starting over.
     let answer = get(
