@@ -41,6 +41,10 @@ pub struct NextQuery {
     flow: Option<String>,
     /// Set on the address Kratos returns to after signing in.
     returned: Option<String>,
+    /// With Kratos: the organization to sign in to (slug or id; default: the installation's).
+    organization: Option<String>,
+    /// With Kratos: the customer whose member signs in (the portal).
+    customer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,16 +124,16 @@ pub async fn form(
             .finish());
     }
     if let Some(flows) = &state.web.login_flows {
-        let returned = query.returned.is_some();
-        return kratos::form(
-            &request,
-            &state,
-            flows.as_ref(),
+        let query = query.into_inner();
+        let nonblank = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
+        let visit = kratos::Visit {
             next,
-            query.flow.as_deref(),
-            returned,
-        )
-        .await;
+            flow: nonblank(query.flow),
+            returned: query.returned.is_some(),
+            organization: nonblank(query.organization),
+            customer: nonblank(query.customer),
+        };
+        return kratos::form(&request, &state, flows.as_ref(), &visit).await;
     }
     render(StatusCode::OK, &login_page(&state, next))
 }

@@ -192,10 +192,32 @@ fn to(location: String) -> HttpResponse {
         .finish()
 }
 
-/// Where Kratos sends the browser back to once signed in.
-fn return_to(state: &AppState, next: &str) -> String {
-    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    format!("{}/login?next={next}&returned=1", state.web.origin)
+/// What `GET /login` was asked, with Kratos.
+pub struct Visit {
+    /// The page to land on once signed in.
+    pub next: String,
+    /// Kratos's flow to render.
+    pub flow: Option<String>,
+    /// Back from Kratos after signing in.
+    pub returned: bool,
+    /// The organization to sign in to (else the installation's default).
+    pub organization: Option<String>,
+    /// The customer whose member signs in.
+    pub customer: Option<String>,
+}
+
+/// Where Kratos sends the browser back to once signed in: here again, with what was asked.
+fn return_to(state: &AppState, visit: &Visit) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("next", &visit.next);
+    if let Some(organization) = &visit.organization {
+        query.append_pair("organization", organization);
+    }
+    if let Some(customer) = &visit.customer {
+        query.append_pair("customer", customer);
+    }
+    query.append_pair("returned", "1");
+    format!("{}/login?{}", state.web.origin, query.finish())
 }
 
 fn page(status: StatusCode, error: Option<String>) -> Result<HttpResponse, WebError> {
@@ -215,13 +237,11 @@ pub async fn form(
     request: &HttpRequest,
     state: &AppState,
     flows: &dyn LoginFlows,
-    next: String,
-    flow: Option<&str>,
-    returned: bool,
+    visit: &Visit,
 ) -> Result<HttpResponse, WebError> {
     let cookie = forwarded_cookies(request, state.web.cookie_name());
-    let begin = |aal2| to(flows.begin_url(&return_to(state, &next), aal2));
-    if let Some(id) = flow.filter(|id| !id.is_empty()) {
+    let begin = |aal2| to(flows.begin_url(&return_to(state, visit), aal2));
+    if let Some(id) = &visit.flow {
         match flows.login_flow(id, &cookie).await? {
             FlowFetch::Ready(flow) => {
                 let (form, messages) = flow_form(flow);
@@ -248,7 +268,7 @@ pub async fn form(
         .await
     {
         Ok(session) => session,
-        Err(AuthError::Unauthenticated(_)) if returned => {
+        Err(AuthError::Unauthenticated(_)) if visit.returned => {
             // Kratos said the sign-in worked, but its cookie does not reach this address:
             // beginning again would go round in circles.
             return page(
@@ -260,10 +280,13 @@ pub async fn form(
         Err(AuthError::Forbidden(_)) => return Ok(begin(true)),
         Err(other) => return Err(other.into()),
     };
-    let organization = state.web.default_organization.as_str();
+    let organization = visit
+        .organization
+        .as_deref()
+        .unwrap_or(&state.web.default_organization);
     let holder = match state
         .access
-        .sign_in_subject(&session.subject, organization, None)
+        .sign_in_subject(&session.subject, organization, visit.customer.as_deref())
         .await
     {
         Ok(holder) => holder,
@@ -282,7 +305,7 @@ pub async fn form(
         .sessions
         .start(&holder, SignInMethod::Kratos, &context)
         .await?;
-    Ok(signed_in(state, secret, &next))
+    Ok(signed_in(state, secret, &visit.next))
 }
 
 /// Where `POST /logout` sends the browser: Kratos's logout URL when it has a session there

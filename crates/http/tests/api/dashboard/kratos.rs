@@ -244,3 +244,48 @@ async fn a_kratos_identity_without_a_membership_is_told_so_and_a_lost_cookie_doe
     assert!(kratos.aal2_asked());
     assert!(kratos.problems().is_empty(), "{:?}", kratos.problems());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_member_signs_in_through_kratos_for_the_customer_asked() {
+    let (app, kratos) = app_with_kratos().await;
+    crate::identity::support::batch(
+        &app,
+        &format!(
+            "INSERT INTO memberships (organization_id, subject, role, customer_id)
+             SELECT id, '{IDENTITY}', 'customer', 'acme' FROM organizations WHERE slug = 'default'"
+        ),
+    )
+    .await
+    .expect("membership");
+    // The customer asked travels through Kratos and back.
+    let answer = get(&app, "/login?next=%2Fportal&customer=acme", "").await;
+    let begin = location(&answer);
+    assert!(begin.contains("customer%3Dacme%26returned%3D1"), "{begin}");
+
+    let cookie = kratos.session_for_test();
+    let answer = get(
+        &app,
+        "/login?next=%2Fportal&customer=acme&returned=1",
+        &cookie,
+    )
+    .await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(location(&answer), "/portal");
+    assert_eq!(
+        app.count_where(
+            "web_sessions",
+            &format!("subject = '{IDENTITY}' AND role = 'customer' AND customer_id = 'acme'")
+        )
+        .await,
+        1
+    );
+    // Another customer's portal is not theirs.
+    let answer = get(
+        &app,
+        "/login?next=%2Fportal&customer=globex&returned=1",
+        &cookie,
+    )
+    .await;
+    assert_eq!(answer.status(), 403);
+    assert!(kratos.problems().is_empty(), "{:?}", kratos.problems());
+}
