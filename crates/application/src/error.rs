@@ -97,4 +97,8 @@ pub enum AppError {
     /// plan or customer, an upgrade to the plan already in place.
     #[error("{message}")]
     Unprocessable { code: ErrorCode, message: String },
+    /// What was asked for existed but is gone for good (410): an export past its download
+    /// window.
+    #[error("{message}")]
+    Gone { code: ErrorCode, message: String },
 }

@@ -18,6 +18,7 @@ mod login_flows;
 mod period_close;
 mod plans;
 mod portal_links;
+mod privacy;
 mod rendering;
 mod settings;
 mod subscriptions;
@@ -76,6 +77,12 @@ pub use plans::{PlanDraft, PlanRecord, PlanStore, PlanVersionRecord};
 #[cfg(any(test, feature = "mocks"))]
 pub use portal_links::MockPortalLinkStore;
 pub use portal_links::{NewPortalLink, PortalLinkStore, RedeemedPortalLink};
+pub use privacy::{
+    ClaimedExport, ConsentRecord, ConsentStore, ExportRecord, ExportRequested, ExportStore,
+    MemberRecords, NewConsent, NewExport, SessionSummary,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use privacy::{MockConsentStore, MockExportStore, MockMemberRecords};
 pub use rendering::{CreditNoteDocument, InvoiceDocument, InvoiceRenderer, Seller};
 pub use settings::{
     HostResolver, NewWebhookSecret, SettingsStore, WebhookSecretAdmin, WebhookSecretRecord,

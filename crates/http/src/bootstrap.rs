@@ -6,7 +6,7 @@ mod dashboard;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
-mod privacy;
+pub mod privacy;
 mod signals;
 mod webhook_secret;
 pub mod worker;
@@ -88,6 +88,9 @@ impl Application {
     /// [`StartupError`] when the database cannot be prepared or the address cannot be bound.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let recipients = privacy::recipients(&settings)?;
+        // Read before the database is touched: a broken notice refuses the start at once.
+        privacy::notice(&settings)?;
+        privacy::optional_purposes(&settings)?;
         if settings.database.create_if_missing {
             postgres::create_database_if_missing(settings.migration_url())
                 .await
@@ -207,6 +210,8 @@ impl Application {
             )))),
             audit: Arc::new(PgAuditTrail::new(pool.clone())),
             audit_chain: Arc::new(PgAuditTrail::new(pool.clone())),
+            consents: Arc::new(privacy::consents(&settings, &pool)?),
+            exports: Arc::new(privacy::exports(&pool)),
             processing_record: Arc::new(ProcessingRecordService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
                 recipients,

@@ -110,7 +110,9 @@ impl From<AppError> for ApiError {
             },
             AppError::Port(error) => error.into(),
             AppError::Conflict { code, message } => Self::Conflict { code, message },
-            AppError::Unprocessable { code, message } => Self::Invalid { code, message },
+            AppError::Unprocessable { code, message } | AppError::Gone { code, message } => {
+                Self::Invalid { code, message }
+            }
         }
     }
 }
@@ -200,7 +202,9 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::InvoiceNotPaid
         | C::InvoiceAlreadyPaid
         | C::InvalidInvoiceState
-        | C::IdempotencyKeyInUse => StatusCode::CONFLICT,
+        | C::IdempotencyKeyInUse
+        | C::ExportPending => StatusCode::CONFLICT,
+        C::DownloadExpired => StatusCode::GONE,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::InvalidRequest
@@ -237,7 +241,9 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::PlanArchived
         | C::SamePlan
         | C::NotAnUpgrade
-        | C::BillingEngineRefused => StatusCode::UNPROCESSABLE_ENTITY,
+        | C::BillingEngineRefused
+        | C::UnknownPurpose
+        | C::StaleNoticeVersion => StatusCode::UNPROCESSABLE_ENTITY,
         C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         C::UpstreamInvalidAnswer => StatusCode::BAD_GATEWAY,

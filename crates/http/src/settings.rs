@@ -51,13 +51,51 @@ pub struct MetricsSettings {
     pub outbox_refresh_secs: u64,
 }
 
-/// Where personal data may go.
-#[derive(Debug, Deserialize, Clone, Default)]
+/// Where personal data may go, the notice, consent and exports.
+#[derive(Debug, Deserialize, Clone)]
 pub struct PrivacySettings {
     /// Data residency: when not empty, every outbound host (OpenMeter, Lago, Ory) must be one
     /// of these or Tollgate refuses to start.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// The privacy notice (Markdown with a `version:` front matter).
+    #[serde(default = "default_notice_path")]
+    pub notice_path: PathBuf,
+    /// Optional processing the banner asks consent for (`langfuse_export`,
+    /// `prompt_capture`, `analytics_cookies`); empty: no banner.
+    #[serde(default)]
+    pub optional_purposes: Vec<String>,
+    #[serde(default = "default_export_lease_secs")]
+    pub export_lease_secs: u64,
+    #[serde(default = "default_export_idle_poll_ms")]
+    pub export_idle_poll_ms: u64,
+}
+
+/// The notice's default place, relative to the working directory (a checkout, the image).
+pub const DEFAULT_NOTICE_PATH: &str = "deploy/privacy/notice.en-US.md";
+
+fn default_notice_path() -> PathBuf {
+    PathBuf::from(DEFAULT_NOTICE_PATH)
+}
+
+fn default_export_lease_secs() -> u64 {
+    60
+}
+
+fn default_export_idle_poll_ms() -> u64 {
+    500
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        Self {
+            allowed_hosts: Vec::new(),
+            notice_path: default_notice_path(),
+            optional_purposes: Vec::new(),
+            export_lease_secs: default_export_lease_secs(),
+            export_idle_poll_ms: default_export_idle_poll_ms(),
+        }
+    }
 }
 
 /// Invoice and receipt documents.

@@ -13,7 +13,9 @@ use tollgate_application::{
             memberships::MembershipService, settings::SettingsService,
         },
         billing::BillingService,
-        compliance::records::ProcessingRecordService,
+        compliance::{
+            consents::ConsentService, exports::ExportService, records::ProcessingRecordService,
+        },
         ingest::WebhookService,
         metering::MeteringService,
     },
@@ -43,6 +45,10 @@ pub struct AppState {
     pub audit: Arc<dyn AuditTrail>,
     /// Verifies the audit log's hash chain (the dashboard's audit page).
     pub audit_chain: Arc<dyn AuditChain>,
+    /// Consent to optional processing, under the notice in force.
+    pub consents: Arc<ConsentService>,
+    /// Requests to export a person's data (built by the workers).
+    pub exports: Arc<ExportService>,
     /// The record of processing activities (GDPR Art. 30).
     pub processing_record: Arc<ProcessingRecordService>,
     pub outbox: Arc<dyn OutboxAdmin>,

@@ -16,11 +16,12 @@ use uuid::Uuid;
 
 use super::{PgPool, audit::append_in, error, transaction};
 
-const COLUMNS: &str = "id, organization_id, name, display_prefix, scopes, created_by, created_at,
+pub(super) const COLUMNS: &str =
+    "id, organization_id, name, display_prefix, scopes, created_by, created_at,
     expires_at, last_used_at, revoked_at";
 
 #[derive(QueryableByName)]
-struct Row {
+pub(super) struct Row {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
     #[diesel(sql_type = SqlUuid)]

@@ -63,6 +63,10 @@ pub enum Purpose {
     Accountability,
     /// Keeping the service running: delivery, retries, diagnostics.
     Operations,
+    /// Recording what people consented to, so optional processing runs only with consent.
+    ConsentManagement,
+    /// Answering people's requests about their data (access, portability).
+    SubjectRights,
 }
 
 impl Purpose {
@@ -73,6 +77,8 @@ impl Purpose {
             Purpose::AccessControl => "access_control",
             Purpose::Accountability => "accountability",
             Purpose::Operations => "operations",
+            Purpose::ConsentManagement => "consent_management",
+            Purpose::SubjectRights => "subject_rights",
         }
     }
 
@@ -84,6 +90,12 @@ impl Purpose {
             Purpose::Accountability => "keep tamper-evident evidence of every user action",
             Purpose::Operations => {
                 "operate the service: deliver usage, raise budget alerts, replay retried requests, diagnose refused input"
+            }
+            Purpose::ConsentManagement => {
+                "prove what each person consented to or withdrew, under which notice"
+            }
+            Purpose::SubjectRights => {
+                "build the copy of their data a person asked for, and keep it for them to download"
             }
         }
     }
@@ -166,6 +178,8 @@ pub enum DataSubject {
     Customers,
     /// People who sign in to Tollgate: the operator's staff and customer members.
     Members,
+    /// Both: records about either (consents).
+    MembersAndCustomers,
     /// Nobody: configuration and bookkeeping of Tollgate itself.
     Nobody,
 }
@@ -175,6 +189,7 @@ impl DataSubject {
         match self {
             DataSubject::Customers => "customers",
             DataSubject::Members => "members",
+            DataSubject::MembersAndCustomers => "members_and_customers",
             DataSubject::Nobody => "nobody",
         }
     }

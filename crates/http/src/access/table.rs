@@ -171,6 +171,57 @@ const TABLE: &[Rule] = &[
             roles: OWNER_ADMIN,
         },
     ),
+    // Operators record consents collected elsewhere; a person answers the banner instead.
+    (
+        "GET",
+        "/api/privacy/consents",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/privacy/consents",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/privacy/consents/withdraw",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    // Anyone who signs in may export their own data (a viewer too: it changes nothing of the
+    // organization's); a request is visible to its subject and to owners and admins only.
+    (
+        "POST",
+        "/api/me/export",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF_OR_CUSTOMER,
+        },
+    ),
+    (
+        "GET",
+        "/api/privacy/exports/{id}",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF_OR_CUSTOMER,
+        },
+    ),
+    (
+        "GET",
+        "/api/privacy/exports/{id}/download",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: STAFF_OR_CUSTOMER,
+        },
+    ),
     (
         "GET",
         "/api/billing/customers",
@@ -415,6 +466,14 @@ pub fn methods_for(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
 
 mod pages;
 use pages::PAGES;
+#[cfg(test)]
+use pages::SELF_SERVICE;
+
+/// API routes where a person acts on their own data only, whatever their role: a read scope
+/// suffices though they are not GETs (asking for one's own export changes nothing of the
+/// organization's). The tests hold the table to these exceptions.
+#[cfg(test)]
+const SELF_SERVICE_API: &[&str] = &["/api/me/export"];
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
-//! The outbox dispatchers: one per enabled delivery target, inside `tollgate serve` or alone
-//! in `tollgate worker`.
+//! The outbox dispatchers (one per enabled delivery target), the embedded period close and the
+//! export runner, inside `tollgate serve` or alone in `tollgate worker`.
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,7 +11,10 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{DeliveryTarget, SystemClock},
-    services::metering::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
+    services::{
+        compliance::exports::ExportRunnerSettings,
+        metering::dispatcher::{Dispatcher, DispatcherSettings, RoundReport},
+    },
 };
 
 use crate::{metrics::Metrics, settings::Settings};
@@ -61,6 +64,14 @@ impl Workers {
             });
             tasks.push(tokio::spawn(dispatcher.run(receiver.clone(), observe)));
         }
+        let exports = Arc::new(super::privacy::exports(pool));
+        tasks.push(tokio::spawn(exports.run(
+            ExportRunnerSettings {
+                lease: Duration::from_secs(settings.privacy.export_lease_secs),
+                idle_poll: Duration::from_millis(settings.privacy.export_idle_poll_ms),
+            },
+            receiver.clone(),
+        )));
         if let Some(close) =
             period_close(settings, pool).filter(|_| settings.billing.close_every_secs > 0)
         {

@@ -97,6 +97,7 @@ pub fn error_response_name(status: u16) -> &'static str {
         405 => "MethodNotAllowed",
         408 => "RequestTimeout",
         409 => "Conflict",
+        410 => "Gone",
         413 => "PayloadTooLarge",
         415 => "UnsupportedMediaType",
         422 => "UnprocessableEntity",
@@ -129,6 +130,10 @@ impl Operation {
         }
         if writes && api {
             statuses.push(409);
+        }
+        if self.path.ends_with("/download") {
+            // Still being built, or past its download window.
+            statuses.extend([409, 410]);
         }
         if api {
             statuses.extend([429, 502, 503, 504]);

@@ -45,6 +45,30 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/api/audit", web::get().to(audit::page))
         .route("/api/privacy/records", web::get().to(privacy::records))
+        .route(
+            "/api/privacy/consents",
+            web::get().to(privacy::consents::list),
+        )
+        .route(
+            "/api/privacy/consents",
+            web::post().to(privacy::consents::grant),
+        )
+        .route(
+            "/api/privacy/consents/withdraw",
+            web::post().to(privacy::consents::withdraw),
+        )
+        .route(
+            "/api/me/export",
+            web::post().to(privacy::exports::request_own),
+        )
+        .route(
+            "/api/privacy/exports/{id}",
+            web::get().to(privacy::exports::show),
+        )
+        .route(
+            "/api/privacy/exports/{id}/download",
+            web::get().to(privacy::exports::download),
+        )
         .route("/api/billing/customers", web::get().to(customers::list))
         .route("/api/billing/customers", web::post().to(customers::create))
         .route(

@@ -1,5 +1,8 @@
 //! The data inventory against the real schema, the Art. 30 record built from it, and the
-//! data-residency refusal at startup.
+//! data-residency refusal at startup. Consents and exports in the submodules.
+
+mod consents;
+mod exports;
 
 use reqwest::Method;
 use tollgate_domain::{access::Role, privacy::inventory};

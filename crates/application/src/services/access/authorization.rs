@@ -289,6 +289,18 @@ impl AccessService {
             }))
     }
 
+    /// The organization named by its id or slug (the dashboard's pages for people not signed
+    /// in name the installation's default one).
+    ///
+    /// # Errors
+    /// `PortError` when the directory cannot be read.
+    pub async fn find_organization(
+        &self,
+        id_or_slug: &str,
+    ) -> Result<Option<OrganizationId>, PortError> {
+        self.organizations.resolve(id_or_slug).await
+    }
+
     async fn resolve(&self, id_or_slug: &str) -> Result<Option<OrganizationId>, AuthError> {
         Ok(self.organizations.resolve(id_or_slug).await?)
     }

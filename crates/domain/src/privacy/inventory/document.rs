@@ -15,7 +15,8 @@ Art. 30), with the recipients' hosts as configured.
 Never stored: prompts, completions, request or response headers, client IP addresses (the
 audit log keeps a salted hash), LiteLLM's price map.
 
-Retention is what the inventory declares; the retention job that enforces it is not built yet.
+Retention is what the inventory declares; the retention job that enforces it is not built yet,
+except for exports: the workers delete an export's content 7 days after it is built.
 ";
 
 fn names(categories: &[Category]) -> String {

@@ -5,7 +5,24 @@
 use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::Scope;
 
-use super::{BILLING_STAFF, OWNER_ADMIN, STAFF};
+use super::{BILLING_STAFF, OWNER_ADMIN, STAFF, STAFF_OR_CUSTOMER};
+
+/// Pages where a person deals with their own data, whatever their role (a customer member and
+/// a viewer too): the notice (also served to people not signed in) and their export. The
+/// export's POST changes nothing of the organization's, so a read scope is enough. The tests
+/// hold the table to these exceptions.
+#[cfg(test)]
+pub(super) const SELF_SERVICE: &[&str] = &[
+    "/privacy",
+    "/privacy/export",
+    "/privacy/export/{id}/download",
+];
+
+/// A person's own privacy pages: any role, a read scope.
+const OWN_DATA: Requirement = Requirement {
+    scope: Scope::UsageRead,
+    roles: STAFF_OR_CUSTOMER,
+};
 
 /// Reading a customer's pages: staff, viewers included.
 const CUSTOMERS_READ: Requirement = Requirement {
@@ -121,4 +138,8 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("GET", "/settings/audit", SETTINGS_WRITE),
     ("GET", "/settings/delivery", SETTINGS_READ),
     ("POST", "/settings/delivery/retry", SETTINGS_WRITE),
+    ("GET", "/privacy", OWN_DATA),
+    ("GET", "/privacy/export", OWN_DATA),
+    ("POST", "/privacy/export", OWN_DATA),
+    ("GET", "/privacy/export/{id}/download", OWN_DATA),
 ];

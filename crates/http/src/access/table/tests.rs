@@ -41,7 +41,7 @@ fn every_route_is_documented_with_its_scope_and_roles_and_nothing_else_is() {
 #[test]
 fn writes_need_a_write_scope_and_unknown_routes_have_no_rule() {
     for (method, pattern, requirement) in rules() {
-        if *method != "GET" {
+        if *method != "GET" && !SELF_SERVICE_API.contains(pattern) {
             assert!(
                 matches!(
                     requirement.scope,
@@ -91,7 +91,8 @@ fn every_page_is_documented_with_its_scope_and_roles_and_nothing_else_is() {
 fn pages_follow_the_api_rules_and_customers_reach_no_staff_page() {
     for (method, pattern, requirement) in PAGES {
         assert!(!pattern.starts_with("/api"), "{pattern}");
-        if *method != "GET" {
+        let own_data = SELF_SERVICE.contains(pattern);
+        if *method != "GET" && !own_data {
             assert!(
                 matches!(
                     requirement.scope,
@@ -100,7 +101,7 @@ fn pages_follow_the_api_rules_and_customers_reach_no_staff_page() {
                 "{method} {pattern}"
             );
         }
-        if !pattern.starts_with("/portal") {
+        if !pattern.starts_with("/portal") && !own_data {
             assert!(
                 !requirement.roles.contains(&Role::Customer),
                 "{method} {pattern} is a staff page"
@@ -109,4 +110,28 @@ fn pages_follow_the_api_rules_and_customers_reach_no_staff_page() {
     }
     assert!(requirement_for(&Method::GET, "/").is_some());
     assert!(requirement_for(&Method::POST, "/").is_none());
+}
+
+#[test]
+fn self_service_routes_are_open_to_every_role_and_need_only_a_read_scope() {
+    let all = [
+        Role::Owner,
+        Role::Admin,
+        Role::Billing,
+        Role::Viewer,
+        Role::Customer,
+    ];
+    let self_service = rules().chain(PAGES).filter(|(_, pattern, _)| {
+        SELF_SERVICE.contains(pattern) || SELF_SERVICE_API.contains(pattern)
+    });
+    let mut seen = 0;
+    for (method, pattern, requirement) in self_service {
+        seen += 1;
+        assert_eq!(requirement.scope, Scope::UsageRead, "{method} {pattern}");
+        assert_eq!(requirement.roles, all.as_slice(), "{method} {pattern}");
+    }
+    assert_eq!(
+        seen, 5,
+        "the notice, the export page, its POST, its download, the API's export"
+    );
 }

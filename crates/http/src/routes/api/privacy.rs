@@ -1,5 +1,9 @@
 //! `GET /api/privacy/records`: the record of processing activities (GDPR Art. 30), generated
-//! from the data inventory (`tollgate_domain::privacy::inventory`).
+//! from the data inventory (`tollgate_domain::privacy::inventory`). Consents and exports are in
+//! the submodules.
+
+pub(crate) mod consents;
+pub(crate) mod exports;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
