@@ -18,6 +18,7 @@ pub mod i18n;
 mod layout;
 mod litellm;
 mod login;
+mod privacy;
 mod session;
 mod settings;
 mod timing;
@@ -50,6 +51,7 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/login"),
     ("GET", "/login/dev/{secret}"),
     ("POST", "/logout"),
+    ("POST", "/privacy/consent"),
     ("GET", "/static/{file}"),
 ];
 
@@ -94,6 +96,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::with_token))
         .route("/login/dev/{secret}", web::get().to(login::with_link))
         .route("/logout", web::post().to(login::logout))
+        .route("/privacy", web::get().to(privacy::notice))
+        .route("/privacy/consent", web::post().to(privacy::answer))
+        .route("/privacy/export", web::get().to(privacy::export_page))
+        .route("/privacy/export", web::post().to(privacy::request_export))
+        .route(
+            "/privacy/export/{id}/download",
+            web::get().to(privacy::download),
+        )
         .route("/static/{file}", web::get().to(assets::serve))
         .configure(settings::configure);
 }

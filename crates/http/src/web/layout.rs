@@ -13,6 +13,7 @@ use tracing_actix_web::RequestId;
 use super::{
     NAV, Visitor, WebError, assets,
     i18n::{Catalog, catalog, key},
+    privacy::{Banner, here},
     timing::Timing,
 };
 use crate::access::requirement_for;
@@ -43,6 +44,8 @@ pub struct Layout {
     pub account: Option<Account>,
     pub csrf: String,
     pub debug: Option<DebugPanel>,
+    /// The consent banner, until the visitor answers it.
+    pub banner: Option<Banner>,
 }
 
 /// The catalog key of a role's name.
@@ -67,6 +70,7 @@ impl Layout {
             account: None,
             csrf: String::new(),
             debug: None,
+            banner: None,
         }
     }
 
@@ -129,6 +133,14 @@ impl Layout {
             }),
             csrf: visitor.csrf.clone(),
             debug,
+            banner: visitor
+                .banner
+                .then(|| {
+                    request
+                        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+                        .map(|state| Banner::new(state, here(request)))
+                })
+                .flatten(),
         }
     }
 

@@ -18,6 +18,7 @@ use super::{
     Layout, WebError, csrf,
     i18n::catalog,
     layout::render,
+    privacy::anonymous_banner,
     session::{audit_context, client_address, current_session},
 };
 use crate::{error::ApiError, state::AppState};
@@ -135,7 +136,9 @@ pub async fn form(
         };
         return kratos::form(&request, &state, flows.as_ref(), &visit).await;
     }
-    render(StatusCode::OK, &login_page(&state, next))
+    let mut page = login_page(&state, next);
+    page.layout.banner = anonymous_banner(&request);
+    render(StatusCode::OK, &page)
 }
 
 /// `POST /login`: a pasted access token.
@@ -163,6 +166,7 @@ pub async fn with_token(
         Err(_) => {
             record_failure(&request, &state);
             let mut page = login_page(&state, next);
+            page.layout.banner = anonymous_banner(&request);
             page.error = Some(catalog().tr("login-token-refused"));
             page.organization = form.organization;
             page.customer = form.customer;

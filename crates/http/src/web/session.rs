@@ -18,7 +18,7 @@ use tollgate_application::{
         web_sessions::{WebSession, WebSessionService},
     },
 };
-use tollgate_domain::access::Role;
+use tollgate_domain::{access::Role, privacy::consent::Subject};
 use tracing_actix_web::RequestId;
 
 use super::{WebError, csrf};
@@ -90,6 +90,9 @@ pub struct Visitor {
     pub organization: OrganizationName,
     /// The organization's debug mode: pages show the debug panel.
     pub debug: bool,
+    /// The consent banner asks this person (something optional is configured and they have
+    /// not answered under the notice in force).
+    pub banner: bool,
 }
 
 impl FromRequest for Visitor {
@@ -199,6 +202,13 @@ async fn visit(request: &HttpRequest) -> Result<Visitor, WebError> {
         .await?
         .ok_or_else(|| WebError::Internal("the session's organization is gone".into()))?;
     let debug = state.settings.get(principal.organization).await?.debug_mode;
+    let banner = state
+        .consents
+        .banner_needed(
+            principal.organization,
+            &Subject::member(session.record.holder.subject.clone()),
+        )
+        .await?;
     let audit = audit_context(request, state, principal.actor.clone());
     let csrf = csrf::token(&state.web.csrf_key, &session.digest);
     Ok(Visitor {
@@ -208,6 +218,7 @@ async fn visit(request: &HttpRequest) -> Result<Visitor, WebError> {
         csrf,
         organization,
         debug,
+        banner,
     })
 }
 

@@ -22,6 +22,7 @@ mod kratos;
 #[path = "../api/helpers/kratos.rs"]
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod kratos_stand_in;
+mod privacy;
 mod settings;
 mod steps;
 mod usage;
@@ -92,6 +93,8 @@ async fn the_dashboard_frame_in_chromium() {
         chromium.dispose(tab).await;
         app.stop().await;
     }
+
+    problems.extend(privacy::flows(&chromium).await);
 
     audit::write_index();
     chromium.close().await;

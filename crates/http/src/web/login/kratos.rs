@@ -18,7 +18,10 @@ use tollgate_application::ports::{
 use super::signed_in;
 use crate::{
     state::AppState,
-    web::{Layout, WebError, i18n::catalog, layout::render, session::audit_context},
+    web::{
+        Layout, WebError, i18n::catalog, layout::render, privacy::anonymous_banner,
+        session::audit_context,
+    },
 };
 
 /// A message of Kratos's, with the class it shows with.
@@ -245,10 +248,12 @@ pub async fn form(
         match flows.login_flow(id, &cookie).await? {
             FlowFetch::Ready(flow) => {
                 let (form, messages) = flow_form(flow);
+                let mut layout = Layout::bare(catalog().tr("login-title"));
+                layout.banner = anonymous_banner(request);
                 return render(
                     StatusCode::OK,
                     &KratosLoginPage {
-                        layout: Layout::bare(catalog().tr("login-title")),
+                        layout,
                         messages,
                         form: Some(form),
                         error: None,
