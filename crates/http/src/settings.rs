@@ -413,7 +413,9 @@ impl Settings {
                     .separator("__")
                     .try_parsing(true)
                     .list_separator(",")
-                    .with_list_parse_key("litellm.webhook_secrets"),
+                    .with_list_parse_key("litellm.webhook_secrets")
+                    .with_list_parse_key("privacy.allowed_hosts")
+                    .with_list_parse_key("privacy.optional_purposes"),
             )
             .build()?
             .try_deserialize()?;

@@ -60,6 +60,8 @@ pub fn recipients(settings: &Settings) -> Result<Vec<ConfiguredRecipient>, Start
         .allowed_hosts
         .iter()
         .map(|host| host.trim().to_ascii_lowercase())
+        // An empty `TOLLGATE__PRIVACY__ALLOWED_HOSTS=` lists no host, not a blank one.
+        .filter(|host| !host.is_empty())
         .collect();
     let mut recipients = Vec::new();
     for (system, url, recipient) in outbound(settings) {
@@ -114,6 +116,8 @@ pub fn optional_purposes(settings: &Settings) -> Result<Vec<ConsentPurpose>, Sta
         .privacy
         .optional_purposes
         .iter()
+        // `TOLLGATE__PRIVACY__OPTIONAL_PURPOSES=` (empty) is no purpose, not a blank one.
+        .filter(|name| !name.trim().is_empty())
         .map(|name| {
             ConsentPurpose::parse(name.trim()).ok_or_else(|| {
                 StartupError::Invalid(format!(
