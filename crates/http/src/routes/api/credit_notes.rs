@@ -136,12 +136,19 @@ pub async fn pdf(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id_of(&id, "credit note")?;
-    match state
-        .billing
-        .credit_notes()
-        .pdf(caller.principal.organization, id)
-        .await?
-    {
+    attachment(
+        state
+            .billing
+            .credit_notes()
+            .pdf(caller.principal.organization, id)
+            .await?,
+    )
+}
+
+/// The rendered credit note as a download named after its number (the dashboard's download
+/// link answers the same).
+pub(crate) fn attachment(document: CreditNotePdf) -> Result<HttpResponse, ApiError> {
+    match document {
         CreditNotePdf::Rendered { record, pdf } => Ok(HttpResponse::Ok()
             .content_type("application/pdf")
             .insert_header((

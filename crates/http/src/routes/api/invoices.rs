@@ -257,8 +257,9 @@ pub async fn receipt(
     attachment(document, "receipt-")
 }
 
-/// The rendered document as a download named after the invoice's number.
-fn attachment(document: InvoicePdf, prefix: &str) -> Result<HttpResponse, ApiError> {
+/// The rendered document as a download named after the invoice's number (the dashboard's
+/// download links answer the same).
+pub(crate) fn attachment(document: InvoicePdf, prefix: &str) -> Result<HttpResponse, ApiError> {
     match document {
         InvoicePdf::Rendered { record, pdf } => {
             let name = record

@@ -122,6 +122,20 @@ pub async fn create(
     body: Checked<ApiJson<PlanRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
+    let record = create_plan(&state, &caller, &body).await?;
+    Ok(HttpResponse::Created().json(PlanResponse::new(&record, None)))
+}
+
+/// Creates the plan `body` describes, refused as the API refuses it (the dashboard's plan
+/// form calls this too, so both answer the same codes).
+///
+/// # Errors
+/// The API's refusal of the first bad value, a taken code, or the store's failure.
+pub(crate) async fn create_plan(
+    state: &AppState,
+    caller: &Caller,
+    body: &PlanRequest,
+) -> Result<PlanRecord, ApiError> {
     body.validate()?;
     let code = body
         .code
@@ -129,13 +143,12 @@ pub async fn create(
         .ok_or(DomainError::Empty { field: "plan code" })
         .and_then(PlanCode::parse)
         .map_err(ApiError::from)?;
-    let draft = draft(&body, code)?;
-    let record = state
+    let draft = draft(body, code)?;
+    Ok(state
         .billing
         .plans()
         .create(caller.principal.organization, draft, &caller.audit)
-        .await?;
-    Ok(HttpResponse::Created().json(PlanResponse::new(&record, None)))
+        .await?)
 }
 
 pub async fn list(
@@ -184,6 +197,27 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?;
     let id = plan_id(&id)?;
+    let record = add_version(&state, &caller, id, &body).await?;
+    let versions = state
+        .billing
+        .plans()
+        .versions(caller.principal.organization, id)
+        .await?;
+    Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
+}
+
+/// Adds the version `body` describes to the plan `id`, refused as the API refuses it (the
+/// dashboard's version form calls this too).
+///
+/// # Errors
+/// The API's refusal of the first bad value, `Missing` for an unknown plan, a conflicting
+/// change, or the store's failure.
+pub(crate) async fn add_version(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    body: &PlanRequest,
+) -> Result<PlanRecord, ApiError> {
     body.validate()?;
     if body.charges.is_none() {
         return Err(ApiError::Invalid {
@@ -202,19 +236,13 @@ pub async fn update(
         Some(code) => PlanCode::parse(code).map_err(ApiError::from)?,
         None => current.current.draft.plan.code().clone(),
     };
-    let draft = draft(&body, code)?;
-    match state
+    let draft = draft(body, code)?;
+    state
         .billing
         .plans()
         .update(organization, id, draft, &caller.audit)
         .await?
-    {
-        Some(record) => {
-            let versions = state.billing.plans().versions(organization, id).await?;
-            Ok(HttpResponse::Ok().json(PlanResponse::new(&record, Some(&versions))))
-        }
-        None => Err(ApiError::Missing { what: "plan" }),
-    }
+        .ok_or(ApiError::Missing { what: "plan" })
 }
 
 /// The plan a path names, by id or by code (codes are what people and the subscriptions API
