@@ -7,6 +7,7 @@
 //! the roles that row allows. `docs/architecture.md` has the recipe.
 
 mod assets;
+mod billing;
 mod csrf;
 mod customers;
 mod dashboard;
@@ -42,6 +43,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/usage", key("nav-usage"), "u"),
     ("/usage/events", key("nav-events"), "e"),
     ("/customers", key("nav-customers"), "c"),
+    ("/billing/invoices", key("nav-billing"), "b"),
     ("/settings", key("nav-settings"), "s"),
 ];
 
@@ -105,7 +107,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(privacy::download),
         )
         .route("/static/{file}", web::get().to(assets::serve))
-        .configure(settings::configure);
+        .configure(settings::configure)
+        .configure(billing::configure);
 }
 
 /// Whether a request no route took should be answered with a page rather than JSON: a

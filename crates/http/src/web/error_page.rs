@@ -106,6 +106,24 @@ pub struct SectionFailure {
     /// When to try again, when the system said or a default applies.
     pub retry: Option<String>,
     pub code: &'static str,
+    /// `Retry-After`'s seconds, for an unavailable system.
+    retry_after: Option<i64>,
+}
+
+impl SectionFailure {
+    /// The page that shows this failure, answered with its status (and `Retry-After`).
+    ///
+    /// # Errors
+    /// [`WebError::Internal`] when the template fails to render.
+    pub fn answer(&self, page: &impl Template) -> Result<HttpResponse, WebError> {
+        let mut response = render(self.status, page)?;
+        if let Some(secs) = self.retry_after
+            && let Ok(value) = header::HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        Ok(response)
+    }
 }
 
 /// `error` as a section's failure, with `T`'s empty value in its place; any error that is not
@@ -140,12 +158,20 @@ impl WebError {
             return None;
         }
         let page = self.page();
+        let retry_after = match self {
+            Self::Api(
+                ApiError::UpstreamUnavailable { retry_after, .. }
+                | ApiError::Unavailable { retry_after, .. },
+            ) => Some(retry_secs(*retry_after)),
+            _ => None,
+        };
         Some(SectionFailure {
             status: self.status_code(),
             heading: page.heading,
             message: page.message,
             retry: page.retry,
             code: page.code,
+            retry_after,
         })
     }
 

@@ -25,6 +25,30 @@ pub fn exact(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// A quantity, a unit price or a tier bound exactly, the whole part grouped by thousands for
+/// reading: `1,000,000`, `0.0000025`.
+pub fn grouped(value: Decimal) -> String {
+    let plain = value.normalize().abs().to_string();
+    let (whole, fraction) = plain
+        .split_once('.')
+        .map_or((plain.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut out = String::with_capacity(plain.len() + whole.len() / 3 + 1);
+    if value.is_sign_negative() && !value.is_zero() {
+        out.push('-');
+    }
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
 /// A count (requests, tokens): meters answer whole numbers.
 pub fn count(value: Decimal) -> String {
     value.normalize().to_string()
@@ -61,6 +85,15 @@ pub fn month_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use tollgate_domain::billing::Currency;
+
+    #[test]
+    fn grouped_figures_are_exact() {
+        assert_eq!(grouped(Decimal::new(25, 7)), "0.0000025");
+        assert_eq!(grouped(Decimal::new(1_000_000_000, 3)), "1,000,000");
+        assert_eq!(grouped(Decimal::new(-12345, 1)), "-1,234.5");
+        assert_eq!(grouped(Decimal::ZERO), "0");
+        assert_eq!(grouped(Decimal::new(999, 0)), "999");
+    }
 
     #[test]
     fn money_keeps_the_currencys_minor_units() {

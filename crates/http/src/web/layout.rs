@@ -59,6 +59,25 @@ pub fn role_key(role: Role) -> &'static str {
     }
 }
 
+/// The menu entry `path` is shown under: the entry it is, or the longest one it is under
+/// (`/customers/{id}` under `/customers`, `/usage/events/{id}` under `/usage/events`), else
+/// the entry of its first segment (`/billing/plans` under Billing's `/billing/invoices`).
+fn menu_entry(path: &str) -> Option<&'static str> {
+    let hrefs = || NAV.iter().map(|(href, _, _)| *href);
+    let under = |href: &str| {
+        href == path
+            || (href != "/"
+                && path
+                    .strip_prefix(href)
+                    .is_some_and(|rest| rest.starts_with('/')))
+    };
+    let segment = |p: &str| p.split('/').nth(1).unwrap_or_default().to_owned();
+    hrefs()
+        .filter(|href| under(href))
+        .max_by_key(|href| href.len())
+        .or_else(|| hrefs().find(|href| *href != "/" && segment(href) == segment(path)))
+}
+
 impl Layout {
     /// A page for someone not signed in (sign-in, errors): no menu, no account.
     pub fn bare(title: String) -> Self {
@@ -83,15 +102,7 @@ impl Layout {
     ) -> Self {
         let t = catalog();
         let path = request.path();
-        // The entry whose path is the longest prefix of this page's is current: a section's
-        // own pages (`/settings/team`) are under its entry, `/usage/events` under Events only.
-        let under =
-            |href: &str| href == path || (href != "/" && path.starts_with(&format!("{href}/")));
-        let current = NAV
-            .iter()
-            .map(|(href, _, _)| *href)
-            .filter(|href| under(href))
-            .max_by_key(|href| href.len());
+        let marked = menu_entry(path);
         let nav = NAV
             .iter()
             .filter(|(href, _, _)| {
@@ -102,7 +113,7 @@ impl Layout {
                 href,
                 label: t.tr(label),
                 shortcut,
-                current: current == Some(*href),
+                current: marked == Some(*href),
             })
             .collect();
         let debug = visitor.debug.then(|| DebugPanel {

@@ -25,7 +25,8 @@ for (const source of document.querySelectorAll("[data-copy]")) {
 }
 
 // A form marked data-confirm asks first, in a modal dialog that keeps focus inside and closes
-// on Escape; without the script the form posts at once (the server still checks everything).
+// on Escape; without the script the form posts at once, and a form with a `confirmed` field
+// gets a confirmation page from the server instead (which posts it with `confirmed=yes`).
 const dialog = document.getElementById("confirm-dialog");
 if (dialog && typeof dialog.showModal === "function") {
   const message = dialog.querySelector("[data-message]");

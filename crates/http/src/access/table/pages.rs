@@ -142,4 +142,57 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("GET", "/privacy/export", OWN_DATA),
     ("POST", "/privacy/export", OWN_DATA),
     ("GET", "/privacy/export/{id}/download", OWN_DATA),
+    billing_read("/billing/invoices"),
+    billing_read("/billing/invoices/{id}"),
+    billing_read("/billing/invoices/{id}/pdf"),
+    billing_read("/billing/invoices/{id}/receipt"),
+    billing_write("/billing/invoices/{id}/finalize"),
+    billing_write("/billing/invoices/{id}/void"),
+    billing_read("/billing/credit-notes/{id}/pdf"),
+    billing_read("/billing/subscriptions"),
+    billing_read("/billing/plans"),
+    billing_write("/billing/plans"),
+    // The form itself writes nothing, but only those who may post it are shown it.
+    (
+        "GET",
+        "/billing/plans/new",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: BILLING_STAFF,
+        },
+    ),
+    billing_read("/billing/plans/{id}"),
+    billing_write("/billing/plans/{id}/versions"),
+    (
+        "GET",
+        "/billing/plans/{id}/versions/new",
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: BILLING_STAFF,
+        },
+    ),
 ];
+
+/// A billing page every staff role reads (viewers included), as the API's billing reads.
+const fn billing_read(pattern: &'static str) -> (&'static str, &'static str, Requirement) {
+    (
+        "GET",
+        pattern,
+        Requirement {
+            scope: Scope::BillingRead,
+            roles: STAFF,
+        },
+    )
+}
+
+/// A billing form's post: the staff in charge of billing, as the API's billing writes.
+const fn billing_write(pattern: &'static str) -> (&'static str, &'static str, Requirement) {
+    (
+        "POST",
+        pattern,
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    )
+}

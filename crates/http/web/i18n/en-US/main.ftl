@@ -688,3 +688,240 @@ export-bytes =
         [one] { $count } byte
        *[other] { $count } bytes
     }
+## Billing
+nav-billing = Billing
+billing-sections-label = Billing
+billing-invoices = Invoices
+billing-subscriptions = Subscriptions
+billing-plans = Plans
+billing-filters-label = Filters
+billing-filter-tz = Time zone
+billing-filter-apply = Apply
+billing-filter-clear = Clear filters
+billing-tz-invalid = That time zone is not one the tz database knows (for example UTC, Europe/Paris, America/New_York).
+billing-cursor-invalid = That page link is not one this list handed out. Start again from the first page.
+billing-pages-label = Pages
+billing-first-page = First page
+billing-next-page = Next page
+billing-period-range = { $from } – { $to }
+invoice-status-draft = Draft
+invoice-status-finalized = Finalized
+invoice-status-paid = Paid
+invoice-status-voided = Voided
+subscription-status-pending = Pending
+subscription-status-active = Active
+subscription-status-terminated = Terminated
+phase-reason-created = created
+phase-reason-upgrade = upgrade
+phase-reason-downgrade = downgrade
+phase-reason-renewal = renewal
+credit-note-refund = Refund due
+credit-note-cancellation = Cancels the balance
+credit-note-reason-void = Invoice voided
+credit-note-reason-unused-time = Unused time
+interval-monthly = Monthly
+interval-yearly = Yearly
+fee-timing-in-advance = paid in advance
+fee-timing-in-arrears = paid in arrears
+model-per-unit = Per unit
+model-graduated = Graduated tiers
+model-volume = Volume tiers
+model-package = Package
+model-percentage-markup = Percentage markup
+
+## Billing: invoices
+invoices-title = Invoices
+invoices-heading = Invoices
+invoices-list-heading = Invoice list
+invoices-filter-status = Status
+invoices-filter-any-status = Any status
+invoices-filter-customer = Customer (external id)
+invoices-filter-by-customer = Show only this customer's invoices
+invoices-status-invalid = Choose one of the statuses offered.
+invoices-customer-invalid = That is not a customer id: up to 255 characters, without control characters.
+invoices-empty = No invoices yet. Invoices are made when a subscription's billing period closes.
+invoices-empty-filtered = No invoice matches these filters.
+invoices-col-number = Number
+invoices-col-customer = Customer
+invoices-col-status = Status
+invoices-col-period = Period
+invoices-col-issued = Issued
+invoices-col-total = Total
+invoice-title = Invoice
+invoice-heading = Invoice { $value }
+invoice-back = All invoices
+invoice-draft-number = Draft
+invoice-customer = Customer
+invoice-period = Billing period
+invoice-issued = Issued
+invoice-currency = Currency
+invoice-subscription = Subscription
+invoice-finalized = Finalized
+invoice-due = Due
+invoice-paid = Paid
+invoice-voided = Voided
+invoice-payment = Payment
+invoice-source = Kept in
+invoice-source-lago = Lago
+invoice-source-lago-payment = Lago (payment { $value })
+invoice-download-pdf = Download PDF
+invoice-download-receipt = Download receipt
+invoice-finalize = Finalize
+invoice-finalize-title = Finalize invoice
+invoice-finalize-heading = Finalize invoice { $value }?
+invoice-finalize-confirm = Finalizing gives the invoice its number and freezes it: its lines and totals can never change again.
+invoice-void = Void
+invoice-void-title = Void invoice
+invoice-void-heading = Void invoice { $value }?
+invoice-void-confirm = Voiding cancels the invoice for good and issues a credit note of { $value }.
+invoice-lines-heading = Lines
+invoice-no-lines = This invoice has no lines.
+invoice-col-description = Description
+invoice-col-quantity = Quantity
+invoice-col-free = Free
+invoice-col-unit-price = Unit price
+invoice-col-amount = Amount
+invoice-subtotal = Subtotal
+invoice-tax = Tax ({ $value } %)
+invoice-total = Total
+invoice-credit-notes-heading = Credit notes
+invoice-no-credit-notes = No credit note has been issued for this invoice.
+credit-note-col-number = Number
+credit-note-col-reason = Reason
+credit-note-col-settlement = Settlement
+credit-note-col-issued = Issued
+credit-note-col-total = Total
+credit-note-col-pdf = Download
+credit-note-download = PDF
+line-base-fee = Base fee, { $value }
+line-base-fee-prorated = Base fee, { $value } ({ $used } of { $days } days)
+line-usage = Usage: { $value }
+line-charge-minimum = Minimum for { $value }
+line-minimum-commitment = Minimum commitment
+line-unused-time = Unused time credit ({ $used } of { $days } days)
+
+## Billing: subscriptions
+subscriptions-title = Subscriptions
+subscriptions-heading = Subscriptions
+subscriptions-list-heading = Subscription list
+subscriptions-customer-invalid = That customer filter is not a customer's id. Showing nothing; clear the filter.
+subscriptions-filtered = Showing the subscriptions of { $value }.
+subscriptions-empty = No subscriptions yet. Customers are put on plans through the API or the customer's page.
+subscriptions-col-subscription = Subscription
+subscriptions-col-customer = Customer
+subscriptions-col-status = Status
+subscriptions-col-plan = Plan now
+subscriptions-col-period = Current period
+subscriptions-col-phases = Phases
+subscriptions-started = started { $value }
+subscription-plan-version = { $code } v{ $version }
+subscription-pending-change = Downgrade to { $plan } scheduled for { $from }
+phase-from = from { $value }
+phase-until = until { $value }
+
+## Billing: plans
+plans-title = Plans
+plans-heading = Plans
+plans-list-heading = Plan list
+plans-new = New plan
+plans-empty = No plans yet. Create one to put customers on it.
+plans-col-name = Name
+plans-col-interval = Billed
+plans-col-base-fee = Base fee
+plans-col-charges = Usage charges
+plans-col-version = Version
+plan-title = Plan
+plan-back = All plans
+plan-archived = Archived
+plan-new-version = New version
+plan-no-base-fee = No base fee
+plan-base-fee-value = { $amount }, { $timing }
+plan-no-charges = No usage charges
+plan-showing-current =
+    { $count ->
+       *[other] Version { $count }, the current one.
+    }
+plan-showing-old =
+    { $count ->
+       *[other] Version { $count }, an earlier one: subscriptions that started on it keep it until they renew.
+    }
+plan-version-link =
+    { $count ->
+       *[other] Version { $count }
+    }
+plan-interval = Interval
+plan-currency = Currency
+plan-base-fee = Base fee
+plan-trial = Trial
+plan-trial-days =
+    { $count ->
+        [0] None
+        [one] { $count } day
+       *[other] { $count } days
+    }
+plan-minimum-commitment = Minimum commitment
+plan-version-created = Created
+plan-charges-heading = Usage charges
+plan-per-unit-price = { $value } per unit
+plan-package-price = { $price } per package of { $size } units
+plan-markup = { $value } % on top of the cost
+plan-free-units = Free units
+plan-charge-minimum = Minimum per period
+plan-failures = Failed calls
+plan-failures-billed = billed
+plan-failures-free = not billed
+plan-tiers-caption = Tiers of { $value }
+plan-tier-from = From
+plan-tier-up-to = Up to
+plan-tier-unbounded = and above
+plan-tier-unit-price = Unit price
+plan-versions-heading = Versions
+
+## Billing: plan form
+plan-new-title = New plan
+plan-create = Create plan
+plan-version-title = New plan version
+plan-version-heading = New version of { $value }
+plan-version-save = Save the new version
+plan-form-back = Back
+plan-form-refused = The plan was not saved.
+plan-form-plan = Plan
+plan-form-fixed = Code { $code }, billed { $interval } in { $currency }: a new version keeps them.
+plan-form-code = Code
+plan-form-code-hint = (letters, digits, - and _; fixed once created)
+plan-form-name = Name
+plan-form-description = Description
+plan-form-optional = (optional)
+plan-form-fees = Fees
+plan-form-base-fee-hint = (per period; empty for none)
+plan-form-base-fee-timing = Base fee is
+plan-form-trial-days = Trial days
+plan-form-charges-hint = One charge per meter. A charge without a meter is left out.
+plan-form-charge =
+    { $count ->
+       *[other] Charge { $count }
+    }
+plan-form-meter = Meter
+plan-form-no-meter = No meter (leave out)
+plan-form-model = Pricing model
+plan-form-unit-price = Unit price
+plan-form-package-size = Units per package
+plan-form-package-price = Package price
+plan-form-percent = Markup (%)
+plan-form-tiers = Tiers
+plan-form-tiers-hint = (each starts where the previous one ends; leave "up to" empty on the last)
+plan-form-tier-up-to =
+    { $count ->
+       *[other] Tier { $count } up to
+    }
+plan-form-tier-price =
+    { $count ->
+       *[other] Tier { $count } unit price
+    }
+plan-form-add-tier = Add a tier
+plan-form-include-failures = Bill failed calls too
+plan-form-remove-charge =
+    { $count ->
+       *[other] Remove charge { $count }
+    }
+plan-form-add-charge = Add a charge

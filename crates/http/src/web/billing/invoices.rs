@@ -1,0 +1,598 @@
+//! `/billing/invoices`: the list (newest first, keyset paged, filtered by GET parameters so a
+//! copied URL opens the same view) and `/billing/invoices/{id}`: lines, totals, credit notes,
+//! the PDF and receipt downloads, finalize and void for the roles that may.
+
+use actix_web::{HttpRequest, HttpResponse, http::Method, http::StatusCode, web};
+use askama::Template;
+use chrono::TimeDelta;
+use chrono_tz::Tz;
+use tollgate_application::ports::{CreditNoteRecord, InvoiceFilter, InvoiceRecord, InvoiceSource};
+use tollgate_domain::{
+    billing::{BillingPeriod, CreditReason, InvoiceLine, InvoiceStatus, LineKind, ProrationFactor},
+    usage::CustomerId,
+};
+use uuid::Uuid;
+
+use super::{Section, labels, may, params, query_string, sections};
+use crate::{
+    routes::api::{
+        credit_notes,
+        invoices::attachment,
+        paging::{Page, next_cursor},
+    },
+    state::AppState,
+    web::{
+        Layout, Timing, Visitor, WebError,
+        error_page::SectionFailure,
+        figures,
+        i18n::{catalog, key},
+        layout::render,
+    },
+};
+
+/// Invoices one page lists.
+const PAGE_ROWS: i64 = 50;
+/// The API's list name: a page's `after` is the API's cursor.
+const LIST: &str = "invoices";
+
+#[derive(Default)]
+pub struct Filters {
+    pub status: String,
+    pub customer: String,
+    pub tz: String,
+}
+
+/// A bad parameter's message, by field.
+#[derive(Default)]
+pub struct FilterErrors {
+    pub status: Option<String>,
+    pub customer: Option<String>,
+    pub tz: Option<String>,
+    pub after: Option<String>,
+}
+
+impl FilterErrors {
+    fn any(&self) -> bool {
+        self.status.is_some()
+            || self.customer.is_some()
+            || self.tz.is_some()
+            || self.after.is_some()
+    }
+}
+
+pub struct Row {
+    pub href: String,
+    pub number: String,
+    pub customer: String,
+    pub customer_href: String,
+    pub status_class: &'static str,
+    pub status: String,
+    pub period: String,
+    pub issued: String,
+    pub total: String,
+}
+
+#[derive(Template)]
+#[template(path = "billing/invoices.html")]
+struct ListPage {
+    layout: Layout,
+    sections: Vec<Section>,
+    filters: Filters,
+    errors: FilterErrors,
+    /// (value, label, selected)
+    statuses: Vec<(&'static str, String, bool)>,
+    failure: Option<SectionFailure>,
+    rows: Vec<Row>,
+    /// The next page's URL, when there is one.
+    next: Option<String>,
+    /// The first page's URL, when this is a later one.
+    first: Option<String>,
+    filtered: bool,
+}
+
+/// The days a billing period covers, as people say them: its last day is the one before its
+/// (exclusive) end. Periods are cut in UTC, so they are shown in UTC.
+fn period(period: BillingPeriod) -> String {
+    let last = period.end() - TimeDelta::seconds(1);
+    catalog().tr_args(
+        key("billing-period-range"),
+        &[
+            ("from", figures::date(period.start(), Tz::UTC)),
+            ("to", figures::date(last.max(period.start()), Tz::UTC)),
+        ],
+    )
+}
+
+fn number(record: &InvoiceRecord) -> String {
+    record
+        .invoice
+        .number()
+        .map_or_else(|| catalog().tr("invoice-draft-number"), ToString::to_string)
+}
+
+fn status_class(status: InvoiceStatus) -> &'static str {
+    status.as_str()
+}
+
+fn row(record: &InvoiceRecord, zone: Tz) -> Row {
+    let t = catalog();
+    let invoice = &record.invoice;
+    let customer = invoice.customer().as_str().to_owned();
+    Row {
+        href: format!("/billing/invoices/{}", record.id),
+        number: number(record),
+        customer_href: format!(
+            "/billing/invoices{}",
+            query_string(&[("customer", &customer)])
+        ),
+        customer,
+        status_class: status_class(invoice.status()),
+        status: t.tr(labels::invoice_status(invoice.status())),
+        period: period(record.period),
+        issued: figures::date(record.issued_at, zone),
+        total: figures::money(invoice.total()),
+    }
+}
+
+pub async fn list(
+    request: HttpRequest,
+    visitor: Visitor,
+    timing: Timing,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let t = catalog();
+    let params = params(&request);
+    let get = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let filters = Filters {
+        status: get("status"),
+        customer: get("customer"),
+        tz: get("tz"),
+    };
+    let after = params.get("after").cloned().filter(|a| !a.is_empty());
+    let mut errors = FilterErrors::default();
+    let status = match filters.status.as_str() {
+        "" => None,
+        text => {
+            let found = labels::INVOICE_STATUSES
+                .into_iter()
+                .find(|s| s.as_str() == text);
+            if found.is_none() {
+                errors.status = Some(t.tr("invoices-status-invalid"));
+            }
+            found
+        }
+    };
+    let customer = match filters.customer.as_str() {
+        "" => None,
+        text => CustomerId::parse(text)
+            .map_err(|_| errors.customer = Some(t.tr("invoices-customer-invalid")))
+            .ok(),
+    };
+    let zone = figures::zone(Some(&filters.tz)).ok();
+    if zone.is_none() {
+        errors.tz = Some(t.tr("billing-tz-invalid"));
+    }
+    let cursor = Page::new(PAGE_ROWS, after.clone())
+        .after::<String>(LIST)
+        .map_err(|_| errors.after = Some(t.tr("billing-cursor-invalid")))
+        .ok()
+        .flatten();
+    let statuses = labels::INVOICE_STATUSES
+        .iter()
+        .map(|s| {
+            (
+                s.as_str(),
+                t.tr(labels::invoice_status(*s)),
+                s.as_str() == filters.status,
+            )
+        })
+        .collect();
+    let kept = (
+        filters.status.clone(),
+        filters.customer.clone(),
+        filters.tz.clone(),
+    );
+    let keep = |after: &str| {
+        format!(
+            "/billing/invoices{}",
+            query_string(&[
+                ("status", &kept.0),
+                ("customer", &kept.1),
+                ("tz", &kept.2),
+                ("after", after),
+            ])
+        )
+    };
+    let mut page = ListPage {
+        layout: Layout::page(&visitor, &request, key("invoices-title"), &timing),
+        sections: sections("/billing/invoices"),
+        statuses,
+        failure: None,
+        rows: Vec::new(),
+        next: None,
+        first: after.as_ref().map(|_| keep("")),
+        filtered: status.is_some() || customer.is_some(),
+        filters,
+        errors,
+    };
+    if page.errors.any() {
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    let filter = InvoiceFilter { customer, status };
+    let listed = timing
+        .measure(
+            "invoices",
+            state.billing.invoices().list(
+                visitor.caller.principal.organization,
+                &filter,
+                cursor,
+                u32::try_from(PAGE_ROWS).unwrap_or(u32::MAX),
+            ),
+        )
+        .await;
+    match listed {
+        Ok(listed) => {
+            let zone = zone.unwrap_or(Tz::UTC);
+            page.rows = listed.invoices.iter().map(|r| row(r, zone)).collect();
+            page.next = listed.next.map(|inner| keep(&next_cursor(LIST, &inner)));
+        }
+        Err(error) => {
+            let error = WebError::from(error);
+            page.failure = Some(error.section_failure().ok_or(error)?);
+        }
+    }
+    // The layout is made again so the debug panel includes the section just measured.
+    page.layout = Layout::page(&visitor, &request, key("invoices-title"), &timing);
+    match &page.failure {
+        Some(failure) => failure.answer(&page),
+        None => render(StatusCode::OK, &page),
+    }
+}
+
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct LineRow {
+    pub description: String,
+    pub quantity: String,
+    pub free: String,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+pub struct CreditNoteRow {
+    pub number: String,
+    pub reason: String,
+    pub settlement: String,
+    pub issued: String,
+    pub total: String,
+    pub pdf: Option<String>,
+}
+
+/// A refused action, shown above the invoice: the API's code and message.
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "billing/invoice.html")]
+struct DetailPage {
+    layout: Layout,
+    sections: Vec<Section>,
+    id: Uuid,
+    number: String,
+    status_class: &'static str,
+    status: String,
+    facts: Vec<Fact>,
+    lines: Vec<LineRow>,
+    subtotal: String,
+    tax_label: String,
+    tax: String,
+    total: String,
+    credit_notes: Vec<CreditNoteRow>,
+    credit_notes_failure: Option<SectionFailure>,
+    receipt: bool,
+    can_finalize: bool,
+    can_void: bool,
+    refusal: Option<Refusal>,
+    tz_error: Option<String>,
+}
+
+fn describe(line: &InvoiceLine) -> String {
+    let t = catalog();
+    let days = |proration: ProrationFactor| {
+        [
+            ("used", proration.used_days().to_string()),
+            ("days", proration.period_days().to_string()),
+        ]
+    };
+    match line.kind() {
+        LineKind::BaseFee { timing, proration } => {
+            let timing = t.tr(labels::fee_timing(timing));
+            if proration.is_full() {
+                t.tr_with("line-base-fee", &timing)
+            } else {
+                let [used, of] = days(proration);
+                t.tr_args(
+                    key("line-base-fee-prorated"),
+                    &[("value", timing), used, of],
+                )
+            }
+        }
+        LineKind::Usage { meter } => t.tr_with("line-usage", &t.tr(labels::meter(meter))),
+        LineKind::ChargeMinimum { meter } => {
+            t.tr_with("line-charge-minimum", &t.tr(labels::meter(meter)))
+        }
+        LineKind::MinimumCommitment => t.tr("line-minimum-commitment"),
+        LineKind::UnusedTimeCredit { proration } => {
+            let [used, of] = days(proration);
+            t.tr_args(key("line-unused-time"), &[used, of])
+        }
+    }
+}
+
+fn line_row(line: &InvoiceLine) -> LineRow {
+    let fixed = matches!(
+        line.kind(),
+        LineKind::BaseFee { .. } | LineKind::MinimumCommitment | LineKind::UnusedTimeCredit { .. }
+    );
+    LineRow {
+        description: describe(line),
+        quantity: figures::grouped(line.quantity()),
+        free: if fixed || line.free_quantity().is_zero() {
+            String::new()
+        } else {
+            figures::grouped(line.free_quantity())
+        },
+        unit_price: if fixed {
+            String::new()
+        } else {
+            figures::grouped(line.unit_price())
+        },
+        amount: figures::money(line.amount()),
+    }
+}
+
+fn facts(record: &InvoiceRecord, zone: Tz) -> Vec<Fact> {
+    let t = catalog();
+    let invoice = &record.invoice;
+    let mut facts = vec![
+        Fact {
+            label: t.tr("invoice-customer"),
+            value: invoice.customer().as_str().to_owned(),
+        },
+        Fact {
+            label: t.tr("invoice-period"),
+            value: period(record.period),
+        },
+        Fact {
+            label: t.tr("invoice-issued"),
+            value: figures::datetime(record.issued_at, zone),
+        },
+        Fact {
+            label: t.tr("invoice-currency"),
+            value: invoice.currency().code().to_owned(),
+        },
+    ];
+    if let Some(subscription) = &record.subscription {
+        facts.push(Fact {
+            label: t.tr("invoice-subscription"),
+            value: subscription.clone(),
+        });
+    }
+    let mut moment = |label: &str, at: Option<chrono::DateTime<chrono::Utc>>| {
+        if let Some(at) = at {
+            facts.push(Fact {
+                label: t.tr(label),
+                value: figures::datetime(at, zone),
+            });
+        }
+    };
+    moment(key("invoice-finalized"), invoice.finalized_at());
+    moment(key("invoice-due"), invoice.due_at());
+    moment(key("invoice-paid"), invoice.paid_at());
+    moment(key("invoice-voided"), invoice.voided_at());
+    if let Some(payment) = invoice.payment() {
+        let method = payment.method().as_str().replace('_', " ");
+        let value = match payment.reference() {
+            Some(reference) => format!("{method} · {reference}"),
+            None => method,
+        };
+        facts.push(Fact {
+            label: t.tr("invoice-payment"),
+            value,
+        });
+    }
+    if let InvoiceSource::Lago { payment_status, .. } = &record.source {
+        facts.push(Fact {
+            label: t.tr("invoice-source"),
+            value: match payment_status {
+                Some(status) => t.tr_with("invoice-source-lago-payment", status),
+                None => t.tr("invoice-source-lago"),
+            },
+        });
+    }
+    facts
+}
+
+fn credit_note_rows(
+    record: &InvoiceRecord,
+    notes: &[CreditNoteRecord],
+    zone: Tz,
+) -> Vec<CreditNoteRow> {
+    let t = catalog();
+    let reason = |reason: CreditReason| match reason {
+        CreditReason::Void => t.tr("credit-note-reason-void"),
+        CreditReason::UnusedTime => t.tr("credit-note-reason-unused-time"),
+    };
+    let mut rows: Vec<CreditNoteRow> = notes
+        .iter()
+        .map(|note| CreditNoteRow {
+            number: note.number.to_string(),
+            reason: reason(note.credit_note.reason()),
+            settlement: t.tr(labels::settlement(note.credit_note.settlement())),
+            issued: figures::datetime(note.credit_note.issued_at(), zone),
+            total: figures::money(note.credit_note.total()),
+            pdf: Some(format!("/billing/credit-notes/{}/pdf", note.id)),
+        })
+        .collect();
+    // Lago keeps its credit notes itself: the invoice carries the one its void issued.
+    if rows.is_empty()
+        && let Some(note) = &record.credit_note
+    {
+        rows.push(CreditNoteRow {
+            number: String::new(),
+            reason: reason(note.reason()),
+            settlement: t.tr(labels::settlement(note.settlement())),
+            issued: figures::datetime(note.issued_at(), zone),
+            total: figures::money(note.total()),
+            pdf: None,
+        });
+    }
+    rows
+}
+
+/// The invoice page, with `refusal` shown when an action was just refused (answered with
+/// `status`).
+pub(super) async fn detail(
+    request: &HttpRequest,
+    visitor: &Visitor,
+    timing: &Timing,
+    state: &AppState,
+    id: Uuid,
+    refusal: Option<(StatusCode, Refusal)>,
+) -> Result<HttpResponse, WebError> {
+    let t = catalog();
+    let organization = visitor.caller.principal.organization;
+    let params = params(request);
+    let tz = params.get("tz").cloned().unwrap_or_default();
+    let (zone, tz_error) = match figures::zone(Some(&tz)).ok() {
+        Some(zone) => (zone, None),
+        None => (Tz::UTC, Some(t.tr("billing-tz-invalid"))),
+    };
+    let record = timing
+        .measure("invoice", state.billing.invoices().get(organization, id))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let (credit_notes, credit_notes_failure) = match timing
+        .measure(
+            "credit_notes",
+            state.billing.credit_notes().of_invoice(organization, id),
+        )
+        .await
+    {
+        Ok(notes) => (credit_note_rows(&record, &notes, zone), None),
+        Err(error) => {
+            let error = WebError::from(error);
+            (Vec::new(), Some(error.section_failure().ok_or(error)?))
+        }
+    };
+    let invoice = &record.invoice;
+    let writes = |verb: &str| {
+        may(
+            visitor,
+            &Method::POST,
+            &format!("/billing/invoices/{{id}}/{verb}"),
+        )
+    };
+    let status = invoice.status();
+    let (code, refusal) = match refusal {
+        Some((code, refusal)) => (code, Some(refusal)),
+        None if tz_error.is_some() => (StatusCode::BAD_REQUEST, None),
+        None => (StatusCode::OK, None),
+    };
+    let page = DetailPage {
+        layout: Layout::page(visitor, request, key("invoice-title"), timing),
+        sections: sections("/billing/invoices"),
+        id,
+        number: number(&record),
+        status_class: status_class(status),
+        status: t.tr(labels::invoice_status(status)),
+        facts: facts(&record, zone),
+        lines: invoice.lines().iter().map(line_row).collect(),
+        subtotal: figures::money(invoice.subtotal()),
+        tax_label: t.tr_with(
+            "invoice-tax",
+            &figures::grouped(invoice.tax_rate().percent()),
+        ),
+        tax: figures::money(invoice.tax()),
+        total: figures::money(invoice.total()),
+        credit_notes,
+        credit_notes_failure,
+        receipt: status == InvoiceStatus::Paid,
+        can_finalize: status == InvoiceStatus::Draft && writes("finalize"),
+        can_void: matches!(status, InvoiceStatus::Finalized | InvoiceStatus::Paid)
+            && writes("void"),
+        refusal,
+        tz_error,
+    };
+    render(code, &page)
+}
+
+fn invoice_id(id: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(id).map_err(|_| WebError::NotFound)
+}
+
+pub async fn show(
+    request: HttpRequest,
+    visitor: Visitor,
+    timing: Timing,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = invoice_id(&id)?;
+    detail(&request, &visitor, &timing, &state, id, None).await
+}
+
+/// The invoice's PDF, as the API's download answers it, under the page's session.
+pub async fn pdf(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = invoice_id(&id)?;
+    let document = state
+        .billing
+        .invoices()
+        .pdf(visitor.caller.principal.organization, id)
+        .await?;
+    Ok(attachment(document, "")?)
+}
+
+/// The receipt of a paid invoice (409 `invoice_not_paid` before it is paid).
+pub async fn receipt(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = invoice_id(&id)?;
+    let document = state
+        .billing
+        .invoices()
+        .receipt(visitor.caller.principal.organization, id)
+        .await?;
+    Ok(attachment(document, "receipt-")?)
+}
+
+/// A credit note's PDF, as the API's download answers it.
+pub async fn credit_note_pdf(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
+    let document = state
+        .billing
+        .credit_notes()
+        .pdf(visitor.caller.principal.organization, id)
+        .await?;
+    Ok(credit_notes::attachment(document)?)
+}
