@@ -2,6 +2,7 @@
 //! pages in Chromium): signing in with a `dev-login` link or a pasted token, sessions ending,
 //! CSRF refusals, the headers every page carries, errors as pages.
 
+mod billing;
 mod frame;
 mod home;
 mod kratos;

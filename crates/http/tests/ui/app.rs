@@ -150,6 +150,33 @@ impl App {
             .as_u16()
     }
 
+    #[allow(
+        dead_code,
+        reason = "for the page flows that seed data; not every binary state uses it"
+    )]
+    /// `tollgate billing close` of the real binary on this app's database, leaving drafts
+    /// (`billing.auto_finalize` off): what it printed (its report as JSON).
+    pub async fn close_billing_periods_as_drafts(&self) -> serde_json::Value {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        command
+            .args(["billing", "close"])
+            .env_remove("TOLLGATE_CONFIG")
+            .env("TOLLGATE__DATABASE__URL", &self.db.url)
+            .env("TOLLGATE__DATABASE__CREATE_IF_MISSING", "false")
+            .env("TOLLGATE__DATA_DIR", &self.data_dir)
+            .env("TOLLGATE__BILLING__AUTO_FINALIZE", "false");
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("the command thread does not panic")
+            .expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "billing close: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the close's report")
+    }
+
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         self.db.count_where(table, condition).await
     }

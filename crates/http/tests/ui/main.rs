@@ -11,6 +11,7 @@
 
 mod app;
 mod audit;
+mod billing;
 mod browser;
 mod customers;
 mod dashboard;
@@ -95,6 +96,7 @@ async fn the_dashboard_frame_in_chromium() {
     }
 
     problems.extend(privacy::flows(&chromium).await);
+    problems.extend(billing::run(&chromium).await);
 
     audit::write_index();
     chromium.close().await;
