@@ -86,9 +86,9 @@ async fn a_viewer_reads_billing_without_write_controls_and_its_posts_are_refused
     let seen = page(&app, &viewer, &path).await;
     assert_eq!(seen.status(), 200);
     let html = seen.text().await.unwrap();
-    assert!(html.contains("$31.00"), "the base fee line");
+    assert!(html.contains("31.00 USD"), "the base fee line");
     assert!(
-        html.contains("$32.00"),
+        html.contains("32.00 USD"),
         "the total: 31.00 + 100 requests at 0.01"
     );
     assert!(
