@@ -519,10 +519,7 @@ pub(super) async fn detail(
         facts: facts(&record, zone),
         lines: invoice.lines().iter().map(line_row).collect(),
         subtotal: figures::money(invoice.subtotal()),
-        tax_label: t.tr_with(
-            "invoice-tax",
-            &figures::grouped(invoice.tax_rate().percent()),
-        ),
+        tax_label: tax_label(invoice.tax_rate().percent()),
         tax: figures::money(invoice.tax()),
         total: figures::money(invoice.total()),
         credit_notes,
@@ -535,6 +532,11 @@ pub(super) async fn detail(
         tz_error,
     };
     render(code, &page)
+}
+
+/// `Tax (20 %)`: the rate exactly.
+fn tax_label(percent: rust_decimal::Decimal) -> String {
+    catalog().tr_with("invoice-tax", &figures::grouped(percent))
 }
 
 fn invoice_id(id: &str) -> Result<Uuid, WebError> {
