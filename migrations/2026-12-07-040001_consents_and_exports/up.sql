@@ -52,7 +52,7 @@ CREATE TABLE privacy_exports (
     requested_at     timestamptz NOT NULL DEFAULT now(),
     -- Art. 12(3): one month.
     due_at           timestamptz NOT NULL,
-    attempts         integer NOT NULL DEFAULT 0,
+    attempts         bigint NOT NULL DEFAULT 0,
     claim            uuid,
     locked_until     timestamptz,
     completed_at     timestamptz,

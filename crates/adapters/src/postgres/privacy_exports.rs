@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{BigInt, Bytea, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::RunQueryDsl;
 use tollgate_application::{
@@ -53,8 +53,8 @@ struct Row {
     requested_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     due_at: DateTime<Utc>,
-    #[diesel(sql_type = Integer)]
-    attempts: i32,
+    #[diesel(sql_type = BigInt)]
+    attempts: i64,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     completed_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -104,7 +104,9 @@ impl TryFrom<Row> for ExportRecord {
             requested_by: row.requested_by,
             requested_at: row.requested_at,
             due_at: row.due_at,
-            attempts: row.attempts,
+            // Five attempts at most are ever made (MAX_ATTEMPTS); the column is bigint only
+            // because new columns are (squawk's prefer-bigint-over-int).
+            attempts: i32::try_from(row.attempts).unwrap_or(i32::MAX),
             completed_at: row.completed_at,
             expires_at: row.expires_at,
             content_sha256: row
