@@ -281,6 +281,14 @@ impl Tab {
         problems
     }
 
+    /// How many documents the tab has been answered so far.
+    pub fn documents_seen(&self) -> usize {
+        self.seen
+            .lock()
+            .map(|seen| seen.documents.len())
+            .unwrap_or(0)
+    }
+
     /// The status the last document loaded was answered with.
     pub fn last_document_status(&self) -> Option<i64> {
         self.seen

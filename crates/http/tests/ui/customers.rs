@@ -109,6 +109,7 @@ async fn read(tab: &Tab, selector: &str) -> String {
 /// (a form that posts and comes back to the page it was on).
 async fn click_through(tab: &Tab, selector: &str) -> Result<(), String> {
     js(tab, "window.__before = true").await?;
+    let documents = tab.documents_seen();
     // A node found just after a navigation can be gone by the time it is clicked.
     let mut clicked = click(tab, selector).await;
     for _ in 0..5 {
@@ -127,7 +128,9 @@ async fn click_through(tab: &Tab, selector: &str) -> Result<(), String> {
             .ok()
             .and_then(|value| value.into_value().ok())
             .unwrap_or(false);
-        if loaded {
+        // The new document's answer reaches the tab's listener on its own schedule: its
+        // status is read only once it has been recorded.
+        if loaded && tab.documents_seen() > documents {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
