@@ -19,6 +19,7 @@ pub mod i18n;
 mod layout;
 mod litellm;
 mod login;
+mod portal;
 mod privacy;
 mod session;
 mod settings;
@@ -45,6 +46,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/customers", key("nav-customers"), "c"),
     ("/billing/invoices", key("nav-billing"), "b"),
     ("/settings", key("nav-settings"), "s"),
+    ("/portal", key("nav-portal"), "p"),
 ];
 
 /// The dashboard's routes outside the access table: they serve people not signed in yet.
@@ -54,6 +56,7 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/login/dev/{secret}"),
     ("POST", "/logout"),
     ("POST", "/privacy/consent"),
+    ("GET", "/portal/links/{token}"),
     ("GET", "/static/{file}"),
 ];
 
@@ -98,6 +101,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::with_token))
         .route("/login/dev/{secret}", web::get().to(login::with_link))
         .route("/logout", web::post().to(login::logout))
+        .route("/portal", web::get().to(portal::page))
+        .route("/portal/links/{token}", web::get().to(portal::open))
+        .route(
+            "/portal/invoices/{id}/pdf",
+            web::get().to(portal::invoice_pdf),
+        )
+        .route(
+            "/portal/invoices/{id}/receipt",
+            web::get().to(portal::invoice_receipt),
+        )
+        // The events download, scoped to the visitor's customer as every read of theirs.
+        .route("/portal/events/export", web::get().to(events::export))
         .route("/privacy", web::get().to(privacy::notice))
         .route("/privacy/consent", web::post().to(privacy::answer))
         .route("/privacy/export", web::get().to(privacy::export_page))

@@ -14,7 +14,7 @@ use tollgate_application::{
 use tollgate_domain::{organization::OrganizationId, webhook_secret::SecretDigest};
 use uuid::Uuid;
 
-use super::{PgPool, audit::append_in, transaction};
+use super::{PgPool, audit::append_in, error, transaction};
 
 #[derive(QueryableByName)]
 struct Redeemed {
@@ -24,6 +24,12 @@ struct Redeemed {
     organization_id: Uuid,
     #[diesel(sql_type = Text)]
     customer: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    return_url: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct ReturnUrl {
     #[diesel(sql_type = Nullable<Text>)]
     return_url: Option<String>,
 }
@@ -118,5 +124,22 @@ impl PortalLinkStore for PgPortalLinkStore {
             })
         })
         .await
+    }
+
+    async fn return_url(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<String>, PortError> {
+        let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        let rows: Vec<ReturnUrl> = diesel::sql_query(
+            "SELECT return_url FROM portal_links WHERE organization_id = $1 AND id = $2",
+        )
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .bind::<SqlUuid, _>(id)
+        .load(&mut connection)
+        .await
+        .map_err(error::from_query)?;
+        Ok(rows.into_iter().next().and_then(|row| row.return_url))
     }
 }

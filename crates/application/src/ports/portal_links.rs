@@ -56,4 +56,15 @@ pub trait PortalLinkStore: Send + Sync {
         now: DateTime<Utc>,
         context: &AuditContext,
     ) -> Result<Option<RedeemedPortalLink>, PortError>;
+
+    /// Where the portal opened by link `id` sends its visitor back: the link's `return_url`,
+    /// if it had one (the link may be spent; the visit it opened lasts longer).
+    ///
+    /// # Errors
+    /// `PortError` when the database fails.
+    async fn return_url(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<String>, PortError>;
 }

@@ -17,6 +17,9 @@ pub enum SignInMethod {
     DevLink,
     /// Ory Kratos's browser login flow.
     Kratos,
+    /// A customer's portal link (`POST /api/billing/customers/{id}/portal-links`): no account,
+    /// the link's customer only.
+    PortalLink,
 }
 
 impl SignInMethod {
@@ -25,11 +28,12 @@ impl SignInMethod {
             Self::Token => "token",
             Self::DevLink => "dev_link",
             Self::Kratos => "kratos",
+            Self::PortalLink => "portal_link",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Token, Self::DevLink, Self::Kratos]
+        [Self::Token, Self::DevLink, Self::Kratos, Self::PortalLink]
             .into_iter()
             .find(|method| method.as_str() == text)
     }

@@ -9,6 +9,7 @@ mod form;
 mod list;
 mod plan_change;
 mod portal_link;
+mod sections;
 
 use tollgate_application::ports::CustomerRecord;
 use uuid::Uuid;
@@ -21,6 +22,12 @@ pub use self::{
     portal_link::create as portal_link,
 };
 
+/// What the customer's portal shows as this page does.
+pub(super) use self::{
+    activity::{DayUsage, daily_usage},
+    detail::invoice_status_key,
+    sections::{Estimate, InvoiceRow, Usage, estimates, invoices, subscriptions, usage_section},
+};
 use super::{Visitor, WebError};
 use crate::state::AppState;
 

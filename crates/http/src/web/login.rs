@@ -13,6 +13,7 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 use tollgate_application::ports::{AuthError, SignInMethod};
+use tollgate_domain::access::Role;
 
 use super::{
     Layout, WebError, csrf,
@@ -92,7 +93,14 @@ fn login_page(state: &AppState, next: String) -> LoginPage {
     }
 }
 
-pub(super) fn signed_in(state: &AppState, secret: String, next: &str) -> HttpResponse {
+/// The new session's cookie, and on to `next`: for a customer's member asking for the front
+/// page (staff's dashboard), their portal instead.
+pub(super) fn signed_in(state: &AppState, secret: String, next: &str, role: Role) -> HttpResponse {
+    let next = if role == Role::Customer && next == "/" {
+        "/portal"
+    } else {
+        next
+    };
     HttpResponse::SeeOther()
         .cookie(state.web.session_cookie(secret))
         .insert_header((header::LOCATION, next.to_owned()))
@@ -179,7 +187,7 @@ pub async fn with_token(
         .sessions
         .start(&holder, SignInMethod::Token, &context)
         .await?;
-    Ok(signed_in(&state, secret, &next))
+    Ok(signed_in(&state, secret, &next, holder.role))
 }
 
 /// `GET /login/dev/{secret}`: a `tollgate dev-login` link, once, from this machine only.
@@ -207,7 +215,7 @@ pub async fn with_link(
         .sessions
         .start(&holder, SignInMethod::DevLink, &context)
         .await?;
-    Ok(signed_in(&state, session, "/"))
+    Ok(signed_in(&state, session, "/", holder.role))
 }
 
 /// `POST /logout`: the session revoked (audited) and the cookie dropped.

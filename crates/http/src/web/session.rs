@@ -153,7 +153,11 @@ async fn visit(request: &HttpRequest) -> Result<Visitor, WebError> {
             next: sign_in_return(request),
         })?;
     let holder = &session.record.holder;
-    let principal = match state.access.authorize_holder(holder, requirement).await {
+    let principal = match state
+        .access
+        .authorize_holder(holder, session.record.method, requirement)
+        .await
+    {
         Ok(principal) => principal,
         Err(AuthError::Denied {
             organization,

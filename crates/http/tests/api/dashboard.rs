@@ -6,6 +6,7 @@ mod billing;
 mod frame;
 mod home;
 mod kratos;
+mod portal;
 mod sessions;
 mod usage;
 

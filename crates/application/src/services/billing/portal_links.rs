@@ -125,6 +125,18 @@ impl PortalLinkService {
             .redeem(&SecretDigest::of(token), self.clock.now(), context)
             .await?)
     }
+
+    /// Where the portal opened by link `id` sends its visitor back, if the link named a place.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the store fails.
+    pub async fn return_url(
+        &self,
+        organization: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<String>, AppError> {
+        Ok(self.store.return_url(organization, id).await?)
+    }
 }
 
 fn invalid_return_url(reason: &str) -> AppError {

@@ -3,7 +3,7 @@
 //! in yet and are not here (`web::PUBLIC_ROUTES`).
 
 use tollgate_application::services::access::Requirement;
-use tollgate_domain::access::Scope;
+use tollgate_domain::access::{Role, Scope};
 
 use super::{BILLING_STAFF, OWNER_ADMIN, STAFF, STAFF_OR_CUSTOMER};
 
@@ -47,6 +47,13 @@ const SETTINGS_WRITE: Requirement = Requirement {
 const CUSTOMERS_WRITE: Requirement = Requirement {
     scope: Scope::BillingWrite,
     roles: BILLING_STAFF,
+};
+
+/// A customer's own portal: its members and portal-link visitors only (staff see the customer
+/// pages instead).
+const PORTAL: Requirement = Requirement {
+    scope: Scope::BillingRead,
+    roles: &[Role::Customer],
 };
 
 /// (method, route pattern as registered, requirement).
@@ -138,6 +145,17 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("GET", "/settings/audit", SETTINGS_WRITE),
     ("GET", "/settings/delivery", SETTINGS_READ),
     ("POST", "/settings/delivery/retry", SETTINGS_WRITE),
+    ("GET", "/portal", PORTAL),
+    ("GET", "/portal/invoices/{id}/pdf", PORTAL),
+    ("GET", "/portal/invoices/{id}/receipt", PORTAL),
+    (
+        "GET",
+        "/portal/events/export",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: &[Role::Customer],
+        },
+    ),
     ("GET", "/privacy", OWN_DATA),
     ("GET", "/privacy/export", OWN_DATA),
     ("POST", "/privacy/export", OWN_DATA),

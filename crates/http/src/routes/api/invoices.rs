@@ -91,7 +91,11 @@ fn visible(caller: &Caller, record: &InvoiceRecord) -> bool {
 
 /// For a customer's member, refuses an invoice of another customer before anything is
 /// rendered; staff are not held up by the extra read.
-async fn check_visible(caller: &Caller, state: &AppState, id: Uuid) -> Result<(), ApiError> {
+pub(crate) async fn check_visible(
+    caller: &Caller,
+    state: &AppState,
+    id: Uuid,
+) -> Result<(), ApiError> {
     if caller.principal.customer.is_none() {
         return Ok(());
     }

@@ -1,5 +1,6 @@
-//! `GET /usage/events/export?format=csv|json&<the list's filters>`: every event the list
-//! shows with those filters, newest first as listed, with every field kept of each (the API
+//! `GET /usage/events/export?format=csv|json&<the list's filters>` (and the portal's
+//! `/portal/events/export`, its customer's events only): every event the list shows with
+//! those filters, newest first as listed, with every field kept of each (the API
 //! export's columns and cell rules). Read page by page along the list's own keyset, so a
 //! large download never sits in memory.
 
@@ -28,6 +29,8 @@ enum Format {
 struct Cursor {
     metering: Arc<MeteringService>,
     organization: OrganizationId,
+    /// A customer's member downloads their own customer's events, whatever the filter says.
+    scope: Option<String>,
     filter: EventFilter,
     before: Option<ExportCursor>,
     page: i64,
@@ -42,7 +45,13 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<web::Bytes, ApiError>, Curs
     }
     let rows = match c
         .metering
-        .events(c.organization, None, c.filter.clone(), c.before, c.page)
+        .events(
+            c.organization,
+            c.scope.as_deref(),
+            c.filter.clone(),
+            c.before,
+            c.page,
+        )
         .await
     {
         Ok(rows) => rows,
@@ -118,6 +127,7 @@ pub async fn export(
     let cursor = Cursor {
         metering: Arc::clone(&state.metering),
         organization: visitor.caller.principal.organization,
+        scope: visitor.caller.principal.customer.clone(),
         filter,
         before: None,
         page: state.export_page_rows,

@@ -310,7 +310,7 @@ pub async fn form(
         .sessions
         .start(&holder, SignInMethod::Kratos, &context)
         .await?;
-    Ok(signed_in(state, secret, &visit.next))
+    Ok(signed_in(state, secret, &visit.next, holder.role))
 }
 
 /// Where `POST /logout` sends the browser: Kratos's logout URL when it has a session there

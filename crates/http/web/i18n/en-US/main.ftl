@@ -621,6 +621,26 @@ portal-link-issued = The link
 portal-link-once = Copy it now: Tollgate keeps only a fingerprint of it and cannot show it again. It opens the portal once.
 portal-link-label = Portal link
 portal-link-expires = Unused, it stops working at { $value } UTC.
+nav-portal = Portal
+portal-title = Your account
+portal-back = Back
+portal-models-heading = Usage by model this month
+portal-models-chart-title = LLM cost by model this month
+portal-models-chart-desc = Each model's LLM cost in USD since the month began, the costliest first.
+portal-models-col-model = Model
+portal-estimate-heading = Current period, estimated
+portal-invoice-col-documents = Documents
+portal-invoice-pdf = PDF
+portal-invoice-pdf-label = PDF of invoice { $value }
+portal-invoice-receipt = Receipt
+portal-invoice-receipt-label = Receipt of invoice { $value }
+portal-invoices-more = The ten latest invoices are shown.
+portal-export-heading = Your events
+portal-export-help = Every request recorded for you this month, with the fields Tollgate keeps of each (never prompts or answers).
+portal-export-csv = Download CSV
+portal-export-json = Download JSON
+portal-link-refused-title = This link no longer works
+portal-link-refused-message = Portal links open once and expire. Ask whoever sent it for a new one.
 
 ## Privacy
 footer-privacy = Privacy notice

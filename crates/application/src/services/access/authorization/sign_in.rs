@@ -4,8 +4,13 @@
 
 use tollgate_domain::{access::Role, api_key::looks_like_api_key};
 
-use super::{AccessService, CUSTOMERS_NAMESPACE, ORGANIZATIONS_NAMESPACE, Principal, Requirement};
-use crate::ports::{AuthError, RelationCheck, Session, SessionCredential, SessionHolder};
+use super::{
+    AccessService, CUSTOMERS_NAMESPACE, ORGANIZATIONS_NAMESPACE, Principal, PrincipalKind,
+    Requirement,
+};
+use crate::ports::{
+    AuthError, RelationCheck, Session, SessionCredential, SessionHolder, SignInMethod,
+};
 
 /// Staff roles, strongest first: a person holding several signs in with the strongest.
 const STAFF_ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Billing, Role::Viewer];
@@ -125,16 +130,21 @@ impl AccessService {
         ))
     }
 
-    /// Whether a session's holder may open what `requirement` guards: the API's decision for
-    /// the same person, role asked again.
+    /// Whether a session may open what `requirement` guards: the API's decision for the same
+    /// person, role asked again. A portal link's session has no person to ask about: the
+    /// link was checked when it was spent, and it opens its customer's portal pages only.
     ///
     /// # Errors
     /// As [`AccessService::authorize`]: `Denied` / `Forbidden` (403), `Upstream`.
     pub async fn authorize_holder(
         &self,
         holder: &SessionHolder,
+        method: SignInMethod,
         requirement: Requirement,
     ) -> Result<Principal, AuthError> {
+        if method == SignInMethod::PortalLink {
+            return portal_visit(holder, requirement);
+        }
         self.authorize_person(
             &holder.subject,
             &holder.organization.to_string(),
@@ -144,4 +154,30 @@ impl AccessService {
         )
         .await
     }
+}
+
+/// A portal link's visitor: the customer role's scopes, on its customer, whatever the holder
+/// says of its role (a link never grants staff pages).
+fn portal_visit(holder: &SessionHolder, requirement: Requirement) -> Result<Principal, AuthError> {
+    let scopes = Role::Customer.scopes();
+    let customer = holder
+        .customer
+        .clone()
+        .ok_or_else(|| AuthError::Forbidden("a portal link names no customer".into()))?;
+    if !requirement.roles.contains(&Role::Customer) || !scopes.contains(&requirement.scope) {
+        return Err(AuthError::Denied {
+            organization: holder.organization,
+            actor: holder.subject.clone(),
+            reason: "a portal link opens its customer's portal only".into(),
+        });
+    }
+    Ok(Principal {
+        actor: holder.subject.clone(),
+        organization: holder.organization,
+        kind: PrincipalKind::Person {
+            role: Role::Customer,
+        },
+        scopes: scopes.to_vec(),
+        customer: Some(customer),
+    })
 }

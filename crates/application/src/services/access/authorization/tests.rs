@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::*;
 use crate::ports::{
     ApiKeyRecord, MockAccessTokenVerifier, MockApiKeyStore, MockOrganizationDirectory,
-    MockPermissionChecker, OrganizationRecord, SystemClock, VerifiedToken,
+    MockPermissionChecker, OrganizationRecord, SessionHolder, SignInMethod, SystemClock,
+    VerifiedToken,
 };
 
 const READ_USAGE: Requirement = Requirement {
@@ -323,4 +324,68 @@ async fn an_organization_is_shown_by_its_display_name_else_its_own() {
             })
         );
     }
+}
+
+const CUSTOMER_READ: Requirement = Requirement {
+    scope: Scope::BillingRead,
+    roles: &[Role::Owner, Role::Customer],
+};
+
+fn portal_holder(customer: Option<&str>) -> SessionHolder {
+    SessionHolder {
+        organization: OrganizationId::new(),
+        subject: "portal_link:5".into(),
+        // What a link's session claims does not widen what it opens.
+        role: Role::Owner,
+        customer: customer.map(str::to_owned),
+    }
+}
+
+#[tokio::test]
+async fn a_portal_link_opens_its_customer_pages_without_asking_the_permission_checker() {
+    // No expectation is set on the checker: a call would panic.
+    let service = Mocks::new().service();
+    let principal = service
+        .authorize_holder(
+            &portal_holder(Some("acme")),
+            SignInMethod::PortalLink,
+            CUSTOMER_READ,
+        )
+        .await
+        .unwrap();
+    assert_eq!(principal.actor, "portal_link:5");
+    assert_eq!(principal.customer.as_deref(), Some("acme"));
+    assert_eq!(
+        principal.kind,
+        PrincipalKind::Person {
+            role: Role::Customer
+        }
+    );
+    assert_eq!(principal.scopes, Role::Customer.scopes().to_vec());
+}
+
+#[tokio::test]
+async fn a_portal_link_never_opens_a_staff_page_or_a_write() {
+    let service = Mocks::new().service();
+    for requirement in [READ_USAGE, WRITE_SETTINGS] {
+        let refused = service
+            .authorize_holder(
+                &portal_holder(Some("acme")),
+                SignInMethod::PortalLink,
+                requirement,
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(AuthError::Denied { .. })),
+            "{requirement:?}"
+        );
+    }
+    let nameless = service
+        .authorize_holder(
+            &portal_holder(None),
+            SignInMethod::PortalLink,
+            CUSTOMER_READ,
+        )
+        .await;
+    assert!(matches!(nameless, Err(AuthError::Forbidden(_))));
 }
