@@ -235,7 +235,7 @@ async fn pages_by_role(app: &App, chromium: &Chromium, seeded: &Seeded) -> Vec<S
         ])
         .await;
     let outcome = async {
-        open(&customer, &link, "/").await?;
+        open(&customer, &link, "/portal").await?;
         open(
             &customer,
             &app.url("/billing/invoices"),

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Every staff role signs in by a `dev-login` link and sees the dashboard with its menu; a
-/// customer member gets the 403 page; the sign-in and 404 pages for someone not signed in.
+/// customer member lands on its portal and gets the 403 page for the dashboard; the sign-in and 404 pages for someone not signed in.
 pub async fn pages_by_role(app: &App, chromium: &Chromium) -> Vec<String> {
     let mut problems = Vec::new();
     let anonymous = chromium.tab().await;
@@ -65,7 +65,15 @@ pub async fn pages_by_role(app: &App, chromium: &Chromium) -> Vec<String> {
         ])
         .await;
     let outcome = async {
-        open(&customer, &link, "/").await?;
+        // A customer's member lands on its portal, with a menu of that alone.
+        open(&customer, &link, "/portal").await?;
+        status_is(&customer, 200)?;
+        let menu = text(&customer, "nav.nav").await;
+        if menu.trim() != "Portal" {
+            return Err(format!("a customer member's menu is {menu:?}"));
+        }
+        let mut found = check_page(&customer, "portal", "customer-member").await;
+        open(&customer, &app.url("/"), "/").await?;
         status_is(&customer, 403)?;
         let body = text(&customer, "main").await;
         if !body.contains("Owner, Admin, Billing, Viewer") {
@@ -74,7 +82,7 @@ pub async fn pages_by_role(app: &App, chromium: &Chromium) -> Vec<String> {
         if !text(&customer, "nav.nav").await.is_empty() {
             return Err("a customer member is shown the staff menu".into());
         }
-        let found = check_page(&customer, "dashboard", "customer").await;
+        found.extend(check_page(&customer, "dashboard", "customer").await);
         // Nothing else to open: the 403 page offers to sign out, and that works.
         click(&customer, "main form[action='/logout'] button[type=submit]").await?;
         arrive(&customer, "/login").await?;

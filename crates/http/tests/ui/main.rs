@@ -23,6 +23,7 @@ mod kratos;
 #[path = "../api/helpers/kratos.rs"]
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod kratos_stand_in;
+mod portal;
 mod privacy;
 mod settings;
 mod steps;

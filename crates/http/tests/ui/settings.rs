@@ -32,7 +32,8 @@ async fn signed_in(app: &App, tab: &Tab, role: &str, extra: &[&str]) -> Result<(
         .goto(link.as_str())
         .await
         .map_err(|e| format!("{link}: {e}"))?;
-    arrive(tab, "/").await
+    // A customer's member lands on its portal, staff on the dashboard.
+    arrive(tab, if role == "customer" { "/portal" } else { "/" }).await
 }
 
 /// Owners and admins open every settings page (checked and photographed); billing, viewer

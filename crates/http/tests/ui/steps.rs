@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::{app::App, browser::Tab};
 
 /// Waits until the tab shows a loaded document whose path is `path`.
@@ -85,4 +87,70 @@ pub async fn fill(tab: &Tab, selector: &str, value: &str) -> Result<(), String> 
     field.click().await.map_err(|e| e.to_string())?;
     field.type_str(value).await.map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Runs `script` in the page and answers its value as text (JSON for anything else), asking
+/// again for a moment when the page was between documents.
+pub async fn js(tab: &Tab, script: &str) -> Result<String, String> {
+    let mut last = String::new();
+    for _ in 0..20 {
+        match tab.page.evaluate(script).await {
+            Ok(value) => {
+                return Ok(match value.into_value::<Value>() {
+                    Ok(Value::String(text)) => text,
+                    Ok(other) => other.to_string(),
+                    Err(_) => String::new(),
+                });
+            }
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{script}: {last}"))
+}
+
+/// The text of `selector`, asked again for a moment while it is empty: just after a
+/// navigation the first query can miss the new document.
+pub async fn read(tab: &Tab, selector: &str) -> String {
+    for _ in 0..10 {
+        let found = text(tab, selector).await;
+        if !found.is_empty() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    String::new()
+}
+
+/// Clicks `selector` and waits for the next document to load, even one at the same address
+/// (a form that posts and comes back to the page it was on).
+pub async fn click_through(tab: &Tab, selector: &str) -> Result<(), String> {
+    js(tab, "window.__before = true").await?;
+    let documents = tab.documents_seen();
+    // A node found just after a navigation can be gone by the time it is clicked.
+    let mut clicked = click(tab, selector).await;
+    for _ in 0..5 {
+        if clicked.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        clicked = click(tab, selector).await;
+    }
+    clicked?;
+    for _ in 0..100 {
+        let loaded: bool = tab
+            .page
+            .evaluate("window.__before !== true && document.readyState === 'complete'")
+            .await
+            .ok()
+            .and_then(|value| value.into_value().ok())
+            .unwrap_or(false);
+        // The new document's answer reaches the tab's listener on its own schedule: its
+        // status is read only once it has been recorded.
+        if loaded && tab.documents_seen() > documents {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("clicking {selector} loaded no page"))
 }

@@ -423,7 +423,7 @@ async fn customer_refused(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
             "acme",
         ])
         .await;
-    open(tab, &link, "/").await?;
+    open(tab, &link, "/portal").await?;
     for path in ["/usage", "/usage/events", "/usage/export?format=csv"] {
         open(tab, &app.url(path), path).await?;
         status_is(tab, 403)?;
