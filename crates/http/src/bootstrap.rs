@@ -388,6 +388,8 @@ fn serve(
             .wrap(from_fn(crate::web::secure_headers))
             .wrap(from_fn(middleware::record_latency))
             .wrap(from_fn(middleware::echo_request_id))
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(from_fn(middleware::uncompressed_ingest))
             .wrap(TracingLogger::<middleware::RedactedRootSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -1,6 +1,7 @@
-//! Cross-cutting request handling: request ids on responses, latency metrics, and
-//! `Idempotency-Key`s.
+//! Cross-cutting request handling: request ids on responses, latency metrics,
+//! `Idempotency-Key`s and compression.
 
+mod compression;
 mod idempotency;
 
 use std::time::Instant;
@@ -18,7 +19,10 @@ use actix_web::{
 };
 use tracing_actix_web::RequestId;
 
-pub use self::idempotency::{KEY_HEADER, REPLAYED_HEADER, idempotent};
+pub use self::{
+    compression::uncompressed_ingest,
+    idempotency::{KEY_HEADER, REPLAYED_HEADER, idempotent},
+};
 
 tokio::task_local! {
     /// The id of the request being answered, for error bodies: a 500 names it and nothing

@@ -264,7 +264,7 @@ impl WebError {
             .flatten();
         let mut layout = Layout::bare(heading.clone());
         if let Self::Forbidden { csrf, .. } = self {
-            layout.csrf.clone_from(csrf);
+            layout.csrf = super::csrf::masked(csrf);
         }
         ErrorPage {
             sign_out: matches!(self, Self::Forbidden { .. }),

@@ -11,7 +11,7 @@ use tollgate_domain::access::Role;
 use tracing_actix_web::RequestId;
 
 use super::{
-    NAV, Visitor, WebError, assets,
+    NAV, Visitor, WebError, assets, csrf,
     i18n::{Catalog, catalog, key},
     privacy::{Banner, here},
     timing::Timing,
@@ -142,7 +142,7 @@ impl Layout {
                 subject: visitor.session.record.holder.subject.clone(),
                 role: t.tr(role_key(visitor.role)),
             }),
-            csrf: visitor.csrf.clone(),
+            csrf: csrf::masked(&visitor.csrf),
             debug,
             banner: visitor
                 .banner

@@ -3,6 +3,7 @@
 //! CSRF refusals, the headers every page carries, errors as pages.
 
 mod billing;
+mod compression;
 mod frame;
 mod home;
 mod kratos;
@@ -95,7 +96,8 @@ pub async fn page(app: &TestApp, cookie: &str, path: &str) -> Response {
 /// The CSRF token a page's forms carry.
 pub fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[at..at + 64].to_owned()
+    let end = html[at..].find('"').expect("the field's closing quote");
+    html[at..at + end].to_owned()
 }
 
 pub async fn organization(app: &TestApp) -> uuid::Uuid {
