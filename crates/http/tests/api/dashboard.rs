@@ -7,6 +7,7 @@ mod frame;
 mod home;
 mod kratos;
 mod sessions;
+mod team;
 mod usage;
 
 use reqwest::{Client, Response, header};
