@@ -45,8 +45,8 @@ pub use change_lock::ChangeLock;
 pub use clock::{Clock, SystemClock};
 pub use credit_notes::{CreditNoteBook, CreditNoteRecord};
 pub use delivery::{
-    DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
-    SettledItem, Settlement,
+    DEAD_LETTER_ERROR_CHARS, DeadLetter, DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth,
+    OutboxItem, OutboxQueue, SettledItem, Settlement,
 };
 pub use directory::{IdentityDirectory, NoDirectory};
 pub use engine_view::{
