@@ -138,6 +138,11 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("GET", "/settings/audit", SETTINGS_WRITE),
     ("GET", "/settings/delivery", SETTINGS_READ),
     ("POST", "/settings/delivery/retry", SETTINGS_WRITE),
+    (
+        "POST",
+        "/settings/delivery/dead-letters/{id}/retry",
+        SETTINGS_WRITE,
+    ),
     ("GET", "/privacy", OWN_DATA),
     ("GET", "/privacy/export", OWN_DATA),
     ("POST", "/privacy/export", OWN_DATA),

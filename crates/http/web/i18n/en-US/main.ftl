@@ -447,6 +447,20 @@ delivery-retried =
         [one] { $count } dead letter is queued again.
        *[other] { $count } dead letters are queued again.
     }
+delivery-retried-none = No dead letter was queued again: it had already been sent back.
+delivery-dead-heading = Dead letters, newest first
+delivery-dead-help = Each shows the reason its target gave when it was given up. Retry one once its cause is fixed; the event itself is never shown here.
+delivery-col-letter = Letter
+delivery-col-event = Event
+delivery-col-attempts = Attempts
+delivery-col-error = Last error
+delivery-col-died = Given up
+delivery-retry-letter-label = Retry dead letter { $value }
+delivery-dead-more =
+    { $count ->
+        [one] { $count } older dead letter is not listed here (GET /api/admin/outbox/dead-letters lists them all).
+       *[other] { $count } older dead letters are not listed here (GET /api/admin/outbox/dead-letters lists them all).
+    }
 age-seconds = { $count } s
 age-minutes = { $count } min
 age-hours = { $count } h
