@@ -1,5 +1,6 @@
 //! Ory: Hydra access tokens (JWTs verified locally against the JWKS, opaque `ory_at_` tokens
-//! introspected), Kratos sessions (`/sessions/whoami`) and browser login flows, and Keto relation checks, each behind
+//! introspected), Kratos sessions (`/sessions/whoami`), browser login flows and identities
+//! (the admin API, to find people by e-mail), and Keto relation checks, each behind
 //! its port in `tollgate_application::ports`.
 //!
 //! Every adapter fails closed: when Ory gives no usable answer and nothing cached can answer,
@@ -17,6 +18,7 @@ mod jwt;
 mod keto;
 mod keto_team;
 mod kratos;
+mod kratos_directory;
 mod kratos_flows;
 mod tokens;
 
@@ -26,5 +28,6 @@ pub use jwt::{HydraJwtConfig, HydraJwtVerifier};
 pub use keto::{KetoConfig, KetoPermissions};
 pub use keto_team::{KetoTeam, KetoTeamConfig};
 pub use kratos::{KratosConfig, KratosSessions};
+pub use kratos_directory::{IDS_PER_CALL, KratosDirectory, KratosDirectoryConfig};
 pub use kratos_flows::KratosLoginFlows;
 pub use tokens::OryAccessTokens;

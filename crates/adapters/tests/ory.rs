@@ -23,6 +23,8 @@ mod keto;
 mod keto_team;
 #[path = "ory/kratos.rs"]
 mod kratos;
+#[path = "ory/kratos_directory.rs"]
+mod kratos_directory;
 #[path = "ory/router.rs"]
 mod router;
 #[path = "ory/unusable.rs"]

@@ -8,6 +8,7 @@ mod change_lock;
 mod clock;
 mod credit_notes;
 mod delivery;
+mod directory;
 mod engine_view;
 mod event_log;
 mod idempotency;
@@ -44,9 +45,10 @@ pub use change_lock::ChangeLock;
 pub use clock::{Clock, SystemClock};
 pub use credit_notes::{CreditNoteBook, CreditNoteRecord};
 pub use delivery::{
-    DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth, OutboxItem, OutboxQueue,
-    SettledItem, Settlement,
+    DEAD_LETTER_ERROR_CHARS, DeadLetter, DeliveryOutcome, DeliveryTarget, OutboxAdmin, OutboxDepth,
+    OutboxItem, OutboxQueue, SettledItem, Settlement,
 };
+pub use directory::{IdentityDirectory, NoDirectory};
 pub use engine_view::{
     EngineViewStore, SignatureAlgorithm, SignatureError, ViewOutcome, WebhookReceipt,
     WebhookSignatureVerifier,
@@ -108,9 +110,9 @@ pub use {
     access::MockOrganizationDirectory, billing::MockCustomerStore,
     billing_engine::MockBillingEngine, clock::MockClock, credit_notes::MockCreditNoteBook,
     delivery::MockDeliveryTarget, delivery::MockOutboxAdmin, delivery::MockOutboxQueue,
-    idempotency::MockIdempotencyStore, identity::MockAccessTokenVerifier,
-    identity::MockPermissionChecker, identity::MockSessionResolver,
-    invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
+    directory::MockIdentityDirectory, idempotency::MockIdempotencyStore,
+    identity::MockAccessTokenVerifier, identity::MockPermissionChecker,
+    identity::MockSessionResolver, invoice_parties::MockInvoiceParties, invoices::MockInvoiceBook,
     period_close::MockPeriodCloseStore, rendering::MockInvoiceRenderer, settings::MockHostResolver,
     settings::MockSettingsStore, settings::MockWebhookSecretAdmin,
     usage_events::MockBudgetAlertStore, usage_events::MockUsageEventStore,

@@ -99,6 +99,7 @@ codes! {
         ChargesRequired = "charges_required": "a plan needs at least one charge",
         EffectiveTimeUnsupported = "effective_time_unsupported": "changes take effect now or at the period's end only",
         CustomerRequired = "customer_required": "the customer role needs a customer",
+        UnknownIdentity = "unknown_identity": "no person in the identity directory (Ory Kratos) has this e-mail, or none is configured to look it up",
         ArchiveUnsupported = "archive_unsupported": "the billing engine cannot archive plans",
         EngineReadUnsupported = "engine_read_unsupported": "the billing engine (Lago) offers no such read (a span's totals, usage rated by Tollgate's rules)",
         UnknownPlan = "unknown_plan": "no plan with this code",

@@ -195,7 +195,10 @@ impl Application {
         let state = AppState {
             web: Arc::new(web_state),
             access: Arc::new(identity.access),
-            memberships: Arc::new(MembershipService::new(identity.memberships)),
+            memberships: Arc::new(MembershipService::with_directory(
+                identity.memberships,
+                identity.directory,
+            )),
             api_keys: Arc::new(ApiKeyService::new(Arc::new(PgApiKeyStore::new(
                 pool.clone(),
             )))),

@@ -234,6 +234,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::ChargesRequired
         | C::EffectiveTimeUnsupported
         | C::CustomerRequired
+        | C::UnknownIdentity
         | C::ArchiveUnsupported
         | C::EngineReadUnsupported
         | C::UnknownPlan

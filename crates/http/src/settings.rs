@@ -181,6 +181,14 @@ pub struct OrySettings {
     /// Keto's write API (`/admin/relation-tuples`): with it the team settings change Keto's
     /// tuples; without it (Keto read only) they can list the team but not change it.
     pub keto_write_url: String,
+    /// Kratos's admin API (port 4434 self-hosted): with it, the team settings add members by
+    /// the e-mail they sign in with and show each member's e-mail; without it, members are
+    /// named by subject only.
+    #[serde(default)]
+    pub kratos_admin_url: String,
+    /// The API key Kratos's admin API asks for (Ory Network); none self-hosted.
+    #[serde(default)]
+    pub kratos_admin_api_key: Option<SecretString>,
 }
 
 /// The dashboard: where browsers reach it, how long sessions live, how many failed sign-ins.

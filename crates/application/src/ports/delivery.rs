@@ -128,6 +128,25 @@ pub struct OutboxDepth {
     pub oldest_age_secs: i64,
 }
 
+/// One dead letter: an outbox row its target refused for good, or that failed for too long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub outbox_id: i64,
+    /// The usage event it carries (never its payload: only operators' ids).
+    pub event_id: i64,
+    pub target: String,
+    pub attempts: i32,
+    /// The reason kept when it died (the target's answer as the dispatcher recorded it),
+    /// cut to [`DEAD_LETTER_ERROR_CHARS`].
+    pub last_error: Option<String>,
+    /// When it died, as recorded with its reason.
+    pub died_at: Option<DateTime<Utc>>,
+    pub queued_at: DateTime<Utc>,
+}
+
+/// The most characters of a dead letter's reason shown.
+pub const DEAD_LETTER_ERROR_CHARS: i32 = 500;
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxAdmin: Send + Sync {
@@ -151,4 +170,29 @@ pub trait OutboxAdmin: Send + Sync {
         target: Option<String>,
         audit: &super::AuditEntry,
     ) -> Result<u64, PortError>;
+
+    /// The organization's dead letters (of one target, or all), newest first (by row id),
+    /// at most `limit` with an id below `before`.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn dead_letters(
+        &self,
+        organization: OrganizationId,
+        target: Option<String>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<DeadLetter>, PortError>;
+
+    /// Puts one dead letter back to pending, due now, its attempts reset, audited with it;
+    /// `false` (nothing written) when `outbox_id` is no dead letter of the organization.
+    ///
+    /// # Errors
+    /// `PortError` when the database cannot be reached.
+    async fn retry_dead_letter(
+        &self,
+        organization: OrganizationId,
+        outbox_id: i64,
+        audit: &super::AuditEntry,
+    ) -> Result<bool, PortError>;
 }

@@ -141,6 +141,22 @@ const TABLE: &[Rule] = &[
     ),
     (
         "GET",
+        "/api/admin/outbox/dead-letters",
+        Requirement {
+            scope: Scope::UsageRead,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "POST",
+        "/api/admin/outbox/dead-letters/{id}/retry",
+        Requirement {
+            scope: Scope::SettingsWrite,
+            roles: OWNER_ADMIN,
+        },
+    ),
+    (
+        "GET",
         "/api/usage/export",
         Requirement {
             scope: Scope::UsageRead,

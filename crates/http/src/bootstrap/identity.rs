@@ -7,7 +7,8 @@ use tollgate_adapters::{
     embedded_identity::{EmbeddedIssuer, ensure_loopback},
     ory::{
         HydraIntrospection, HydraIntrospectionConfig, HydraJwtConfig, HydraJwtVerifier, KetoConfig,
-        KetoPermissions, KetoTeam, KetoTeamConfig, KratosConfig, KratosSessions, OryAccessTokens,
+        KetoPermissions, KetoTeam, KetoTeamConfig, KratosConfig, KratosDirectory,
+        KratosDirectoryConfig, KratosSessions, OryAccessTokens,
     },
     postgres::{
         PgApiKeyStore, PgAuditTrail, PgMemberships, PgOrganizations, PgPool, installation_secret,
@@ -16,7 +17,8 @@ use tollgate_adapters::{
 };
 use tollgate_application::{
     ports::{
-        AccessTokenVerifier, MembershipStore, PermissionChecker, SessionResolver, SystemClock,
+        AccessTokenVerifier, IdentityDirectory, MembershipStore, NoDirectory, PermissionChecker,
+        SessionResolver, SystemClock,
     },
     services::access::AccessService,
 };
@@ -28,6 +30,8 @@ pub(super) struct Identity {
     pub access: AccessService,
     /// Where the team's memberships are kept: where the permission checks read them.
     pub memberships: Arc<dyn MembershipStore>,
+    /// Where members are found by e-mail: Kratos's identities, or nowhere.
+    pub directory: Arc<dyn IdentityDirectory>,
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
 }
 
@@ -130,8 +134,25 @@ pub(super) async fn wire(settings: &Settings, pool: &PgPool) -> Result<Identity,
             Arc::new(SystemClock),
         ),
         memberships,
+        directory: directory(settings)?,
         embedded_issuer: embedded,
     })
+}
+
+/// Kratos's identities when its admin API is configured; no directory otherwise (members are
+/// then named by subject, as before).
+fn directory(settings: &Settings) -> Result<Arc<dyn IdentityDirectory>, StartupError> {
+    let ory = &settings.ory;
+    Ok(
+        match optional_url(&ory.kratos_admin_url).map_err(invalid)? {
+            Some(url) => {
+                let mut config = KratosDirectoryConfig::new(url);
+                config.api_key.clone_from(&ory.kratos_admin_api_key);
+                Arc::new(KratosDirectory::new(config).map_err(invalid)?)
+            }
+            None => Arc::new(NoDirectory),
+        },
+    )
 }
 
 /// The team kept in Keto's tuples (audited in Tollgate's log).

@@ -34,6 +34,7 @@ fn outbound(settings: &Settings) -> Vec<(&'static str, &str, Option<Recipient>)>
             ory.kratos_public_url.as_str(),
             None,
         ),
+        ("ory.kratos_admin_url", ory.kratos_admin_url.as_str(), None),
         ("ory.keto_read_url", ory.keto_read_url.as_str(), None),
         ("ory.keto_write_url", ory.keto_write_url.as_str(), None),
     ]

@@ -4,6 +4,7 @@
 mod billing;
 mod dashboard;
 mod invoices;
+mod outbox;
 mod privacy;
 mod public;
 mod settings;
@@ -167,6 +168,7 @@ pub fn operations() -> Vec<Operation> {
         billing::operations(),
         invoices::operations(),
         settings::operations(),
+        outbox::operations(),
         privacy::operations(),
         dashboard::operations(),
         team::operations(),

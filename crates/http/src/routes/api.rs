@@ -165,6 +165,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/analytics", web::get().to(analytics::show))
         .route("/api/admin/outbox", web::get().to(outbox::depth))
         .route("/api/admin/outbox/retry", web::post().to(outbox::retry))
+        .route(
+            "/api/admin/outbox/dead-letters",
+            web::get().to(outbox::dead_letters),
+        )
+        .route(
+            "/api/admin/outbox/dead-letters/{id}/retry",
+            web::post().to(outbox::retry_dead_letter),
+        )
         .route("/api/settings", web::get().to(settings::show))
         .route("/api/settings", web::put().to(settings::replace))
         .route("/api/settings", web::patch().to(settings::patch))

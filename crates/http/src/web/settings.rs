@@ -65,7 +65,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/settings/audit", web::get().to(audit::page))
         .route("/settings/delivery", web::get().to(delivery::page))
-        .route("/settings/delivery/retry", web::post().to(delivery::retry));
+        .route("/settings/delivery/retry", web::post().to(delivery::retry))
+        .route(
+            "/settings/delivery/dead-letters/{id}/retry",
+            web::post().to(delivery::retry_one),
+        );
 }
 
 /// One link of the settings' own menu.

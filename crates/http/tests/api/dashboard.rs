@@ -4,11 +4,13 @@
 
 mod billing;
 mod compression;
+mod delivery;
 mod frame;
 mod home;
 mod kratos;
 mod portal;
 mod sessions;
+mod team;
 mod usage;
 
 use reqwest::{Client, Response, header};

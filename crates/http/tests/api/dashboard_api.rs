@@ -8,4 +8,5 @@
 mod current_usage;
 mod events;
 mod members;
+pub(crate) mod members_by_email;
 mod portal_links;

@@ -6,11 +6,12 @@
 )]
 
 mod breakdowns;
+mod dead_letters;
 mod embedded_meters;
 mod export;
 mod group_names;
 mod leases;
-mod settlements;
+pub(crate) mod settlements;
 mod usage_api;
 
 use std::{sync::Arc, time::Duration};

@@ -9,9 +9,12 @@ use tollgate_domain::{access::Role, organization::OrganizationId};
 
 use crate::{
     AppError,
-    ports::{AuditContext, AuditEntry, Membership, MembershipStore},
+    ports::{
+        AuditContext, AuditEntry, IdentityDirectory, Membership, MembershipStore, NoDirectory,
+    },
 };
 
+pub mod people;
 pub mod team;
 #[cfg(test)]
 mod tests;
@@ -36,11 +39,22 @@ pub enum RoleChange {
 
 pub struct MembershipService {
     store: Arc<dyn MembershipStore>,
+    /// Where people are found by e-mail ([`NoDirectory`] unless Kratos's admin API is set).
+    directory: Arc<dyn IdentityDirectory>,
 }
 
 impl MembershipService {
+    /// Members named by subject only.
     pub fn new(store: Arc<dyn MembershipStore>) -> Self {
-        Self { store }
+        Self::with_directory(store, Arc::new(NoDirectory))
+    }
+
+    /// Members also found (and shown) by e-mail through `directory`.
+    pub fn with_directory(
+        store: Arc<dyn MembershipStore>,
+        directory: Arc<dyn IdentityDirectory>,
+    ) -> Self {
+        Self { store, directory }
     }
 
     /// Makes `subject` a member of `organization` as `wanted` when it is not one yet. An

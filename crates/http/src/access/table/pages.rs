@@ -145,6 +145,11 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("GET", "/settings/audit", SETTINGS_WRITE),
     ("GET", "/settings/delivery", SETTINGS_READ),
     ("POST", "/settings/delivery/retry", SETTINGS_WRITE),
+    (
+        "POST",
+        "/settings/delivery/dead-letters/{id}/retry",
+        SETTINGS_WRITE,
+    ),
     ("GET", "/portal", PORTAL),
     ("GET", "/portal/invoices/{id}/pdf", PORTAL),
     ("GET", "/portal/invoices/{id}/receipt", PORTAL),

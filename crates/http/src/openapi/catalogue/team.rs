@@ -9,6 +9,9 @@ use crate::{
 const MEMBER: &str = r#"{"subject": "9b2c4e1a-6f3d-4c2b-8a7e-1d5f0c3b2a19", "role": "billing",
     "customer": null}"#;
 
+const ADDED_BY_EMAIL: &str = r#"{"subject": "9b2c4e1a-6f3d-4c2b-8a7e-1d5f0c3b2a19",
+    "role": "billing", "customer": null, "email": "ada@example.com"}"#;
+
 fn operation(
     method: &'static str,
     path: &'static str,
@@ -38,32 +41,34 @@ pub fn operations() -> Vec<Operation> {
                 "/api/settings/members",
                 "listMembers",
                 "The organization's members with their roles, by subject (from Keto when \
-                 it decides access)",
+                 it decides access), each with its e-mail when Kratos's admin API knows it",
                 Answer::Json {
                     status: 200,
                     schema: page_of::<MemberResponse>,
                     example: r#"{"data": [{"subject": "olivia", "role": "owner",
-                        "customer": null}], "next_cursor": null}"#,
+                        "customer": null}, {"subject": "9b2c4e1a-6f3d-4c2b-8a7e-1d5f0c3b2a19",
+                        "role": "billing", "customer": null, "email": "ada@example.com"}],
+                        "next_cursor": null}"#,
                 },
             )
         },
         Operation {
             request: Some(Request {
                 schema: dto::<AddMemberRequest>,
-                example: r#"{"subject": "9b2c4e1a-6f3d-4c2b-8a7e-1d5f0c3b2a19",
-                    "role": "billing"}"#,
+                example: r#"{"email": "ada@example.com", "role": "billing"}"#,
                 parses: parses::<AddMemberRequest>,
             }),
             ..operation(
                 "POST",
                 "/api/settings/members",
                 "addMember",
-                "Makes someone a member (409 `membership_exists` when they are; only an \
-                 owner grants owner), audited",
+                "Makes someone a member, named by subject or by the e-mail they sign in with \
+                 (looked up in Kratos; 422 `unknown_identity` when nobody has it); 409 \
+                 `membership_exists` when they are one; only an owner grants owner; audited",
                 Answer::Json {
                     status: 201,
                     schema: dto::<MemberResponse>,
-                    example: MEMBER,
+                    example: ADDED_BY_EMAIL,
                 },
             )
         },

@@ -1,17 +1,21 @@
-//! `/api/settings/members`: the organization's team. List (by subject), add, change a
-//! member's role, remove. Only an owner grants, changes or removes an owner (403 otherwise);
+//! `/api/settings/members`: the organization's team. List (by subject, with each member's
+//! e-mail when Kratos's admin API is configured), add (by subject, or by e-mail through
+//! Kratos), change a member's role, remove. Only an owner grants, changes or removes an owner (403 otherwise);
 //! the last owner cannot be removed or demoted (409 `last_owner`); every change is audited.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
-    ports::{Member, MemberWrite, Membership},
+    ports::{MemberWrite, Membership},
     services::access::{
         PrincipalKind,
-        memberships::team::{Actor, TeamRefusal},
+        memberships::{
+            people::{ListedMember, Person},
+            team::{Actor, TeamRefusal},
+        },
     },
 };
-use tollgate_domain::access::Role;
+use tollgate_domain::{ErrorCode, access::Role};
 
 use super::paging::{self, Paged};
 use crate::{
@@ -27,7 +31,12 @@ const LIST: &str = "members";
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// The person's identity: the Kratos identity id (or the subject its tokens carry).
-    subject: String,
+    /// Give this or `email`.
+    subject: Option<String>,
+    /// The e-mail the person signs in with, looked up in Kratos (`ory.kratos_admin_url`):
+    /// their identity id becomes the member's subject; 422 `unknown_identity` when nobody
+    /// signs in with it. Give this or `subject`.
+    email: Option<String>,
     /// `owner`, `admin`, `billing`, `viewer` or `customer`.
     role: String,
     /// The customer's external id: required for `customer`, refused for other roles.
@@ -46,21 +55,46 @@ pub(crate) struct MemberResponse {
     subject: String,
     role: &'static str,
     customer: Option<String>,
+    /// The member's e-mail in Kratos; absent without Kratos's admin API, for a subject it
+    /// does not know, or while it cannot be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
 }
 
 impl MemberResponse {
-    fn new(subject: &str, membership: &Membership) -> Self {
+    fn new(subject: &str, membership: &Membership, email: Option<String>) -> Self {
         Self {
             subject: subject.to_owned(),
             role: membership.role.as_str(),
             customer: membership.customer.clone(),
+            email,
         }
     }
 }
 
-impl From<&Member> for MemberResponse {
-    fn from(member: &Member) -> Self {
-        Self::new(&member.subject, &member.membership)
+impl From<&ListedMember> for MemberResponse {
+    fn from(listed: &ListedMember) -> Self {
+        Self::new(
+            &listed.member.subject,
+            &listed.member.membership,
+            listed.email.clone(),
+        )
+    }
+}
+
+/// Who the request names: a subject or an e-mail, exactly one.
+fn person(subject: Option<String>, email: Option<String>) -> Result<Person, ApiError> {
+    match (subject, email) {
+        (Some(subject), None) => Ok(Person::Subject(subject)),
+        (None, Some(email)) => Ok(Person::Email(email)),
+        (None, None) => Err(ApiError::Invalid {
+            code: ErrorCode::MissingField,
+            message: "give the member's `subject` or `email`".into(),
+        }),
+        (Some(_), Some(_)) => Err(ApiError::Invalid {
+            code: ErrorCode::InvalidRequest,
+            message: "give the member's `subject` or `email`, not both".into(),
+        }),
     }
 }
 
@@ -95,13 +129,13 @@ pub async fn list(
     let (page, _) = query.open()?;
     let members = state
         .memberships
-        .members(
+        .members_with_emails(
             caller.principal.organization,
             page.after::<String>(LIST)?,
             page.fetch(),
         )
         .await?;
-    let (members, next) = page.split(LIST, members, |m| m.subject.clone());
+    let (members, next) = page.split(LIST, members, |m| m.member.subject.clone());
     let data: Vec<MemberResponse> = members.iter().map(MemberResponse::from).collect();
     Ok(paging::answer(&data, next))
 }
@@ -113,18 +147,19 @@ pub async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.open()?.into_inner();
     let wanted = membership(&body.role, body.customer)?;
-    state
+    let person = person(body.subject, body.email)?;
+    let added = state
         .memberships
-        .change_member(
+        .add_member(
             caller.principal.organization,
-            &body.subject,
-            MemberWrite::Add(wanted.clone()),
+            &person,
+            wanted.clone(),
             actor(&caller),
             &caller.audit,
         )
         .await?
         .map_err(refused)?;
-    Ok(HttpResponse::Created().json(MemberResponse::new(&body.subject, &wanted)))
+    Ok(HttpResponse::Created().json(MemberResponse::new(&added.subject, &wanted, added.email)))
 }
 
 pub async fn change(
@@ -146,7 +181,7 @@ pub async fn change(
         )
         .await?
         .map_err(refused)?;
-    Ok(HttpResponse::Ok().json(MemberResponse::new(&subject, &wanted)))
+    Ok(HttpResponse::Ok().json(MemberResponse::new(&subject, &wanted, None)))
 }
 
 pub async fn remove(

@@ -1,15 +1,20 @@
 //! `/settings/delivery`: what waits in the organization's outbox per target (OpenMeter,
-//! Lago, outbound webhooks...), and its dead letters sent back for another try, through the
+//! Lago, outbound webhooks...), each target's newest dead letters with the reason they were
+//! given up, and dead letters sent back for another try (all, a target's, or one), through the
 //! same `OutboxAdmin` port as `/api/admin/outbox`.
 
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
+use chrono_tz::Tz;
 use serde::Deserialize;
-use tollgate_application::{AppError, ports::AuditEntry};
+use tollgate_application::{
+    AppError,
+    ports::{AuditEntry, DeadLetter},
+};
 
-use super::{Section, sections, see_other};
+use super::{Moment, Section, moment, sections, see_other};
 use crate::{
     state::AppState,
     web::{
@@ -19,6 +24,9 @@ use crate::{
     },
 };
 
+/// Dead letters listed per target; the rest are counted (the API pages through them all).
+const LETTERS_PER_TARGET: i64 = 20;
+
 /// The outbox's rows of one target.
 #[derive(Default)]
 pub struct TargetRow {
@@ -27,6 +35,35 @@ pub struct TargetRow {
     pub oldest_waiting: String,
     pub dead: i64,
     pub oldest_dead: String,
+    /// The newest dead letters, at most [`LETTERS_PER_TARGET`].
+    pub letters: Vec<LetterRow>,
+    /// Dead letters not listed.
+    pub more: i64,
+}
+
+/// One dead letter as shown: ids, attempts, the reason kept, when it died.
+pub struct LetterRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub attempts: i32,
+    pub error: String,
+    pub died: Option<Moment>,
+    /// The retry button's accessible name (which letter it retries).
+    pub retry_label: String,
+}
+
+impl From<DeadLetter> for LetterRow {
+    fn from(letter: DeadLetter) -> Self {
+        Self {
+            id: letter.outbox_id,
+            event_id: letter.event_id,
+            attempts: letter.attempts,
+            error: letter.last_error.unwrap_or_default(),
+            died: letter.died_at.map(|at| moment(at, Tz::UTC)),
+            retry_label: catalog()
+                .tr_with("delivery-retry-letter-label", &letter.outbox_id.to_string()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -102,15 +139,33 @@ pub async fn page(
             target.oldest_waiting = age(row.oldest_age_secs);
         }
     }
-    let targets: Vec<TargetRow> = targets.into_values().collect();
+    let mut targets: Vec<TargetRow> = targets.into_values().collect();
+    // One bounded read per target with dead letters: a handful of targets at most.
+    for target in targets.iter_mut().filter(|t| t.dead > 0) {
+        let letters = timing
+            .measure(
+                "dead_letters",
+                state.outbox.dead_letters(
+                    visitor.caller.principal.organization,
+                    Some(target.target.clone()),
+                    None,
+                    LETTERS_PER_TARGET,
+                ),
+            )
+            .await
+            .map_err(AppError::from)?;
+        target.more = (target.dead - i64::try_from(letters.len()).unwrap_or(i64::MAX)).max(0);
+        target.letters = letters.into_iter().map(LetterRow::from).collect();
+    }
     let page = DeliveryPage {
         layout: Layout::page(&visitor, &request, key("delivery-title"), &timing),
         sections: sections("/settings/delivery"),
         dead_total: targets.iter().map(|t| t.dead).sum(),
         targets,
-        retried: query
-            .retried
-            .map(|count| catalog().tr_count("delivery-retried", count)),
+        retried: query.retried.map(|count| match count {
+            0 => catalog().tr("delivery-retried-none"),
+            count => catalog().tr_count("delivery-retried", count),
+        }),
     };
     render(StatusCode::OK, &page)
 }
@@ -149,6 +204,42 @@ pub async fn retry(
     Ok(see_other(&format!(
         "/settings/delivery?retried={}",
         i64::try_from(revived).unwrap_or(i64::MAX)
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct RetryOneForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /settings/delivery/dead-letters/{id}/retry`: one dead letter back to pending, due
+/// now (audited as the API's); one already sent back counts zero.
+pub async fn retry_one(
+    visitor: Visitor,
+    timing: Timing,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<RetryOneForm>,
+) -> Result<HttpResponse, WebError> {
+    visitor.check_csrf(&form.csrf)?;
+    // Not a number: nothing of the organization's, as a letter already sent back.
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(see_other("/settings/delivery?retried=0"));
+    };
+    let audit = crate::routes::api::outbox::retry_one_audit(&visitor.caller, id);
+    let revived = timing
+        .measure(
+            "outbox",
+            state
+                .outbox
+                .retry_dead_letter(visitor.caller.principal.organization, id, &audit),
+        )
+        .await
+        .map_err(AppError::from)?;
+    Ok(see_other(&format!(
+        "/settings/delivery?retried={}",
+        i64::from(revived)
     )))
 }
 

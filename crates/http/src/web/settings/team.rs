@@ -1,12 +1,17 @@
 //! `/settings/team`: the organization's members and their roles; add one, change a role,
 //! remove one, through the memberships service (embedded, or Ory Keto when configured) as
 //! the API's `/api/settings/members` does. Only an owner grants, changes or removes an owner;
-//! the last owner cannot go (409 `last_owner`, shown on the page).
+//! the last owner cannot go (409 `last_owner`, shown on the page). With Kratos's admin API
+//! configured, a member is added by the e-mail they sign in with and the list shows each
+//! member's e-mail (left blank, the page still shown, when Kratos cannot be reached).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
-use tollgate_application::ports::{Member, MemberWrite};
+use tollgate_application::{
+    ports::MemberWrite,
+    services::access::memberships::people::{ListedMember, Person},
+};
 use tollgate_domain::access::Role;
 
 use super::{Refusal, Section, refusal, sections, see_other};
@@ -41,6 +46,8 @@ pub struct RoleChoice {
 
 pub struct MemberRow {
     pub subject: String,
+    /// The member's e-mail in Kratos, empty when unknown.
+    pub email: String,
     /// The subject as a path segment.
     pub path: String,
     pub role: String,
@@ -61,6 +68,8 @@ struct TeamPage {
     done: Option<String>,
     /// The add form's values.
     subject: String,
+    /// Members are added by e-mail (Kratos's admin API is configured).
+    by_email: bool,
     customer: String,
     roles: Vec<RoleChoice>,
 }
@@ -79,10 +88,12 @@ fn role_choices(visitor: &Visitor, selected: &str) -> Vec<RoleChoice> {
         .collect()
 }
 
-fn row(visitor: &Visitor, member: &Member) -> MemberRow {
+fn row(visitor: &Visitor, listed: &ListedMember) -> MemberRow {
+    let member = &listed.member;
     let role = member.membership.role;
     MemberRow {
         subject: member.subject.clone(),
+        email: listed.email.clone().unwrap_or_default(),
         path: url::form_urlencoded::byte_serialize(member.subject.as_bytes())
             .collect::<String>()
             .replace('+', "%20"),
@@ -103,9 +114,11 @@ async fn team_page(
     let mut members = timing
         .measure(
             "members",
-            state
-                .memberships
-                .members(visitor.caller.principal.organization, after, PAGE + 1),
+            state.memberships.members_with_emails(
+                visitor.caller.principal.organization,
+                after,
+                PAGE + 1,
+            ),
         )
         .await?;
     let size = usize::try_from(PAGE).unwrap_or(usize::MAX);
@@ -114,7 +127,8 @@ async fn team_page(
         members.last().map(|last| {
             format!(
                 "/settings/team?after={}",
-                url::form_urlencoded::byte_serialize(last.subject.as_bytes()).collect::<String>()
+                url::form_urlencoded::byte_serialize(last.member.subject.as_bytes())
+                    .collect::<String>()
             )
         })
     } else {
@@ -128,6 +142,7 @@ async fn team_page(
         refusal: None,
         done: None,
         subject: String::new(),
+        by_email: state.memberships.resolves_emails(),
         customer: String::new(),
         roles: role_choices(visitor, Role::Viewer.as_str()),
     })
@@ -168,6 +183,18 @@ pub struct MemberForm {
     role: String,
     #[serde(default)]
     customer: String,
+}
+
+/// Who the add form names: with Kratos, text with an `@` is the e-mail they sign in with
+/// (Kratos identity ids never hold one); otherwise a subject, as it always was (the embedded
+/// identity's subjects may look like e-mails).
+fn person_of(state: &AppState, text: &str) -> Person {
+    let text = text.trim();
+    if state.memberships.resolves_emails() && text.contains('@') {
+        Person::Email(text.to_owned())
+    } else {
+        Person::Subject(text.to_owned())
+    }
 }
 
 /// Applies `write` to `subject` as the API's member routes do.
@@ -226,13 +253,21 @@ pub async fn add(
     visitor.check_csrf(&form.csrf)?;
     let outcome = async {
         let wanted = membership(&form.role, customer_of(&form.customer))?;
-        let subject = form.subject.trim();
+        let person = person_of(&state, &form.subject);
         timing
             .measure(
                 "members",
-                write(&visitor, &state, subject, MemberWrite::Add(wanted)),
+                state.memberships.add_member(
+                    visitor.caller.principal.organization,
+                    &person,
+                    wanted,
+                    actor(&visitor.caller),
+                    &visitor.caller.audit,
+                ),
             )
-            .await
+            .await?
+            .map_err(refused)?;
+        Ok::<(), ApiError>(())
     }
     .await;
     match outcome {

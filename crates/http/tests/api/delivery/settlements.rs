@@ -24,7 +24,7 @@ impl DeliveryTarget for Answering {
     }
 }
 
-async fn settle_with(outcome: DeliveryOutcome) -> TestApp {
+pub(crate) async fn settle_with(outcome: DeliveryOutcome) -> TestApp {
     let app = app_without_workers().await;
     post_all(&app, &spread_events(3)).await;
     let pool = pool(&app);

@@ -392,6 +392,8 @@ team-remove-confirm = Remove { $value } from the organization? They lose access 
 team-add-heading = Add a member
 team-subject = Identity
 team-subject-hint = (their Ory Kratos identity id, or the subject their tokens carry)
+team-email-or-subject = E-mail or identity
+team-email-or-subject-hint = (the e-mail they sign in with, looked up in Ory Kratos; or their identity id)
 team-role = Role
 team-customer = Customer
 team-customer-hint = (only for a customer member: the customer's id)
@@ -444,6 +446,20 @@ delivery-retried =
     { $count ->
         [one] { $count } dead letter is queued again.
        *[other] { $count } dead letters are queued again.
+    }
+delivery-retried-none = No dead letter was queued again: it had already been sent back.
+delivery-dead-heading = Dead letters, newest first
+delivery-dead-help = Each shows the reason its target gave when it was given up. Retry one once its cause is fixed; the event itself is never shown here.
+delivery-col-letter = Letter
+delivery-col-event = Event
+delivery-col-attempts = Attempts
+delivery-col-error = Last error
+delivery-col-died = Given up
+delivery-retry-letter-label = Retry dead letter { $value }
+delivery-dead-more =
+    { $count ->
+        [one] { $count } older dead letter is not listed here (GET /api/admin/outbox/dead-letters lists them all).
+       *[other] { $count } older dead letters are not listed here (GET /api/admin/outbox/dead-letters lists them all).
     }
 age-seconds = { $count } s
 age-minutes = { $count } min
