@@ -1,6 +1,6 @@
 //! How the customer pages and the portal write figures and times: money from its exact
 //! decimal with the currency's minor units, LLM cost in USD to the cent (the exact figure
-//! kept for a `title`), counts as whole numbers, times in the zone the URL's `tz` names.
+//! kept for a `title`), counts with their digits grouped, times in the zone the URL's `tz` names.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -47,11 +47,6 @@ pub fn grouped(value: Decimal) -> String {
         out.push_str(fraction);
     }
     out
-}
-
-/// A count (requests, tokens): meters answer whole numbers.
-pub fn count(value: Decimal) -> String {
-    value.normalize().to_string()
 }
 
 /// The zone of the URL's `tz`: UTC when absent, `Err` with the refused text otherwise.

@@ -22,7 +22,7 @@ use crate::{
     state::AppState,
     web::{
         WebError,
-        figures::{count, date, datetime, exact, money, usd},
+        figures::{date, datetime, exact, grouped, money, usd},
         i18n::{Catalog, catalog},
     },
 };
@@ -109,18 +109,18 @@ pub fn usage_section(t: &Catalog, days: &[DayUsage], tz: Tz) -> Usage {
         },
         Card {
             label: t.tr("card-requests"),
-            value: count(requests),
-            exact: count(requests),
+            value: grouped(requests),
+            exact: grouped(requests),
         },
         Card {
             label: t.tr("card-input-tokens"),
-            value: count(total(|d| d.input_tokens)),
-            exact: count(total(|d| d.input_tokens)),
+            value: grouped(total(|d| d.input_tokens)),
+            exact: grouped(total(|d| d.input_tokens)),
         },
         Card {
             label: t.tr("card-output-tokens"),
-            value: count(total(|d| d.output_tokens)),
-            exact: count(total(|d| d.output_tokens)),
+            value: grouped(total(|d| d.output_tokens)),
+            exact: grouped(total(|d| d.output_tokens)),
         },
     ];
     let labels: Vec<String> = days.iter().map(|d| date(d.day, tz)).collect();
@@ -147,9 +147,9 @@ pub fn usage_section(t: &Catalog, days: &[DayUsage], tz: Tz) -> Usage {
             .rev()
             .map(|d| DayRow {
                 date: date(d.day, tz),
-                requests: count(d.requests),
-                input_tokens: count(d.input_tokens),
-                output_tokens: count(d.output_tokens),
+                requests: grouped(d.requests),
+                input_tokens: grouped(d.input_tokens),
+                output_tokens: grouped(d.output_tokens),
                 cost: usd(d.cost),
                 cost_exact: exact(d.cost),
             })
