@@ -3,6 +3,7 @@
 //! CSRF refusals, the headers every page carries, errors as pages.
 
 mod billing;
+mod debug;
 mod frame;
 mod home;
 mod kratos;
