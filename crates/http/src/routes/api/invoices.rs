@@ -123,6 +123,7 @@ pub async fn list(
             .transpose()
             .map_err(invalid)?,
         status: query.status.as_deref().map(status).transpose()?,
+        ..InvoiceFilter::default()
     };
     let listed = state
         .billing

@@ -223,7 +223,11 @@ pub async fn list(
     if page.errors.any() {
         return render(StatusCode::BAD_REQUEST, &page);
     }
-    let filter = InvoiceFilter { customer, status };
+    let filter = InvoiceFilter {
+        customer,
+        status,
+        ..InvoiceFilter::default()
+    };
     let listed = timing
         .measure(
             "invoices",

@@ -420,7 +420,7 @@ async fn invoices_section(
 ) -> Result<(Vec<InvoiceRow>, bool), WebError> {
     let filter = InvoiceFilter {
         customer: Some(record.customer.external_id().clone()),
-        status: None,
+        ..InvoiceFilter::default()
     };
     let page = state
         .billing
