@@ -139,3 +139,71 @@ async fn the_postgres_book_filters_by_currency_and_issue_time_across_pages() {
     };
     assert_eq!(walk(&book, &app, &narrow, 1).await, ["cust_3"]);
 }
+
+/// The customers of `GET /api/billing/invoices?{query}`, walked `limit` at a time.
+async fn listed(app: &TestApp, query: &str, limit: usize) -> Vec<String> {
+    let mut customers = Vec::new();
+    let mut path = format!("{INVOICES}?limit={limit}&{query}");
+    for _ in 0..10 {
+        let (_, page) = expect_status(get(app, &path, WRITE_KEY).await, 200).await;
+        let data = page["data"].as_array().expect("a list");
+        assert!(data.len() <= limit);
+        customers.extend(
+            data.iter()
+                .map(|i| i["customer"].as_str().expect("a customer").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{INVOICES}?limit={limit}&{query}&cursor={cursor}"),
+            None => return customers,
+        }
+    }
+    panic!("the pages never end: {customers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_filters_by_currency_and_issue_days_and_refuses_bad_values_with_400() {
+    let app = mixed().await;
+    assert_eq!(
+        listed(&app, "currency=eur", 100).await,
+        ["cust_3", "cust_1"]
+    );
+    // Whole UTC days, both included: the 3rd holds cust_2 and cust_3 (23:30).
+    assert_eq!(
+        listed(&app, "issued_from=2026-02-03&issued_to=2026-02-03", 100).await,
+        ["cust_3", "cust_2"]
+    );
+    assert_eq!(
+        listed(&app, "issued_to=2026-02-02", 100).await,
+        ["cust_1", "cust_0"]
+    );
+    assert_eq!(
+        listed(
+            &app,
+            "currency=EUR&issued_from=2026-02-02&issued_to=2026-02-03",
+            1
+        )
+        .await,
+        ["cust_3", "cust_1"]
+    );
+    assert!(
+        listed(&app, "currency=USD&issued_from=2026-02-04", 100)
+            .await
+            .is_empty()
+    );
+
+    for query in [
+        "currency=EU",
+        "currency=E1R",
+        "issued_from=2026-02-30",
+        "issued_to=yesterday",
+        "issued_from=2026-02-03T00:00:00Z",
+        "issued_from=2026-02-03&issued_to=2026-02-02",
+    ] {
+        let answer = get(&app, &format!("{INVOICES}?{query}"), WRITE_KEY).await;
+        let (_, body) = expect_status(answer, 400).await;
+        assert_eq!(body["error"]["code"], "invalid_query", "{query}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        let field = query.split('=').next().unwrap_or_default();
+        assert!(message.contains(field), "{query}: {message}");
+    }
+}
