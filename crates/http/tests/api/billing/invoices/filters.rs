@@ -207,3 +207,75 @@ async fn the_api_filters_by_currency_and_issue_days_and_refuses_bad_values_with_
         assert!(message.contains(field), "{query}: {message}");
     }
 }
+
+/// The customers the invoice page lists, in order.
+fn rows(html: &str) -> Vec<&str> {
+    html.split("<td><a href=\"/billing/invoices?customer=")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_filters_by_currency_and_days_in_its_zone_and_keeps_them_across_pages() {
+    use crate::dashboard::{page, sign_in};
+    let app = mixed().await;
+    let cookie = sign_in(&app, &["--org", "default", "--role", "viewer"]).await;
+    let view = "currency=eur&issued_from=2026-02-02&issued_to=2026-02-03";
+    let answer = page(&app, &cookie, &format!("/billing/invoices?{view}")).await;
+    assert_eq!(answer.status(), 200);
+    let html = answer.text().await.unwrap();
+    assert_eq!(rows(&html), ["cust_3", "cust_1"], "{html}");
+    assert!(
+        html.contains("id=\"currency\" name=\"currency\" value=\"eur\""),
+        "{html}"
+    );
+    assert!(html.contains("value=\"2026-02-02\""), "{html}");
+
+    // Days are read in the page's zone: Tokyo's 4th began at 15:00 UTC on the 3rd.
+    let tokyo = "issued_from=2026-02-04&tz=Asia%2FTokyo";
+    let html = page(&app, &cookie, &format!("/billing/invoices?{tokyo}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&html), ["cust_3"], "{html}");
+
+    // A later page (the API's cursor is the page's `after`) keeps the filters, and so does its
+    // link back to the first page.
+    let (_, first) = expect_status(
+        get(&app, &format!("{INVOICES}?limit=1&{view}"), WRITE_KEY).await,
+        200,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let later = format!("/billing/invoices?{view}&after={cursor}");
+    let html = page(&app, &cookie, &later).await.text().await.unwrap();
+    assert_eq!(rows(&html), ["cust_1"], "{html}");
+    assert!(
+        html.contains(
+            "href=\"/billing/invoices?currency=eur&#38;issued_from=2026-02-02&#38;issued_to=2026-02-03\""
+        ),
+        "{html}"
+    );
+
+    for (query, field, message) in [
+        ("currency=E1", "currency", "three-letter ISO 4217 code"),
+        ("issued_from=2026-02-30", "issued_from", "YYYY-MM-DD"),
+        (
+            "issued_from=2026-02-03&issued_to=2026-02-02",
+            "issued_to",
+            "must not come before",
+        ),
+    ] {
+        let answer = page(&app, &cookie, &format!("/billing/invoices?{query}")).await;
+        assert_eq!(answer.status(), 400, "{query}");
+        let html = answer.text().await.unwrap();
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{query}: {html}"
+        );
+        assert!(html.contains(message), "{query}: {html}");
+        assert!(rows(&html).is_empty(), "{query}: nothing is listed");
+    }
+}
