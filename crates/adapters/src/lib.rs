@@ -13,3 +13,4 @@ pub mod pdf;
 pub mod postgres;
 pub mod probe;
 mod upstream;
+pub mod upstream_calls;

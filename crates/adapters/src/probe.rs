@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use tollgate_application::{PortError, ports::UpstreamProbe};
 use url::Url;
 
-use crate::outbound_http;
+use crate::{outbound_http, upstream::Upstream};
 
 pub struct HttpProbe {
     name: &'static str,
@@ -33,7 +33,10 @@ impl UpstreamProbe for HttpProbe {
     }
 
     async fn probe(&self) -> Result<(), PortError> {
-        match self.client.get(self.url.clone()).send().await {
+        match Upstream(self.name)
+            .send(self.client.get(self.url.clone()))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(error) if error.is_timeout() => Err(PortError::TimedOut {
                 service: self.name,

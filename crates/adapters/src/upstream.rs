@@ -18,7 +18,10 @@ use reqwest::{StatusCode, header::HeaderMap};
 use serde::de::DeserializeOwned;
 use tollgate_application::PortError;
 
-use crate::outbound_http::{describe, retry_after};
+use crate::{
+    outbound_http::{describe, retry_after},
+    upstream_calls::{self, CallOutcome},
+};
 
 /// One outside system, named as its errors and the API's answers name it (`openmeter`, `lago`,
 /// `hydra`, `kratos`, `keto`).
@@ -26,6 +29,28 @@ use crate::outbound_http::{describe, retry_after};
 pub(crate) struct Upstream(pub &'static str);
 
 impl Upstream {
+    /// Sends `request`, recording the call for the debug panel of the page being served (see
+    /// [`crate::upstream_calls`]). Every adapter sends through here, so no call is missed.
+    ///
+    /// # Errors
+    /// As [`reqwest::RequestBuilder::send`].
+    pub async fn send(
+        self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let (client, request) = request.build_split();
+        let request = request?;
+        let call = upstream_calls::start(self.0, request.method().as_str(), request.url());
+        let answer = client.execute(request).await;
+        call.finish(match &answer {
+            Ok(response) => CallOutcome::Status(response.status().as_u16()),
+            Err(error) if error.is_timeout() => CallOutcome::TimedOut,
+            Err(error) if error.is_connect() => CallOutcome::CannotConnect,
+            Err(_) => CallOutcome::Failed,
+        });
+        answer
+    }
+
     /// A request that got no answer, or whose body could not be read to the end.
     pub fn failed(self, error: reqwest::Error) -> PortError {
         let service = self.0;
@@ -93,6 +118,36 @@ mod tests {
     use super::*;
 
     const OPENMETER: Upstream = Upstream("openmeter");
+
+    #[tokio::test]
+    async fn a_sent_request_is_recorded_with_its_status_and_without_its_query() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(wiremock::ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let client = crate::outbound_http::client(Duration::from_secs(5)).expect("a client");
+        let log = crate::upstream_calls::CallLog::default();
+        let answer = log
+            .scope(OPENMETER.send(client.get(format!(
+                "{}/api/v1/meters/tokens/query?subject=ann%40example.com",
+                server.uri()
+            ))))
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+        let calls = log.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(
+            (
+                calls[0].upstream,
+                calls[0].method.as_str(),
+                calls[0].path.as_str()
+            ),
+            ("openmeter", "GET", "/api/v1/meters/tokens/query")
+        );
+        assert_eq!(calls[0].outcome, CallOutcome::Status(404));
+    }
 
     #[test]
     fn failing_and_throttling_statuses_are_unavailable_with_the_upstreams_wait() {

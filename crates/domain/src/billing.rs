@@ -49,7 +49,7 @@ mod rating;
 mod subscription;
 
 pub use amount::Money;
-pub use currency::Currency;
+pub use currency::{Currency, CurrencyCode};
 pub use customer::{Address, BillingEmail, CountryCode, Customer, Metadata, TaxId, Timezone};
 pub use invoice::{
     CreditNote, CreditNoteNumber, CreditReason, Credited, Invoice, InvoiceNumber, InvoiceStatus,

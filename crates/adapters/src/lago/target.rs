@@ -43,7 +43,10 @@ use super::{
     event::{Coding, LagoEvent, lago_events},
     subscriptions::SubscriptionLookup,
 };
-use crate::openmeter::{Answer, DeliverySetupError, GroupSender, deliver_in_groups, outbound};
+use crate::{
+    openmeter::{Answer, DeliverySetupError, GroupSender, deliver_in_groups, outbound},
+    upstream::Upstream,
+};
 
 const TARGET: &str = "lago";
 /// Requests one delivery may make beyond one per Lago event: enough to split a refused full
@@ -329,12 +332,14 @@ impl GroupSender for Sender<'_> {
             .iter()
             .filter_map(|i| self.events.get(*i).map(|event| &*event.body))
             .collect();
-        let response = target
-            .http
-            .post(target.endpoint.clone())
-            .bearer_auth(target.api_key.expose_secret())
-            .json(&Batch { events })
-            .send()
+        let response = Upstream(TARGET)
+            .send(
+                target
+                    .http
+                    .post(target.endpoint.clone())
+                    .bearer_auth(target.api_key.expose_secret())
+                    .json(&Batch { events }),
+            )
             .await;
         let response = match response {
             Ok(response) => response,

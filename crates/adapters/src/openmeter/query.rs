@@ -157,8 +157,8 @@ impl OpenMeterQuery {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = request
-            .send()
+        let response = OPENMETER
+            .send(request)
             .await
             .map_err(|error| OPENMETER.failed(error))?;
         let status = response.status();

@@ -25,6 +25,7 @@ use super::{
     isolation::{Answer, GroupSender, deliver_in_groups},
     outbound::{self, DeliverySetupError},
 };
+use crate::upstream::Upstream;
 
 const TARGET: &str = "openmeter";
 const BATCH_CONTENT_TYPE: &str = "application/cloudevents-batch+json";
@@ -186,7 +187,7 @@ impl GroupSender for Sender<'_> {
         if let Some(api_key) = &target.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = match request.send().await {
+        let response = match Upstream(TARGET).send(request).await {
             Ok(response) => response,
             Err(error) => {
                 let outcome = outbound::transport_retry(TARGET, error);

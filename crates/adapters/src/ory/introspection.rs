@@ -108,7 +108,10 @@ impl HydraIntrospection {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = request.send().await.map_err(|error| HYDRA.failed(error))?;
+        let response = HYDRA
+            .send(request)
+            .await
+            .map_err(|error| HYDRA.failed(error))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(HYDRA

@@ -141,11 +141,12 @@ impl KeySet {
     }
 
     async fn download(&self) -> Result<HashMap<String, Arc<VerifyingKey>>, PortError> {
-        let response = self
-            .http
-            .get(self.url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
+        let response = HYDRA
+            .send(
+                self.http
+                    .get(self.url.clone())
+                    .header(reqwest::header::ACCEPT, "application/json"),
+            )
             .await
             .map_err(|error| HYDRA.failed(error))?;
         let status = response.status();

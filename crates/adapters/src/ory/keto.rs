@@ -95,8 +95,8 @@ impl PermissionChecker for KetoPermissions {
         if let Some(api_key) = &self.api_key {
             request = request.bearer_auth(api_key.expose_secret());
         }
-        let response = request
-            .send()
+        let response = KETO
+            .send(request)
             .await
             .map_err(|error| refused(KETO.failed(error)))?;
         let status = response.status();

@@ -89,9 +89,8 @@ impl KetoTeam {
             if !token.is_empty() {
                 url.query_pairs_mut().append_pair("page_token", &token);
             }
-            let response = self
-                .authorized(self.http.get(url))
-                .send()
+            let response = KETO
+                .send(self.authorized(self.http.get(url)))
                 .await
                 .map_err(|e| KETO.failed(e))?;
             let status = response.status();
@@ -140,9 +139,8 @@ impl KetoTeam {
                 "ory.keto_write_url is not set: the team cannot be changed",
             ));
         };
-        let response = self
-            .authorized(self.http.patch(url.clone()).json(patches))
-            .send()
+        let response = KETO
+            .send(self.authorized(self.http.patch(url.clone()).json(patches)))
             .await
             .map_err(|e| KETO.failed(e))?;
         let status = response.status();

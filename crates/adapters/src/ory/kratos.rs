@@ -83,12 +83,13 @@ impl KratosSessions {
     }
 
     async fn ask(&self, header: HeaderName, value: HeaderValue) -> Result<Session, AuthError> {
-        let response = self
-            .http
-            .get(self.endpoint.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(header, value)
-            .send()
+        let response = KRATOS
+            .send(
+                self.http
+                    .get(self.endpoint.clone())
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .header(header, value),
+            )
             .await
             .map_err(|error| KRATOS.failed(error))?;
         match response.status() {

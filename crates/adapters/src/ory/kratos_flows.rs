@@ -56,7 +56,10 @@ impl KratosLoginFlows {
             value.set_sensitive(true);
             request = request.header(header::COOKIE, value);
         }
-        Ok(request.send().await.map_err(|error| KRATOS.failed(error))?)
+        Ok(KRATOS
+            .send(request)
+            .await
+            .map_err(|error| KRATOS.failed(error))?)
     }
 }
 

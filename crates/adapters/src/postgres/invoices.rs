@@ -272,13 +272,19 @@ impl InvoiceBook for PgInvoiceBook {
             .transpose()?;
         let customer = filter.customer.as_ref().map(|c| c.as_str().to_owned());
         let status = filter.status.map(|s| s.as_str());
+        let currency = filter.currency.as_ref().map(|c| c.as_str().to_owned());
         let mut connection = self.pool.get().await.map_err(error::from_pool)?;
+        // The filters narrow the same keyset walk by id, so a page's cursor stays valid with
+        // them: the next page is the next ids that still match.
         let rows: Vec<InvoiceRow> = diesel::sql_query(format!(
             "SELECT {INVOICE_COLUMNS} FROM {INVOICE_FROM}
              WHERE i.organization_id = $1 AND i.source = 'embedded'
                AND ($2::uuid IS NULL OR i.id < $2)
                AND ($3::text IS NULL OR c.external_id = $3)
                AND ($4::text IS NULL OR i.status = $4)
+               AND ($6::text IS NULL OR i.currency = $6)
+               AND ($7::timestamptz IS NULL OR i.issued_at >= $7)
+               AND ($8::timestamptz IS NULL OR i.issued_at < $8)
              ORDER BY i.id DESC LIMIT $5"
         ))
         .bind::<SqlUuid, _>(organization.as_uuid())
@@ -286,6 +292,9 @@ impl InvoiceBook for PgInvoiceBook {
         .bind::<Nullable<Text>, _>(customer)
         .bind::<Nullable<Text>, _>(status)
         .bind::<BigInt, _>(i64::from(limit))
+        .bind::<Nullable<Text>, _>(currency)
+        .bind::<Nullable<Timestamptz>, _>(filter.issued_from)
+        .bind::<Nullable<Timestamptz>, _>(filter.issued_before)
         .load(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -18,6 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
 use crate::{TestResult, assert_lago_headers, body, lago, recorded_audit};
 
+mod filters;
 mod unshowable;
 
 const FIXTURE: &str = include_str!("../fixtures/lago/invoice_extended.json");
@@ -86,6 +87,7 @@ async fn invoices_are_listed_page_by_page_with_lagos_page_as_the_cursor() -> Tes
     let filter = InvoiceFilter {
         customer: Some(CustomerId::parse("cust_1")?),
         status: Some(InvoiceStatus::Paid),
+        ..InvoiceFilter::default()
     };
 
     let first = book.list(organization, &filter, None, 2).await?;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tollgate_domain::{
     DomainError,
-    billing::{BillingPeriod, CreditNote, Invoice, InvoiceStatus, Payment},
+    billing::{BillingPeriod, CreditNote, CurrencyCode, Invoice, InvoiceStatus, Payment},
     organization::OrganizationId,
     usage::CustomerId,
 };
@@ -44,10 +44,17 @@ pub struct InvoiceRecord {
     pub credit_note: Option<CreditNote>,
 }
 
+/// Which invoices a list holds: all of them when every field is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceFilter {
     pub customer: Option<CustomerId>,
     pub status: Option<InvoiceStatus>,
+    pub currency: Option<CurrencyCode>,
+    /// Issued at or after.
+    pub issued_from: Option<DateTime<Utc>>,
+    /// Issued before: the end is exclusive, so a range of whole days in any zone is the first
+    /// instant of the day after the last one.
+    pub issued_before: Option<DateTime<Utc>>,
 }
 
 /// One page of invoices, newest first; `next` is the opaque cursor of the next page.

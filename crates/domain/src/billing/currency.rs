@@ -123,6 +123,36 @@ impl Currency {
     }
 }
 
+/// An ISO 4217-shaped code on its own, without minor units: what a filter names. Unlike
+/// [`Currency::parse`] it takes any three letters, since a customer may be billed in a
+/// currency built with its minor units spelled out, and a list must be filterable by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CurrencyCode([u8; 3]);
+
+impl CurrencyCode {
+    /// Three ASCII letters in any case (`eur`, `TND`).
+    ///
+    /// # Errors
+    /// `UnknownCurrency` for anything else.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        parse_code(text)
+            .map(Self)
+            .ok_or_else(|| DomainError::UnknownCurrency(text.to_owned()))
+    }
+
+    /// The upper-case code (`EUR`).
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters get in (see `parse_code`).
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl From<Currency> for CurrencyCode {
+    fn from(currency: Currency) -> Self {
+        Self(currency.code)
+    }
+}
+
 fn parse_code(text: &str) -> Option<[u8; 3]> {
     let bytes: [u8; 3] = text.as_bytes().try_into().ok()?;
     bytes
@@ -156,6 +186,21 @@ mod tests {
         for code in ["", "US", "USDX", "U$D", "XTS"] {
             assert!(
                 matches!(Currency::parse(code), Err(DomainError::UnknownCurrency(_))),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_alone_is_any_three_letters_in_upper_case() {
+        assert_eq!(CurrencyCode::parse("tnd").unwrap().as_str(), "TND");
+        assert_eq!(CurrencyCode::from(Currency::EUR).as_str(), "EUR");
+        for code in ["", "EU", "EURO", "E1R", "€UR"] {
+            assert!(
+                matches!(
+                    CurrencyCode::parse(code),
+                    Err(DomainError::UnknownCurrency(_))
+                ),
                 "{code}"
             );
         }

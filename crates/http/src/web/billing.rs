@@ -7,6 +7,7 @@
 //! it to its 502/503/504 message; the rest of the page is still served.
 
 mod invoice_actions;
+mod invoice_list;
 mod invoices;
 mod labels;
 mod plan_form;
@@ -22,7 +23,7 @@ use crate::access::requirement_for;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
-        .route("/billing/invoices", web::get().to(invoices::list))
+        .route("/billing/invoices", web::get().to(invoice_list::list))
         .route("/billing/invoices/{id}", web::get().to(invoices::show))
         .route("/billing/invoices/{id}/pdf", web::get().to(invoices::pdf))
         .route(

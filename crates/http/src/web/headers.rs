@@ -38,7 +38,9 @@ pub async fn secure_headers(
     let web = request
         .app_data::<web::Data<AppState>>()
         .map(|state| (state.web.csp.clone(), state.web.secure));
-    let mut response = next.call(request).await?;
+    // The handler and its extractors run inside the scope, so the calls made to answer
+    // (Kratos for the session, OpenMeter and Lago for the sections) reach the debug panel.
+    let mut response = timing.calls().scope(next.call(request)).await?;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&timing.header(started.elapsed())) {
         headers.insert(HeaderName::from_static("server-timing"), value);

@@ -2,11 +2,14 @@
 //! role, the CSRF token, the debug panel. A page's template struct holds a [`Layout`] and
 //! extends `base.html`.
 
+use std::time::Duration;
+
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
     http::{StatusCode, header},
 };
 use askama::Template;
+use tollgate_adapters::upstream_calls::CallOutcome;
 use tollgate_domain::access::Role;
 use tracing_actix_web::RequestId;
 
@@ -34,6 +37,55 @@ pub struct DebugPanel {
     pub request_id: String,
     /// Section and the time it took, as shown.
     pub sections: Vec<(String, String)>,
+    pub calls: Vec<DebugCall>,
+    /// Calls made beyond the ones kept (a page that loops over an upstream's pages).
+    pub more_calls: i64,
+}
+
+/// One outside call as the panel shows it: never a host, query, header or body.
+pub struct DebugCall {
+    pub upstream: &'static str,
+    pub method: String,
+    pub path: String,
+    /// The status, or why there was none.
+    pub outcome: String,
+    pub took: String,
+}
+
+impl DebugPanel {
+    fn new(request: &HttpRequest, timing: &Timing, t: &Catalog) -> Self {
+        let millis = |took: Duration| format!("{:.1} ms", took.as_secs_f64() * 1000.0);
+        Self {
+            request_id: request
+                .extensions()
+                .get::<RequestId>()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            sections: timing
+                .sections()
+                .into_iter()
+                .map(|(name, took)| (name.to_owned(), millis(took)))
+                .collect(),
+            calls: timing
+                .calls()
+                .calls()
+                .into_iter()
+                .map(|call| DebugCall {
+                    upstream: call.upstream,
+                    method: call.method,
+                    path: call.path,
+                    outcome: match call.outcome {
+                        CallOutcome::Status(status) => status.to_string(),
+                        CallOutcome::TimedOut => t.tr("debug-call-timed-out"),
+                        CallOutcome::CannotConnect => t.tr("debug-call-cannot-connect"),
+                        CallOutcome::Failed => t.tr("debug-call-failed"),
+                    },
+                    took: millis(call.took),
+                })
+                .collect(),
+            more_calls: i64::try_from(timing.calls().dropped()).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 pub struct Layout {
@@ -116,23 +168,7 @@ impl Layout {
                 current: marked == Some(*href),
             })
             .collect();
-        let debug = visitor.debug.then(|| DebugPanel {
-            request_id: request
-                .extensions()
-                .get::<RequestId>()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            sections: timing
-                .sections()
-                .into_iter()
-                .map(|(name, took)| {
-                    (
-                        name.to_owned(),
-                        format!("{:.1} ms", took.as_secs_f64() * 1000.0),
-                    )
-                })
-                .collect(),
-        });
+        let debug = visitor.debug.then(|| DebugPanel::new(request, timing, t));
         Self {
             t,
             title: t.tr(title_key),

@@ -1,5 +1,5 @@
 //! Time spent per section of a page: sent as `Server-Timing` on every answer, and shown in the
-//! debug panel when the organization's debug mode is on.
+//! debug panel when the organization's debug mode is on, with the outside calls the page made.
 
 use std::{
     future::Future,
@@ -9,24 +9,34 @@ use std::{
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use futures_util::future::{Ready, ready};
+use tollgate_adapters::upstream_calls::CallLog;
 
-/// The request's sections, shared by the handler and the headers middleware.
+/// The request's sections and outside calls, shared by the handler and the headers middleware.
 #[derive(Clone, Default)]
-pub struct Timing(Arc<Mutex<Vec<(&'static str, Duration)>>>);
+pub struct Timing {
+    sections: Arc<Mutex<Vec<(&'static str, Duration)>>>,
+    calls: CallLog,
+}
 
 impl Timing {
     /// Runs `work`, recording how long it took as `section`.
     pub async fn measure<F: Future>(&self, section: &'static str, work: F) -> F::Output {
         let started = Instant::now();
         let output = work.await;
-        if let Ok(mut sections) = self.0.lock() {
+        if let Ok(mut sections) = self.sections.lock() {
             sections.push((section, started.elapsed()));
         }
         output
     }
 
     pub fn sections(&self) -> Vec<(&'static str, Duration)> {
-        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+        self.sections.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The outside calls made while the request was served, once
+    /// [`scope`](CallLog::scope) of it has run the handler.
+    pub fn calls(&self) -> &CallLog {
+        &self.calls
     }
 
     /// `Server-Timing`'s value: each section, then the whole answer as `total`.

@@ -4,6 +4,7 @@
 
 mod billing;
 mod compression;
+mod debug;
 mod delivery;
 mod frame;
 mod home;

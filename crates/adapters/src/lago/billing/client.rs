@@ -182,7 +182,7 @@ impl LagoClient {
             // `json` sets `Content-Type: application/json`.
             request = request.json(body);
         }
-        let response = match request.send().await {
+        let response = match LAGO.send(request).await {
             Ok(response) => response,
             Err(error) => {
                 let maybe_sent = !error.is_connect();

@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -135,6 +135,34 @@ impl LagoInvoiceBook {
     }
 }
 
+/// Lago's `issuing_date_from` and `issuing_date_to` (both inclusive) for issue times
+/// `[from, before)`. Tollgate shows a Lago invoice as issued at the midnight (UTC) of its
+/// `issuing_date`, so the dates asked for are exactly those whose midnight falls in the range:
+/// the list holds what the filter says, as the dates on the page show it.
+fn issuing_dates(
+    from: Option<DateTime<Utc>>,
+    before: Option<DateTime<Utc>>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let midnight = |at: DateTime<Utc>| at.time() == NaiveTime::MIN;
+    let first = from.map(|at| {
+        let day = at.date_naive();
+        if midnight(at) {
+            day
+        } else {
+            day.succ_opt().unwrap_or(NaiveDate::MAX)
+        }
+    });
+    let last = before.map(|at| {
+        let day = at.date_naive();
+        if midnight(at) {
+            day.pred_opt().unwrap_or(NaiveDate::MIN)
+        } else {
+            day
+        }
+    });
+    (first, last)
+}
+
 #[async_trait]
 impl InvoiceBook for LagoInvoiceBook {
     async fn list(
@@ -178,6 +206,12 @@ impl InvoiceBook for LagoInvoiceBook {
                 .iter()
                 .map(|s| ("payment_statuses[]", (*s).to_owned())),
         );
+        if let Some(currency) = &filter.currency {
+            query.push(("currency", currency.as_str().to_owned()));
+        }
+        let (from, to) = issuing_dates(filter.issued_from, filter.issued_before);
+        query.extend(from.map(|d| ("issuing_date_from", d.to_string())));
+        query.extend(to.map(|d| ("issuing_date_to", d.to_string())));
         let url = self.client.url(&["invoices"], &query)?;
         let listed: InvoicesPage = self
             .client
@@ -308,4 +342,46 @@ struct Request {
     method: Method,
     path: Option<&'static str>,
     repeat: Repeat,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(text: &str) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|at| at.with_timezone(&Utc))
+    }
+
+    fn day(text: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn issue_ranges_become_the_dates_whose_midnight_falls_in_them() {
+        // Whole UTC days: the 1st to the 3rd, as asked.
+        assert_eq!(
+            issuing_dates(at("2026-12-01T00:00:00Z"), at("2026-12-04T00:00:00Z")),
+            (day("2026-12-01"), day("2026-12-03"))
+        );
+        // Paris's 1st to 3rd starts at 23:00 UTC on the 30th: that day's midnight is before it.
+        let paris = chrono_tz::Europe::Paris;
+        let from = paris.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single();
+        let before = paris.with_ymd_and_hms(2026, 12, 4, 0, 0, 0).single();
+        assert_eq!(
+            issuing_dates(
+                from.map(|a| a.with_timezone(&Utc)),
+                before.map(|a| a.with_timezone(&Utc))
+            ),
+            (day("2026-12-01"), day("2026-12-03"))
+        );
+        assert_eq!(issuing_dates(None, None), (None, None));
+        assert_eq!(
+            issuing_dates(None, at("2026-12-04T05:00:00Z")),
+            (None, day("2026-12-04"))
+        );
+    }
 }

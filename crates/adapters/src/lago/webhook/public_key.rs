@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tollgate_application::ports::{Clock, SignatureError};
 use url::Url;
 
-use crate::openmeter::outbound;
+use crate::{openmeter::outbound, upstream::Upstream};
 
 const SERVICE: &str = "lago";
 
@@ -164,12 +164,13 @@ impl PublicKeyCache {
     }
 
     async fn download(&self) -> Result<PublicKey, String> {
-        let response = self
-            .http
-            .get(self.url.clone())
-            .bearer_auth(self.api_key.expose_secret())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
+        let response = Upstream(SERVICE)
+            .send(
+                self.http
+                    .get(self.url.clone())
+                    .bearer_auth(self.api_key.expose_secret())
+                    .header(reqwest::header::ACCEPT, "application/json"),
+            )
             .await
             .map_err(outbound::describe)?;
         let status = response.status();

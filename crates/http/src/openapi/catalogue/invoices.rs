@@ -81,6 +81,27 @@ pub fn operations() -> Vec<Operation> {
                         "schema": { "type": "string",
                             "enum": ["draft", "finalized", "paid", "voided"] },
                     }),
+                    serde_json::json!({
+                        "name": "currency", "in": "query", "required": false,
+                        "description": "Only invoices in this currency (ISO 4217 code, any \
+                            case); else 400 `invalid_query`.",
+                        "schema": { "type": "string", "pattern": "^[A-Za-z]{3}$" },
+                        "example": "EUR",
+                    }),
+                    serde_json::json!({
+                        "name": "issued_from", "in": "query", "required": false,
+                        "description": "Only invoices issued on or after this day (UTC); \
+                            else 400 `invalid_query`.",
+                        "schema": { "type": "string", "format": "date" },
+                        "example": "2026-12-01",
+                    }),
+                    serde_json::json!({
+                        "name": "issued_to", "in": "query", "required": false,
+                        "description": "Only invoices issued on or before this day (UTC, \
+                            inclusive; not before `issued_from`); else 400 `invalid_query`.",
+                        "schema": { "type": "string", "format": "date" },
+                        "example": "2026-12-31",
+                    }),
                 ]
             }),
             ..operation(

@@ -5,7 +5,7 @@
 //! unit prices exact (`"0.0000025"`): never JSON numbers, which most readers turn into `f64`.
 
 use actix_web::{HttpResponse, http::header, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use tollgate_application::{
     AppError,
@@ -13,8 +13,9 @@ use tollgate_application::{
     services::billing::invoices::InvoicePdf,
 };
 use tollgate_domain::{
-    DomainError,
-    billing::{InvoiceStatus, Payment, PaymentMethod},
+    DomainError, ErrorCode,
+    billing::{CurrencyCode, InvoiceStatus, Payment, PaymentMethod},
+    error::cut,
     usage::CustomerId,
 };
 use uuid::Uuid;
@@ -39,6 +40,62 @@ pub struct ListFilter {
     /// The customer's external id.
     customer: Option<String>,
     status: Option<String>,
+    /// An ISO 4217 code, in any case.
+    currency: Option<String>,
+    /// Issued on or after this UTC day (`YYYY-MM-DD`).
+    issued_from: Option<String>,
+    /// Issued on or before this UTC day (`YYYY-MM-DD`).
+    issued_to: Option<String>,
+}
+
+/// A query value that cannot be a filter: 400, like every unreadable query.
+fn bad_query(message: String) -> ApiError {
+    ApiError::Invalid {
+        code: ErrorCode::InvalidQuery,
+        message,
+    }
+}
+
+/// `currency` as a code: any three letters (a customer may be billed in a currency Tollgate
+/// was told the minor units of).
+fn currency(text: &str) -> Result<CurrencyCode, ApiError> {
+    CurrencyCode::parse(text).map_err(|_| {
+        bad_query(format!(
+            "`currency` must be a three-letter ISO 4217 code, not `{}`",
+            cut(text)
+        ))
+    })
+}
+
+fn day(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        bad_query(format!(
+            "`{field}` must be a date (YYYY-MM-DD), not `{}`",
+            cut(text)
+        ))
+    })
+}
+
+/// Issue times: at or after, and before.
+type IssueRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The issue times `[from, before)` of the whole UTC days `issued_from` to `issued_to`.
+fn issued(from: Option<&str>, to: Option<&str>) -> Result<IssueRange, ApiError> {
+    let from = from.map(|text| day("issued_from", text)).transpose()?;
+    let to = to.map(|text| day("issued_to", text)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(bad_query(
+            "`issued_from` must not be after `issued_to`".into(),
+        ));
+    }
+    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+    Ok((
+        from.map(midnight),
+        // The day after the last one; a `to` of the last representable day has no end.
+        to.and_then(|to| to.succ_opt()).map(midnight),
+    ))
 }
 
 fn status(text: &str) -> Result<InvoiceStatus, ApiError> {
@@ -116,6 +173,8 @@ pub async fn list(
     query: Paged<ListFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, query) = query.open()?;
+    let (issued_from, issued_before) =
+        issued(query.issued_from.as_deref(), query.issued_to.as_deref())?;
     let filter = InvoiceFilter {
         // A customer's member lists its own customer's invoices, whatever it names.
         customer: caller
@@ -127,6 +186,9 @@ pub async fn list(
             .transpose()
             .map_err(invalid)?,
         status: query.status.as_deref().map(status).transpose()?,
+        currency: query.currency.as_deref().map(currency).transpose()?,
+        issued_from,
+        issued_before,
     };
     let listed = state
         .billing

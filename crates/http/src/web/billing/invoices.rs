@@ -1,25 +1,19 @@
-//! `/billing/invoices`: the list (newest first, keyset paged, filtered by GET parameters so a
-//! copied URL opens the same view) and `/billing/invoices/{id}`: lines, totals, credit notes,
-//! the PDF and receipt downloads, finalize and void for the roles that may.
+//! `/billing/invoices/{id}`: lines, totals, credit notes, the PDF and receipt downloads,
+//! finalize and void for the roles that may (the list is in [`super::invoice_list`]).
 
 use actix_web::{HttpRequest, HttpResponse, http::Method, http::StatusCode, web};
 use askama::Template;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
-use tollgate_application::ports::{CreditNoteRecord, InvoiceFilter, InvoiceRecord, InvoiceSource};
-use tollgate_domain::{
-    billing::{BillingPeriod, CreditReason, InvoiceLine, InvoiceStatus, LineKind, ProrationFactor},
-    usage::CustomerId,
+use tollgate_application::ports::{CreditNoteRecord, InvoiceRecord, InvoiceSource};
+use tollgate_domain::billing::{
+    BillingPeriod, CreditReason, InvoiceLine, InvoiceStatus, LineKind, ProrationFactor,
 };
 use uuid::Uuid;
 
-use super::{Section, labels, may, params, query_string, sections};
+use super::{Section, labels, may, params, sections};
 use crate::{
-    routes::api::{
-        credit_notes,
-        invoices::attachment,
-        paging::{Page, next_cursor},
-    },
+    routes::api::{credit_notes, invoices::attachment},
     state::AppState,
     web::{
         Layout, Timing, Visitor, WebError,
@@ -30,69 +24,9 @@ use crate::{
     },
 };
 
-/// Invoices one page lists.
-const PAGE_ROWS: i64 = 50;
-/// The API's list name: a page's `after` is the API's cursor.
-const LIST: &str = "invoices";
-
-#[derive(Default)]
-pub struct Filters {
-    pub status: String,
-    pub customer: String,
-    pub tz: String,
-}
-
-/// A bad parameter's message, by field.
-#[derive(Default)]
-pub struct FilterErrors {
-    pub status: Option<String>,
-    pub customer: Option<String>,
-    pub tz: Option<String>,
-    pub after: Option<String>,
-}
-
-impl FilterErrors {
-    fn any(&self) -> bool {
-        self.status.is_some()
-            || self.customer.is_some()
-            || self.tz.is_some()
-            || self.after.is_some()
-    }
-}
-
-pub struct Row {
-    pub href: String,
-    pub number: String,
-    pub customer: String,
-    pub customer_href: String,
-    pub status_class: &'static str,
-    pub status: String,
-    pub period: String,
-    pub issued: String,
-    pub total: String,
-}
-
-#[derive(Template)]
-#[template(path = "billing/invoices.html")]
-struct ListPage {
-    layout: Layout,
-    sections: Vec<Section>,
-    filters: Filters,
-    errors: FilterErrors,
-    /// (value, label, selected)
-    statuses: Vec<(&'static str, String, bool)>,
-    failure: Option<SectionFailure>,
-    rows: Vec<Row>,
-    /// The next page's URL, when there is one.
-    next: Option<String>,
-    /// The first page's URL, when this is a later one.
-    first: Option<String>,
-    filtered: bool,
-}
-
 /// The days a billing period covers, as people say them: its last day is the one before its
 /// (exclusive) end. Periods are cut in UTC, so they are shown in UTC.
-fn period(period: BillingPeriod) -> String {
+pub(super) fn period(period: BillingPeriod) -> String {
     let last = period.end() - TimeDelta::seconds(1);
     catalog().tr_args(
         key("billing-period-range"),
@@ -103,155 +37,15 @@ fn period(period: BillingPeriod) -> String {
     )
 }
 
-fn number(record: &InvoiceRecord) -> String {
+pub(super) fn number(record: &InvoiceRecord) -> String {
     record
         .invoice
         .number()
         .map_or_else(|| catalog().tr("invoice-draft-number"), ToString::to_string)
 }
 
-fn status_class(status: InvoiceStatus) -> &'static str {
+pub(super) fn status_class(status: InvoiceStatus) -> &'static str {
     status.as_str()
-}
-
-fn row(record: &InvoiceRecord, zone: Tz) -> Row {
-    let t = catalog();
-    let invoice = &record.invoice;
-    let customer = invoice.customer().as_str().to_owned();
-    Row {
-        href: format!("/billing/invoices/{}", record.id),
-        number: number(record),
-        customer_href: format!(
-            "/billing/invoices{}",
-            query_string(&[("customer", &customer)])
-        ),
-        customer,
-        status_class: status_class(invoice.status()),
-        status: t.tr(labels::invoice_status(invoice.status())),
-        period: period(record.period),
-        issued: figures::date(record.issued_at, zone),
-        total: figures::money(invoice.total()),
-    }
-}
-
-pub async fn list(
-    request: HttpRequest,
-    visitor: Visitor,
-    timing: Timing,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, WebError> {
-    let t = catalog();
-    let params = params(&request);
-    let get = |name: &str| {
-        params
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let filters = Filters {
-        status: get("status"),
-        customer: get("customer"),
-        tz: get("tz"),
-    };
-    let after = params.get("after").cloned().filter(|a| !a.is_empty());
-    let mut errors = FilterErrors::default();
-    let status = match filters.status.as_str() {
-        "" => None,
-        text => {
-            let found = labels::INVOICE_STATUSES
-                .into_iter()
-                .find(|s| s.as_str() == text);
-            if found.is_none() {
-                errors.status = Some(t.tr("invoices-status-invalid"));
-            }
-            found
-        }
-    };
-    let customer = match filters.customer.as_str() {
-        "" => None,
-        text => CustomerId::parse(text)
-            .map_err(|_| errors.customer = Some(t.tr("invoices-customer-invalid")))
-            .ok(),
-    };
-    let zone = figures::zone(Some(&filters.tz)).ok();
-    if zone.is_none() {
-        errors.tz = Some(t.tr("billing-tz-invalid"));
-    }
-    let cursor = Page::new(PAGE_ROWS, after.clone())
-        .after::<String>(LIST)
-        .map_err(|_| errors.after = Some(t.tr("billing-cursor-invalid")))
-        .ok()
-        .flatten();
-    let statuses = labels::INVOICE_STATUSES
-        .iter()
-        .map(|s| {
-            (
-                s.as_str(),
-                t.tr(labels::invoice_status(*s)),
-                s.as_str() == filters.status,
-            )
-        })
-        .collect();
-    let kept = (
-        filters.status.clone(),
-        filters.customer.clone(),
-        filters.tz.clone(),
-    );
-    let keep = |after: &str| {
-        format!(
-            "/billing/invoices{}",
-            query_string(&[
-                ("status", &kept.0),
-                ("customer", &kept.1),
-                ("tz", &kept.2),
-                ("after", after),
-            ])
-        )
-    };
-    let mut page = ListPage {
-        layout: Layout::page(&visitor, &request, key("invoices-title"), &timing),
-        sections: sections("/billing/invoices"),
-        statuses,
-        failure: None,
-        rows: Vec::new(),
-        next: None,
-        first: after.as_ref().map(|_| keep("")),
-        filtered: status.is_some() || customer.is_some(),
-        filters,
-        errors,
-    };
-    if page.errors.any() {
-        return render(StatusCode::BAD_REQUEST, &page);
-    }
-    let filter = InvoiceFilter { customer, status };
-    let listed = timing
-        .measure(
-            "invoices",
-            state.billing.invoices().list(
-                visitor.caller.principal.organization,
-                &filter,
-                cursor,
-                u32::try_from(PAGE_ROWS).unwrap_or(u32::MAX),
-            ),
-        )
-        .await;
-    match listed {
-        Ok(listed) => {
-            let zone = zone.unwrap_or(Tz::UTC);
-            page.rows = listed.invoices.iter().map(|r| row(r, zone)).collect();
-            page.next = listed.next.map(|inner| keep(&next_cursor(LIST, &inner)));
-        }
-        Err(error) => {
-            let error = WebError::from(error);
-            page.failure = Some(error.section_failure().ok_or(error)?);
-        }
-    }
-    // The layout is made again so the debug panel includes the section just measured.
-    page.layout = Layout::page(&visitor, &request, key("invoices-title"), &timing);
-    match &page.failure {
-        Some(failure) => failure.answer(&page),
-        None => render(StatusCode::OK, &page),
-    }
 }
 
 pub struct Fact {

@@ -3,6 +3,7 @@
 //! written, gapless numbers under concurrent finalizes, access rules, paging, and the PDF.
 
 mod credit_notes;
+mod filters;
 mod parties;
 mod payments;
 mod portal;

@@ -17,6 +17,20 @@ confirm-yes = Yes, go ahead
 confirm-no = Cancel
 debug-heading = Debug
 debug-request-id = Request id
+debug-calls-heading = Upstream calls
+debug-calls-none = This page called no outside system.
+debug-call-upstream = Upstream
+debug-call-request = Request
+debug-call-status = Status
+debug-call-took = Time
+debug-call-timed-out = timed out
+debug-call-cannot-connect = cannot connect
+debug-call-failed = failed
+debug-calls-more =
+    { $count ->
+        [one] and one more call, not listed
+       *[other] and { $count } more calls, not listed
+    }
 
 ## Roles
 role-owner = Owner
@@ -299,7 +313,7 @@ settings-webhook-urls = Webhook URLs
 settings-webhook-urls-hint = (one https URL per line, at most 10; each must reach a public address)
 settings-save = Save settings
 settings-debug-heading = Debug mode
-settings-debug-help = While debug mode is on, every page shows a panel at its end with the request id and the time each section took, for everyone in the organization. Nothing secret is shown. Turning it on or off is recorded in the audit log.
+settings-debug-help = While debug mode is on, every page shows a panel at its end with the request id, the time each section took and the calls it made to outside systems (status and time only), for everyone in the organization. Nothing secret is shown. Turning it on or off is recorded in the audit log.
 settings-debug-is-on = Debug mode is on.
 settings-debug-is-off = Debug mode is off.
 settings-debug-turn-on = Turn debug mode on
@@ -775,6 +789,12 @@ invoices-filter-customer = Customer (external id)
 invoices-filter-by-customer = Show only this customer's invoices
 invoices-status-invalid = Choose one of the statuses offered.
 invoices-customer-invalid = That is not a customer id: up to 255 characters, without control characters.
+invoices-filter-currency = Currency
+invoices-filter-issued-from = Issued from
+invoices-filter-issued-to = Issued until
+invoices-currency-invalid = A currency is a three-letter ISO 4217 code, such as EUR or USD.
+invoices-date-invalid = A date must be a day (YYYY-MM-DD), read in the time zone below.
+invoices-date-order = "Issued until" must not come before "Issued from".
 invoices-empty = No invoices yet. Invoices are made when a subscription's billing period closes.
 invoices-empty-filtered = No invoice matches these filters.
 invoices-col-number = Number
