@@ -13,7 +13,9 @@ use chromiumoxide::{
         browser_protocol::{
             browser::BrowserContextId,
             log::{EventEntryAdded, LogEntryLevel, LogEntrySource},
-            network::{EventLoadingFailed, EventResponseReceived, ResourceType},
+            network::{
+                EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, ResourceType,
+            },
             target::{CreateBrowserContextParams, CreateTargetParams},
         },
         js_protocol::runtime::{ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown},
@@ -135,6 +137,9 @@ struct Seen {
     network_errors: Vec<(String, String)>,
     /// Status of each document loaded, by URL.
     documents: Vec<(String, i64)>,
+    /// Each redirect a document request followed: the URL that answered, and its status
+    /// (a redirect answer is never reported as a response of its own).
+    redirects: Vec<(String, i64)>,
 }
 
 pub struct Tab {
@@ -256,6 +261,22 @@ impl Tab {
             }
         }));
 
+        let mut requests = page
+            .event_listener::<EventRequestWillBeSent>()
+            .await
+            .expect("network requests");
+        let sink = Arc::clone(&seen);
+        listeners.push(tokio::spawn(async move {
+            while let Some(event) = requests.next().await {
+                let document = event.r#type.as_ref() == Some(&ResourceType::Document);
+                if let (true, Some(answer)) = (document, &event.redirect_response)
+                    && let Ok(mut seen) = sink.lock()
+                {
+                    seen.redirects.push((answer.url.clone(), answer.status));
+                }
+            }
+        }));
+
         Self {
             page,
             context,
@@ -287,6 +308,14 @@ impl Tab {
             .lock()
             .map(|seen| seen.documents.len())
             .unwrap_or(0)
+    }
+
+    /// Every redirect a document request of the tab followed so far: (URL, status).
+    pub fn redirects_seen(&self) -> Vec<(String, i64)> {
+        self.seen
+            .lock()
+            .map(|seen| seen.redirects.clone())
+            .unwrap_or_default()
     }
 
     /// The status the last document loaded was answered with.

@@ -23,6 +23,7 @@ mod kratos;
 #[path = "../api/helpers/kratos.rs"]
 #[allow(dead_code, reason = "the API tests use more of it")]
 mod kratos_stand_in;
+mod no_script;
 mod portal;
 mod privacy;
 mod settings;
@@ -58,7 +59,7 @@ async fn the_dashboard_frame_in_chromium() {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Vec<String>, String>> + 'a>,
     >;
-    let flows: [(&str, Flow); 9] = [
+    let flows: [(&str, Flow); 10] = [
         ("token login and logout", |app, tab| {
             Box::pin(flows::token_login_and_logout(app, tab))
         }),
@@ -83,6 +84,9 @@ async fn the_dashboard_frame_in_chromium() {
         }),
         ("settings: team", |app, tab| {
             Box::pin(settings::team(app, tab))
+        }),
+        ("without javascript", |app, tab| {
+            Box::pin(no_script::walk(app, tab))
         }),
     ];
     for (name, flow) in flows {
