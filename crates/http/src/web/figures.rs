@@ -49,14 +49,6 @@ pub fn grouped(value: Decimal) -> String {
     out
 }
 
-/// The zone of the URL's `tz`: UTC when absent, `Err` with the refused text otherwise.
-pub fn zone(tz: Option<&str>) -> Result<Tz, String> {
-    match tz.map(str::trim).filter(|tz| !tz.is_empty()) {
-        None => Ok(Tz::UTC),
-        Some(name) => name.parse::<Tz>().map_err(|_| name.to_owned()),
-    }
-}
-
 /// `2026-12-06 15:04` in `tz`.
 pub fn datetime(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
@@ -113,13 +105,5 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap()
         );
         assert_eq!(datetime(now, la), "2026-11-30 19:00");
-    }
-
-    #[test]
-    fn an_unknown_zone_is_refused_and_none_is_utc() {
-        assert_eq!(zone(None), Ok(Tz::UTC));
-        assert_eq!(zone(Some(" ")), Ok(Tz::UTC));
-        assert_eq!(zone(Some("Europe/Paris")), Ok(chrono_tz::Europe::Paris));
-        assert_eq!(zone(Some("Mars/Olympus")), Err("Mars/Olympus".to_owned()));
     }
 }

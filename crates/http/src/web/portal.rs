@@ -30,9 +30,10 @@ use super::{
         invoices, subscriptions, usage_section,
     },
     error_page::{SectionFailure, degraded},
-    figures::{month_start, zone},
+    figures::month_start,
     i18n::{catalog, key},
     layout::render,
+    when::zone,
 };
 use crate::state::AppState;
 

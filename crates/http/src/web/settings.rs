@@ -153,9 +153,9 @@ pub struct ZoneQuery {
 fn zone(asked: Option<&str>) -> (Tz, Option<String>) {
     match super::when::zone(asked) {
         Ok(zone) => (zone, None),
-        Err(()) => (
+        Err(refused) => (
             Tz::UTC,
-            Some(catalog().tr_with("settings-tz-invalid", asked.unwrap_or_default().trim())),
+            Some(catalog().tr_with("settings-tz-invalid", &refused)),
         ),
     }
 }

@@ -5,11 +5,12 @@
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// The zone `text` names; UTC for none or blank. `Err` for a name that is not one.
-pub fn zone(text: Option<&str>) -> Result<Tz, ()> {
+/// The zone `text` names; UTC for none or blank. `Err` with the refused name (for the
+/// page's message) for a name that is not one. Every page reads its `tz` through this.
+pub fn zone(text: Option<&str>) -> Result<Tz, String> {
     match text.map(str::trim).filter(|text| !text.is_empty()) {
         None => Ok(Tz::UTC),
-        Some(name) => name.parse().map_err(|_| ()),
+        Some(name) => name.parse().map_err(|_| name.to_owned()),
     }
 }
 
@@ -82,7 +83,8 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).single()
         );
         assert_eq!(parse("yesterday", paris), None);
-        assert!(zone(Some("Mars/Olympus")).is_err());
+        assert_eq!(zone(Some(" Mars/Olympus ")), Err("Mars/Olympus".to_owned()));
+        assert_eq!(zone(None), Ok(Tz::UTC));
         assert_eq!(zone(Some(" ")), Ok(Tz::UTC));
     }
 

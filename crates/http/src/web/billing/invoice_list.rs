@@ -166,7 +166,7 @@ fn read(filters: &Filters, errors: &mut FilterErrors) -> InvoiceFilter {
             .map_err(|_| errors.currency = Some(t.tr("invoices-currency-invalid")))
             .ok(),
     };
-    let zone = figures::zone(Some(&filters.tz))
+    let zone = when::zone(Some(&filters.tz))
         .map_err(|_| errors.tz = Some(t.tr("billing-tz-invalid")))
         .ok();
     let day = |text: &str, error: &mut Option<String>| match text {
@@ -221,7 +221,7 @@ pub async fn list(
     let after = params.get("after").cloned().filter(|a| !a.is_empty());
     let mut errors = FilterErrors::default();
     let filter = read(&filters, &mut errors);
-    let zone = figures::zone(Some(&filters.tz)).unwrap_or(Tz::UTC);
+    let zone = when::zone(Some(&filters.tz)).unwrap_or(Tz::UTC);
     let cursor = Page::new(PAGE_ROWS, after.clone())
         .after::<String>(LIST)
         .map_err(|_| errors.after = Some(t.tr("billing-cursor-invalid")))

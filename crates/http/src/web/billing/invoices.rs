@@ -21,6 +21,7 @@ use crate::{
         figures,
         i18n::{catalog, key},
         layout::render,
+        when,
     },
 };
 
@@ -268,7 +269,7 @@ pub(super) async fn detail(
     let organization = visitor.caller.principal.organization;
     let params = params(request);
     let tz = params.get("tz").cloned().unwrap_or_default();
-    let (zone, tz_error) = match figures::zone(Some(&tz)).ok() {
+    let (zone, tz_error) = match when::zone(Some(&tz)).ok() {
         Some(zone) => (zone, None),
         None => (Tz::UTC, Some(t.tr("billing-tz-invalid"))),
     };

@@ -23,6 +23,7 @@ use crate::{
         figures,
         i18n::{catalog, key},
         layout::render,
+        when,
     },
 };
 
@@ -165,7 +166,7 @@ pub async fn list(
         .map(|c| c.trim().to_owned())
         .unwrap_or_default();
     let after = params.get("after").cloned().filter(|a| !a.is_empty());
-    let zone = figures::zone(Some(&tz)).ok();
+    let zone = when::zone(Some(&tz)).ok();
     let customer_id = match customer.as_str() {
         "" => Ok(None),
         text => Uuid::parse_str(text).map(Some),

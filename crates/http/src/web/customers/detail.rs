@@ -26,9 +26,10 @@ use crate::{
     web::{
         Layout, Timing, Visitor, WebError,
         error_page::{SectionFailure, degraded},
-        figures::{datetime, exact, zone},
+        figures::{datetime, exact},
         i18n::{Catalog, catalog, key},
         layout::render,
+        when::zone,
     },
 };
 

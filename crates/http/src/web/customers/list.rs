@@ -16,9 +16,10 @@ use crate::{
     web::{
         Layout, Timing, Visitor, WebError,
         error_page::{SectionFailure, degraded},
-        figures::{date, exact, usd, zone},
+        figures::{date, exact, usd},
         i18n::{catalog, key},
         layout::render,
+        when::zone,
     },
 };
 

@@ -191,7 +191,7 @@ pub async fn show(
         .and_then(|query| query.into_inner().tz);
     let (tz, tz_error) = match when::zone(asked.as_deref()) {
         Ok(tz) => (tz, None),
-        Err(()) => (chrono_tz::Tz::UTC, Some(t.tr("period-tz-invalid"))),
+        Err(_) => (chrono_tz::Tz::UTC, Some(t.tr("period-tz-invalid"))),
     };
     let detail = timing
         .measure(

@@ -70,7 +70,7 @@ impl EventsForm {
 
 pub fn read(form: &EventsForm) -> Filters {
     let mut errors = Vec::new();
-    let tz = when::zone(form.tz.as_deref()).unwrap_or_else(|()| {
+    let tz = when::zone(form.tz.as_deref()).unwrap_or_else(|_| {
         errors.push(("tz", key("period-tz-invalid")));
         Tz::UTC
     });
