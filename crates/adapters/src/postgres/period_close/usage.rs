@@ -162,7 +162,8 @@ pub(super) async fn read(
     Ok(usage)
 }
 
-/// The rollup buckets of each piece's granularity that start inside it.
+/// The rollup buckets of each piece's granularity that start inside it, read piece by piece
+/// (`LATERAL`) for the reason [`from_events`] gives.
 async fn from_rollups(
     connection: &mut AsyncPgConnection,
     p: &Pieces,
@@ -171,21 +172,24 @@ async fn from_rollups(
         return Ok(Vec::new());
     }
     diesel::sql_query(
-        "SELECT q.idx, r.value AS status,
-                sum(r.input_tokens)::text AS input_tokens,
-                sum(r.output_tokens)::text AS output_tokens,
-                sum(r.cached_tokens)::text AS cached_tokens,
-                sum(r.reasoning_tokens)::text AS reasoning_tokens,
-                sum(r.requests)::text AS requests,
-                sum(r.cost_usd)::text AS cost_usd,
-                sum(r.cache_hits)::text AS cache_hits
+        "SELECT q.idx, s.*
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
                      $6::int[]) AS q(org, customer, granularity, from_at, to_at, idx)
-         JOIN usage_dimension_rollups r
-           ON r.organization_id = q.org AND r.customer_id = q.customer
-          AND r.dimension = 'status' AND r.granularity = q.granularity
-          AND r.bucket_start >= q.from_at AND r.bucket_start < q.to_at
-         GROUP BY q.idx, r.value",
+         CROSS JOIN LATERAL (
+             SELECT r.value AS status,
+                    sum(r.input_tokens)::text AS input_tokens,
+                    sum(r.output_tokens)::text AS output_tokens,
+                    sum(r.cached_tokens)::text AS cached_tokens,
+                    sum(r.reasoning_tokens)::text AS reasoning_tokens,
+                    sum(r.requests)::text AS requests,
+                    sum(r.cost_usd)::text AS cost_usd,
+                    sum(r.cache_hits)::text AS cache_hits
+             FROM usage_dimension_rollups r
+             WHERE r.organization_id = q.org AND r.customer_id = q.customer
+               AND r.dimension = 'status' AND r.granularity = q.granularity
+               AND r.bucket_start >= q.from_at AND r.bucket_start < q.to_at
+             GROUP BY r.value
+         ) s",
     )
     .bind::<Array<SqlUuid>, _>(&p.orgs)
     .bind::<Array<Text>, _>(&p.customers)
@@ -197,7 +201,11 @@ async fn from_rollups(
     .await
 }
 
-/// The stored events of each piece's customer that occurred inside it, summed per meter as
+/// The stored events of each piece's customer that occurred inside it, read piece by piece
+/// (`LATERAL`): joined to the pieces as a whole, the planner hashed them and scanned every
+/// stored event (a parallel sequential scan of 10M rows, 2.2 s for one customer's page on the
+/// bench set), where each piece alone is a short range of `usage_events_org_time` (0.1 ms).
+/// Summed per meter as
 /// the embedded meters sum them (`metering::quantity`: input tokens are the prompt's, every
 /// call one request, a cache hit one hit).
 async fn from_events(
@@ -208,20 +216,23 @@ async fn from_events(
         return Ok(Vec::new());
     }
     diesel::sql_query(
-        "SELECT q.idx, e.status,
-                sum(e.prompt_tokens)::text AS input_tokens,
-                sum(e.completion_tokens)::text AS output_tokens,
-                sum(e.cached_tokens)::text AS cached_tokens,
-                sum(e.reasoning_tokens)::text AS reasoning_tokens,
-                count(*)::text AS requests,
-                sum(e.cost_usd)::text AS cost_usd,
-                count(*) FILTER (WHERE e.cache_hit)::text AS cache_hits
+        "SELECT q.idx, s.*
          FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[])
            AS q(org, customer, from_at, to_at, idx)
-         JOIN usage_events e
-           ON e.organization_id = q.org AND e.customer_id = q.customer
-          AND e.occurred_at >= q.from_at AND e.occurred_at < q.to_at
-         GROUP BY q.idx, e.status",
+         CROSS JOIN LATERAL (
+             SELECT e.status,
+                    sum(e.prompt_tokens)::text AS input_tokens,
+                    sum(e.completion_tokens)::text AS output_tokens,
+                    sum(e.cached_tokens)::text AS cached_tokens,
+                    sum(e.reasoning_tokens)::text AS reasoning_tokens,
+                    count(*)::text AS requests,
+                    sum(e.cost_usd)::text AS cost_usd,
+                    count(*) FILTER (WHERE e.cache_hit)::text AS cache_hits
+             FROM usage_events e
+             WHERE e.organization_id = q.org AND e.customer_id = q.customer
+               AND e.occurred_at >= q.from_at AND e.occurred_at < q.to_at
+             GROUP BY e.status
+         ) s",
     )
     .bind::<Array<SqlUuid>, _>(&p.orgs)
     .bind::<Array<Text>, _>(&p.customers)
