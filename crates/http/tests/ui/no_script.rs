@@ -48,6 +48,7 @@ pub async fn walk(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
     let (more, portal_link) = customers::customer_and_billing(app, tab).await?;
     found.extend(more);
     found.extend(api_key(app, tab).await?);
+    found.extend(debug_and_export(app, tab).await?);
     found.extend(choices_and_sign_out(app, tab).await?);
     found.extend(customers::portal_visit(app, tab, &portal_link).await?);
     Ok(found)
@@ -222,6 +223,54 @@ async fn api_key(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
         return Err("the API still accepts the revoked key".into());
     }
     found.extend(check_page_without_script(tab, "settings-api-key-revoked", "owner").await);
+    Ok(found)
+}
+
+/// Debug mode on and off by its form (the panel shows, then goes), and the owner's own export
+/// asked for by its form: queued, built by the app's workers, its download offered.
+async fn debug_and_export(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
+    open(tab, &app.url("/settings"), "/settings").await?;
+    if has(tab, "section.debug").await? {
+        return Err("the debug panel shows before debug mode is on".into());
+    }
+    let was = before(tab).await?;
+    click(tab, "form[action='/settings/debug'] button[type=submit]").await?;
+    arrive(tab, &was, "/settings?saved=debug-on").await?;
+    redirected(tab, &was, "/settings/debug")?;
+    status_is(tab, 200)?;
+    let panel = text(tab, "section.debug").await?;
+    if !panel.contains("Request id") {
+        return Err(format!("with debug mode on the panel says {panel:?}"));
+    }
+    let mut found = check_page_without_script(tab, "settings-debug-on", "owner").await;
+    let was = before(tab).await?;
+    click(tab, "form[action='/settings/debug'] button[type=submit]").await?;
+    arrive(tab, &was, "/settings?saved=debug-off").await?;
+    if has(tab, "section.debug").await? {
+        return Err("the debug panel stays after debug mode is off".into());
+    }
+
+    open(tab, &app.url("/privacy/export"), "/privacy/export").await?;
+    let was = before(tab).await?;
+    click(tab, "form[action='/privacy/export'] button[type=submit]").await?;
+    arrive(tab, &was, "/privacy/export?queued=1").await?;
+    redirected(tab, &was, "/privacy/export")?;
+    let mut built = false;
+    for _ in 0..100 {
+        if app.count_where("privacy_exports", "status = 'done'").await == 1 {
+            built = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    if !built {
+        return Err("the workers did not build the export".into());
+    }
+    open(tab, &app.url("/privacy/export"), "/privacy/export").await?;
+    if !has(tab, "a[href$='/download']").await? {
+        return Err("the built export offers no download".into());
+    }
+    found.extend(check_page_without_script(tab, "privacy-export-ready", "owner").await);
     Ok(found)
 }
 
