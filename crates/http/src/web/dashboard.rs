@@ -25,12 +25,13 @@ use tollgate_application::{
 use tollgate_domain::{access::Role, metering::Meter};
 
 use self::{
-    figures::{Card, count, percent, usd},
+    figures::{Card, percent, usd},
     period::{FieldError, PERIODS, Period, PeriodQuery},
     usage::Chart,
 };
 use super::{
     Layout, Timing, Visitor, WebError,
+    figures::grouped,
     i18n::{catalog, key},
     layout::render,
     litellm,
@@ -121,10 +122,10 @@ fn usage_cards(analytics: &Analytics) -> Vec<Card> {
     ];
     for (label, meter) in counted {
         let (now, before) = total(meter);
-        cards.push(Card::new(t.tr(label), count(now), count(now)).against(
+        cards.push(Card::new(t.tr(label), grouped(now), grouped(now)).against(
             now,
             before,
-            count(before),
+            grouped(before),
         ));
     }
     let error_rate = analytics.error_rate.unwrap_or_default();

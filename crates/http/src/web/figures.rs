@@ -7,6 +7,8 @@ use chrono_tz::Tz;
 use rust_decimal::{Decimal, RoundingStrategy};
 use tollgate_domain::billing::Money;
 
+use crate::charts::format_decimal;
+
 /// `12.30 EUR`: exactly the currency's minor units, never through `f64`.
 pub fn money(amount: Money) -> String {
     let mut value = amount.amount();
@@ -28,25 +30,7 @@ pub fn exact(value: Decimal) -> String {
 /// A quantity, a unit price or a tier bound exactly, the whole part grouped by thousands for
 /// reading: `1,000,000`, `0.0000025`.
 pub fn grouped(value: Decimal) -> String {
-    let plain = value.normalize().abs().to_string();
-    let (whole, fraction) = plain
-        .split_once('.')
-        .map_or((plain.as_str(), None), |(w, f)| (w, Some(f)));
-    let mut out = String::with_capacity(plain.len() + whole.len() / 3 + 1);
-    if value.is_sign_negative() && !value.is_zero() {
-        out.push('-');
-    }
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if let Some(fraction) = fraction {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    out
+    format_decimal(&value.normalize())
 }
 
 /// `2026-12-06 15:04` in `tz`.

@@ -74,11 +74,6 @@ pub fn usd(amount: Decimal) -> String {
     }
 }
 
-/// A count (tokens, requests) with its digits grouped.
-pub fn count(amount: Decimal) -> String {
-    format_decimal(&amount.normalize())
-}
-
 /// A share as a percentage with one decimal: `0.0523` is `5.2%`.
 pub fn percent(share: Decimal) -> String {
     format!("{}%", rounded(share * Decimal::ONE_HUNDRED, 1))
@@ -116,7 +111,10 @@ mod tests {
     fn figures_read_as_rounded_grouped_text() {
         assert_eq!(usd(Decimal::new(1_234_565, 3)), "$1,234.56");
         assert_eq!(usd(Decimal::new(-5, 1)), "-$0.50");
-        assert_eq!(count(Decimal::new(1_234_500, 2)), "12,345");
+        assert_eq!(
+            crate::web::figures::grouped(Decimal::new(1_234_500, 2)),
+            "12,345"
+        );
         assert_eq!(percent(Decimal::new(523, 4)), "5.2%");
     }
 
