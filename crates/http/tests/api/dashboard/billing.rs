@@ -12,32 +12,37 @@ use crate::{
     identity::support::{call, expect_status, send},
 };
 
-/// An app with two January draft invoices (period close with `auto_finalize` off): one per
-/// customer `cust_0`, `cust_1`; their ids, newest first.
-async fn drafts() -> (TestApp, Vec<String>) {
-    let app = support::spawn().await;
+/// One January draft invoice per customer of `customers` (a 31.00 USD base fee and 100
+/// requests at 0.01; period close with `auto_finalize` off). The portal's tests start the same.
+pub(super) async fn january_drafts(app: &TestApp, customers: &[&str]) {
     let definition = json!({
         "base_fee": {"amount": "31.00", "timing": "in_arrears"},
         "trial_days": 0, "minimum_commitment": null,
         "charges": [{"meter": "requests", "free_units": "0", "minimum": null,
                      "model": {"type": "per_unit", "unit_price": "0.01"}}]
     });
-    let plan = support::plan_version(&app, "basic", "USD", &definition).await;
-    for n in 0..2 {
-        let external = format!("cust_{n}");
-        let id = support::customer(&app, &external, "USD").await;
+    let plan = support::plan_version(app, "basic", "USD", &definition).await;
+    for (n, external) in customers.iter().enumerate() {
+        let id = support::customer(app, external, "USD").await;
         let phases = [("2026-01-01T00:00:00Z", None, plan, 1, "created")];
         let sub = format!("sub_{n}");
-        support::subscription(&app, id, &sub, "2026-01-01T00:00:00Z", &phases, None).await;
+        support::subscription(app, id, &sub, "2026-01-01T00:00:00Z", &phases, None).await;
         support::usage(
-            &app,
-            &external,
+            app,
+            external,
             "2026-01-20T08:00:00Z",
             &[("requests", "100")],
         )
         .await;
     }
-    support::close(&app, "2026-02-01T02:00:00Z", false).await;
+    support::close(app, "2026-02-01T02:00:00Z", false).await;
+}
+
+/// An app with two January draft invoices: one per customer `cust_0`, `cust_1`; their ids,
+/// newest first.
+async fn drafts() -> (TestApp, Vec<String>) {
+    let app = support::spawn().await;
+    january_drafts(&app, &["cust_0", "cust_1"]).await;
     let listed = send(call(
         &app,
         reqwest::Method::GET,

@@ -18,28 +18,7 @@ use crate::{
 /// on `cust-0`, and LiteLLM events of four customers; the invoice ids by customer.
 async fn two_customers() -> (TestApp, Vec<(String, String)>) {
     let app = support::spawn().await;
-    let definition = json!({
-        "base_fee": {"amount": "31.00", "timing": "in_arrears"},
-        "trial_days": 0, "minimum_commitment": null,
-        "charges": [{"meter": "requests", "free_units": "0", "minimum": null,
-                     "model": {"type": "per_unit", "unit_price": "0.01"}}]
-    });
-    let plan = support::plan_version(&app, "basic", "USD", &definition).await;
-    for n in 0..2 {
-        let external = format!("cust-{n}");
-        let id = support::customer(&app, &external, "USD").await;
-        let phases = [("2026-01-01T00:00:00Z", None, plan, 1, "created")];
-        let sub = format!("sub_{n}");
-        support::subscription(&app, id, &sub, "2026-01-01T00:00:00Z", &phases, None).await;
-        support::usage(
-            &app,
-            &external,
-            "2026-01-20T08:00:00Z",
-            &[("requests", "100")],
-        )
-        .await;
-    }
-    support::close(&app, "2026-02-01T02:00:00Z", false).await;
+    super::billing::january_drafts(&app, &["cust-0", "cust-1"]).await;
     let now = Utc::now().to_rfc3339();
     support::usage(
         &app,
