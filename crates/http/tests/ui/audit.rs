@@ -106,18 +106,43 @@ pub async fn check_page(tab: &Tab, name: &str, role: &str) -> Vec<String> {
             .map(|v| format!("CSP violation: {v}")),
     );
 
+    problems.extend(photograph(tab, name, role, true).await);
+    labelled(problems, name, role)
+}
+
+/// [`check_page`] for a tab whose scripts are off (the no-script walk). There DevTools'
+/// evaluations still answer, but nothing the page schedules runs: a promise waiting on a timer
+/// never settles, and `axe.run` waits on timers, so axe-core would hang; and the CSP recorder's
+/// listener is a page script that would record nothing. So only what CDP reports itself is
+/// checked (console and log errors, which include the CSP violations the browser logs, and
+/// failed requests), then the screenshots. axe-core checks the same pages with scripts on in
+/// the other flows.
+pub async fn check_page_without_script(tab: &Tab, name: &str, role: &str) -> Vec<String> {
+    // Its own names: the same pages are photographed with scripts on under theirs.
+    let name = &format!("noscript-{name}");
+    let mut problems = tab.take_problems();
+    problems.extend(photograph(tab, name, role, false).await);
+    labelled(problems, name, role)
+}
+
+/// Screenshots of the page in every scheme and size (axe-core run on each when `with_axe`),
+/// then the tab's problems meanwhile; the tab is left light at the first size.
+async fn photograph(tab: &Tab, name: &str, role: &str, with_axe: bool) -> Vec<String> {
+    let mut problems = Vec::new();
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).expect("the screenshot folder");
     for colours in SCHEMES {
         scheme(tab, colours).await;
         for size in SIZES {
             viewport(tab, size).await;
-            problems.extend(
-                axe(tab)
-                    .await
-                    .into_iter()
-                    .map(|f| format!("axe ({colours}, {}x{}): {f}", size.0, size.1)),
-            );
+            if with_axe {
+                problems.extend(
+                    axe(tab)
+                        .await
+                        .into_iter()
+                        .map(|f| format!("axe ({colours}, {}x{}): {f}", size.0, size.1)),
+                );
+            }
             let file = format!("{name}-{role}-{}x{}-{colours}.png", size.0, size.1);
             let png = tab
                 .page
@@ -139,48 +164,9 @@ pub async fn check_page(tab: &Tab, name: &str, role: &str) -> Vec<String> {
     viewport(tab, SIZES[0]).await;
     problems.extend(tab.take_problems());
     problems
-        .into_iter()
-        .map(|problem| format!("{name} as {role}: {problem}"))
-        .collect()
 }
 
-/// [`check_page`] for a tab whose scripts are off (the no-script walk). There DevTools'
-/// evaluations still answer, but nothing the page schedules runs: a promise waiting on a timer
-/// never settles, and `axe.run` waits on timers, so axe-core would hang; and the CSP recorder's
-/// listener is a page script that would record nothing. So only what CDP reports itself is
-/// checked (console and log errors, which include the CSP violations the browser logs, and
-/// failed requests), then the screenshots. axe-core checks the same pages with scripts on in
-/// the other flows.
-pub async fn check_page_without_script(tab: &Tab, name: &str, role: &str) -> Vec<String> {
-    // Its own names: the same pages are photographed with scripts on under theirs.
-    let name = &format!("noscript-{name}");
-    let mut problems = tab.take_problems();
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).expect("the screenshot folder");
-    for colours in SCHEMES {
-        scheme(tab, colours).await;
-        for size in SIZES {
-            viewport(tab, size).await;
-            let file = format!("{name}-{role}-{}x{}-{colours}.png", size.0, size.1);
-            let png = tab
-                .page
-                .screenshot(
-                    ScreenshotParams::builder()
-                        .format(CaptureScreenshotFormat::Png)
-                        .full_page(true)
-                        .build(),
-                )
-                .await
-                .expect("a screenshot");
-            std::fs::write(dir.join(&file), png).expect("the screenshot is written");
-            if let Ok(mut shots) = SHOTS.lock() {
-                shots.push((name.to_owned(), role.to_owned(), file));
-            }
-        }
-    }
-    scheme(tab, "light").await;
-    viewport(tab, SIZES[0]).await;
-    problems.extend(tab.take_problems());
+fn labelled(problems: Vec<String>, name: &str, role: &str) -> Vec<String> {
     problems
         .into_iter()
         .map(|problem| format!("{name} as {role}: {problem}"))
