@@ -17,18 +17,12 @@ use crate::{error::ApiError, state::AppState};
 /// Where a portal link points, the token following.
 pub const PORTAL_LINK_PATH: &str = "/portal/links/";
 
-/// What a redeemed link opens: the portal's caller, and where its "back" link goes.
-pub struct PortalVisit {
-    pub caller: Caller,
-    pub return_url: Option<String>,
-}
-
 /// Spends `token` and answers whose portal it opens; `None` for an unknown, used or expired
 /// token (the page should say the link no longer works, without telling which).
 ///
 /// # Errors
 /// `Internal` without the application state; the store's 503 when it cannot be reached.
-pub async fn redeem(request: &HttpRequest, token: &str) -> Result<Option<PortalVisit>, ApiError> {
+pub async fn redeem(request: &HttpRequest, token: &str) -> Result<Option<Caller>, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -58,8 +52,6 @@ pub async fn redeem(request: &HttpRequest, token: &str) -> Result<Option<PortalV
         },
         audit: AuditContext { actor, ..context },
     };
-    Ok(Some(PortalVisit {
-        caller,
-        return_url: link.return_url,
-    }))
+    // The link's return_url is read by the portal page itself: the visit outlives this call.
+    Ok(Some(caller))
 }

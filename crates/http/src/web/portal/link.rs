@@ -40,13 +40,13 @@ pub async fn open(
     if client.is_some_and(|ip| state.web.login_limiter.is_blocked(ip)) {
         return Err(WebError::TooManyRequests);
     }
-    let Some(visit) = redeem(&request, &token).await? else {
+    let Some(caller) = redeem(&request, &token).await? else {
         if let Some(ip) = client {
             state.web.login_limiter.record_failure(ip);
         }
         return refused();
     };
-    let principal = &visit.caller.principal;
+    let principal = &caller.principal;
     let holder = SessionHolder {
         organization: principal.organization,
         // `portal_link:<id>`: the session acts, and is audited, as the link.
@@ -57,7 +57,7 @@ pub async fn open(
     let secret = state
         .web
         .sessions
-        .start(&holder, SignInMethod::PortalLink, &visit.caller.audit)
+        .start(&holder, SignInMethod::PortalLink, &caller.audit)
         .await?;
     Ok(signed_in(&state, secret, "/portal", Role::Customer))
 }
