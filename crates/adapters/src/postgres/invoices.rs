@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::{
@@ -285,6 +285,7 @@ impl InvoiceBook for PgInvoiceBook {
                AND ($6::text IS NULL OR i.currency = $6)
                AND ($7::timestamptz IS NULL OR i.issued_at >= $7)
                AND ($8::timestamptz IS NULL OR i.issued_at < $8)
+               AND (NOT $9 OR i.status <> 'draft')
              ORDER BY i.id DESC LIMIT $5"
         ))
         .bind::<SqlUuid, _>(organization.as_uuid())
@@ -295,6 +296,7 @@ impl InvoiceBook for PgInvoiceBook {
         .bind::<Nullable<Text>, _>(currency)
         .bind::<Nullable<Timestamptz>, _>(filter.issued_from)
         .bind::<Nullable<Timestamptz>, _>(filter.issued_before)
+        .bind::<Bool, _>(filter.issued_only)
         .load(&mut connection)
         .await
         .map_err(error::from_query)?;

@@ -55,6 +55,9 @@ pub struct InvoiceFilter {
     /// Issued before: the end is exclusive, so a range of whole days in any zone is the first
     /// instant of the day after the last one.
     pub issued_before: Option<DateTime<Utc>>,
+    /// Drafts left out, whatever `status` says: what a customer is shown, since a draft can
+    /// still change and has no number yet.
+    pub issued_only: bool,
 }
 
 /// One page of invoices, newest first; `next` is the opaque cursor of the next page.

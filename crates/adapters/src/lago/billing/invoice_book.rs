@@ -180,7 +180,9 @@ impl InvoiceBook for LagoInvoiceBook {
                 .filter(|p| *p >= 1)
                 .ok_or_else(invalid_cursor)?,
         };
-        if organization != self.organization {
+        let only_hidden_drafts_asked =
+            filter.issued_only && filter.status == Some(InvoiceStatus::Draft);
+        if organization != self.organization || only_hidden_drafts_asked {
             return Ok(InvoicePage {
                 invoices: Vec::new(),
                 next: None,
@@ -194,6 +196,7 @@ impl InvoiceBook for LagoInvoiceBook {
             query.push(("external_customer_id", customer.as_str().to_owned()));
         }
         let (statuses, payment_statuses): (&[&str], &[&str]) = match filter.status {
+            None if filter.issued_only => (&["finalized", "voided"], &[]),
             None => (&[], &[]),
             Some(InvoiceStatus::Draft) => (&["draft"], &[]),
             Some(InvoiceStatus::Finalized) => (&["finalized"], &["pending", "failed"]),

@@ -29,3 +29,42 @@ async fn currency_and_issue_dates_are_passed_as_lagos_own_filters() -> TestResul
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_list_without_drafts_asks_lago_for_issued_statuses_and_drafts_alone_for_nothing()
+-> TestResult {
+    let lago = lago().await?;
+    let organization = OrganizationId::new();
+    let book = lago.billing.invoice_book(organization, recorded_audit());
+    Mock::given(matchers::method("GET"))
+        .and(matchers::path("/api/v1/invoices"))
+        .respond_with(page(&[], None))
+        .mount(&lago.server)
+        .await;
+    let issued = InvoiceFilter {
+        issued_only: true,
+        ..InvoiceFilter::default()
+    };
+    assert!(
+        book.list(organization, &issued, None, 10)
+            .await?
+            .invoices
+            .is_empty()
+    );
+    let drafts = InvoiceFilter {
+        status: Some(tollgate_domain::billing::InvoiceStatus::Draft),
+        ..issued
+    };
+    assert!(
+        book.list(organization, &drafts, None, 10)
+            .await?
+            .invoices
+            .is_empty()
+    );
+    // The second list is known to be empty without asking.
+    assert_eq!(
+        lago.calls().await,
+        ["GET /api/v1/invoices?page=1&per_page=10&statuses%5B%5D=finalized&statuses%5B%5D=voided"]
+    );
+    Ok(())
+}

@@ -136,14 +136,13 @@ fn found(record: Option<InvoiceRecord>) -> Result<HttpResponse, ApiError> {
 }
 
 /// Whether `record` may be shown to `caller`: staff see every invoice of the organization, a
-/// customer's member only its customer's (another's is not found, not forbidden: it does not
-/// learn that it exists).
+/// customer's member only its customer's issued ones (another's, or a draft, is not found, not
+/// forbidden: it does not learn that it exists; a draft can still change).
 fn visible(caller: &Caller, record: &InvoiceRecord) -> bool {
-    caller
-        .principal
-        .customer
-        .as_deref()
-        .is_none_or(|customer| record.invoice.customer().as_str() == customer)
+    caller.principal.customer.as_deref().is_none_or(|customer| {
+        record.invoice.customer().as_str() == customer
+            && record.invoice.status() != InvoiceStatus::Draft
+    })
 }
 
 /// For a customer's member, refuses an invoice of another customer before anything is
@@ -189,6 +188,7 @@ pub async fn list(
         currency: query.currency.as_deref().map(currency).transpose()?,
         issued_from,
         issued_before,
+        issued_only: caller.principal.customer.is_some(),
     };
     let listed = state
         .billing

@@ -193,6 +193,8 @@ fn read(filters: &Filters, errors: &mut FilterErrors) -> InvoiceFilter {
         issued_before: to
             .and_then(|day| day.succ_opt())
             .map(|day| when::start_of_day(zone, day)),
+        // The billing pages are staff's, who finalize drafts from this list.
+        issued_only: false,
     }
 }
 

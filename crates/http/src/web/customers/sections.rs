@@ -329,6 +329,7 @@ pub async fn invoices(
 ) -> Result<(Vec<InvoiceRow>, bool), WebError> {
     let filter = InvoiceFilter {
         customer: Some(customer.clone()),
+        issued_only: reader.customer.is_some(),
         ..InvoiceFilter::default()
     };
     let page = state

@@ -106,6 +106,20 @@ async fn a_portal_link_opens_its_customers_portal_once_and_nothing_else() {
     assert_eq!(again.status(), 410);
     assert!(again.text().await.unwrap().contains("no longer works"));
 
+    // A draft can still change: the portal shows it once it is finalized.
+    let own = invoice_of(&invoices, "cust-0");
+    let drafts = page(&app, &cookie, "/portal").await.text().await.unwrap();
+    assert!(!drafts.contains(own), "a draft is shown: {drafts}");
+    for id in invoices.iter().map(|(_, id)| id) {
+        let finalize = call(
+            &app,
+            Method::POST,
+            &format!("/api/billing/invoices/{id}/finalize"),
+            WRITE_KEY,
+        );
+        expect_status(send(finalize).await, 200).await;
+    }
+
     let portal = page(&app, &cookie, "/portal").await;
     assert_eq!(portal.status(), 200);
     let html = portal.text().await.unwrap();
@@ -121,7 +135,6 @@ async fn a_portal_link_opens_its_customers_portal_once_and_nothing_else() {
         html.contains("32.00 USD"),
         "the invoice: 31.00 + 100 requests"
     );
-    let own = invoice_of(&invoices, "cust-0");
     let other = invoice_of(&invoices, "cust-1");
     assert!(html.contains(&format!("/portal/invoices/{own}/pdf")));
     assert!(!html.contains(other), "nothing of another customer");
@@ -140,7 +153,7 @@ async fn a_portal_link_opens_its_customers_portal_once_and_nothing_else() {
             "{refused}"
         );
     }
-    // A draft has no receipt yet.
+    // Finalized but not paid: no receipt yet.
     let receipt = page(&app, &cookie, &format!("/portal/invoices/{own}/receipt")).await;
     assert_eq!(receipt.status(), 409);
 

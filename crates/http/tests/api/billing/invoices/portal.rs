@@ -101,3 +101,53 @@ async fn a_customer_member_reads_only_its_own_invoices_pdfs_and_receipts() {
     )
     .await;
 }
+
+/// A draft can still change and has no number: its customer's member does not see it, in the
+/// list (whatever status it asks for) or by id, until it is finalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_member_does_not_see_its_draft_until_it_is_finalized() {
+    let app = drafts(1).await;
+    let draft = support::invoices(&app, "").await[0]["id"]
+        .as_str()
+        .expect("the draft's id")
+        .to_owned();
+    batch(
+        &app,
+        "INSERT INTO memberships (organization_id, subject, role, customer_id)
+         SELECT id, 'carla', 'customer', 'cust_0' FROM organizations WHERE slug = 'default'",
+    )
+    .await
+    .unwrap();
+    let carla = token(&app, "carla", "default", Role::Customer).await;
+    let listed_ids = |page: Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .filter_map(|invoice| invoice["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    for query in ["", "&status=draft"] {
+        let listed = get(&app, &format!("{INVOICES}?customer=cust_0{query}"), &carla).await;
+        let (_, page) = expect_status(listed, 200).await;
+        assert!(listed_ids(page).is_empty(), "{query}");
+    }
+    for path in [
+        format!("{INVOICES}/{draft}?customer=cust_0"),
+        format!("{INVOICES}/{draft}/pdf?customer=cust_0"),
+    ] {
+        expect_error(get(&app, &path, &carla).await, 404, "not_found").await;
+    }
+
+    expect_status(
+        post(&app, &format!("{INVOICES}/{draft}/finalize"), WRITE_KEY).await,
+        200,
+    )
+    .await;
+    let listed = get(&app, &format!("{INVOICES}?customer=cust_0"), &carla).await;
+    let (_, page) = expect_status(listed, 200).await;
+    assert_eq!(listed_ids(page), std::slice::from_ref(&draft));
+    let issued = get(&app, &format!("{INVOICES}/{draft}?customer=cust_0"), &carla).await;
+    expect_status(issued, 200).await;
+}
