@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{Method, StatusCode},
+    web,
+};
 use askama::Template;
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -74,6 +78,9 @@ struct DeliveryPage {
     targets: Vec<TargetRow>,
     dead_total: i64,
     retried: Option<String>,
+    /// Retrying needs `settings:write`, which a session narrowed to reading lacks: the
+    /// buttons it would be refused are not shown to it.
+    can_retry: bool,
 }
 
 /// An age for reading: the largest unit or two.
@@ -161,6 +168,7 @@ pub async fn page(
         layout: Layout::page(&visitor, &request, key("delivery-title"), &timing),
         sections: sections("/settings/delivery"),
         dead_total: targets.iter().map(|t| t.dead).sum(),
+        can_retry: visitor.may(&Method::POST, "/settings/delivery/retry"),
         targets,
         retried: query.retried.map(|count| match count {
             0 => catalog().tr("delivery-retried-none"),
