@@ -13,6 +13,9 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 /// Arbitrary but fixed: every Tollgate process agrees on it.
 const MIGRATION_LOCK_KEY: i64 = 0x746f_6c6c_6761_7465;
 
+/// What each migration sets for itself (docs/operations.md, "Zero-downtime migrations").
+const MIGRATION_LOCK_TIMEOUT: &str = "5s";
+
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     #[error("cannot connect to the database: {0}")]
@@ -33,8 +36,12 @@ pub enum MigrationError {
 /// migration's own transaction is rolled back).
 pub async fn run_migrations(url: &SecretString) -> Result<Vec<String>, MigrationError> {
     let mut connection = super::connect::establish(url.expose_secret()).await?;
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+    take_migration_lock(&mut connection).await?;
+    // For the whole session: a migration run outside a transaction (CREATE INDEX
+    // CONCURRENTLY must be alone in its file) cannot set it itself, and none may queue behind
+    // a lock while blocking everyone else. A migration that times out fails the start, and the
+    // next start tries again.
+    diesel::sql_query(format!("SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'"))
         .execute(&mut connection)
         .await?;
     let mut harness = AsyncMigrationHarness::new(connection);
@@ -49,6 +56,29 @@ pub async fn run_migrations(url: &SecretString) -> Result<Vec<String>, Migration
         .execute(&mut connection)
         .await?;
     applied
+}
+
+#[derive(QueryableByName)]
+struct LockTaken {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    taken: bool,
+}
+
+/// Waits for the migration lock by asking again, never inside a statement: a process blocked
+/// in `pg_advisory_lock` holds a snapshot, and `CREATE INDEX CONCURRENTLY` in the holder's
+/// migration waits for every such snapshot to end, a deadlock PostgreSQL breaks by failing
+/// one of them.
+async fn take_migration_lock(connection: &mut AsyncPgConnection) -> Result<(), MigrationError> {
+    loop {
+        let answer: LockTaken = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS taken")
+            .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+            .get_result(connection)
+            .await?;
+        if answer.taken {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[derive(QueryableByName)]
