@@ -1,8 +1,9 @@
 //! The billing pages in Chromium, on one app seeded through the JSON API: every page as every
 //! role (write controls only for those who may), an invoice finalized then voided through the
 //! confirmation dialog and its PDF read back with `pdftotext`, another finalized without
-//! JavaScript through the confirmation page, and the plan form (a plan created with a tier
-//! table, a refused one back with the API's code and every value).
+//! JavaScript through the confirmation page and its PDF downloaded by a viewer with scripts
+//! off, and the plan form (a plan created with a tier table, a refused one back with the
+//! API's code and every value).
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::{
     app::App,
     audit::check_page,
     browser::{Chromium, Tab},
-    steps::{arrive, click, fill, open, sign_in, status_is, text},
+    steps::{arrive, click, fill, open, pdf_to_text, sign_in, status_is, text},
 };
 
 /// What the flows find seeded: the draft invoices (newest first) and the plan `pro`.
@@ -276,18 +277,7 @@ async fn pdf_text(tab: &Tab) -> Result<String, String> {
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(&encoded)
         .map_err(|_| format!("the PDF download answered {encoded:?}"))?;
-    if !pdf.starts_with(b"%PDF") {
-        return Err("the download is not a PDF".into());
-    }
-    let file = std::env::temp_dir().join(format!("tollgate-ui-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(&file, pdf).map_err(|e| e.to_string())?;
-    let output = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .map_err(|e| format!("pdftotext (poppler-utils) runs: {e}"))?;
-    let _ = std::fs::remove_file(&file);
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    pdf_to_text(&pdf)
 }
 
 /// Billing staff open a draft from the list, finalize it through the dialog, download its PDF
@@ -463,6 +453,13 @@ pub async fn run(chromium: &Chromium) -> Vec<String> {
             match finalize_without_javascript(&app, &tab, &seeded).await {
                 Ok(found) => problems.extend(found),
                 Err(error) => problems.push(format!("finalize without JavaScript: {error}")),
+            }
+            chromium.dispose(tab).await;
+            let tab = chromium.tab().await;
+            let path = format!("/billing/invoices/{}", seeded.drafts[0]);
+            match crate::no_script::invoice_pdf(&app, &tab, &path, "viewer").await {
+                Ok(found) => problems.extend(found),
+                Err(error) => problems.push(format!("invoice PDF without JavaScript: {error}")),
             }
             chromium.dispose(tab).await;
             let tab = chromium.tab().await;

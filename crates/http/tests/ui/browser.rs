@@ -144,7 +144,7 @@ struct Seen {
 
 pub struct Tab {
     pub page: Page,
-    context: BrowserContextId,
+    pub context: BrowserContextId,
     seen: Arc<Mutex<Seen>>,
     listeners: Vec<JoinHandle<()>>,
 }

@@ -52,6 +52,7 @@ async fn the_dashboard_frame_in_chromium() {
     app.stop().await;
 
     problems.extend(kratos::kratos_login(&chromium).await);
+    problems.extend(no_script::kratos_login(&chromium).await);
 
     type Flow = for<'a> fn(
         &'a App,

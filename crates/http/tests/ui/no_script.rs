@@ -9,6 +9,12 @@
 
 mod customers;
 mod dom;
+mod download;
+mod invoice_pdf;
+mod kratos;
+
+pub use invoice_pdf::invoice_pdf;
+pub use kratos::kratos_login;
 
 use crate::{app::App, audit::check_page_without_script, browser::Tab, steps::status_is};
 use dom::{arrive, arrive_where, before, click, has, open, press_enter, redirected, text};
@@ -271,6 +277,15 @@ async fn debug_and_export(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
         return Err("the built export offers no download".into());
     }
     found.extend(check_page_without_script(tab, "privacy-export-ready", "owner").await);
+    let (file, body) = download::download(tab, "a[href$='/download']").await?;
+    let export: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("the export {file} is not JSON: {e}"))?;
+    let holds_membership = export["memberships"]
+        .as_array()
+        .is_some_and(|memberships| !memberships.is_empty());
+    if !file.ends_with(".json") || !holds_membership {
+        return Err(format!("the export {file} holds no membership: {export}"));
+    }
     Ok(found)
 }
 

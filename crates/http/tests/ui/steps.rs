@@ -154,3 +154,19 @@ pub async fn click_through(tab: &Tab, selector: &str) -> Result<(), String> {
     }
     Err(format!("clicking {selector} loaded no page"))
 }
+
+/// The text of a PDF by `pdftotext` (poppler-utils), to find an invoice's number in it.
+pub fn pdf_to_text(pdf: &[u8]) -> Result<String, String> {
+    if !pdf.starts_with(b"%PDF") {
+        return Err("the download is not a PDF".into());
+    }
+    let file = std::env::temp_dir().join(format!("tollgate-ui-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&file, pdf).map_err(|e| e.to_string())?;
+    let output = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .map_err(|e| format!("pdftotext (poppler-utils) runs: {e}"));
+    let _ = std::fs::remove_file(&file);
+    Ok(String::from_utf8_lossy(&output?.stdout).into_owned())
+}

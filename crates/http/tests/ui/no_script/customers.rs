@@ -1,13 +1,14 @@
 //! The no-script walk's customer part: a customer made in the form, its subscription
 //! terminated through the server's confirmation page (the page the `<dialog>` stands in for
 //! when scripts run), a portal link issued, the billing lists by their section links, and the
-//! portal opened by the link after signing out.
+//! portal opened by the link after signing out, its events downloaded as CSV.
 
 use reqwest::Method;
 use serde_json::json;
 
 use super::{
     dom::{self, arrive, arrive_where, before, click, open, redirected, text},
+    download::download,
     heading, no_script_ran,
 };
 use crate::{app::App, audit::check_page_without_script, browser::Tab, steps::status_is};
@@ -138,8 +139,25 @@ async fn billing_lists(app: &App, tab: &Tab) -> Result<Vec<String>, String> {
     Ok(found)
 }
 
-/// Signed out, the portal link opens the customer's portal (303 to /portal), once.
+/// One LiteLLM call for the customer, as the proxy reports it.
+fn call(id: &str) -> serde_json::Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "id": format!("chatcmpl-{id}"), "litellm_call_id": format!("call-{id}"),
+        "call_type": "acompletion", "status": "success", "custom_llm_provider": "openai",
+        "model": "gpt-4o-mini", "model_group": "gpt-4o-mini", "startTime": now - 2, "endTime": now,
+        "prompt_tokens": 900, "completion_tokens": 100, "total_tokens": 1000,
+        "response_cost": 0.0125, "end_user": "no-script-co", "metadata": {}
+    })
+}
+
+/// Signed out, the portal link opens the customer's portal (303 to /portal), once; the
+/// customer's events download as CSV by the export link.
 pub async fn portal_visit(app: &App, tab: &Tab, link: &str) -> Result<Vec<String>, String> {
+    let status = app.send_events(&json!([call("ns-1"), call("ns-2")])).await;
+    if status != 202 {
+        return Err(format!("the customer's events were answered {status}"));
+    }
     let token_path = url::Url::parse(link)
         .map_err(|e| format!("the portal link {link:?}: {e}"))?
         .path()
@@ -151,6 +169,17 @@ pub async fn portal_visit(app: &App, tab: &Tab, link: &str) -> Result<Vec<String
     heading(tab, "h1", NAME).await?;
     no_script_ran(tab).await?;
     let mut found = check_page_without_script(tab, "portal", "portal-link").await;
+    let (file, csv) = download(tab, "a[href^='/portal/events/export?format=csv']").await?;
+    let csv = String::from_utf8_lossy(&csv);
+    let calls = csv
+        .lines()
+        .filter(|line| line.contains("gpt-4o-mini"))
+        .count();
+    if !file.ends_with(".csv") || calls != 2 {
+        return Err(format!(
+            "the portal's export {file} holds {calls} of 2 calls:\n{csv}"
+        ));
+    }
     // Used once: the second visit is refused with its own page.
     open(tab, &app.url(&token_path), &token_path).await?;
     status_is(tab, 410)?;
