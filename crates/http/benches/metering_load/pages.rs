@@ -1,6 +1,7 @@
 //! `--mode pages`: the dashboard as its users meet it. Signs in through a `dev-login` link of
 //! the child (`tollgate serve`), finds the pages by following the menu and the links on each
-//! page (one page per route shape, ids folded), then per page: the server's own render time
+//! page (one page per route shape, ids folded), as the owner and then as two customers' members
+//! on their portal (see [`MEMBERS`]), then per page: the server's own render time
 //! (`Server-Timing: total`) over `--requests` GETs, the page's weight (HTML, and every static
 //! file it loads, gzip-compressed as a proxy would send them) and `DOMContentLoaded` in
 //! headless Chromium over loopback, the first load with an empty cache and then warm.
@@ -20,9 +21,30 @@ use crate::support::latency::{self, ms};
 use crate::support::results::Results;
 use crate::{BoxError, err};
 
+/// Who signs in, with the `dev-login` arguments after `--org`, and the page the crawl starts
+/// from. The owner's crawl finds every staff page. The portal is measured for two customers of
+/// the bench's data set: `cust-001`, which has usage (10 models, a twentieth of the events) and
+/// no billing record, and `cust_00001`, which has subscriptions and invoices and no usage.
+const MEMBERS: [(&str, &[&str], &str); 3] = [
+    ("owner", &["--role", "owner"], "/"),
+    (
+        "cust-001",
+        &["--role", "customer", "--customer", "cust-001"],
+        "/portal",
+    ),
+    (
+        "cust_00001",
+        &["--role", "customer", "--customer", "cust_00001"],
+        "/portal",
+    ),
+];
+
 /// A page's figures.
 struct Measured {
     page: Page,
+    /// Index in [`MEMBERS`] of who it was found and measured as.
+    member: usize,
+    cookie: String,
     server: Histogram<u64>,
     client: Histogram<u64>,
     html_gz: usize,
@@ -43,8 +65,8 @@ pub fn server_total_ms(server_timing: &str) -> Option<f64> {
 }
 
 /// A session cookie (`name=value`) from a one-time link printed by the child's `dev-login`.
-async fn sign_in(args: &Args, client: &reqwest::Client) -> Result<String, BoxError> {
-    let link = dev_login_link(args).await?;
+async fn sign_in(args: &Args, client: &reqwest::Client, member: usize) -> Result<String, BoxError> {
+    let link = dev_login_link(args, member).await?;
     let answer = client
         .get(&link)
         .send()
@@ -59,13 +81,14 @@ async fn sign_in(args: &Args, client: &reqwest::Client) -> Result<String, BoxErr
         .ok_or_else(|| err(format!("{link} set no cookie (status {})", answer.status())))
 }
 
-async fn dev_login_link(args: &Args) -> Result<String, BoxError> {
+async fn dev_login_link(args: &Args, member: usize) -> Result<String, BoxError> {
     let binary = args
         .child
         .first()
         .ok_or_else(|| err("pages: the Tollgate command follows `--`"))?;
     let output = tokio::process::Command::new(binary)
-        .args(["dev-login", "--org", &args.org, "--role", "owner"])
+        .args(["dev-login", "--org", &args.org])
+        .args(MEMBERS[member].1)
         .output()
         .await
         .map_err(|e| err(format!("{binary} dev-login: {e}")))?;
@@ -87,8 +110,18 @@ pub async fn pages(args: &Args, out: &mut Results) -> Result<(), BoxError> {
         .build()?;
     let mut children = Children::spawn(args, &[])?;
     children.wait_ready(&target).await?;
-    let cookie = sign_in(args, &client).await?;
-    let found = crawl(&client, &args.url, &cookie, args.pages_max).await?;
+    let mut found = Vec::new();
+    for (member, (name, _, start)) in MEMBERS.iter().enumerate() {
+        let cookie = sign_in(args, &client, member).await?;
+        let pages = crawl(&client, &args.url, start, &cookie, args.pages_max).await?;
+        for mut page in pages {
+            if member > 0 {
+                // Each customer's portal is a row of its own.
+                page.shape = format!("{} ({name})", page.shape);
+            }
+            found.push((member, cookie.clone(), page));
+        }
+    }
     println!(
         "pages: {} pages found from the menu and their links; {} timed GETs each, {} warm loads in Chromium",
         found.len(),
@@ -97,8 +130,10 @@ pub async fn pages(args: &Args, out: &mut Results) -> Result<(), BoxError> {
     );
     let mut asset_sizes: BTreeMap<String, usize> = BTreeMap::new();
     let mut measured = Vec::new();
-    for page in found {
+    for (member, cookie, page) in found {
         let mut m = Measured {
+            member,
+            cookie,
             server: new_hist(),
             client: new_hist(),
             html_gz: gzip_len(page.html.as_bytes()),
@@ -134,7 +169,7 @@ pub async fn pages(args: &Args, out: &mut Results) -> Result<(), BoxError> {
             let t0 = Instant::now();
             let answer = client
                 .get(format!("{}{}", args.url, m.page.path))
-                .header(reqwest::header::COOKIE, &cookie)
+                .header(reqwest::header::COOKIE, &m.cookie)
                 .send()
                 .await;
             match answer {
@@ -161,15 +196,29 @@ pub async fn pages(args: &Args, out: &mut Results) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// `DOMContentLoaded` of each page in a fresh browser context signed in by its own link: the
-/// first load of the first page fetches the static files; every page is then loaded
-/// `--dcl-loads` times more, warm.
+/// `DOMContentLoaded` of each page in a fresh browser context per member, signed in by its own
+/// link: the first load of a member's first page fetches the static files; every page is then
+/// loaded `--dcl-loads` times more, warm.
 async fn load_in_chromium(args: &Args, measured: &mut [Measured]) -> Result<(), BoxError> {
     let chromium = Chromium::launch().await;
-    let tab = chromium.tab().await;
-    let link = dev_login_link(args).await?;
-    tab.page.goto(&link).await.map_err(|e| err(e.to_string()))?;
-    for m in measured.iter_mut() {
+    for member in 0..MEMBERS.len() {
+        let tab = chromium.tab().await;
+        let link = dev_login_link(args, member).await?;
+        tab.page.goto(&link).await.map_err(|e| err(e.to_string()))?;
+        let pages = measured.iter_mut().filter(|m| m.member == member);
+        load_pages(args, &tab, pages).await?;
+        chromium.dispose(tab).await;
+    }
+    chromium.close().await;
+    Ok(())
+}
+
+async fn load_pages<'a>(
+    args: &Args,
+    tab: &crate::browser::Tab,
+    pages: impl Iterator<Item = &'a mut Measured>,
+) -> Result<(), BoxError> {
+    for m in pages {
         let url = format!("{}{}", args.url, m.page.path);
         for load in 0..=args.dcl_loads {
             tab.page
@@ -190,8 +239,6 @@ async fn load_in_chromium(args: &Args, measured: &mut [Measured]) -> Result<(), 
             }
         }
     }
-    chromium.dispose(tab).await;
-    chromium.close().await;
     Ok(())
 }
 

@@ -96,15 +96,16 @@ pub fn gzip_len(body: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// Breadth first from `/`, up to `max` shapes; only 200 HTML answers count.
+/// Breadth first from `start`, up to `max` shapes; only 200 HTML answers count.
 pub async fn crawl(
     client: &reqwest::Client,
     base: &str,
+    start: &str,
     cookie: &str,
     max: usize,
 ) -> Result<Vec<Page>, BoxError> {
     let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([String::from("/")]);
+    let mut queue = VecDeque::from([start.to_owned()]);
     let mut pages = Vec::new();
     while let Some(path) = queue.pop_front() {
         if pages.len() >= max {
