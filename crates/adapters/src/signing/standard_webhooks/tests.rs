@@ -1,9 +1,11 @@
 //! Every case of the shared contract (`contracts/standard-webhooks/vectors.json`, copied to
-//! `tests/fixtures/standard_webhooks/signature_vectors.json`), and the secrets.
+//! `tests/fixtures/standard_webhooks/signature_vectors.json`), our signatures checked by the
+//! spec's own Rust library, and the secrets.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
@@ -119,6 +121,34 @@ fn signing_reproduces_the_contract_signatures_including_a_rotation() {
         (HEADER_ID, "msg_01JDQ8ZJ6Q6X5Q2V7N8P9R0S1T".to_owned())
     );
     assert_eq!(pairs[1], (HEADER_TIMESTAMP, "1765000000".to_owned()));
+}
+
+/// The spec's own Rust library (`standardwebhooks`, an independent HMAC and base64) accepts
+/// what we sign. It reads the clock, so this signs with the current time.
+#[test]
+fn the_reference_library_accepts_our_signatures_old_and_new_secret() {
+    let (old, new) = (EndpointSecret::generate(), EndpointSecret::generate());
+    let body = br#"{"type":"invoice.paid","timestamp":"2026-12-06T07:30:00Z","data":{"amount_due":"129.50"}}"#;
+    let signed = sign(&[&old, &new], "msg_2q8v", Utc::now(), body).unwrap();
+    let mut headers = HeaderMap::new();
+    for (name, value) in signed.pairs() {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_str(&value).unwrap(),
+        );
+    }
+    for secret in [&old, &new] {
+        let reference = standardwebhooks::Webhook::new(secret.reveal().expose_secret()).unwrap();
+        reference.verify(body, &headers).unwrap();
+    }
+    // And refuses them under a third secret, so the check above is not vacuous.
+    let other = standardwebhooks::Webhook::new(EndpointSecret::generate().reveal().expose_secret())
+        .unwrap();
+    assert!(other.verify(body, &headers).is_err());
+    let mut tampered = body.to_vec();
+    tampered[10] ^= 1;
+    let reference = standardwebhooks::Webhook::new(new.reveal().expose_secret()).unwrap();
+    assert!(reference.verify(&tampered, &headers).is_err());
 }
 
 #[test]
