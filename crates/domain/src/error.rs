@@ -106,6 +106,8 @@ pub enum DomainError {
     CurrencyMismatch { expected: String, found: String },
     #[error("pricing tiers: {0}")]
     InvalidTiers(crate::billing::TierError),
+    #[error("dunning policy: {0}")]
+    InvalidDunning(crate::payment::DunningError),
     #[error("{field} is too large to compute")]
     Overflow { field: &'static str },
     #[error("cannot {action} a {status} invoice")]
@@ -133,6 +135,7 @@ impl DomainError {
             Self::UnknownCurrency(_) => ErrorCode::UnknownCurrency,
             Self::CurrencyMismatch { .. } => ErrorCode::CurrencyMismatch,
             Self::InvalidTiers(_) => ErrorCode::InvalidTiers,
+            Self::InvalidDunning(_) => ErrorCode::InvalidDunningPolicy,
             Self::Overflow { .. } => ErrorCode::ValueTooLarge,
             // Paying twice is its own code: a client retrying a recorded payment can tell it
             // from paying a draft or a voided invoice.

@@ -95,6 +95,7 @@ codes! {
         UnknownCurrency = "unknown_currency": "not an ISO 4217 currency code",
         CurrencyMismatch = "currency_mismatch": "the currencies of customer and plan differ",
         InvalidTiers = "invalid_tiers": "pricing tiers are empty, unsorted, or leave gaps or overlaps",
+        InvalidDunningPolicy = "invalid_dunning_policy": "retry offsets are not 1 to 10 increasing offsets from 0 up to 60 days, or after-last is not none, suspend or terminate",
         UnknownTimeZone = "unknown_time_zone": "not an IANA time zone name",
         ChargesRequired = "charges_required": "a plan needs at least one charge",
         EffectiveTimeUnsupported = "effective_time_unsupported": "changes take effect now or at the period's end only",

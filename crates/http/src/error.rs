@@ -230,6 +230,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::UnknownCurrency
         | C::CurrencyMismatch
         | C::InvalidTiers
+        | C::InvalidDunningPolicy
         | C::UnknownTimeZone
         | C::ChargesRequired
         | C::EffectiveTimeUnsupported
