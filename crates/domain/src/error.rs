@@ -108,6 +108,12 @@ pub enum DomainError {
     InvalidTiers(crate::billing::TierError),
     #[error("{field} is too large to compute")]
     Overflow { field: &'static str },
+    #[error("{amount} {currency} cannot be sent to the payment provider exactly: {reason}")]
+    AmountNotRepresentable {
+        amount: String,
+        currency: String,
+        reason: &'static str,
+    },
     #[error("cannot {action} a {status} invoice")]
     InvoiceStatus {
         action: &'static str,
@@ -134,6 +140,7 @@ impl DomainError {
             Self::CurrencyMismatch { .. } => ErrorCode::CurrencyMismatch,
             Self::InvalidTiers(_) => ErrorCode::InvalidTiers,
             Self::Overflow { .. } => ErrorCode::ValueTooLarge,
+            Self::AmountNotRepresentable { .. } => ErrorCode::AmountNotRepresentable,
             // Paying twice is its own code: a client retrying a recorded payment can tell it
             // from paying a draft or a voided invoice.
             Self::InvoiceStatus {
