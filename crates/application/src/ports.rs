@@ -16,6 +16,7 @@ mod identity;
 mod invoice_parties;
 mod invoices;
 mod login_flows;
+mod payment_gateway;
 mod period_close;
 mod plans;
 mod portal_links;
@@ -70,6 +71,14 @@ pub use invoices::{
 #[cfg(any(test, feature = "mocks"))]
 pub use login_flows::MockLoginFlows;
 pub use login_flows::{FlowFetch, FlowNode, FlowText, LoginFlow, LoginFlows};
+#[cfg(any(test, feature = "mocks"))]
+pub use payment_gateway::MockPaymentGateway;
+pub use payment_gateway::{
+    CancelReason, ChargeOutcome, ChargeRequest, CheckoutLink, CustomerRequest, Decline, EventPage,
+    GatewayCustomer, GatewayEvent, IdempotencyKey, IntentStatus, LinkStatus, PaymentError,
+    PaymentGateway, PaymentLinkRequest, PaymentMethodSummary, RefundOutcome, RefundReason,
+    RefundRequest, RefundStatus, Refusal, SetupLinkRequest,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;
 pub use period_close::{

@@ -110,6 +110,12 @@ pub enum DomainError {
     InvalidDunning(crate::payment::DunningError),
     #[error("{field} is too large to compute")]
     Overflow { field: &'static str },
+    #[error("{amount} {currency} cannot be sent to the payment provider exactly: {reason}")]
+    AmountNotRepresentable {
+        amount: String,
+        currency: String,
+        reason: &'static str,
+    },
     #[error("cannot {action} a {status} invoice")]
     InvoiceStatus {
         action: &'static str,
@@ -137,6 +143,7 @@ impl DomainError {
             Self::InvalidTiers(_) => ErrorCode::InvalidTiers,
             Self::InvalidDunning(_) => ErrorCode::InvalidDunningPolicy,
             Self::Overflow { .. } => ErrorCode::ValueTooLarge,
+            Self::AmountNotRepresentable { .. } => ErrorCode::AmountNotRepresentable,
             // Paying twice is its own code: a client retrying a recorded payment can tell it
             // from paying a draft or a voided invoice.
             Self::InvoiceStatus {

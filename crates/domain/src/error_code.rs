@@ -109,6 +109,8 @@ codes! {
         SamePlan = "same_plan": "the subscription is already on this plan",
         NotAnUpgrade = "not_an_upgrade": "the new plan's base fee costs less a year",
         BillingEngineRefused = "billing_engine_refused": "the billing engine (Lago) refused the request",
+        AmountNotRepresentable = "amount_not_representable": "the payment provider (Stripe) cannot carry this amount exactly in its currency (too many decimals, negative, too large); it is never rounded",
+        PaymentProviderRefused = "payment_provider_refused": "the payment provider (Stripe) refused the request or declined the payment",
         UnknownPurpose = "unknown_purpose": "not a consent purpose: langfuse_export, prompt_capture or analytics_cookies",
         StaleNoticeVersion = "stale_notice_version": "the consent names a privacy notice version other than the one in force",
         Conflict = "conflict": "the change clashes with a stored record",

@@ -1,6 +1,8 @@
 //! Exact amounts of money. Amounts are `rust_decimal::Decimal` from the moment they are parsed
 //! (never `f64`), so the cents on an invoice add up to what the events said.
 
+pub mod minor_units;
+
 use std::fmt;
 
 use rust_decimal::Decimal;

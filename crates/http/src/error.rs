@@ -244,6 +244,8 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::SamePlan
         | C::NotAnUpgrade
         | C::BillingEngineRefused
+        | C::AmountNotRepresentable
+        | C::PaymentProviderRefused
         | C::UnknownPurpose
         | C::StaleNoticeVersion => StatusCode::UNPROCESSABLE_ENTITY,
         C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
