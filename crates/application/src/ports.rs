@@ -16,7 +16,9 @@ mod identity;
 mod invoice_parties;
 mod invoices;
 mod login_flows;
+mod payment_events;
 mod payment_gateway;
+mod payments;
 mod period_close;
 mod plans;
 mod portal_links;
@@ -71,6 +73,7 @@ pub use invoices::{
 #[cfg(any(test, feature = "mocks"))]
 pub use login_flows::MockLoginFlows;
 pub use login_flows::{FlowFetch, FlowNode, FlowText, LoginFlow, LoginFlows};
+pub use payment_events::{PaymentEvent, PaymentReference, ReceivedPaymentEvent};
 #[cfg(any(test, feature = "mocks"))]
 pub use payment_gateway::MockPaymentGateway;
 pub use payment_gateway::{
@@ -78,6 +81,12 @@ pub use payment_gateway::{
     GatewayCustomer, GatewayEvent, IdempotencyKey, IntentStatus, LinkStatus, PaymentError,
     PaymentGateway, PaymentLinkRequest, PaymentMethodSummary, RefundOutcome, RefundReason,
     RefundRequest, RefundStatus, Refusal, SetupLinkRequest,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use payments::MockPaymentLedger;
+pub use payments::{
+    AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange, Collection,
+    PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;

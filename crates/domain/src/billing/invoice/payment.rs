@@ -1,25 +1,35 @@
-//! Payments recorded by hand (a bank transfer, a cheque) and the terms an invoice is due on.
+//! Payments recorded against an invoice (by hand: a bank transfer, a cheque; or a card the
+//! payment provider charged) and the terms an invoice is due on.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::{DomainError, billing::bounded_text};
 
-/// How an invoice was paid, as the operator records it.
+/// How an invoice was paid: as the operator records it, or `Card` when the payment provider
+/// charged it (the reference is then the provider's payment id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaymentMethod {
     BankTransfer,
     Cash,
+    Card,
     Check,
     Other,
 }
 
 impl PaymentMethod {
-    pub const ALL: [Self; 4] = [Self::BankTransfer, Self::Cash, Self::Check, Self::Other];
+    pub const ALL: [Self; 5] = [
+        Self::BankTransfer,
+        Self::Cash,
+        Self::Card,
+        Self::Check,
+        Self::Other,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::BankTransfer => "bank_transfer",
             Self::Cash => "cash",
+            Self::Card => "card",
             Self::Check => "check",
             Self::Other => "other",
         }
@@ -30,13 +40,14 @@ impl PaymentMethod {
         match self {
             Self::BankTransfer => "Bank transfer",
             Self::Cash => "Cash",
+            Self::Card => "Card",
             Self::Check => "Check",
             Self::Other => "Other",
         }
     }
 
     /// # Errors
-    /// `Invalid` for anything but the four names, which the message lists.
+    /// `Invalid` for anything but the five names, which the message lists.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         Self::ALL
             .into_iter()
@@ -44,7 +55,7 @@ impl PaymentMethod {
             .ok_or_else(|| DomainError::Invalid {
                 field: "method",
                 reason: format!(
-                    "`{}` is not one of bank_transfer, cash, check, other",
+                    "`{}` is not one of bank_transfer, cash, card, check, other",
                     crate::error::cut(text)
                 ),
             })
