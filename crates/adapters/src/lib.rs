@@ -12,5 +12,6 @@ mod outbound_http;
 pub mod pdf;
 pub mod postgres;
 pub mod probe;
+pub mod stripe;
 mod upstream;
 pub mod upstream_calls;
