@@ -20,7 +20,7 @@
 //! `payment_method_types`: the pinned version has none; the dashboard's settings choose.
 //! Amounts become minor units through [`tollgate_domain::money::minor_units`]; one Stripe
 //! cannot carry exactly is refused before any request. How answers become errors, retries and
-//! pacing: [`client`].
+//! pacing: `stripe/client.rs`.
 
 mod answers;
 mod client;

@@ -36,18 +36,21 @@ async fn a_repeated_call_with_the_same_key_gets_the_first_answer_and_charges_onc
 }
 
 #[tokio::test]
-async fn a_500_is_retried_with_the_same_key_and_body_until_stripe_answers() -> TestResult {
+async fn a_5xx_or_409_is_retried_with_the_same_key_and_body_until_stripe_answers() -> TestResult {
     let stand_in = StripeStandIn::start().await;
     let customer = stand_in.customer();
     let card = stand_in.attach(&customer, VISA);
     stand_in.fail_next(Fault::status(500));
+    stand_in.fail_next(Fault::status(409));
+    let mut config = config(&stand_in);
+    config.max_attempts = 4;
     stand_in.fail_next(Fault::status(503));
-    let outcome = gateway(&stand_in)
+    let outcome = StripeGateway::new(config)?
         .charge_off_session(&charge(&customer, &card, "10", "USD"))
         .await?;
     assert_eq!(outcome.status, IntentStatus::Succeeded);
     let seen = stand_in.requests();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
     assert!(
         seen.iter()
             .all(|s| s.idempotency_key.as_deref() == Some("pi:inv_1:1") && s.form == seen[0].form),
