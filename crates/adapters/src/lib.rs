@@ -13,5 +13,6 @@ pub mod pdf;
 pub mod postgres;
 pub mod probe;
 pub mod signing;
+pub mod stripe;
 mod upstream;
 pub mod upstream_calls;

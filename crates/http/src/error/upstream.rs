@@ -21,6 +21,7 @@ fn upstream(service: &str) -> Option<Upstream> {
     let (name, reading, gatekeeper) = match service {
         "openmeter" => ("OpenMeter", "reading usage", false),
         "lago" => ("Lago", "reading billing data", false),
+        "stripe" => ("Stripe", "reading payments", false),
         "hydra" => ("Ory Hydra", "checking credentials", true),
         "kratos" => ("Ory Kratos", "checking the session", true),
         "keto" => ("Ory Keto", "checking permissions", true),
