@@ -26,7 +26,7 @@ use tollgate_application::{
 };
 use tollgate_domain::{
     DomainError,
-    billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment},
+    billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment, PaymentMethod},
     organization::OrganizationId,
 };
 use uuid::Uuid;
@@ -135,6 +135,33 @@ where
         })
     })
     .await
+}
+
+/// Records a card payment (`reference`: the provider's payment id) on a finalized embedded
+/// invoice, within the caller's transaction (the payment's own records commit with it).
+/// `false` when the invoice is not finalized any more (paid by hand meanwhile, or voided):
+/// the money is then only on the payment's attempt, for the operator to refund.
+pub(super) async fn pay_by_card_in(
+    connection: &mut AsyncPgConnection,
+    organization: OrganizationId,
+    id: Uuid,
+    at: DateTime<Utc>,
+    reference: &str,
+) -> Result<bool, diesel::result::Error> {
+    let Some(mut record) = find(connection, organization, id, true).await? else {
+        return Ok(false);
+    };
+    let payment = Payment::new(PaymentMethod::Card, Some(reference))
+        .map_err(|e| invariant(format!("a provider's payment id as reference: {e}")))?;
+    if record
+        .invoice
+        .record_payment(stored_time(at), payment)
+        .is_err()
+    {
+        return Ok(false);
+    }
+    store(connection, organization, &mut record, Change::Paid).await?;
+    Ok(true)
 }
 
 /// `at` as PostgreSQL keeps it (microseconds), so that what a change answers is what a later

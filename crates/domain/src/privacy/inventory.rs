@@ -160,6 +160,8 @@ impl Retention {
 pub enum Recipient {
     OpenMeter,
     Lago,
+    /// The payment provider: a customer's name and e-mail, its cards, its payments.
+    Stripe,
 }
 
 impl Recipient {
@@ -167,6 +169,7 @@ impl Recipient {
         match self {
             Recipient::OpenMeter => "openmeter",
             Recipient::Lago => "lago",
+            Recipient::Stripe => "stripe",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! pages in Chromium): signing in with a `dev-login` link or a pasted token, sessions ending,
 //! CSRF refusals, the headers every page carries, errors as pages.
 
-mod billing;
+pub(crate) mod billing;
 mod compression;
 mod debug;
 mod delivery;

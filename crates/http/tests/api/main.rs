@@ -22,6 +22,7 @@ mod migrations;
 mod operations;
 mod outages;
 mod paging;
+mod payments;
 mod privacy;
 mod shutdown;
 mod upstreams;

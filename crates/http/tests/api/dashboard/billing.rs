@@ -14,7 +14,7 @@ use crate::{
 
 /// One January draft invoice per customer of `customers` (a 31.00 USD base fee and 100
 /// requests at 0.01; period close with `auto_finalize` off). The portal's tests start the same.
-pub(super) async fn january_drafts(app: &TestApp, customers: &[&str]) {
+pub(crate) async fn january_drafts(app: &TestApp, customers: &[&str]) {
     let definition = json!({
         "base_fee": {"amount": "31.00", "timing": "in_arrears"},
         "trial_days": 0, "minimum_commitment": null,
