@@ -20,10 +20,12 @@
 //! `payment_method_types`: the pinned version has none; the dashboard's settings choose.
 //! Amounts become minor units through [`tollgate_domain::money::minor_units`]; one Stripe
 //! cannot carry exactly is refused before any request. How answers become errors, retries and
-//! pacing: `stripe/client.rs`.
+//! pacing: `stripe/client.rs`. What Stripe's events (webhooks and `events_since`) become:
+//! [`read_event`] (`stripe/events.rs`).
 
 mod answers;
 mod client;
+mod events;
 mod forms;
 mod pacer;
 
@@ -40,6 +42,7 @@ use tollgate_application::ports::{
 use url::Url;
 
 use client::{Call, StripeClient};
+pub use events::{EventError, HANDLED_EVENTS, read_event};
 
 /// The API version the current official SDKs pin (stripe-python 16.1.0); webhook endpoints
 /// must be created with the same one for events to be rendered as this adapter reads them.
