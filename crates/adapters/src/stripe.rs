@@ -14,6 +14,7 @@
 //! | `set_default_payment_method` | `POST /v1/customers/{id}` `invoice_settings[default_payment_method]` |
 //! | `detach_payment_method` | `POST /v1/payment_methods/{id}/detach` |
 //! | `events_since` | `GET /v1/events` `created[gte]`, `starting_after` |
+//! | `register_webhook_endpoint` | `POST /v1/webhook_endpoints` `url`, `enabled_events[…]`, `api_version`, `description` |
 //!
 //! Bodies are form-encoded (`serde_qs`: `a[b]`, indexed arrays), every request pins
 //! `Stripe-Version` and every POST carries the caller's `Idempotency-Key`. No
@@ -37,7 +38,7 @@ use secrecy::SecretString;
 use tollgate_application::ports::{
     CancelReason, ChargeOutcome, ChargeRequest, CheckoutLink, CustomerRequest, EventPage,
     GatewayCustomer, IdempotencyKey, PaymentError, PaymentGateway, PaymentLinkRequest,
-    PaymentMethodSummary, RefundOutcome, RefundRequest, SetupLinkRequest,
+    PaymentMethodSummary, RefundOutcome, RefundRequest, SetupLinkRequest, WebhookEndpoint,
 };
 use url::Url;
 
@@ -283,5 +284,21 @@ impl PaymentGateway for StripeGateway {
         let list: answers::List<Box<serde_json::value::RawValue>> =
             self.client.send(call, &query).await?;
         answers::event_page(list)
+    }
+
+    #[tracing::instrument(name = "stripe.register_webhook_endpoint", skip_all)]
+    async fn register_webhook_endpoint<'a>(
+        &self,
+        url: &str,
+        events: &[&'a str],
+        api_version: &str,
+        key: &IdempotencyKey,
+    ) -> Result<WebhookEndpoint, PaymentError> {
+        let form = forms::webhook_endpoint(url, events, api_version);
+        let endpoint: answers::Endpoint = self
+            .client
+            .send(Call::post(&["webhook_endpoints"], key), &form)
+            .await?;
+        endpoint.into_endpoint()
     }
 }

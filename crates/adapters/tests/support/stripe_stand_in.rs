@@ -14,6 +14,8 @@
 //! Faults ([`Fault`]) are answered before any check, as an overloaded edge would: they are
 //! recorded but not stored under their key. Every request is recorded ([`Seen`]).
 //!
+//! `POST /v1/webhook_endpoints` answers a `whsec_…` secret.
+//!
 //! Self-contained for other crates' tests: `#[path = ".../support/stripe_stand_in.rs"] mod
 //! stripe_stand_in;` (it needs `serde_json`, `wiremock`, `url` and `chrono` only).
 
