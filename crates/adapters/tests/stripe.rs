@@ -7,7 +7,7 @@ mod stripe_stand_in;
 
 // By subject: each port call (`calls`), amounts in minor units (`amounts`), what failures
 // become and which are retried (`failures`), the stand-in's own refusals (`stand_in`), and the
-// webhook endpoint (`webhooks`).
+// webhook endpoint with the events delivered to it (`webhooks`).
 #[path = "stripe/amounts.rs"]
 mod amounts;
 #[path = "stripe/calls.rs"]

@@ -1,6 +1,7 @@
-//! Webhook endpoints.
+//! Webhook endpoints, and the events Stripe would deliver to them about the stand-in's own
+//! objects.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{
     super::{error, shapes::Node},
@@ -44,5 +45,22 @@ impl World {
         endpoint["metadata"] = json!(strings(params.branch("metadata")));
         endpoint["secret"] = json!(format!("whsec_standin{:026}", self.next));
         (200, endpoint)
+    }
+
+    /// An event of `kind` about the PaymentIntent `id` as it is now, listed by
+    /// `GET /v1/events` from then on; `None` for an intent the stand-in never made.
+    pub fn intent_event(&mut self, id: &str, kind: &str, api_version: &str) -> Option<Value> {
+        let intent = self.intents.get(id)?.clone();
+        let event_id = self.id("evt");
+        let mut event = self.fixture("event");
+        event["id"] = json!(event_id);
+        event["type"] = json!(kind);
+        event["created"] = json!(now());
+        event["api_version"] = json!(api_version);
+        event["livemode"] = intent["livemode"].clone();
+        event["pending_webhooks"] = json!(1);
+        event["data"] = json!({ "object": intent });
+        self.events.push(event.clone());
+        Some(event)
     }
 }
