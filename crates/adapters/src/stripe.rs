@@ -14,16 +14,19 @@
 //! | `set_default_payment_method` | `POST /v1/customers/{id}` `invoice_settings[default_payment_method]` |
 //! | `detach_payment_method` | `POST /v1/payment_methods/{id}/detach` |
 //! | `events_since` | `GET /v1/events` `created[gte]`, `starting_after` |
+//! | `register_webhook_endpoint` | `POST /v1/webhook_endpoints` `url`, `enabled_events[…]`, `api_version`, `description` |
 //!
 //! Bodies are form-encoded (`serde_qs`: `a[b]`, indexed arrays), every request pins
 //! `Stripe-Version` and every POST carries the caller's `Idempotency-Key`. No
 //! `payment_method_types`: the pinned version has none; the dashboard's settings choose.
 //! Amounts become minor units through [`tollgate_domain::money::minor_units`]; one Stripe
 //! cannot carry exactly is refused before any request. How answers become errors, retries and
-//! pacing: `stripe/client.rs`.
+//! pacing: `stripe/client.rs`. What Stripe's events (webhooks and `events_since`) become:
+//! [`read_event`] (`stripe/events.rs`).
 
 mod answers;
 mod client;
+mod events;
 mod forms;
 mod pacer;
 
@@ -35,11 +38,12 @@ use secrecy::SecretString;
 use tollgate_application::ports::{
     CancelReason, ChargeOutcome, ChargeRequest, CheckoutLink, CustomerRequest, EventPage,
     GatewayCustomer, IdempotencyKey, PaymentError, PaymentGateway, PaymentLinkRequest,
-    PaymentMethodSummary, RefundOutcome, RefundRequest, SetupLinkRequest,
+    PaymentMethodSummary, RefundOutcome, RefundRequest, SetupLinkRequest, WebhookEndpoint,
 };
 use url::Url;
 
 use client::{Call, StripeClient};
+pub use events::{EventError, HANDLED_EVENTS, read_event};
 
 /// The API version the current official SDKs pin (stripe-python 16.1.0); webhook endpoints
 /// must be created with the same one for events to be rendered as this adapter reads them.
@@ -280,5 +284,21 @@ impl PaymentGateway for StripeGateway {
         let list: answers::List<Box<serde_json::value::RawValue>> =
             self.client.send(call, &query).await?;
         answers::event_page(list)
+    }
+
+    #[tracing::instrument(name = "stripe.register_webhook_endpoint", skip_all)]
+    async fn register_webhook_endpoint<'a>(
+        &self,
+        url: &str,
+        events: &[&'a str],
+        api_version: &str,
+        key: &IdempotencyKey,
+    ) -> Result<WebhookEndpoint, PaymentError> {
+        let form = forms::webhook_endpoint(url, events, api_version);
+        let endpoint: answers::Endpoint = self
+            .client
+            .send(Call::post(&["webhook_endpoints"], key), &form)
+            .await?;
+        endpoint.into_endpoint()
     }
 }

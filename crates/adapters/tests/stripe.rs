@@ -6,7 +6,8 @@
 mod stripe_stand_in;
 
 // By subject: each port call (`calls`), amounts in minor units (`amounts`), what failures
-// become and which are retried (`failures`), and the stand-in's own refusals (`stand_in`).
+// become and which are retried (`failures`), the stand-in's own refusals (`stand_in`), and the
+// webhook endpoint with the events delivered to it (`webhooks`).
 #[path = "stripe/amounts.rs"]
 mod amounts;
 #[path = "stripe/calls.rs"]
@@ -15,6 +16,8 @@ mod calls;
 mod failures;
 #[path = "stripe/stand_in.rs"]
 mod stand_in;
+#[path = "stripe/webhooks.rs"]
+mod webhooks;
 
 use std::{collections::BTreeMap, time::Duration};
 

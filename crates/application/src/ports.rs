@@ -80,7 +80,7 @@ pub use payment_gateway::{
     CancelReason, ChargeOutcome, ChargeRequest, CheckoutLink, CustomerRequest, Decline, EventPage,
     GatewayCustomer, GatewayEvent, IdempotencyKey, IntentStatus, LinkStatus, PaymentError,
     PaymentGateway, PaymentLinkRequest, PaymentMethodSummary, RefundOutcome, RefundReason,
-    RefundRequest, RefundStatus, Refusal, SetupLinkRequest,
+    RefundRequest, RefundStatus, Refusal, SetupLinkRequest, WebhookEndpoint,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use payments::MockPaymentLedger;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tollgate_application::ports::{
     ChargeOutcome, CheckoutLink, EventPage, GatewayEvent, IntentStatus, LinkStatus, PaymentError,
-    PaymentMethodSummary, RefundOutcome, RefundStatus,
+    PaymentMethodSummary, RefundOutcome, RefundStatus, WebhookEndpoint,
 };
 use tollgate_domain::{billing::CurrencyCode, money::minor_units::from_minor_units};
 
@@ -133,6 +133,28 @@ impl Method {
             last4,
             exp_month,
             exp_year,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct Endpoint {
+    id: String,
+    secret: Option<String>,
+}
+
+impl Endpoint {
+    /// Without its secret a new endpoint is useless: its events could not be verified.
+    pub fn into_endpoint(self) -> Result<WebhookEndpoint, PaymentError> {
+        match self.secret {
+            Some(secret) if !secret.is_empty() => Ok(WebhookEndpoint {
+                id: self.id,
+                secret,
+            }),
+            _ => Err(invalid(format!(
+                "a webhook endpoint {} without its secret",
+                self.id
+            ))),
         }
     }
 }

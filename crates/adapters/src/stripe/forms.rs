@@ -284,6 +284,28 @@ pub(super) fn events(since: DateTime<Utc>, after: Option<String>) -> EventQuery 
     }
 }
 
+#[derive(Serialize)]
+pub(super) struct WebhookEndpoint<'a> {
+    url: &'a str,
+    enabled_events: &'a [&'a str],
+    api_version: &'a str,
+    description: &'static str,
+}
+
+/// The description tells an operator on Stripe's dashboard whose endpoint this is.
+pub(super) fn webhook_endpoint<'a>(
+    url: &'a str,
+    events: &'a [&'a str],
+    api_version: &'a str,
+) -> WebhookEndpoint<'a> {
+    WebhookEndpoint {
+        url,
+        enabled_events: events,
+        api_version,
+        description: "Tollgate: payments, cards and refunds for Tollgate's invoices",
+    }
+}
+
 fn lower(currency: CurrencyCode) -> String {
     currency.as_str().to_ascii_lowercase()
 }

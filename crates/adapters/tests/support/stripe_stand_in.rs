@@ -14,9 +14,16 @@
 //! Faults ([`Fault`]) are answered before any check, as an overloaded edge would: they are
 //! recorded but not stored under their key. Every request is recorded ([`Seen`]).
 //!
+//! `POST /v1/webhook_endpoints` answers a `whsec_…` secret, and the events Stripe would send
+//! about a PaymentIntent the stand-in made can be built ([`StripeStandIn::event_for_payment_intent`])
+//! and signed for delivery ([`signed_delivery`]).
+//!
 //! Self-contained for other crates' tests: `#[path = ".../support/stripe_stand_in.rs"] mod
-//! stripe_stand_in;` (it needs `serde_json`, `wiremock`, `url` and `chrono` only).
+//! stripe_stand_in;` (it needs `tollgate-adapters`, `secrecy`, `serde_json`, `wiremock`, `url`
+//! and `chrono` only).
 
+#[path = "stripe_stand_in/deliveries.rs"]
+mod deliveries;
 #[path = "stripe_stand_in/objects.rs"]
 mod objects;
 #[path = "stripe_stand_in/shapes.rs"]
@@ -31,6 +38,7 @@ use std::{
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
+pub use deliveries::{signed_delivery, stripe_signature};
 pub use objects::{AUTHENTICATION_REQUIRED, DECLINED, VISA};
 
 /// The secret key the stand-in accepts.
@@ -107,6 +115,8 @@ impl Seen {
 pub struct StripeStandIn {
     server: MockServer,
     state: Arc<Mutex<State>>,
+    /// The version the stand-in pins, and so renders its events in.
+    api_version: String,
 }
 
 struct Stored {
@@ -127,14 +137,20 @@ impl StripeStandIn {
     pub async fn start() -> Self {
         let server = MockServer::start().await;
         let state = Arc::new(Mutex::new(State::default()));
+        let shapes = Arc::new(shapes::Shapes::load());
+        let api_version = shapes.api_version.clone();
         Mock::given(matchers::any())
             .respond_with(Responder {
                 state: Arc::clone(&state),
-                shapes: Arc::new(shapes::Shapes::load()),
+                shapes,
             })
             .mount(&server)
             .await;
-        Self { server, state }
+        Self {
+            server,
+            state,
+            api_version,
+        }
     }
 
     /// The base URL to configure (`http://127.0.0.1:port`).
@@ -166,6 +182,19 @@ impl StripeStandIn {
     /// An event of `kind` created at `created` (unix seconds), for `GET /v1/events`.
     pub fn add_event(&self, kind: &str, created: i64) -> String {
         self.lock().world.add_event(kind, created)
+    }
+
+    /// The event of `kind` (`payment_intent.succeeded`) Stripe would send about the
+    /// PaymentIntent `id` the stand-in made, its metadata included, as the intent is now; it
+    /// is listed by `GET /v1/events` from then on.
+    ///
+    /// # Panics
+    /// When the stand-in never made `id`: the test is wrong, not Stripe.
+    pub fn event_for_payment_intent(&self, id: &str, kind: &str) -> Value {
+        self.lock()
+            .world
+            .intent_event(id, kind, &self.api_version)
+            .unwrap_or_else(|| panic!("the stand-in made no PaymentIntent {id}"))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -22,7 +22,7 @@ pub use types::{
     CancelReason, ChargeOutcome, ChargeRequest, CheckoutLink, CustomerRequest, EventPage,
     GatewayCustomer, GatewayEvent, IntentStatus, LinkStatus, PaymentLinkRequest,
     PaymentMethodSummary, RefundOutcome, RefundReason, RefundRequest, RefundStatus,
-    SetupLinkRequest,
+    SetupLinkRequest, WebhookEndpoint,
 };
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -141,4 +141,19 @@ pub trait PaymentGateway: Send + Sync {
         since: chrono::DateTime<chrono::Utc>,
         after: Option<String>,
     ) -> Result<EventPage, PaymentError>;
+
+    /// Registers `url` to receive the provider's `events`, rendered in `api_version` (the
+    /// version the adapter pins, so events read as the adapter expects). Meant for once
+    /// per deployment; the key makes a retry answer the same endpoint and secret.
+    ///
+    /// # Errors
+    /// `Refused` for a URL, event type or version the provider does not accept; else as
+    /// [`ensure_customer`](Self::ensure_customer).
+    async fn register_webhook_endpoint<'a>(
+        &self,
+        url: &str,
+        events: &[&'a str],
+        api_version: &str,
+        key: &IdempotencyKey,
+    ) -> Result<WebhookEndpoint, PaymentError>;
 }

@@ -9,6 +9,8 @@ use super::{error, shapes::Node};
 
 #[path = "objects/payments.rs"]
 mod payments;
+#[path = "objects/webhooks.rs"]
+mod webhooks;
 
 const FIXTURES: &str = include_str!("../../fixtures/stripe/fixtures.json");
 
@@ -102,6 +104,7 @@ impl World {
             "/v1/payment_intents/{intent}/cancel" => self.cancel_intent(id, params),
             "/v1/refunds" => self.refund(params),
             "/v1/events" => self.list_events(params),
+            "/v1/webhook_endpoints" => self.create_endpoint(params),
             other => (
                 400,
                 error(

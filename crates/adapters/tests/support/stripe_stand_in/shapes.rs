@@ -286,7 +286,11 @@ fn value(schema: &Value, node: &Node, param: &str) -> Result<(), Problem> {
                 .as_array()
                 .map(|values| values.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            if allowed.contains(&text.as_str()) {
+            // `[""]` the SDK also types as any string is its "a string, or empty to clear it"
+            // (`description`); other enums it widens to `str` only for values Stripe may add.
+            let any_string = allowed == [""]
+                && schema.get("sdk_also_accepts_any_string") == Some(&Value::Bool(true));
+            if any_string || allowed.contains(&text.as_str()) {
                 Ok(())
             } else {
                 Err(Problem::new(

@@ -187,3 +187,22 @@ pub struct EventPage {
     /// Whether older events remain: ask again with the last event's id as `after`.
     pub has_more: bool,
 }
+
+/// The provider's endpoint that delivers its events to Tollgate, as just registered.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    /// The signing secret (`whsec_…`): the provider shows it only in this answer, so the
+    /// caller stores it now or registers again.
+    pub secret: String,
+}
+
+/// Never prints the secret, so logging an endpoint cannot leak it.
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("id", &self.id)
+            .field("secret", &"[REDACTED]")
+            .finish()
+    }
+}
