@@ -6,6 +6,7 @@ mod dashboard;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
+pub mod payments;
 pub mod privacy;
 mod signals;
 mod webhook_secret;
@@ -170,6 +171,7 @@ impl Application {
         .with_engine_webhooks(lago_webhooks::wire(&settings, &pool, organization.id)?);
         // Configured but unreachable systems are named at start (a warning, not a refusal:
         // events wait in the outbox for them) and on /readyz.
+        let payments = payments::wire(&settings, &pool)?;
         let upstreams = Arc::new(Upstreams::configured(&settings)?);
         upstreams.check().await;
         Upstreams::keep_checking(&upstreams);
@@ -194,6 +196,8 @@ impl Application {
             dashboard::wire(&settings, &pool, bound, identity.embedded_issuer.is_some()).await?;
         let state = AppState {
             web: Arc::new(web_state),
+            stripe_webhooks: payments.as_ref().map(|p| p.webhooks.clone()),
+            payments: payments.map(|p| p.service),
             access: Arc::new(identity.access),
             memberships: Arc::new(MembershipService::with_directory(
                 identity.memberships,

@@ -66,6 +66,10 @@ pub enum ApiError {
     Extractor(actix_web::Error),
     #[error("too many failed authentications; wait a minute")]
     TooManyRequests,
+    /// A feature whose outside system is not configured here (card payments without
+    /// Stripe): the code names it, and no retry will help until the operator sets it up.
+    #[error("{message}")]
+    NotConfigured { code: ErrorCode, message: String },
     /// A system Tollgate depends on cannot answer now; `retry_after` is its own estimate.
     #[error("temporarily unavailable: {reason}")]
     Unavailable {
@@ -251,7 +255,9 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         C::UpstreamInvalidAnswer => StatusCode::BAD_GATEWAY,
-        C::Unavailable | C::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+        C::Unavailable | C::ShuttingDown | C::PaymentsNotConfigured => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         C::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
     }
 }
@@ -301,7 +307,8 @@ impl ApiError {
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Invalid { code, .. }
             | Self::Malformed { code, .. }
-            | Self::Conflict { code, .. } => *code,
+            | Self::Conflict { code, .. }
+            | Self::NotConfigured { code, .. } => *code,
             Self::TooManyRequests => ErrorCode::TooManyRequests,
             // Never answered as such: the extractor's own response (already this API's JSON
             // error) is sent instead.

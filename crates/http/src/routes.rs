@@ -4,6 +4,7 @@ pub(crate) mod api;
 mod health;
 mod lago;
 pub(crate) mod litellm;
+mod stripe;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -18,6 +19,7 @@ const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/webhooks/litellm"),
     ("POST", "/v1/webhooks/litellm/alerts/{secret}"),
     ("POST", "/v1/webhooks/lago"),
+    ("POST", "/v1/webhooks/stripe"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/api/openapi.json"),
 ];
@@ -47,6 +49,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(litellm::receive_alert),
         )
         .route("/v1/webhooks/lago", web::post().to(lago::receive))
+        .route("/v1/webhooks/stripe", web::post().to(stripe::receive))
         .route("/.well-known/jwks.json", web::get().to(health::jwks))
         .route("/api/openapi.json", web::get().to(crate::openapi::serve))
         .configure(api::configure)

@@ -35,6 +35,8 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub worker: WorkerSettings,
     pub metrics: MetricsSettings,
+    pub stripe: StripeSettings,
+    pub payments: PaymentsSettings,
 }
 
 /// `tollgate worker`'s own small HTTP server: `/healthz`, `/readyz`, `/metrics`.
@@ -423,7 +425,8 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("litellm.webhook_secrets")
                     .with_list_parse_key("privacy.allowed_hosts")
-                    .with_list_parse_key("privacy.optional_purposes"),
+                    .with_list_parse_key("privacy.optional_purposes")
+                    .with_list_parse_key("stripe.webhook_secrets"),
             )
             .build()?
             .try_deserialize()?;
@@ -479,5 +482,8 @@ impl Settings {
 }
 
 mod env_files;
+mod payments;
+
+pub use payments::{PaymentsSettings, StripeSettings};
 #[cfg(test)]
 mod tests;

@@ -63,4 +63,7 @@ pub struct AppState {
     pub embedded_issuer: Option<Arc<EmbeddedIssuer>>,
     /// The web dashboard's sessions and settings.
     pub web: Arc<crate::web::WebState>,
+    /// Card payments through Stripe; `None` when Stripe is not configured.
+    pub payments: Option<Arc<tollgate_application::services::payments::PaymentService>>,
+    pub stripe_webhooks: Option<crate::bootstrap::payments::StripeWebhooks>,
 }

@@ -7,6 +7,7 @@
 //! again with the same key and the provider answers the first charge instead of making a
 //! second one.
 
+pub mod cards;
 pub mod decide;
 pub mod events;
 #[cfg(test)]
@@ -93,6 +94,31 @@ impl PaymentService {
             }
         }
         Ok(report)
+    }
+
+    /// Passes every `every` until `shutdown` turns true; a failed pass is logged and tried
+    /// again at the next tick (a claimed collection comes back when its lease ends).
+    pub async fn run(
+        self: Arc<Self>,
+        every: Duration,
+        limit: u32,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            match self.collect_due(limit).await {
+                Ok(report) if report.claimed > 0 => tracing::info!(?report, "invoices collected"),
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "the payment collector failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     async fn collect(&self, collection: &Collection) -> Result<Collected, AppError> {

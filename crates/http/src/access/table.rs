@@ -6,6 +6,7 @@ use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::{Role, Scope};
 
 mod dashboard;
+mod payments;
 
 /// One rule: (method, route pattern as registered, requirement).
 type Rule = (&'static str, &'static str, Requirement);
@@ -450,7 +451,7 @@ const TABLE: &[Rule] = &[
 
 /// Every rule: the API's, then the dashboard's reads and writes.
 fn rules() -> impl Iterator<Item = &'static Rule> {
-    TABLE.iter().chain(dashboard::RULES)
+    TABLE.iter().chain(dashboard::RULES).chain(payments::RULES)
 }
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {

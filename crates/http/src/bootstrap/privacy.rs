@@ -37,6 +37,16 @@ fn outbound(settings: &Settings) -> Vec<(&'static str, &str, Option<Recipient>)>
         ("ory.kratos_admin_url", ory.kratos_admin_url.as_str(), None),
         ("ory.keto_read_url", ory.keto_read_url.as_str(), None),
         ("ory.keto_write_url", ory.keto_write_url.as_str(), None),
+        (
+            "stripe.url",
+            // Its URL has a default: Stripe is on by its key.
+            if settings.stripe.is_enabled() {
+                settings.stripe.url.as_str()
+            } else {
+                ""
+            },
+            Some(Recipient::Stripe),
+        ),
     ]
     .into_iter()
     .filter(|(_, url, _)| !url.trim().is_empty())

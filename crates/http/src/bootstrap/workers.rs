@@ -72,6 +72,19 @@ impl Workers {
             },
             receiver.clone(),
         )));
+        match super::payments::wire(settings, pool) {
+            Ok(Some(payments)) => {
+                tracing::info!("payment collector started");
+                tasks.push(tokio::spawn(payments.service.run(
+                    Duration::from_secs(settings.payments.collect_every_secs.max(1)),
+                    settings.payments.collect_batch,
+                    receiver.clone(),
+                )));
+            }
+            Ok(None) => {}
+            // The server refused to start on the same settings; `tollgate worker` says why.
+            Err(error) => tracing::error!(%error, "the payment collector cannot start"),
+        }
         if let Some(close) =
             period_close(settings, pool).filter(|_| settings.billing.close_every_secs > 0)
         {

@@ -5,6 +5,7 @@ mod billing;
 mod dashboard;
 mod invoices;
 mod outbox;
+mod payments;
 mod privacy;
 mod public;
 mod settings;
@@ -22,6 +23,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "Metered usage: series, breakdowns, export, analytics.",
     ),
     ("customers", "Billing customers."),
+    (
+        "payments",
+        "Invoices collected by card through Stripe: attempts, cards, Stripe's events.",
+    ),
     ("plans", "Plans and their versions."),
     ("subscriptions", "Subscriptions and their plan changes."),
     (
@@ -172,6 +177,7 @@ pub fn operations() -> Vec<Operation> {
         privacy::operations(),
         dashboard::operations(),
         team::operations(),
+        payments::operations(),
     ]
     .into_iter()
     .flatten()

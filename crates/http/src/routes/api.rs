@@ -14,6 +14,7 @@ pub(crate) mod me;
 pub(crate) mod members;
 pub(crate) mod outbox;
 pub(crate) mod paging;
+pub(crate) mod payments;
 pub(crate) mod plans;
 pub(crate) mod portal_links;
 pub(crate) mod privacy;
@@ -83,6 +84,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/billing/customers/{id}/portal-links",
             web::post().to(portal_links::create),
         )
+        .route(
+            "/api/billing/customers/{id}/payment-methods",
+            web::get().to(payments::cards),
+        )
+        .route(
+            "/api/billing/customers/{id}/payment-methods/setup-link",
+            web::post().to(payments::setup_link),
+        )
+        .route("/api/billing/payments", web::get().to(payments::list))
         .route("/api/billing/plans", web::get().to(plans::list))
         .route("/api/billing/plans", web::post().to(plans::create))
         .route("/api/billing/plans/{id}", web::get().to(plans::show))

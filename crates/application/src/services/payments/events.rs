@@ -26,6 +26,17 @@ pub enum EventOutcome {
     Ignored,
 }
 
+impl EventOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Duplicate => "duplicate",
+            Self::Unchanged => "unchanged",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
 impl PaymentService {
     /// Applies one provider event. `livemode` is the mode Tollgate's provider key is in.
     ///

@@ -1,0 +1,228 @@
+//! Card payments in the API: the attempts made to collect invoices, and a customer's cards (a
+//! hosted page to save one, the cards on file). Without Stripe every route answers 503
+//! `payments_not_configured`.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tollgate_application::{
+    ports::{AttemptRecord, CustomerRecord},
+    services::payments::PaymentService,
+};
+use tollgate_domain::ErrorCode;
+use uuid::Uuid;
+
+use super::paging::{self, Paged};
+use crate::{
+    access::Caller,
+    error::ApiError,
+    extract::{ApiJson, Checked},
+    state::AppState,
+};
+
+const LIST: &str = "payments";
+
+fn payments(state: &AppState) -> Result<&Arc<PaymentService>, ApiError> {
+    state
+        .payments
+        .as_ref()
+        .ok_or_else(|| ApiError::NotConfigured {
+            code: ErrorCode::PaymentsNotConfigured,
+            message: "card payments need Stripe: set TOLLGATE__STRIPE__SECRET_KEY".to_owned(),
+        })
+}
+
+/// One attempt to collect an invoice.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PaymentResponse {
+    id: Uuid,
+    invoice: Uuid,
+    /// 1 for the first attempt at the invoice, then one more per dunning retry.
+    attempt: u32,
+    /// `off_session` (charged by Tollgate) or `link` (paid by the customer on a pay-now page).
+    kind: &'static str,
+    /// `pending`, `processing`, `requires_action`, `succeeded`, `failed` or `canceled`.
+    status: &'static str,
+    /// Exact decimal text in `currency`.
+    amount: String,
+    currency: String,
+    /// The provider's payment (`pi_…`), once it answered.
+    provider_payment: Option<String>,
+    /// Why it failed: the provider's error code, the issuer's decline code, the network's
+    /// advice and the message shown to the customer.
+    failure_code: Option<String>,
+    decline_code: Option<String>,
+    advice_code: Option<String>,
+    failure_message: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AttemptRecord> for PaymentResponse {
+    fn from(record: AttemptRecord) -> Self {
+        let decline = record.decline.as_ref();
+        Self {
+            id: record.id,
+            invoice: record.invoice,
+            attempt: record.attempt,
+            kind: record.kind.as_str(),
+            status: record.status.as_str(),
+            amount: record.amount.to_string(),
+            currency: record.currency.as_str().to_owned(),
+            failure_code: decline.and_then(|d| d.code()).map(str::to_owned),
+            decline_code: decline.and_then(|d| d.decline_code()).map(str::to_owned),
+            advice_code: decline.and_then(|d| d.advice_code()).map(str::to_owned),
+            failure_message: decline.and_then(|d| d.message()).map(str::to_owned),
+            provider_payment: record.provider_payment,
+            created_at: record.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListFilter {
+    /// Only the attempts at this invoice.
+    invoice: Option<String>,
+}
+
+/// `GET /api/billing/payments`: attempts, newest first.
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: Paged<ListFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, filter) = query.open()?;
+    let payments = payments(&state)?;
+    let invoice = filter
+        .invoice
+        .as_deref()
+        .map(|text| {
+            Uuid::parse_str(text).map_err(|_| ApiError::Invalid {
+                code: ErrorCode::InvalidQuery,
+                message: "`invoice` is not an invoice id".to_owned(),
+            })
+        })
+        .transpose()?;
+    let limit = u32::try_from(page.fetch()).unwrap_or(u32::MAX);
+    let records = payments
+        .ledger()
+        .attempts(
+            caller.principal.organization,
+            invoice,
+            page.after::<Uuid>(LIST)?,
+            limit,
+        )
+        .await
+        .map_err(tollgate_application::AppError::from)?;
+    let (records, next) = page.split(LIST, records, |record| record.id);
+    let data: Vec<PaymentResponse> = records.into_iter().map(Into::into).collect();
+    Ok(paging::answer(&data, next))
+}
+
+async fn customer(caller: &Caller, state: &AppState, id: &str) -> Result<CustomerRecord, ApiError> {
+    let missing = || ApiError::Missing { what: "customer" };
+    let id = Uuid::parse_str(id).map_err(|_| missing())?;
+    state
+        .billing
+        .customers()
+        .get(caller.principal.organization, id)
+        .await?
+        .ok_or_else(missing)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupLinkRequest {
+    /// Where the customer lands once the card is saved; may hold `{CHECKOUT_SESSION_ID}`.
+    success_url: String,
+    /// Where the customer lands on leaving without saving.
+    cancel_url: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkResponse {
+    url: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/billing/customers/{id}/payment-methods/setup-link`.
+pub async fn setup_link(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Checked<ApiJson<SetupLinkRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.open()?.into_inner();
+    let payments = payments(&state)?;
+    for (field, url) in [
+        ("success_url", &body.success_url),
+        ("cancel_url", &body.cancel_url),
+    ] {
+        let parsed = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"));
+        if parsed.is_none() {
+            return Err(ApiError::Invalid {
+                code: ErrorCode::InvalidReturnUrl,
+                message: format!("`{field}` is not an http(s) URL"),
+            });
+        }
+    }
+    let customer = customer(&caller, &state, &id).await?;
+    let link = payments
+        .setup_link(&customer, &body.success_url, &body.cancel_url)
+        .await?;
+    let url = link.url.ok_or_else(|| {
+        ApiError::Internal("the provider answered a setup page without a URL".to_owned())
+    })?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(LinkResponse {
+            url,
+            expires_at: link.expires_at,
+        }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CardResponse {
+    id: String,
+    /// `card`, `sepa_debit`...
+    kind: String,
+    brand: Option<String>,
+    last4: Option<String>,
+    exp_month: Option<u32>,
+    exp_year: Option<u32>,
+    /// The card later charges use.
+    default: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CardsResponse {
+    data: Vec<CardResponse>,
+}
+
+/// `GET /api/billing/customers/{id}/payment-methods`.
+pub async fn cards(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let payments = payments(&state)?;
+    let customer = customer(&caller, &state, &id).await?;
+    let cards = payments.cards(&customer).await?;
+    let data: Vec<CardResponse> = cards
+        .into_iter()
+        .map(|on_file| CardResponse {
+            id: on_file.card.id,
+            kind: on_file.card.kind,
+            brand: on_file.card.brand,
+            last4: on_file.card.last4,
+            exp_month: on_file.card.exp_month,
+            exp_year: on_file.card.exp_year,
+            default: on_file.default,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(CardsResponse { data }))
+}

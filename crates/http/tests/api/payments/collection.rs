@@ -1,0 +1,257 @@
+//! A customer's card saved through Stripe's hosted page, its invoice charged by the collector,
+//! and a declined card scheduled again by dunning: the real Stripe adapter against the
+//! stand-in, the real ledger, Stripe's signed events through `/v1/webhooks/stripe`.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use reqwest::Method;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tollgate_adapters::{
+    postgres::PgPaymentLedger,
+    stripe::{StripeConfig, StripeGateway},
+};
+use tollgate_application::{ports::SystemClock, services::payments::PaymentService};
+use tollgate_domain::payment::DunningPolicy;
+
+use super::{
+    WEBHOOK_SECRET, finalized_invoices_on, stripe_app,
+    stripe_stand_in::{AUTHENTICATION_REQUIRED, DECLINED, StripeStandIn, VISA, signed_delivery},
+};
+use crate::{
+    billing::WRITE_KEY,
+    helpers::TestApp,
+    identity::support::{call, expect_error, expect_status, pool, send},
+};
+
+/// The collector as `tollgate worker` runs it, on the app's database and the stand-in.
+fn collector(app: &TestApp, stripe: &StripeStandIn) -> PaymentService {
+    let url = url::Url::parse(&stripe.uri()).expect("the stand-in's URL");
+    let config = StripeConfig::new(url, SecretString::from(super::stripe_stand_in::SECRET_KEY));
+    PaymentService::new(
+        Arc::new(PgPaymentLedger::new(pool(app))),
+        Arc::new(StripeGateway::new(config).expect("a gateway")),
+        Arc::new(SystemClock),
+        DunningPolicy::default(),
+    )
+}
+
+/// Posts `event` to `/v1/webhooks/stripe` signed with `secret`, as Stripe delivers it.
+async fn deliver(app: &TestApp, event: &Value, secret: &str) -> reqwest::Response {
+    let (body, signature) = signed_delivery(secret, event);
+    reqwest::Client::new()
+        .post(app.url("/v1/webhooks/stripe"))
+        .header("Stripe-Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer")
+}
+
+fn card_saved(id: &str, customer: &str, card: &str) -> Value {
+    json!({
+        "id": id, "object": "event", "type": "setup_intent.succeeded", "livemode": false,
+        "created": Utc::now().timestamp(), "api_version": "2026-10-28.endive",
+        "data": {"object": {"id": format!("seti_{id}"), "object": "setup_intent",
+            "customer": customer, "payment_method": card, "status": "succeeded",
+            "usage": "off_session", "metadata": {}}}
+    })
+}
+
+/// Saves `test_card` for the customer the way a customer does: the API's setup page, then
+/// Stripe's signed `setup_intent.succeeded`. Answers the attached card's id.
+async fn save_card(
+    app: &TestApp,
+    stripe: &StripeStandIn,
+    customer: &str,
+    test_card: &str,
+) -> String {
+    let id = app
+        .scalar_text(&format!(
+            "SELECT id::text AS value FROM billing_customers WHERE external_id = '{customer}'"
+        ))
+        .await
+        .expect("the customer");
+    let setup = call(
+        app,
+        Method::POST,
+        &format!("/api/billing/customers/{id}/payment-methods/setup-link"),
+        WRITE_KEY,
+    )
+    .json(
+        &json!({"success_url": "https://app.example/ok", "cancel_url": "https://app.example/no"}),
+    );
+    let (_, link) = expect_status(send(setup).await, 201).await;
+    assert!(
+        link["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("http")),
+        "{link}"
+    );
+    let provider_customer = app
+        .scalar_text(&format!(
+            "SELECT provider_customer_id AS value FROM payment_customers WHERE customer_id = '{id}'"
+        ))
+        .await
+        .expect("the Stripe customer was stored");
+    let card = stripe.attach(&provider_customer, test_card);
+    let event = card_saved(&format!("evt_card_{customer}"), &provider_customer, &card);
+    let answer = deliver(app, &event, WEBHOOK_SECRET).await;
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.expect("JSON");
+    assert_eq!(body["status"], "applied");
+
+    let listed = call(
+        app,
+        Method::GET,
+        &format!("/api/billing/customers/{id}/payment-methods"),
+        WRITE_KEY,
+    );
+    let (_, cards) = expect_status(send(listed).await, 200).await;
+    assert_eq!(cards["data"][0]["id"], card.as_str(), "{cards}");
+    assert_eq!(cards["data"][0]["default"], true, "{cards}");
+    card
+}
+
+async fn payments_of(app: &TestApp, invoice: &str) -> Vec<Value> {
+    let listed = call(
+        app,
+        Method::GET,
+        &format!("/api/billing/payments?invoice={invoice}"),
+        WRITE_KEY,
+    );
+    let (_, page) = expect_status(send(listed).await, 200).await;
+    page["data"].as_array().expect("a list").clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_card_pays_its_invoice_and_a_declined_one_is_tried_again_later() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a", "cust_b", "cust_c"]).await;
+    save_card(&app, &stripe, "cust_a", VISA).await;
+    save_card(&app, &stripe, "cust_b", DECLINED).await;
+    save_card(&app, &stripe, "cust_c", AUTHENTICATION_REQUIRED).await;
+
+    let report = collector(&app, &stripe)
+        .collect_due(10)
+        .await
+        .expect("a pass");
+    let counts = (
+        report.opened,
+        report.succeeded,
+        report.failed,
+        report.waiting,
+    );
+    assert_eq!(counts, (3, 1, 1, 1), "{report:?}");
+
+    let paid = invoices["cust_a"].to_string();
+    let paid_by_card = format!("id = '{paid}' AND status = 'paid' AND payment_method = 'card'");
+    assert_eq!(app.count_where("billing_invoices", &paid_by_card).await, 1);
+    let attempts = payments_of(&app, &paid).await;
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0]["status"], "succeeded");
+    assert_eq!(attempts[0]["amount"], "32.00");
+    let intent = attempts[0]["provider_payment"]
+        .as_str()
+        .expect("a PaymentIntent")
+        .to_owned();
+    // One PaymentIntent, made under the attempt's key.
+    let charges: Vec<_> = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == "/v1/payment_intents")
+        .collect();
+    assert_eq!(charges.len(), 3);
+    assert!(
+        charges
+            .iter()
+            .any(|seen| seen.idempotency_key.as_deref() == Some(&format!("pi:{paid}:1")))
+    );
+
+    // Stripe's own word of the same success afterwards changes nothing.
+    let succeeded = json!({
+        "id": "evt_pi_ok", "object": "event", "type": "payment_intent.succeeded",
+        "livemode": false, "created": Utc::now().timestamp(),
+        "data": {"object": {"id": intent, "object": "payment_intent", "status": "succeeded",
+            "amount": 3200, "currency": "usd",
+            "metadata": {"tollgate_invoice_id": paid, "tollgate_attempt": "1"}}}
+    });
+    let answer = deliver(&app, &succeeded, WEBHOOK_SECRET).await;
+    let body: Value = answer.json().await.expect("JSON");
+    assert_eq!(body["status"], "unchanged");
+    let again = deliver(&app, &succeeded, WEBHOOK_SECRET).await;
+    let body: Value = again.json().await.expect("JSON");
+    assert_eq!(body["status"], "duplicate");
+
+    // The declined card: a failed attempt with the issuer's reason, tried again tomorrow.
+    let declined = invoices["cust_b"].to_string();
+    let attempts = payments_of(&app, &declined).await;
+    assert_eq!(attempts[0]["status"], "failed", "{attempts:?}");
+    assert_eq!(attempts[0]["failure_code"], "card_declined");
+    let waiting = format!(
+        "invoice_id = '{declined}' AND status = 'failed' AND next_attempt_at > now() + interval '23 hours'"
+    );
+    assert_eq!(app.count_where("invoice_collections", &waiting).await, 1);
+    assert_eq!(
+        app.count_where(
+            "billing_invoices",
+            &format!("id = '{declined}' AND status = 'finalized'")
+        )
+        .await,
+        1
+    );
+    // The card that needs its holder waits for the customer (3-D Secure), not for dunning.
+    let action = invoices["cust_c"].to_string();
+    let attempts = payments_of(&app, &action).await;
+    assert_eq!(attempts[0]["status"], "requires_action", "{attempts:?}");
+    let waiting = format!("invoice_id = '{action}' AND status = 'requires_action'");
+    assert_eq!(app.count_where("invoice_collections", &waiting).await, 1);
+
+    // Nothing is due now: a second pass charges nothing.
+    let report = collector(&app, &stripe)
+        .collect_due(10)
+        .await
+        .expect("a pass");
+    assert_eq!(report.claimed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripes_webhook_refuses_a_bad_signature_and_nonsense_and_is_absent_without_stripe() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let event = card_saved("evt_forged", "cus_x", "pm_x");
+    let forged = deliver(&app, &event, "whsec_not_the_secret").await;
+    expect_error(forged, 401, "invalid_signature").await;
+    assert_eq!(app.count_where("payment_provider_events", "true").await, 0);
+    let unsigned = reqwest::Client::new()
+        .post(app.url("/v1/webhooks/stripe"))
+        .body("{}")
+        .send()
+        .await
+        .expect("an answer");
+    expect_error(unsigned, 401, "invalid_signature").await;
+    let nonsense = deliver(&app, &json!({"hello": "world"}), WEBHOOK_SECRET).await;
+    expect_error(nonsense, 400, "invalid_webhook").await;
+
+    // An event about nothing Tollgate knows is counted once and acknowledged.
+    let unknown = card_saved("evt_unknown", "cus_nobody", "pm_x");
+    let answer = deliver(&app, &unknown, WEBHOOK_SECRET).await;
+    let body: Value = answer.json().await.expect("JSON");
+    assert_eq!(body["status"], "ignored");
+
+    let plain = TestApp::spawn().await;
+    let absent = reqwest::Client::new()
+        .post(plain.url("/v1/webhooks/stripe"))
+        .header("Stripe-Signature", "t=1,v1=00")
+        .body("{}")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(absent.status(), 404);
+    crate::billing::api_key(&plain, "default", WRITE_KEY, "billing:read,billing:write").await;
+    let listed = call(&plain, Method::GET, "/api/billing/payments", WRITE_KEY);
+    expect_error(send(listed).await, 503, "payments_not_configured").await;
+}
