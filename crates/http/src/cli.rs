@@ -26,6 +26,8 @@ use tollgate_http::{
     bootstrap::identity::{dev_token_ttl, embedded_issuer},
 };
 
+pub mod stripe;
+
 type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
 #[derive(Args)]
@@ -88,7 +90,7 @@ pub enum BillingCommand {
     },
 }
 
-async fn prepare_database(
+pub(crate) async fn prepare_database(
     settings: &Settings,
 ) -> Result<postgres::PgPool, Box<dyn std::error::Error>> {
     if settings.database.create_if_missing {

@@ -47,6 +47,12 @@ enum Command {
         #[command(subcommand)]
         command: cli::BillingCommand,
     },
+    /// Stripe: `stripe register-webhook --url …` creates Tollgate's webhook endpoint and prints
+    /// its secret once; `stripe replay --since …` applies the events a downtime missed.
+    Stripe {
+        #[command(subcommand)]
+        command: cli::stripe::StripeCommand,
+    },
 }
 
 #[tokio::main]
@@ -63,7 +69,10 @@ async fn main() -> ExitCode {
     // Commands whose stdout is their answer log to stderr only, and quietly.
     let quiet = matches!(
         command,
-        Command::DevToken(_) | Command::DevLogin(_) | Command::Healthcheck(_)
+        Command::DevToken(_)
+            | Command::DevLogin(_)
+            | Command::Healthcheck(_)
+            | Command::Stripe { .. }
     );
     telemetry::init(&settings.log, quiet);
     let result = match command {
@@ -75,6 +84,7 @@ async fn main() -> ExitCode {
         Command::DevLogin(args) => cli::dev_login(&settings, &args).await,
         Command::Audit { command } => cli::audit(&settings, &command).await,
         Command::Billing { command } => cli::billing(&settings, &command).await,
+        Command::Stripe { command } => cli::stripe::stripe(&settings, &command).await,
     };
     match result {
         Ok(code) => code,

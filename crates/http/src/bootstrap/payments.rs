@@ -29,11 +29,31 @@ pub struct Payments {
     pub webhooks: StripeWebhooks,
 }
 
+/// The Stripe adapter the settings describe; `None` without a key.
+///
+/// # Errors
+/// `StartupError::Invalid` for a URL or configuration Stripe's client cannot use.
+pub fn gateway(settings: &Settings) -> Result<Option<StripeGateway>, StartupError> {
+    let stripe = &settings.stripe;
+    let Some(key) = stripe.secret_key.clone().filter(|_| stripe.is_enabled()) else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(stripe.url.trim())
+        .map_err(|e| StartupError::Invalid(format!("stripe.url {:?}: {e}", stripe.url)))?;
+    let mut config = StripeConfig::new(url, key);
+    config.api_version = stripe.api_version.clone();
+    config.timeout = stripe.request_timeout();
+    config.requests_per_second = stripe.requests_per_second;
+    StripeGateway::new(config)
+        .map(Some)
+        .map_err(|e| StartupError::Invalid(e.to_string()))
+}
+
 /// # Errors
 /// `StartupError::Invalid` for a Stripe URL, key or dunning schedule that cannot be used.
 pub fn wire(settings: &Settings, pool: &PgPool) -> Result<Option<Payments>, StartupError> {
     let stripe = &settings.stripe;
-    let Some(key) = stripe.secret_key.clone().filter(|_| stripe.is_enabled()) else {
+    let Some(gateway) = gateway(settings)? else {
         return Ok(None);
     };
     if stripe.webhook_secrets.is_empty() {
@@ -42,13 +62,6 @@ pub fn wire(settings: &Settings, pool: &PgPool) -> Result<Option<Payments>, Star
         );
     }
     let policy = settings.payments.dunning().map_err(StartupError::Invalid)?;
-    let url = url::Url::parse(stripe.url.trim())
-        .map_err(|e| StartupError::Invalid(format!("stripe.url {:?}: {e}", stripe.url)))?;
-    let mut config = StripeConfig::new(url, key);
-    config.api_version = stripe.api_version.clone();
-    config.timeout = stripe.request_timeout();
-    config.requests_per_second = stripe.requests_per_second;
-    let gateway = StripeGateway::new(config).map_err(|e| StartupError::Invalid(e.to_string()))?;
     let service = PaymentService::new(
         Arc::new(PgPaymentLedger::new(pool.clone())),
         Arc::new(gateway),

@@ -2,6 +2,7 @@
 //! real Stripe adapter against the Stripe stand-in, Stripe's events through the webhook.
 
 mod collection;
+mod commands;
 mod ledger;
 #[path = "../../../adapters/tests/support/stripe_stand_in.rs"]
 #[allow(

@@ -62,7 +62,7 @@ fn card_saved(id: &str, customer: &str, card: &str) -> Value {
 
 /// Saves `test_card` for the customer the way a customer does: the API's setup page, then
 /// Stripe's signed `setup_intent.succeeded`. Answers the attached card's id.
-async fn save_card(
+pub(super) async fn save_card(
     app: &TestApp,
     stripe: &StripeStandIn,
     customer: &str,
