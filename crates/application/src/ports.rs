@@ -86,7 +86,7 @@ pub use payment_gateway::{
 pub use payments::MockPaymentLedger;
 pub use payments::{
     AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange, Collection,
-    PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
+    InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;

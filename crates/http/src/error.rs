@@ -206,6 +206,9 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::InvoiceNotPaid
         | C::InvoiceAlreadyPaid
         | C::InvalidInvoiceState
+        | C::InvoiceNotPayable
+        | C::NoPaymentMethod
+        | C::PaymentInProgress
         | C::IdempotencyKeyInUse
         | C::ExportPending => StatusCode::CONFLICT,
         C::DownloadExpired => StatusCode::GONE,

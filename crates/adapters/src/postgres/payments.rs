@@ -15,7 +15,7 @@ use tollgate_application::{
     PortError,
     ports::{
         AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange, Collection,
-        PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
+        InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
     },
 };
 use tollgate_domain::organization::OrganizationId;
@@ -124,6 +124,26 @@ impl PaymentLedger for PgPaymentLedger {
     ) -> Result<Vec<Collection>, PortError> {
         transaction(&self.pool, move |connection| {
             Box::pin(collect::claim(connection, now, lease, limit))
+        })
+        .await
+    }
+
+    async fn claim_invoice(
+        &self,
+        organization: OrganizationId,
+        invoice: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<InvoiceClaim, PortError> {
+        let organization = organization.as_uuid();
+        transaction(&self.pool, move |connection| {
+            Box::pin(collect::claim_invoice(
+                connection,
+                organization,
+                invoice,
+                now,
+                lease,
+            ))
         })
         .await
     }

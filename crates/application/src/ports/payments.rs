@@ -179,6 +179,21 @@ pub trait PaymentLedger: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Collection>, PortError>;
 
+    /// Claims the invoice's collection to charge it now, whatever its schedule: `Busy` while
+    /// another worker holds it or an attempt is under way or waits for the customer,
+    /// `NotCollectable` when the invoice has no collection (its customer has no card, or it is
+    /// not a finalized invoice with an amount due) or is past collecting (paid, refunded...).
+    ///
+    /// # Errors
+    /// `PortError` when the database fails.
+    async fn claim_invoice(
+        &self,
+        organization: OrganizationId,
+        invoice: Uuid,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<InvoiceClaim, PortError>;
+
     /// The collection's current attempt if it has no outcome yet (a retry after a crash), else
     /// a new one numbered after the last, its key [`IdempotencyKey::charge`] of the invoice
     /// and that number.
@@ -267,6 +282,14 @@ pub trait PaymentLedger: Send + Sync {
         before: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>, PortError>;
+}
+
+/// What claiming one invoice's collection found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceClaim {
+    Claimed(Box<Collection>),
+    Busy,
+    NotCollectable,
 }
 
 /// A provider event's identity, stored with its effect.

@@ -19,11 +19,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tollgate_domain::payment::{DeclineDetails, DunningPolicy};
 
 use self::decide::{Answer, settle};
+use tollgate_domain::{ErrorCode, organization::OrganizationId};
+use uuid::Uuid;
+
 use crate::{
-    AppError,
+    AppError, PortError,
     ports::{
-        AttemptKind, ChargeRequest, Clock, Collection, IdempotencyKey, PaymentError,
-        PaymentGateway, PaymentLedger, SettlementOutcome,
+        AttemptKind, AttemptRecord, ChargeRequest, Clock, Collection, IdempotencyKey, InvoiceClaim,
+        PaymentError, PaymentGateway, PaymentLedger, SettlementOutcome,
     },
 };
 
@@ -119,6 +122,59 @@ impl PaymentService {
                 }
             }
         }
+    }
+
+    /// Charges the invoice's card now, whatever the dunning schedule says: the operator's
+    /// "pay now", and what follows a customer's new card at once.
+    ///
+    /// # Errors
+    /// `Conflict` `payment_in_progress` while an attempt is under way or waits for the
+    /// customer, `no_payment_method` without a card on file (or for an invoice past
+    /// collecting); `AppError::Port` when the ledger fails or the provider cannot be reached
+    /// (the charge is then tried again shortly, under the same key).
+    pub async fn pay_now(
+        &self,
+        organization: OrganizationId,
+        invoice: Uuid,
+    ) -> Result<AttemptRecord, AppError> {
+        let now = self.clock.now();
+        self.ledger.open_collections(now).await?;
+        let collection = match self
+            .ledger
+            .claim_invoice(organization, invoice, now, COLLECTION_LEASE)
+            .await?
+        {
+            InvoiceClaim::Claimed(collection) => collection,
+            InvoiceClaim::Busy => {
+                return Err(AppError::Conflict {
+                    code: ErrorCode::PaymentInProgress,
+                    message: "a payment of this invoice is under way or waits for the customer"
+                        .to_owned(),
+                });
+            }
+            InvoiceClaim::NotCollectable => {
+                return Err(AppError::Conflict {
+                    code: ErrorCode::NoPaymentMethod,
+                    message: "the customer has no card on file to charge".to_owned(),
+                });
+            }
+        };
+        if let Collected::Postponed = self.collect(&collection).await? {
+            return Err(AppError::Port(PortError::unavailable(
+                "stripe",
+                "the payment provider could not be reached; the charge is tried again shortly",
+            )));
+        }
+        let latest = self
+            .ledger
+            .attempts(organization, Some(invoice), None, 1)
+            .await?;
+        latest.into_iter().next().ok_or_else(|| {
+            AppError::Port(PortError::Internal {
+                service: "payments",
+                reason: "a charge left no attempt".to_owned(),
+            })
+        })
     }
 
     async fn collect(&self, collection: &Collection) -> Result<Collected, AppError> {

@@ -93,6 +93,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(payments::setup_link),
         )
         .route("/api/billing/payments", web::get().to(payments::list))
+        .route(
+            "/api/billing/invoices/{id}/pay",
+            web::post().to(payments::pay),
+        )
         .route("/api/billing/plans", web::get().to(plans::list))
         .route("/api/billing/plans", web::post().to(plans::create))
         .route("/api/billing/plans/{id}", web::get().to(plans::show))

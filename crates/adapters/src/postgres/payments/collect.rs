@@ -9,7 +9,9 @@ use diesel::{
     sql_types::{Array, BigInt, Double, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use tollgate_application::ports::{AttemptKind, AttemptRecord, Collection, IdempotencyKey};
+use tollgate_application::ports::{
+    AttemptKind, AttemptRecord, Collection, IdempotencyKey, InvoiceClaim,
+};
 use uuid::Uuid;
 
 use super::rows::{ATTEMPT_COLUMNS, AttemptRow, COLLECTION_SELECT, CollectionRow, broken};
@@ -76,6 +78,74 @@ pub(super) async fn claim(
     .await?;
     let ids: Vec<Uuid> = claimed.into_iter().map(|row| row.invoice_id).collect();
     collections(connection, &ids).await
+}
+
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    locked_until: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    collectable: bool,
+}
+
+/// See `PaymentLedger::claim_invoice`: the collection row locked, its state read, leased.
+pub(super) async fn claim_invoice(
+    connection: &mut AsyncPgConnection,
+    organization: Uuid,
+    invoice: Uuid,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<InvoiceClaim, diesel::result::Error> {
+    let held: Vec<Held> = diesel::sql_query(
+        "SELECT c.locked_until, c.status,
+                (i.status = 'finalized' AND p.auto_collect IS NOT NULL
+                 AND p.default_payment_method IS NOT NULL) AS collectable
+         FROM invoice_collections c
+         JOIN billing_invoices i ON i.id = c.invoice_id
+         LEFT JOIN payment_customers p
+           ON p.organization_id = i.organization_id AND p.customer_id = i.customer_id
+         WHERE c.organization_id = $1 AND c.invoice_id = $2
+         FOR UPDATE OF c",
+    )
+    .bind::<SqlUuid, _>(organization)
+    .bind::<SqlUuid, _>(invoice)
+    .load(connection)
+    .await?;
+    let Some(held) = held.into_iter().next() else {
+        return Ok(InvoiceClaim::NotCollectable);
+    };
+    if !held.collectable {
+        return Ok(InvoiceClaim::NotCollectable);
+    }
+    if held.locked_until.is_some_and(|until| until > now)
+        || matches!(held.status.as_str(), "pending" | "requires_action")
+    {
+        return Ok(InvoiceClaim::Busy);
+    }
+    if !matches!(held.status.as_str(), "none" | "failed" | "uncollectible") {
+        return Ok(InvoiceClaim::NotCollectable);
+    }
+    diesel::sql_query(
+        "UPDATE invoice_collections
+         SET next_attempt_at = $2, locked_until = $2 + make_interval(secs => $3), updated_at = now()
+         WHERE invoice_id = $1",
+    )
+    .bind::<SqlUuid, _>(invoice)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .execute(connection)
+    .await?;
+    let collection = collections(connection, &[invoice])
+        .await?
+        .into_iter()
+        .next();
+    Ok(
+        collection.map_or(InvoiceClaim::NotCollectable, |collection| {
+            InvoiceClaim::Claimed(Box::new(collection))
+        }),
+    )
 }
 
 pub(super) async fn collections(

@@ -24,6 +24,14 @@ pub(super) const RULES: &[Rule] = &[
         },
     ),
     (
+        "POST",
+        "/api/billing/invoices/{id}/pay",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
         "GET",
         "/api/billing/customers/{id}/payment-methods",
         Requirement {

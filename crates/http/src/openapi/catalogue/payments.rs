@@ -34,6 +34,28 @@ pub fn operations() -> Vec<Operation> {
         },
         Operation {
             method: "POST",
+            path: "/api/billing/invoices/{id}/pay",
+            id: "payInvoice",
+            tag: "payments",
+            summary: "Charges the customer's card on file now, whatever the dunning schedule: \
+                the attempt made, with its outcome (a decline is a failed attempt, not an \
+                error); 409 `invoice_not_payable`, `no_payment_method`, `payment_in_progress`",
+            query: None,
+            paged: false,
+            request: None,
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<PaymentResponse>,
+                example: r#"{"id": "0193c9a2-1f00-7000-8000-000000000002",
+                    "invoice": "0193c9a2-0e00-7000-8000-000000000042", "attempt": 1,
+                    "kind": "off_session", "status": "succeeded", "amount": "32.00",
+                    "currency": "USD", "provider_payment": "pi_3Q…", "failure_code": null,
+                    "decline_code": null, "advice_code": null, "failure_message": null,
+                    "created_at": "2026-12-04T12:00:00Z"}"#,
+            },
+        },
+        Operation {
+            method: "POST",
             path: "/api/billing/customers/{id}/payment-methods/setup-link",
             id: "createSetupLink",
             tag: "payments",

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
     ports::{AttemptRecord, CustomerRecord},
     services::payments::PaymentService,
 };
-use tollgate_domain::ErrorCode;
+use tollgate_domain::{ErrorCode, billing::InvoiceStatus};
 use uuid::Uuid;
 
 use super::paging::{self, Paged};
@@ -119,6 +120,39 @@ pub async fn list(
     let (records, next) = page.split(LIST, records, |record| record.id);
     let data: Vec<PaymentResponse> = records.into_iter().map(Into::into).collect();
     Ok(paging::answer(&data, next))
+}
+
+/// `POST /api/billing/invoices/{id}/pay`: charges the card on file now. 200 with the attempt
+/// made, whatever its outcome (a decline is a failed attempt with its reason, not an error).
+pub async fn pay(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let payments = payments(&state)?;
+    let missing = || ApiError::Missing { what: "invoice" };
+    let id = Uuid::parse_str(&id).map_err(|_| missing())?;
+    let organization = caller.principal.organization;
+    let invoice = state
+        .billing
+        .invoices()
+        .get(organization, id)
+        .await?
+        .ok_or_else(missing)?;
+    let payable = invoice.invoice.status() == InvoiceStatus::Finalized
+        && invoice.invoice.total().amount() > Decimal::ZERO;
+    if !payable {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::InvoiceNotPayable,
+            message: format!(
+                "the invoice is {} with {} due: only a finalized invoice with an amount due can be paid",
+                invoice.invoice.status().as_str(),
+                invoice.invoice.total().amount()
+            ),
+        });
+    }
+    let attempt = payments.pay_now(organization, id).await?;
+    Ok(HttpResponse::Ok().json(PaymentResponse::from(attempt)))
 }
 
 async fn customer(caller: &Caller, state: &AppState, id: &str) -> Result<CustomerRecord, ApiError> {

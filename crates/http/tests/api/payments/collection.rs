@@ -255,3 +255,58 @@ async fn stripes_webhook_refuses_a_bad_signature_and_nonsense_and_is_absent_with
     let listed = call(&plain, Method::GET, "/api/billing/payments", WRITE_KEY);
     expect_error(send(listed).await, 503, "payments_not_configured").await;
 }
+
+async fn pay(app: &TestApp, invoice: &str) -> reqwest::Response {
+    send(call(
+        app,
+        Method::POST,
+        &format!("/api/billing/invoices/{invoice}/pay"),
+        WRITE_KEY,
+    ))
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_now_charges_the_card_on_file_once_and_refuses_what_cannot_be_paid() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a", "cust_b", "cust_c"]).await;
+    save_card(&app, &stripe, "cust_a", VISA).await;
+    save_card(&app, &stripe, "cust_c", DECLINED).await;
+
+    let paid = invoices["cust_a"].to_string();
+    let (_, attempt) = expect_status(pay(&app, &paid).await, 200).await;
+    assert_eq!(attempt["status"], "succeeded", "{attempt}");
+    assert_eq!(attempt["attempt"], 1);
+    let paid_by_card = format!("id = '{paid}' AND status = 'paid' AND payment_method = 'card'");
+    assert_eq!(app.count_where("billing_invoices", &paid_by_card).await, 1);
+    // Paid: nothing more to pay, and no second charge.
+    expect_error(pay(&app, &paid).await, 409, "invoice_not_payable").await;
+    // No card on file.
+    expect_error(
+        pay(&app, &invoices["cust_b"].to_string()).await,
+        409,
+        "no_payment_method",
+    )
+    .await;
+    // A declined card is a failed attempt, answered as such.
+    let declined = invoices["cust_c"].to_string();
+    let (_, attempt) = expect_status(pay(&app, &declined).await, 200).await;
+    assert_eq!(attempt["status"], "failed", "{attempt}");
+    assert_eq!(attempt["failure_code"], "card_declined");
+    // Tried again at once by hand: the second attempt, under its own key.
+    let (_, again) = expect_status(pay(&app, &declined).await, 200).await;
+    assert_eq!(again["attempt"], 2, "{again}");
+    let charges = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == "/v1/payment_intents")
+        .count();
+    assert_eq!(charges, 3);
+    expect_error(
+        pay(&app, "0193c9a2-0e00-7000-8000-000000000042").await,
+        404,
+        "not_found",
+    )
+    .await;
+}
