@@ -310,3 +310,115 @@ async fn pay_now_charges_the_card_on_file_once_and_refuses_what_cannot_be_paid()
     )
     .await;
 }
+
+/// The PaymentIntents the stand-in made (a replayed key makes none).
+fn intents_made(stripe: &StripeStandIn) -> std::collections::BTreeSet<String> {
+    stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == "/v1/payment_intents" && seen.method == "POST")
+        .filter_map(|seen| seen.idempotency_key)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_at_once_charge_an_invoice_once() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a"]).await;
+    save_card(&app, &stripe, "cust_a", VISA).await;
+    let (first, second) = (collector(&app, &stripe), collector(&app, &stripe));
+    let (one, two) = tokio::join!(first.collect_due(10), second.collect_due(10));
+    let (one, two) = (one.expect("a pass"), two.expect("a pass"));
+    assert_eq!(one.succeeded + two.succeeded, 1, "{one:?} {two:?}");
+    assert_eq!(one.claimed + two.claimed, 1, "{one:?} {two:?}");
+    assert_eq!(
+        payments_of(&app, &invoices["cust_a"].to_string())
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(intents_made(&stripe).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_killed_after_the_charge_asks_again_with_the_same_key() {
+    use tollgate_application::ports::{AttemptKind, PaymentGateway, PaymentLedger};
+
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a"]).await;
+    save_card(&app, &stripe, "cust_a", VISA).await;
+    let invoice = invoices["cust_a"];
+    // The first worker claimed with a short lease, began attempt 1 and charged; then it died
+    // before recording the answer.
+    let ledger = PgPaymentLedger::new(pool(&app));
+    let now = Utc::now();
+    ledger.open_collections(now).await.expect("opened");
+    let claimed = ledger
+        .claim_due(now, std::time::Duration::from_millis(1), 1)
+        .await
+        .expect("claimed");
+    let attempt = ledger
+        .begin_attempt(&claimed[0], AttemptKind::OffSession, now)
+        .await
+        .expect("begun");
+    let collection = &claimed[0];
+    let url = url::Url::parse(&stripe.uri()).expect("a URL");
+    let gateway = StripeGateway::new(StripeConfig::new(
+        url,
+        SecretString::from(super::stripe_stand_in::SECRET_KEY),
+    ))
+    .expect("a gateway");
+    let metadata = [
+        ("tollgate_invoice_id".to_owned(), invoice.to_string()),
+        (
+            "tollgate_organization_id".to_owned(),
+            collection.organization.to_string(),
+        ),
+        ("tollgate_attempt".to_owned(), "1".to_owned()),
+    ];
+    let first = gateway
+        .charge_off_session(&tollgate_application::ports::ChargeRequest {
+            customer: collection.customer.provider_customer.clone(),
+            payment_method: collection
+                .customer
+                .default_payment_method
+                .clone()
+                .expect("a card"),
+            amount: attempt.amount,
+            currency: attempt.currency,
+            description: collection
+                .invoice_number
+                .as_ref()
+                .map(|n| format!("Invoice {n}")),
+            statement_descriptor_suffix: collection.invoice_number.clone(),
+            metadata: metadata.into(),
+            key: tollgate_application::ports::IdempotencyKey::charge(&invoice.to_string(), 1)
+                .expect("a key"),
+        })
+        .await
+        .expect("the first worker's charge");
+    // Its lease (1 ms) is long gone: the next worker takes the collection over, finds the
+    // attempt without an answer and asks again under the same key.
+    let charged = collector(&app, &stripe)
+        .pay_now(collection.organization, invoice)
+        .await
+        .expect("charged");
+    assert_eq!(charged.attempt, attempt.attempt);
+    assert_eq!(charged.status.as_str(), "succeeded");
+    assert_eq!(
+        charged.provider_payment.as_deref(),
+        Some(first.payment_intent.as_str())
+    );
+    // Asked twice, under one key: Stripe answered the first PaymentIntent again.
+    let asked = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == "/v1/payment_intents" && seen.method == "POST")
+        .count();
+    assert_eq!(asked, 2);
+    assert_eq!(intents_made(&stripe), [format!("pi:{invoice}:1")].into());
+    let paid = format!("id = '{invoice}' AND status = 'paid'");
+    assert_eq!(app.count_where("billing_invoices", &paid).await, 1);
+}
