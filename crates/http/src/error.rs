@@ -223,6 +223,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::OutOfRange
         | C::TooPrecise
         | C::UnsafeUrl
+        | C::UnknownEventType
         | C::InvalidReturnUrl
         | C::UnknownRole
         | C::UnknownScope
