@@ -16,6 +16,7 @@ mod identity;
 mod invoice_parties;
 mod invoices;
 mod login_flows;
+mod outbound_webhooks;
 mod period_close;
 mod plans;
 mod portal_links;
@@ -70,6 +71,16 @@ pub use invoices::{
 #[cfg(any(test, feature = "mocks"))]
 pub use login_flows::MockLoginFlows;
 pub use login_flows::{FlowFetch, FlowNode, FlowText, LoginFlow, LoginFlows};
+pub use outbound_webhooks::{
+    AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRecord, DeliveryState, EndpointChange,
+    EndpointDisable, EndpointRecord, MessageDetail, NewEndpoint, NewMessage, OutboundWebhook,
+    ResendTarget, RevealedSecret, SendReport, Settlement as DeliverySettlement,
+    WebhookDeliveryQueue, WebhookEndpointStore, WebhookSender,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use outbound_webhooks::{
+    MockWebhookDeliveryQueue, MockWebhookEndpointStore, MockWebhookSender,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;
 pub use period_close::{

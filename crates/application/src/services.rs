@@ -8,3 +8,4 @@ pub mod billing;
 pub mod compliance;
 pub mod ingest;
 pub mod metering;
+pub mod outbound_webhooks;
