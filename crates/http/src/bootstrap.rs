@@ -6,6 +6,7 @@ mod dashboard;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
+pub mod outbound_webhooks;
 pub mod privacy;
 mod signals;
 mod webhook_secret;
@@ -160,6 +161,7 @@ impl Application {
         let address_salt = postgres::installation_secret(&pool, "audit_address_salt")
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
+        let webhook_sealer = outbound_webhooks::sealer(&pool).await?;
         let usage_readers = usage_readers(&settings, &pool)?;
         let billing = billing::wire(
             &settings,
@@ -208,6 +210,11 @@ impl Application {
                 Arc::new(SystemResolver),
                 secret_store_admin,
             )),
+            outbound_webhooks: Arc::new(outbound_webhooks::service(
+                &settings,
+                &pool,
+                Arc::clone(&webhook_sealer),
+            )),
             idempotency: Arc::new(IdempotencyService::new(Arc::new(PgIdempotencyStore::new(
                 pool.clone(),
             )))),
@@ -254,7 +261,7 @@ impl Application {
         let workers = settings
             .delivery
             .run_in_server
-            .then(|| workers::Workers::start(&settings, &dispatch_pool, metrics));
+            .then(|| workers::Workers::start(&settings, &dispatch_pool, metrics, webhook_sealer));
         Ok(Self {
             port,
             server,

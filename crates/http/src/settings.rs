@@ -33,6 +33,8 @@ pub struct Settings {
     pub web: WebSettings,
     #[serde(default)]
     pub privacy: PrivacySettings,
+    #[serde(default)]
+    pub outbound_webhooks: OutboundWebhookSettings,
     pub worker: WorkerSettings,
     pub metrics: MetricsSettings,
 }
@@ -479,5 +481,7 @@ impl Settings {
 }
 
 mod env_files;
+mod outbound_webhooks;
+pub use outbound_webhooks::OutboundWebhookSettings;
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// The most deliveries one page lists.
-pub const MAX_PAGE: i64 = 100;
+pub const MAX_PAGE: i64 = 1000;
 
 /// What the endpoint API is asked to create.
 #[derive(Debug, Clone, PartialEq, Eq)]

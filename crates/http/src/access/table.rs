@@ -6,6 +6,7 @@ use tollgate_application::services::access::Requirement;
 use tollgate_domain::access::{Role, Scope};
 
 mod dashboard;
+mod webhooks;
 
 /// One rule: (method, route pattern as registered, requirement).
 type Rule = (&'static str, &'static str, Requirement);
@@ -448,9 +449,9 @@ const TABLE: &[Rule] = &[
     ),
 ];
 
-/// Every rule: the API's, then the dashboard's reads and writes.
+/// Every rule: the API's, the dashboard's reads and writes, then the outbound webhooks'.
 fn rules() -> impl Iterator<Item = &'static Rule> {
-    TABLE.iter().chain(dashboard::RULES)
+    TABLE.iter().chain(dashboard::RULES).chain(webhooks::RULES)
 }
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {
