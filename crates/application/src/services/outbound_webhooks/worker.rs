@@ -69,7 +69,10 @@ impl WebhookWorker {
             secrets,
         };
         let report = self.sender.send(&webhook, started).await;
-        let (settlement, disable) = decide(delivery, &report, started, rand::rng().random());
+        // The retry waits from the end of this attempt: a 15 s timeout must not eat the 5 s
+        // step that follows it.
+        let finished = self.clock.now();
+        let (settlement, disable) = decide(delivery, &report, finished, rand::rng().random());
         let attempt = AttemptRecord {
             endpoint_id: delivery.endpoint_id,
             attempted_at: started,
