@@ -719,9 +719,9 @@ pub static TABLES: &[Table] = &[
             ("url", T),
             ("description", T),
             ("event_types", T),
-            // Encrypted signing secrets: only the installation key opens them.
-            ("secret_sealed", Credential),
-            ("previous_secret_sealed", Credential),
+            // Signing secrets, encrypted: the operator's keys, nobody's personal data.
+            ("secret_sealed", T),
+            ("previous_secret_sealed", T),
             ("previous_secret_expires_at", T),
             ("enabled", T),
             ("disabled_reason", T),
@@ -769,8 +769,9 @@ pub static TABLES: &[Table] = &[
         ],
     },
     Table {
+        // A receiver's answer may echo the event it was sent, which names a customer.
         name: "webhook_attempts",
-        subjects: Nobody,
+        subjects: Customers,
         purpose: Operations,
         basis: LegitimateInterests,
         retention: WhileActive,
@@ -781,7 +782,7 @@ pub static TABLES: &[Table] = &[
             ("attempted_at", T),
             ("status_code", T),
             ("duration_ms", T),
-            ("error", Diagnostic),
+            ("error", T),
             // The first 200 characters of the receiver's answer (the operator's own server).
             ("response_excerpt", Diagnostic),
         ],
