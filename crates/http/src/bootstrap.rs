@@ -20,7 +20,6 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use chrono::TimeDelta;
 use tollgate_adapters::{
-    dns::SystemResolver,
     litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
@@ -207,7 +206,6 @@ impl Application {
             billing: Arc::new(billing),
             settings: Arc::new(SettingsService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
-                Arc::new(SystemResolver),
                 secret_store_admin,
             )),
             outbound_webhooks: Arc::new(outbound_webhooks::service(

@@ -224,6 +224,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::TooPrecise
         | C::UnsafeUrl
         | C::UnknownEventType
+        | C::MovedField
         | C::InvalidReturnUrl
         | C::UnknownRole
         | C::UnknownScope

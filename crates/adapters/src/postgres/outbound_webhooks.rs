@@ -2,6 +2,7 @@
 //! its audit record in one transaction; signing secrets are made here and stored sealed
 //! ([`sealing`]), opened only to sign or to be revealed.
 
+mod adopt;
 mod enqueue;
 mod queue;
 mod reads;
@@ -27,6 +28,7 @@ use tollgate_application::{
 use tollgate_domain::{organization::OrganizationId, outbound_webhook::EventType};
 use uuid::Uuid;
 
+pub use adopt::adopt_settings_urls;
 pub use enqueue::enqueue_in;
 pub use queue::PgWebhookDeliveryQueue;
 use sealing::SecretSealer;

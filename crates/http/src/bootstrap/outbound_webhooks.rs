@@ -9,7 +9,10 @@ use tollgate_adapters::{
     outbound_webhooks::HttpWebhookSender,
     postgres::{
         self, PgPool, PgWebhookDeliveryQueue, PgWebhookEndpointStore,
-        outbound_webhooks::sealing::{KEY_NAME, SecretSealer},
+        outbound_webhooks::{
+            adopt_settings_urls,
+            sealing::{KEY_NAME, SecretSealer},
+        },
     },
 };
 use tollgate_application::{
@@ -23,17 +26,28 @@ use tollgate_application::{
 use super::StartupError;
 use crate::settings::Settings;
 
-/// The sealer under the installation's key, made by whichever replica starts first.
+/// The sealer under the installation's key, made by whichever replica starts first; the
+/// settings' old `webhook_urls` become endpoints with it.
 ///
 /// # Errors
-/// `StartupError::Database` when the key cannot be read or made.
+/// `StartupError::Database` when the key cannot be read or made, or the URLs moved.
 pub async fn sealer(pool: &PgPool) -> Result<Arc<SecretSealer>, StartupError> {
     let key = postgres::installation_secret(pool, KEY_NAME)
         .await
         .map_err(|e| StartupError::Database(e.to_string()))?;
-    SecretSealer::new(&key)
+    let sealer = SecretSealer::new(&key)
         .map(Arc::new)
-        .map_err(|e| StartupError::Database(e.to_string()))
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+    let adopted = adopt_settings_urls(pool, Arc::clone(&sealer))
+        .await
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+    if adopted > 0 {
+        tracing::info!(
+            endpoints = adopted,
+            "the settings' webhook_urls are webhook endpoints now (GET /api/settings/webhooks)"
+        );
+    }
+    Ok(sealer)
 }
 
 fn announce(settings: &Settings) {

@@ -470,6 +470,7 @@ pub static TABLES: &[Table] = &[
             ("billing_contact", Contact),
             ("debug_mode", T),
             ("alert_thresholds", T),
+            // Emptied at start (its URLs became webhook endpoints); dropped in a later release.
             ("webhook_urls", T),
             ("updated_at", T),
             // The operator's own company number.

@@ -7,7 +7,10 @@ use serde_json::json;
 use tollgate_domain::access::Role;
 
 use super::{ENDPOINTS, create, owner, receiver::Receiver, send_test, spawn_private, wait_state};
-use crate::identity::support::{call, create_org, expect_error, expect_status, member, send};
+use crate::{
+    helpers::TestApp,
+    identity::support::{call, create_org, expect_error, expect_status, member, pool, send},
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_refuses_what_it_must_and_other_organizations_objects_are_not_found() {
@@ -141,5 +144,88 @@ async fn every_route_refuses_what_it_must_and_other_organizations_objects_are_no
             .await,
         3,
         "create, update, delete"
+    );
+}
+
+/// What the settings' `webhook_urls` held becomes endpoints, each with its own secret sealed
+/// under the installation's key (the app opens it), and the field is emptied: a second pass
+/// makes nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_webhook_urls_become_endpoints_with_their_own_secrets() {
+    use std::sync::Arc;
+
+    use tollgate_adapters::postgres::{
+        installation_secret,
+        outbound_webhooks::{
+            adopt_settings_urls,
+            sealing::{KEY_NAME, SecretSealer},
+        },
+    };
+
+    let app = TestApp::spawn_with(|settings| {
+        settings.delivery.run_in_server = false;
+    })
+    .await;
+    let owner = owner(&app).await;
+    app.texts(
+        "WITH u AS (INSERT INTO organization_settings (organization_id, webhook_urls)
+             SELECT id, '[\"https://93.184.216.34/a\", \"https://93.184.216.34/b\"]'::jsonb
+             FROM organizations WHERE slug = 'default'
+         ON CONFLICT (organization_id) DO UPDATE SET webhook_urls = EXCLUDED.webhook_urls
+         RETURNING 1) SELECT NULL::text AS value FROM u",
+    )
+    .await;
+    let pool = pool(&app);
+    let key = installation_secret(&pool, KEY_NAME)
+        .await
+        .expect("the app's key");
+    let sealer = Arc::new(SecretSealer::new(&key).expect("32 bytes"));
+    assert_eq!(
+        adopt_settings_urls(&pool, Arc::clone(&sealer))
+            .await
+            .expect("adopted"),
+        2
+    );
+    assert_eq!(
+        adopt_settings_urls(&pool, sealer)
+            .await
+            .expect("nothing left"),
+        0
+    );
+
+    let (_, list) =
+        expect_status(send(call(&app, Method::GET, ENDPOINTS, &owner)).await, 200).await;
+    let endpoints = list["data"].as_array().expect("endpoints");
+    let urls: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e["url"].as_str().expect("a url"))
+        .collect();
+    assert_eq!(urls, ["https://93.184.216.34/a", "https://93.184.216.34/b"]);
+    let mut secrets = Vec::new();
+    for endpoint in endpoints {
+        assert_eq!(endpoint["event_types"], json!([]), "every type");
+        let path = format!(
+            "{ENDPOINTS}/{}/secret",
+            endpoint["id"].as_str().expect("an id")
+        );
+        let (_, revealed) =
+            expect_status(send(call(&app, Method::GET, &path, &owner)).await, 200).await;
+        secrets.push(revealed["secret"].as_str().expect("a secret").to_owned());
+    }
+    assert!(secrets.iter().all(|s| s.starts_with("whsec_")));
+    assert_ne!(secrets[0], secrets[1], "one random secret per endpoint");
+    assert_eq!(
+        app.scalar_text("SELECT webhook_urls::text AS value FROM organization_settings")
+            .await
+            .as_deref(),
+        Some("[]")
+    );
+    assert_eq!(
+        app.count_where(
+            "audit_log",
+            "action = 'webhook_endpoint.create' AND actor = 'system'"
+        )
+        .await,
+        2
     );
 }
