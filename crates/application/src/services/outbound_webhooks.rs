@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use tollgate_domain::{
-    DomainError,
+    DomainError, ErrorCode,
     organization::OrganizationId,
     outbound_webhook::{EventType, ROTATION_OVERLAP, check_resolved, endpoint_target},
 };
@@ -184,14 +184,21 @@ impl OutboundWebhookService {
     /// Queues a `webhook.test` message to the endpoint alone; answers its id.
     ///
     /// # Errors
-    /// `AppError::Port` when the store fails. `Ok(None)` for an unknown id.
+    /// `AppError::Conflict` for a disabled endpoint (nothing would be sent); `AppError::Port`
+    /// when the store fails. `Ok(None)` for an unknown id.
     pub async fn send_test(
         &self,
         organization: OrganizationId,
         id: Uuid,
     ) -> Result<Option<String>, AppError> {
-        if self.store.get(organization, id).await?.is_none() {
+        let Some(endpoint) = self.store.get(organization, id).await? else {
             return Ok(None);
+        };
+        if !endpoint.enabled {
+            return Err(AppError::Conflict {
+                code: ErrorCode::Conflict,
+                message: "the endpoint is disabled: enable it before testing it".to_owned(),
+            });
         }
         let message = NewMessage {
             id: new_message_id(),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     helpers::captured_logs,
-    identity::support::{call, expect_status, send},
+    identity::support::{call, expect_error, expect_status, send},
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -174,7 +174,14 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint_with_an_audit_rec
         .await,
         1
     );
-    // A disabled endpoint gets nothing; enabled again, a resend of the message reaches it.
+    // A disabled endpoint is not tested; enabled again, a resend of the message reaches it.
+    let path = format!("{ENDPOINTS}/{id}/test");
+    expect_error(
+        send(call(&app, Method::POST, &path, &owner)).await,
+        409,
+        "conflict",
+    )
+    .await;
     let path = format!("{ENDPOINTS}/{id}/enable");
     let (_, enabled) =
         expect_status(send(call(&app, Method::POST, &path, &owner)).await, 200).await;
