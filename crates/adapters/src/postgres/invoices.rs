@@ -34,6 +34,7 @@ use tollgate_domain::{
 use uuid::Uuid;
 
 use events::event_data;
+pub(super) use events::finalized as emit_finalized;
 pub use parties::PgInvoiceParties;
 use rows::{INVOICE_COLUMNS, INVOICE_FROM, InvoiceRow, LINE_COLUMNS};
 pub(super) use rows::{LineRow, kind_columns, line as stored_line};

@@ -6,7 +6,7 @@ use chrono::{SecondsFormat, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{INVOICES, drafts, post};
+use super::{INVOICES, drafts, post, support};
 use crate::{
     billing::{WRITE_KEY, api_key},
     helpers::TestApp,
@@ -111,4 +111,33 @@ async fn finalize_pay_and_void_queue_their_events_for_the_endpoints_that_take_th
         "the same message, one id for both endpoints"
     );
     assert_eq!(app.count("webhook_messages").await, 4);
+}
+
+/// The period close finalizing what it makes (`auto_finalize`) reports each invoice too, in
+/// the close's own transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoices_the_close_finalizes_are_reported_as_finalized() {
+    let app = support::spawn().await;
+    api_key(&app, "default", SETTINGS_KEY, "settings:write").await;
+    let every = endpoint(&app, &[]).await;
+    let definition = json!({
+        "base_fee": {"amount": "31.00", "timing": "in_arrears"},
+        "trial_days": 0, "minimum_commitment": null,
+        "charges": [{"meter": "requests", "free_units": "0", "minimum": null,
+                     "model": {"type": "per_unit", "unit_price": "0.01"}}]
+    });
+    let plan = support::plan_version(&app, "basic", "USD", &definition).await;
+    let id = support::customer(&app, "cust_auto", "USD").await;
+    let phases = [("2026-01-01T00:00:00Z", None, plan, 1, "created")];
+    support::subscription(&app, id, "sub_auto", "2026-01-01T00:00:00Z", &phases, None).await;
+    let report = support::close(&app, "2026-02-01T02:00:00Z", true).await;
+    assert_eq!(report.invoices, 1);
+
+    let all = bodies(&app, &every).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["type"], "invoice.finalized");
+    assert_eq!(all[0]["data"]["customer"], "cust_auto");
+    assert_eq!(all[0]["data"]["subscription"], "sub_auto");
+    assert_eq!(all[0]["data"]["total"], "31.00");
+    assert!(all[0]["data"]["number"].is_string());
 }
