@@ -9,7 +9,9 @@ use tollgate_domain::access::Role;
 use super::{ENDPOINTS, create, owner, receiver::Receiver, send_test, spawn_private, wait_state};
 use crate::{
     helpers::TestApp,
-    identity::support::{call, create_org, expect_error, expect_status, member, pool, send},
+    identity::support::{
+        call, create_api_key, create_org, expect_error, expect_status, member, pool, send,
+    },
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,6 +77,25 @@ async fn every_route_refuses_what_it_must_and_other_organizations_objects_are_no
         send(call(&app, Method::GET, &deliveries, &owner)).await,
         422,
         "unknown_event_type",
+    )
+    .await;
+
+    // Scopes: `usage:read` reads as `GET /api/settings` does, but neither changes anything
+    // nor reveals the secret, which needs `settings:write`.
+    let (_, reader) = create_api_key(&app, &owner, &["usage:read"]).await;
+    expect_status(send(call(&app, Method::GET, &one, &reader)).await, 200).await;
+    let secret = format!("{one}/secret");
+    expect_error(
+        send(call(&app, Method::GET, &secret, &reader)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let rotate = format!("{one}/rotate-secret");
+    expect_error(
+        send(call(&app, Method::POST, &rotate, &reader)).await,
+        403,
+        "forbidden",
     )
     .await;
 
