@@ -21,7 +21,8 @@ SERVICE_DB = if [[ -z "$${TOLLGATE__DATABASE__URL:-}" ]]; then \
 GUARDED := tollgate-domain:diesel tollgate-domain:diesel-async tollgate-domain:reqwest \
            tollgate-domain:actix-web tollgate-domain:tokio \
            tollgate-application:diesel tollgate-application:diesel-async \
-           tollgate-application:reqwest tollgate-application:actix-web
+           tollgate-application:reqwest tollgate-application:actix-web \
+           tollgate-domain:aes-gcm tollgate-application:aes-gcm
 
 .PHONY: help run login token test unit e2e lint guards type-check bench fuzz db clean-test-dbs deploy-check migration-lint ops
 

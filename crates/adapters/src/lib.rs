@@ -9,6 +9,7 @@ pub mod litellm;
 pub mod openmeter;
 pub mod ory;
 mod outbound_http;
+pub mod outbound_webhooks;
 pub mod pdf;
 pub mod postgres;
 pub mod probe;

@@ -16,6 +16,7 @@ mod identity;
 mod invoice_parties;
 mod invoices;
 mod login_flows;
+mod outbound_webhooks;
 mod payment_events;
 mod payment_gateway;
 mod payments;
@@ -73,6 +74,16 @@ pub use invoices::{
 #[cfg(any(test, feature = "mocks"))]
 pub use login_flows::MockLoginFlows;
 pub use login_flows::{FlowFetch, FlowNode, FlowText, LoginFlow, LoginFlows};
+pub use outbound_webhooks::{
+    AttemptRecord as DeliveryAttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRecord,
+    DeliveryState, EndpointChange, EndpointDisable, EndpointRecord, MessageDetail, NewEndpoint,
+    NewMessage, OutboundWebhook, ResendTarget, RevealedSecret, SendReport,
+    Settlement as DeliverySettlement, WebhookDeliveryQueue, WebhookEndpointStore, WebhookSender,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use outbound_webhooks::{
+    MockWebhookDeliveryQueue, MockWebhookEndpointStore, MockWebhookSender,
+};
 pub use payment_events::{PaymentEvent, PaymentReference, ReceivedPaymentEvent};
 #[cfg(any(test, feature = "mocks"))]
 pub use payment_gateway::MockPaymentGateway;

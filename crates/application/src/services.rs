@@ -8,4 +8,5 @@ pub mod billing;
 pub mod compliance;
 pub mod ingest;
 pub mod metering;
+pub mod outbound_webhooks;
 pub mod payments;

@@ -85,6 +85,8 @@ pub enum DomainError {
     UnsafeUrl { url: String, reason: String },
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    #[error("unknown webhook event type `{}`", cut(.0))]
+    UnknownEventType(String),
     #[error("unknown role `{}` (owner, admin, billing, viewer, customer)", cut(.0))]
     UnknownRole(String),
     #[error(
@@ -134,6 +136,7 @@ impl DomainError {
             Self::OutOfRange { .. } => ErrorCode::OutOfRange,
             Self::TooPrecise { .. } => ErrorCode::TooPrecise,
             Self::UnsafeUrl { .. } => ErrorCode::UnsafeUrl,
+            Self::UnknownEventType(_) => ErrorCode::UnknownEventType,
             Self::Invalid { .. } => ErrorCode::InvalidValue,
             Self::UnknownRole(_) => ErrorCode::UnknownRole,
             Self::UnknownScope(_) => ErrorCode::UnknownScope,

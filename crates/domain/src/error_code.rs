@@ -88,6 +88,8 @@ codes! {
         OutOfRange = "out_of_range": "a number is outside its allowed range",
         TooPrecise = "too_precise": "an amount has more digits than can be stored exactly",
         UnsafeUrl = "unsafe_url": "a webhook URL is not https or resolves to a non-public address",
+        MovedField = "moved_field": "the field is no longer part of this document; the message names the API that replaced it",
+        UnknownEventType = "unknown_event_type": "not a webhook event type Tollgate knows (see the list in docs/api.md)",
         InvalidReturnUrl = "invalid_return_url": "a portal link's return URL is not an absolute https URL without credentials",
         UnknownRole = "unknown_role": "not one of owner, admin, billing, viewer, customer",
         UnknownScope = "unknown_scope": "not a known API key scope",

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod metering;
 pub mod money;
 pub mod organization;
+pub mod outbound_webhook;
 pub mod payment;
 pub mod privacy;
 pub mod settings;

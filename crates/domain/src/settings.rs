@@ -1,9 +1,9 @@
-//! An organization's settings, and the rules outbound webhook targets must follow.
+//! An organization's settings, and which addresses are public (outbound webhook targets must
+//! be: see [`crate::outbound_webhook`]).
 
 use std::net::IpAddr;
 
 use crate::{
-    DomainError,
     billing::{NetTerms, TaxId},
     money::UsdAmount,
 };
@@ -28,8 +28,6 @@ pub struct OrganizationSettings {
     pub debug_mode: bool,
     /// Spend levels (USD per customer and month) that raise an alert, ascending.
     pub alert_thresholds: Vec<UsdAmount>,
-    /// Where Tollgate posts its own events: https only, public addresses only.
-    pub webhook_urls: Vec<String>,
 }
 
 /// A top-level field of the settings document: what a partial change names, and what the
@@ -42,19 +40,17 @@ pub enum SettingsField {
     NetTermsDays,
     DebugMode,
     AlertThresholds,
-    WebhookUrls,
 }
 
 impl SettingsField {
     /// Every field, in the document's order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 6] = [
         Self::DisplayName,
         Self::BillingContact,
         Self::TaxId,
         Self::NetTermsDays,
         Self::DebugMode,
         Self::AlertThresholds,
-        Self::WebhookUrls,
     ];
 
     /// The field's name in the API's JSON.
@@ -66,7 +62,6 @@ impl SettingsField {
             Self::NetTermsDays => "net_terms_days",
             Self::DebugMode => "debug_mode",
             Self::AlertThresholds => "alert_thresholds",
-            Self::WebhookUrls => "webhook_urls",
         }
     }
 
@@ -88,7 +83,6 @@ impl OrganizationSettings {
                 SettingsField::NetTermsDays => self.net_terms != other.net_terms,
                 SettingsField::DebugMode => self.debug_mode != other.debug_mode,
                 SettingsField::AlertThresholds => self.alert_thresholds != other.alert_thresholds,
-                SettingsField::WebhookUrls => self.webhook_urls != other.webhook_urls,
             })
             .collect()
     }
@@ -132,40 +126,6 @@ pub fn is_public_address(ip: IpAddr) -> bool {
     }
 }
 
-/// The host and port of an outbound webhook URL, after the checks that need no network.
-///
-/// # Errors
-/// `DomainError::UnsafeUrl` unless the URL is `https://`, names a host, carries no
-/// credentials, and is not a non-public address literal or `localhost`.
-pub fn webhook_target(text: &str) -> Result<(String, u16), DomainError> {
-    let unsafe_url = |reason: &str| DomainError::UnsafeUrl {
-        url: text.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let url = url::Url::parse(text).map_err(|e| unsafe_url(&e.to_string()))?;
-    if url.scheme() != "https" {
-        return Err(unsafe_url("only https:// URLs are allowed"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(unsafe_url("credentials in the URL are not allowed"));
-    }
-    let port = url.port_or_known_default().unwrap_or(443);
-    let host = match url.host() {
-        Some(url::Host::Domain(domain)) => {
-            let domain = domain.to_ascii_lowercase();
-            if domain == "localhost" || domain.ends_with(".localhost") {
-                return Err(unsafe_url("the address is not public"));
-            }
-            domain
-        }
-        Some(url::Host::Ipv4(ip)) if is_public_address(IpAddr::V4(ip)) => ip.to_string(),
-        Some(url::Host::Ipv6(ip)) if is_public_address(IpAddr::V6(ip)) => ip.to_string(),
-        Some(_) => return Err(unsafe_url("the address is not public")),
-        None => return Err(unsafe_url("the URL names no host")),
-    };
-    Ok((host, port))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +136,7 @@ mod tests {
         let after = OrganizationSettings {
             display_name: Some("Acme".into()),
             debug_mode: true,
-            webhook_urls: vec!["https://hooks.example.com/".into()],
+            alert_thresholds: vec![UsdAmount::parse_json_number("t", "10").unwrap()],
             ..before.clone()
         };
         let changed: Vec<&str> = before
@@ -184,7 +144,7 @@ mod tests {
             .into_iter()
             .map(SettingsField::as_str)
             .collect();
-        assert_eq!(changed, ["display_name", "debug_mode", "webhook_urls"]);
+        assert_eq!(changed, ["display_name", "debug_mode", "alert_thresholds"]);
         assert!(after.changed_fields(&after).is_empty());
         for field in SettingsField::ALL {
             assert_eq!(SettingsField::parse(field.as_str()), Some(field));
@@ -217,30 +177,6 @@ mod tests {
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public_address(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
-    #[test]
-    fn webhook_urls_must_be_https_to_a_named_or_public_host() {
-        assert_eq!(
-            webhook_target("https://hooks.example.com/tollgate").unwrap(),
-            ("hooks.example.com".into(), 443)
-        );
-        assert_eq!(
-            webhook_target("https://hooks.example.com:8443/x").unwrap(),
-            ("hooks.example.com".into(), 8443)
-        );
-        for bad in [
-            "http://hooks.example.com/",
-            "https://127.0.0.1/",
-            "https://[::1]/",
-            "https://169.254.169.254/latest/meta-data",
-            "https://user:pw@hooks.example.com/",
-            "https://localhost:8080/",
-            "https://",
-            "ftp://x",
-        ] {
-            assert!(webhook_target(bad).is_err(), "{bad}");
         }
     }
 }

@@ -6,6 +6,7 @@ mod dashboard;
 mod extractor_errors;
 pub mod identity;
 mod lago_webhooks;
+pub mod outbound_webhooks;
 pub mod payments;
 pub mod privacy;
 mod signals;
@@ -20,7 +21,6 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use chrono::TimeDelta;
 use tollgate_adapters::{
-    dns::SystemResolver,
     litellm::DecodeOptions,
     openmeter::{OpenMeterConfig, OpenMeterQuery, OpenMeterUsageReader},
     postgres::{
@@ -161,6 +161,7 @@ impl Application {
         let address_salt = postgres::installation_secret(&pool, "audit_address_salt")
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
+        let webhook_sealer = outbound_webhooks::sealer(&pool).await?;
         let usage_readers = usage_readers(&settings, &pool)?;
         let billing = billing::wire(
             &settings,
@@ -209,8 +210,12 @@ impl Application {
             billing: Arc::new(billing),
             settings: Arc::new(SettingsService::new(
                 Arc::new(PgSettingsStore::new(pool.clone())),
-                Arc::new(SystemResolver),
                 secret_store_admin,
+            )),
+            outbound_webhooks: Arc::new(outbound_webhooks::service(
+                &settings,
+                &pool,
+                Arc::clone(&webhook_sealer),
             )),
             idempotency: Arc::new(IdempotencyService::new(Arc::new(PgIdempotencyStore::new(
                 pool.clone(),
@@ -258,7 +263,7 @@ impl Application {
         let workers = settings
             .delivery
             .run_in_server
-            .then(|| workers::Workers::start(&settings, &dispatch_pool, metrics));
+            .then(|| workers::Workers::start(&settings, &dispatch_pool, metrics, webhook_sealer));
         Ok(Self {
             port,
             server,

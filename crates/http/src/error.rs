@@ -230,6 +230,8 @@ pub fn status(code: ErrorCode) -> StatusCode {
         | C::OutOfRange
         | C::TooPrecise
         | C::UnsafeUrl
+        | C::UnknownEventType
+        | C::MovedField
         | C::InvalidReturnUrl
         | C::UnknownRole
         | C::UnknownScope

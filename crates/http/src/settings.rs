@@ -33,6 +33,8 @@ pub struct Settings {
     pub web: WebSettings,
     #[serde(default)]
     pub privacy: PrivacySettings,
+    #[serde(default)]
+    pub outbound_webhooks: OutboundWebhookSettings,
     pub worker: WorkerSettings,
     pub metrics: MetricsSettings,
     pub stripe: StripeSettings,
@@ -485,5 +487,7 @@ mod env_files;
 mod payments;
 
 pub use payments::{PaymentsSettings, StripeSettings};
+mod outbound_webhooks;
+pub use outbound_webhooks::OutboundWebhookSettings;
 #[cfg(test)]
 mod tests;

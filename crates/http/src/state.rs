@@ -18,6 +18,7 @@ use tollgate_application::{
         },
         ingest::WebhookService,
         metering::MeteringService,
+        outbound_webhooks::OutboundWebhookService,
     },
 };
 
@@ -40,6 +41,8 @@ pub struct AppState {
     /// Customers, plans, subscriptions, invoices and the billing engine's webhooks.
     pub billing: Arc<BillingService>,
     pub settings: Arc<SettingsService>,
+    /// The endpoints Tollgate sends its events to, their deliveries and messages.
+    pub outbound_webhooks: Arc<OutboundWebhookService>,
     /// `Idempotency-Key`s of `POST /api/...` requests.
     pub idempotency: Arc<IdempotencyService>,
     pub audit: Arc<dyn AuditTrail>,

@@ -6,6 +6,7 @@
 //! same transaction (row lock), so numbers are gapless and unique however many finalize at
 //! once. Pages are newest first (ids are UUIDv7), the cursor is the last id shown.
 
+mod events;
 mod parties;
 mod rows;
 mod write;
@@ -28,9 +29,12 @@ use tollgate_domain::{
     DomainError,
     billing::{CreditNote, Invoice, InvoiceNumber, NetTerms, Payment, PaymentMethod},
     organization::OrganizationId,
+    outbound_webhook::EventType,
 };
 use uuid::Uuid;
 
+use events::event_data;
+pub(super) use events::finalized as emit_finalized;
 pub use parties::PgInvoiceParties;
 use rows::{INVOICE_COLUMNS, INVOICE_FROM, InvoiceRow, LINE_COLUMNS};
 pub(super) use rows::{LineRow, kind_columns, line as stored_line};
@@ -42,7 +46,9 @@ use super::{
     PgPool,
     audit::append_in,
     credit_notes::{self, NewCreditNote},
-    error, transaction,
+    error,
+    outbound_webhooks::enqueue_in,
+    transaction,
 };
 
 pub struct PgInvoiceBook {
@@ -129,8 +135,22 @@ where
                 Ok(change) => change,
                 Err(error) => return Ok(InvoiceChange::Refused(error)),
             };
+            let (event, finalized_at) = change.event();
             store(connection, organization, &mut record, change).await?;
             append_in(connection, organization, &audit).await?;
+            // In the change's transaction: a rolled-back change sends nothing, a committed
+            // one cannot lose its event.
+            let at = finalized_at
+                .or(record.invoice.paid_at())
+                .or(record.invoice.voided_at());
+            enqueue_in(
+                connection,
+                organization,
+                event,
+                at.unwrap_or_else(Utc::now),
+                event_data(&record),
+            )
+            .await?;
             Ok(InvoiceChange::Done(record))
         })
     })
@@ -176,6 +196,17 @@ enum Change {
     Finalize(DateTime<Utc>),
     Paid,
     Voided(CreditNote),
+}
+
+impl Change {
+    /// The event type the change emits, and its time when the change carries it.
+    fn event(&self) -> (EventType, Option<DateTime<Utc>>) {
+        match self {
+            Self::Finalize(at) => (EventType::InvoiceFinalized, Some(*at)),
+            Self::Paid => (EventType::InvoicePaid, None),
+            Self::Voided(_) => (EventType::InvoiceVoided, None),
+        }
+    }
 }
 
 /// The terms a finalized invoice is due on, read in the finalizing transaction: the

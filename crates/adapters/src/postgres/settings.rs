@@ -41,8 +41,6 @@ struct Row {
     debug_mode: bool,
     #[diesel(sql_type = Text)]
     alert_thresholds: String,
-    #[diesel(sql_type = Text)]
-    webhook_urls: String,
 }
 
 pub struct PgSettingsStore {
@@ -71,7 +69,6 @@ fn column(field: SettingsField) -> &'static str {
         SettingsField::NetTermsDays => "net_terms_days",
         SettingsField::DebugMode => "debug_mode",
         SettingsField::AlertThresholds => "alert_thresholds",
-        SettingsField::WebhookUrls => "webhook_urls",
     }
 }
 
@@ -82,7 +79,7 @@ impl SettingsStore for PgSettingsStore {
         let rows: Vec<Row> = diesel::sql_query(
             "SELECT display_name, billing_contact::text AS billing_contact, tax_id, net_terms_days,
                     debug_mode,
-                    alert_thresholds::text AS alert_thresholds, webhook_urls::text AS webhook_urls
+                    alert_thresholds::text AS alert_thresholds
              FROM organization_settings WHERE organization_id = $1",
         )
         .bind::<SqlUuid, _>(organization.as_uuid())
@@ -123,8 +120,6 @@ impl SettingsStore for PgSettingsStore {
                 .map(|t| UsdAmount::parse_json_number("alert_thresholds", t))
                 .collect::<Result<_, _>>()
                 .map_err(|e| internal(e.to_string()))?,
-            webhook_urls: serde_json::from_str(&row.webhook_urls)
-                .map_err(|e| internal(e.to_string()))?,
         })
     }
 
@@ -161,8 +156,6 @@ impl SettingsStore for PgSettingsStore {
             .map(ToString::to_string)
             .collect();
         let thresholds = serde_json::to_string(&thresholds).map_err(|e| internal(e.to_string()))?;
-        let urls =
-            serde_json::to_string(&settings.webhook_urls).map_err(|e| internal(e.to_string()))?;
         let (display_name, debug_mode, audit) = (
             settings.display_name.clone(),
             settings.debug_mode,
@@ -174,9 +167,9 @@ impl SettingsStore for PgSettingsStore {
             Box::pin(async move {
                 diesel::sql_query(format!(
                     "INSERT INTO organization_settings (organization_id, display_name,
-                        billing_contact, debug_mode, alert_thresholds, webhook_urls, tax_id,
-                        net_terms_days, updated_at)
-                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7, $8, now())
+                        billing_contact, debug_mode, alert_thresholds, tax_id, net_terms_days,
+                        updated_at)
+                     VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, now())
                      ON CONFLICT (organization_id) DO UPDATE SET {}",
                     updates.join(", ")
                 ))
@@ -185,7 +178,6 @@ impl SettingsStore for PgSettingsStore {
                 .bind::<Nullable<Text>, _>(contact)
                 .bind::<Bool, _>(debug_mode)
                 .bind::<Text, _>(thresholds)
-                .bind::<Text, _>(urls)
                 .bind::<Nullable<Text>, _>(tax_id)
                 .bind::<Nullable<Integer>, _>(net_terms_days)
                 .execute(connection)

@@ -7,6 +7,7 @@ use tollgate_domain::access::{Role, Scope};
 
 mod dashboard;
 mod payments;
+mod webhooks;
 
 /// One rule: (method, route pattern as registered, requirement).
 type Rule = (&'static str, &'static str, Requirement);
@@ -449,9 +450,13 @@ const TABLE: &[Rule] = &[
     ),
 ];
 
-/// Every rule: the API's, then the dashboard's reads and writes.
+/// Every rule: the API's, the dashboard's reads and writes, then the outbound webhooks'.
 fn rules() -> impl Iterator<Item = &'static Rule> {
-    TABLE.iter().chain(dashboard::RULES).chain(payments::RULES)
+    TABLE
+        .iter()
+        .chain(dashboard::RULES)
+        .chain(payments::RULES)
+        .chain(webhooks::RULES)
 }
 
 pub fn requirement_for(method: &Method, pattern: &str) -> Option<Requirement> {

@@ -67,7 +67,8 @@ impl Worker {
             })?;
         let port = listener.local_addr()?.port();
         let server = serve_probes(listener, probes)?;
-        let workers = Workers::start(settings, &pool, metrics);
+        let sealer = super::outbound_webhooks::sealer(&pool).await?;
+        let workers = Workers::start(settings, &pool, metrics, sealer);
         Ok(Self {
             port,
             server,

@@ -5,8 +5,10 @@ use std::{sync::Arc, time::Duration};
 
 use tokio::{sync::watch, task::JoinHandle};
 use tollgate_adapters::{
+    dns::SystemResolver,
     lago::{LagoConfig, LagoEventsTarget, PgSubscriptionLookup, StaticSubscriptions},
     openmeter::{OpenMeterConfig, OpenMeterTarget},
+    postgres::outbound_webhooks::sealing::SecretSealer,
     postgres::{EMBEDDED_METER_TARGET, PgEmbeddedMeter, PgOutboxQueue, PgPool},
 };
 use tollgate_application::{
@@ -25,8 +27,14 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts a dispatcher for every enabled target Tollgate can deliver to.
-    pub fn start(settings: &Settings, pool: &PgPool, metrics: Arc<Metrics>) -> Self {
+    /// Starts a dispatcher for every enabled target Tollgate can deliver to, and the
+    /// outbound webhook worker (signing with secrets opened by `webhook_sealer`).
+    pub fn start(
+        settings: &Settings,
+        pool: &PgPool,
+        metrics: Arc<Metrics>,
+        webhook_sealer: Arc<SecretSealer>,
+    ) -> Self {
         let (shutdown, receiver) = watch::channel(false);
         let delivery = &settings.delivery;
         let dispatcher_settings = DispatcherSettings {
@@ -85,6 +93,13 @@ impl Workers {
             // The server refused to start on the same settings; `tollgate worker` says why.
             Err(error) => tracing::error!(%error, "the payment collector cannot start"),
         }
+        tasks.push(super::outbound_webhooks::worker(
+            settings,
+            pool,
+            webhook_sealer,
+            Arc::new(SystemResolver),
+            receiver.clone(),
+        ));
         if let Some(close) =
             period_close(settings, pool).filter(|_| settings.billing.close_every_secs > 0)
         {

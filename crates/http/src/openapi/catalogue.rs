@@ -11,6 +11,7 @@ mod public;
 mod settings;
 mod team;
 mod usage;
+mod webhooks;
 
 use serde_json::{Value, json};
 
@@ -35,7 +36,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ),
     (
         "settings",
-        "The organization's settings, API keys and webhook secrets.",
+        "The organization's settings, API keys, LiteLLM secrets and outbound webhook endpoints.",
     ),
     (
         "privacy",
@@ -173,6 +174,7 @@ pub fn operations() -> Vec<Operation> {
         billing::operations(),
         invoices::operations(),
         settings::operations(),
+        webhooks::operations(),
         outbox::operations(),
         privacy::operations(),
         dashboard::operations(),

@@ -22,10 +22,12 @@ pub(crate) mod settings;
 pub(crate) mod subscriptions;
 pub(crate) mod summary;
 pub(crate) mod usage;
+pub(crate) mod webhooks;
 
 use actix_web::web;
 
 pub fn configure(config: &mut web::ServiceConfig) {
+    config.configure(webhooks::configure);
     config
         .route("/api/me", web::get().to(me::show))
         .route("/api/settings/api-keys", web::get().to(api_keys::list))

@@ -21,6 +21,7 @@ mod lago_webhooks;
 mod migrations;
 mod operations;
 mod outages;
+mod outbound_webhooks;
 mod paging;
 mod payments;
 mod privacy;

@@ -15,7 +15,7 @@ use tollgate_application::{
 use tollgate_domain::{
     billing::{
         BillingPeriod, CreditNote, CreditReason, Credited, Currency, Invoice, InvoiceLine,
-        Settlement,
+        InvoiceStatus, Settlement,
     },
     usage::CustomerId,
 };
@@ -25,7 +25,7 @@ use super::{
     super::{
         audit::append_in,
         credit_notes::{self, NewCreditNote},
-        invoices::{NewInvoice, allocate_numbers, insert_invoices, invariant},
+        invoices::{NewInvoice, allocate_numbers, emit_finalized, insert_invoices, invariant},
     },
     claim::Candidate,
 };
@@ -124,6 +124,12 @@ pub(super) async fn write(
         })
         .collect();
     insert_invoices(connection, &new).await?;
+    let finalized: Vec<Uuid> = made
+        .iter()
+        .filter(|m| m.invoice.status() == InvoiceStatus::Finalized)
+        .map(|m| m.id)
+        .collect();
+    emit_finalized(connection, &finalized).await?;
     let notes = credit_notes(request, &made, unused)?;
     let issued: Vec<NewCreditNote<'_>> = notes
         .iter()

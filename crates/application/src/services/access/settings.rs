@@ -7,16 +7,16 @@ use rand::RngCore;
 use tollgate_domain::{
     DomainError,
     organization::OrganizationId,
-    settings::{OrganizationSettings, SettingsField, is_public_address, webhook_target},
+    settings::{OrganizationSettings, SettingsField},
     webhook_secret::{SecretDigest, display_prefix, rotated_label},
 };
 use uuid::Uuid;
 
 use crate::{
-    AppError, PortError,
+    AppError,
     ports::{
-        AuditContext, AuditEntry, CreationKey, HostResolver, NewWebhookSecret, SettingsStore,
-        WebhookSecretAdmin, WebhookSecretRecord,
+        AuditContext, AuditEntry, CreationKey, NewWebhookSecret, SettingsStore, WebhookSecretAdmin,
+        WebhookSecretRecord,
     },
 };
 
@@ -25,7 +25,6 @@ pub const MAX_PAGE: i64 = 1000;
 
 pub struct SettingsService {
     store: Arc<dyn SettingsStore>,
-    resolver: Arc<dyn HostResolver>,
     secrets: Arc<dyn WebhookSecretAdmin>,
 }
 
@@ -36,16 +35,8 @@ pub struct CreatedWebhookSecret {
 }
 
 impl SettingsService {
-    pub fn new(
-        store: Arc<dyn SettingsStore>,
-        resolver: Arc<dyn HostResolver>,
-        secrets: Arc<dyn WebhookSecretAdmin>,
-    ) -> Self {
-        Self {
-            store,
-            resolver,
-            secrets,
-        }
+    pub fn new(store: Arc<dyn SettingsStore>, secrets: Arc<dyn WebhookSecretAdmin>) -> Self {
+        Self { store, secrets }
     }
 
     /// # Errors
@@ -76,7 +67,7 @@ impl SettingsService {
     /// stay. The whole document is checked first, as a replacement would be.
     ///
     /// # Errors
-    /// `AppError::Invalid` for an unsafe URL or thresholds out of order; `AppError::Port`.
+    /// `AppError::Invalid` for thresholds out of order; `AppError::Port`.
     pub async fn patch(
         &self,
         organization: OrganizationId,
@@ -96,7 +87,7 @@ impl SettingsService {
         fields: &[SettingsField],
         context: &AuditContext,
     ) -> Result<OrganizationSettings, AppError> {
-        self.check(&settings).await?;
+        Self::check(&settings)?;
         let current = self.store.get(organization).await?;
         let changed: Vec<&str> = current
             .changed_fields(&settings)
@@ -115,30 +106,8 @@ impl SettingsService {
         Ok(self.store.get(organization).await?)
     }
 
-    /// Every outbound URL must resolve to public addresses only (no SSRF into Tollgate's own
-    /// network), and thresholds must ascend.
-    async fn check(&self, settings: &OrganizationSettings) -> Result<(), AppError> {
-        for url in &settings.webhook_urls {
-            let (host, port) = webhook_target(url)?;
-            let addresses = match self.resolver.resolve(&host, port).await {
-                Ok(addresses) if !addresses.is_empty() => addresses,
-                Ok(_) | Err(PortError::Unavailable { .. }) => {
-                    return Err(DomainError::UnsafeUrl {
-                        url: url.clone(),
-                        reason: "the host name does not resolve".into(),
-                    }
-                    .into());
-                }
-                Err(other) => return Err(other.into()),
-            };
-            if addresses.iter().any(|ip| !is_public_address(*ip)) {
-                return Err(DomainError::UnsafeUrl {
-                    url: url.clone(),
-                    reason: "the host resolves to a non-public address".into(),
-                }
-                .into());
-            }
-        }
+    /// Thresholds must ascend.
+    fn check(settings: &OrganizationSettings) -> Result<(), AppError> {
         if settings.alert_thresholds.windows(2).any(|w| w[0] >= w[1]) {
             return Err(DomainError::Invalid {
                 field: "alert_thresholds",

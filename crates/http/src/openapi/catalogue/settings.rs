@@ -16,8 +16,7 @@ use crate::{
 
 const SETTINGS: &str = r#"{"display_name": "Acme AI", "billing_contact": {"name": "Acme AI SAS",
     "email": "billing@acme.example", "address": "1 rue de la Paix, 75002 Paris, France"},
-    "tax_id": "FR40303265045", "debug_mode": false, "alert_thresholds": ["100.00", "500"],
-    "webhook_urls": ["https://hooks.acme.example/tollgate"]}"#;
+    "tax_id": "FR40303265045", "debug_mode": false, "alert_thresholds": ["100.00", "500"]}"#;
 
 const KEY: &str = r#"{"id": "0f8e7c3a-2b1d-4c5e-9f60-7a8b9c0d1e2f", "name": "ci",
     "prefix": "tg_live_3kq9", "scopes": ["usage:read"], "created_by": "dev-owner",
@@ -64,7 +63,6 @@ fn settings_patch(_: &mut Schemas) -> Value {
             "tax_id": { "type": ["string", "null"] },
             "debug_mode": { "type": ["boolean", "null"] },
             "alert_thresholds": nullable(json!({ "type": "array", "items": { "type": "string" } })),
-            "webhook_urls": nullable(json!({ "type": "array", "items": { "type": "string" } })),
         },
     })
 }

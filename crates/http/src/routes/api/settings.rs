@@ -1,5 +1,6 @@
-//! `/api/settings`: the organization's profile, billing contact, outbound webhook URLs, debug
-//! mode and alert thresholds; and `/api/settings/litellm-secrets`.
+//! `/api/settings`: the organization's profile, billing contact, debug mode and alert
+//! thresholds; and `/api/settings/litellm-secrets`. Outbound webhooks are endpoints of their
+//! own (`/api/settings/webhooks`).
 
 use std::time::Duration;
 
@@ -35,6 +36,9 @@ mod merge;
 pub type Document = std::collections::BTreeMap<String, Box<RawValue>>;
 
 const SECRETS: &str = "litellm_secrets";
+
+/// The field that became `/api/settings/webhooks`: refused by name, not as an unknown one.
+const MOVED_URLS: &str = "webhook_urls";
 
 /// How long a rotated LiteLLM secret keeps working: time to redeploy LiteLLM.
 pub(crate) const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
@@ -75,10 +79,6 @@ pub struct SettingsRequest {
     #[validate(length(max = 20))]
     #[schema(value_type = Vec<String>, required = true)]
     alert_thresholds: Vec<Box<RawValue>>,
-    #[serde(default)]
-    #[validate(length(max = 10))]
-    #[schema(required = true)]
-    webhook_urls: Vec<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -89,7 +89,6 @@ pub(crate) struct SettingsResponse {
     net_terms_days: Option<u16>,
     debug_mode: bool,
     alert_thresholds: Vec<String>,
-    webhook_urls: Vec<String>,
 }
 
 impl From<OrganizationSettings> for SettingsResponse {
@@ -105,7 +104,6 @@ impl From<OrganizationSettings> for SettingsResponse {
             net_terms_days: s.net_terms.map(|terms| terms.days()),
             debug_mode: s.debug_mode,
             alert_thresholds: s.alert_thresholds.iter().map(ToString::to_string).collect(),
-            webhook_urls: s.webhook_urls,
         }
     }
 }
@@ -153,9 +151,9 @@ pub async fn replace(
 }
 
 /// `PATCH`: a JSON merge patch (RFC 7396) of the document. A field left out stays as it is,
-/// `null` resets it (no display name, contact or tax id; debug mode off; no thresholds or
-/// URLs), an object is merged into the billing contact. The result is checked as a whole, as
-/// a `PUT` of it would be.
+/// `null` resets it (no display name, contact or tax id; debug mode off; no thresholds), an
+/// object is merged into the billing contact. The result is checked as a whole, as a `PUT` of
+/// it would be.
 pub async fn patch(
     caller: Caller,
     state: web::Data<AppState>,
@@ -170,12 +168,13 @@ pub async fn patch(
 /// audited as the API's `PATCH` does (the dashboard's settings form sends one too).
 ///
 /// # Errors
-/// The API's refusals (unknown fields, unreadable values, unsafe URLs...).
+/// The API's refusals (unknown fields, unreadable values, `webhook_urls`...).
 pub(crate) async fn apply_patch(
     caller: &Caller,
     state: &AppState,
     patch: Document,
 ) -> Result<OrganizationSettings, ApiError> {
+    refuse_moved(&patch)?;
     let organization = caller.principal.organization;
     let current = SettingsResponse::from(state.settings.get(organization).await?);
     let mut document = merge::document(&current)?;
@@ -194,9 +193,24 @@ pub(crate) async fn apply_patch(
         .await?)
 }
 
+/// `webhook_urls` by name (even `null` in a patch, which a merge would drop unseen).
+fn refuse_moved(document: &Document) -> Result<(), ApiError> {
+    if document.contains_key(MOVED_URLS) {
+        return Err(ApiError::Invalid {
+            code: ErrorCode::MovedField,
+            message: "`webhook_urls` is no longer a setting: outbound webhooks are endpoints, \
+                  each with its own secret and event types, managed at \
+                  /api/settings/webhooks (the URLs set here before were moved there)"
+                .to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// The settings `document` holds, checked against the API's rules (lengths, formats, exact
 /// thresholds). Absent fields take their defaults.
 fn settings_of(document: &Document) -> Result<OrganizationSettings, ApiError> {
+    refuse_moved(document)?;
     let text = serde_json::to_vec(document)
         .map_err(|error| ApiError::Internal(format!("a settings document: {error}")))?;
     let body: SettingsRequest = decode_json(&text)?;
@@ -221,7 +235,6 @@ fn settings_of(document: &Document) -> Result<OrganizationSettings, ApiError> {
         net_terms: body.net_terms_days.map(NetTerms::from_stored).transpose()?,
         debug_mode: body.debug_mode,
         alert_thresholds,
-        webhook_urls: body.webhook_urls,
     })
 }
 

@@ -1,5 +1,5 @@
 //! `/settings`: the organization's display name, billing contact, tax id, payment terms,
-//! alert thresholds, outbound webhook URLs, and the debug mode toggle. The form is sent to
+//! alert thresholds and the debug mode toggle. The form is sent to
 //! the settings service as the API's `PATCH /api/settings` merge patch would be.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -39,9 +39,6 @@ pub struct GeneralForm {
     /// One USD amount per line.
     #[serde(default)]
     alert_thresholds: String,
-    /// One URL per line.
-    #[serde(default)]
-    webhook_urls: String,
 }
 
 impl From<&OrganizationSettings> for GeneralForm {
@@ -68,7 +65,6 @@ impl From<&OrganizationSettings> for GeneralForm {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("\n"),
-            webhook_urls: settings.webhook_urls.join("\n"),
         }
     }
 }
@@ -201,7 +197,6 @@ fn patch_of(form: &GeneralForm) -> Result<Result<Document, String>, WebError> {
         ("net_terms_days", net_terms),
         // Decimal strings: the API reads them exactly.
         ("alert_thresholds", json!(lines(&form.alert_thresholds))),
-        ("webhook_urls", json!(lines(&form.webhook_urls))),
     ] {
         document.insert(name.to_owned(), raw(&value)?);
     }
@@ -277,7 +272,6 @@ mod tests {
     fn an_emptied_form_clears_the_optional_fields_and_thresholds_keep_their_digits() {
         let form = GeneralForm {
             alert_thresholds: "10.50\n\n  250.125 \n".into(),
-            webhook_urls: "https://hooks.example.com/a\n".into(),
             ..GeneralForm::default()
         };
         let patch = patch_of(&form)
@@ -290,10 +284,6 @@ mod tests {
         assert_eq!(
             text("alert_thresholds").as_deref(),
             Some(r#"["10.50","250.125"]"#)
-        );
-        assert_eq!(
-            text("webhook_urls").as_deref(),
-            Some(r#"["https://hooks.example.com/a"]"#)
         );
         // Not a field of this form: left as stored.
         let fields: Vec<&String> = patch.keys().collect();

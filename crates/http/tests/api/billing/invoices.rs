@@ -8,6 +8,7 @@ mod parties;
 mod payments;
 mod portal;
 mod summary;
+mod webhook_events;
 
 use std::process::Command;
 

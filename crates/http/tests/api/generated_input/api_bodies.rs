@@ -96,7 +96,7 @@ async fn no_hostile_field_of_an_api_body_answers_5xx() {
             json!({"display_name": "Acme",
                 "billing_contact": {"name": "A", "email": "a@b.example", "address": "1 Main St"},
                 "tax_id": "FR40303265045", "net_terms_days": 30, "debug_mode": false,
-                "alert_thresholds": ["10.5", 20], "webhook_urls": []}),
+                "alert_thresholds": ["10.5", 20]}),
         ),
         (
             Method::PATCH,

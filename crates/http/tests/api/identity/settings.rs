@@ -1,5 +1,5 @@
-//! `/api/settings`: outbound webhook URLs must be https and public (no SSRF into Tollgate's
-//! own network), thresholds are exact decimals, and each change is audited.
+//! `/api/settings`: thresholds are exact decimals, each change is audited, and the old
+//! `webhook_urls` is refused by name (outbound webhooks are endpoints now).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -14,29 +14,29 @@ async fn get_settings(app: &TestApp, bearer: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
+async fn webhook_urls_is_refused_by_name_and_valid_settings_are_kept_exactly() {
     let app = TestApp::spawn().await;
     let owner = member(&app, "default", "olivia", Role::Owner).await;
     let before = get_settings(&app, &owner).await;
-    assert_eq!(before["webhook_urls"], json!([]));
+    assert!(before.get("webhook_urls").is_none(), "{before}");
     assert_eq!(before["alert_thresholds"], json!([]));
 
-    for url in [
-        "https://127.0.0.1/x",
-        "http://example.com/",
-        "https://169.254.169.254/",
-        "https://localhost/",
-        "https://[::1]/",
-        "https://10.0.0.1/",
-        "https://[::ffff:127.0.0.1]/",
-        "https://user:pass@93.184.216.34/",
-        "not a url",
+    let mut with_urls = whole();
+    with_urls["webhook_urls"] = json!(["https://93.184.216.34/hook"]);
+    for (method, body) in [
+        (
+            Method::PATCH,
+            json!({ "display_name": "Changed", "webhook_urls": [] }),
+        ),
+        (Method::PATCH, json!({ "webhook_urls": null })),
+        (Method::PUT, with_urls),
     ] {
-        let request = call(&app, Method::PATCH, "/api/settings", &owner)
-            .json(&json!({ "display_name": "Changed", "webhook_urls": [url] }));
-        let (_, body) = expect_status(send(request).await, 422).await;
-        assert_eq!(body["error"]["code"], "unsafe_url", "{url}: {body}");
-        assert_eq!(get_settings(&app, &owner).await, before, "{url}");
+        let request = call(&app, method, "/api/settings", &owner).json(&body);
+        let (_, answer) = expect_status(send(request).await, 422).await;
+        assert_eq!(answer["error"]["code"], "moved_field", "{answer}");
+        let message = answer["error"]["message"].as_str().expect("a message");
+        assert!(message.contains("/api/settings/webhooks"), "{message}");
+        assert_eq!(get_settings(&app, &owner).await, before);
     }
     assert_eq!(
         app.count_where("audit_log", "action = 'settings.update'")
@@ -44,17 +44,15 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
         0
     );
 
-    // No URLs at all.
     let request = call(&app, Method::PUT, "/api/settings", &owner).json(&json!({
         "display_name": "Acme", "billing_contact": null, "tax_id": null, "net_terms_days": null,
-        "debug_mode": true, "alert_thresholds": [], "webhook_urls": []
+        "debug_mode": true, "alert_thresholds": []
     }));
     let (_, body) = expect_status(send(request).await, 200).await;
     assert_eq!(body["display_name"], "Acme");
     assert_eq!(get_settings(&app, &owner).await, body);
 
-    // A public address literal (no DNS needed), and thresholds as JSON numbers and strings,
-    // written as raw text: `0.1` and `99999999999999999.99` have no exact f64.
+    // Thresholds as JSON numbers and strings, written as raw text: `0.1` and `99999999999999999.99` have no exact f64.
     let request = call(&app, Method::PUT, "/api/settings", &owner)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(
@@ -64,7 +62,6 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
                 "tax_id": null,
                 "net_terms_days": null,
                 "debug_mode": false,
-                "webhook_urls": ["https://93.184.216.34/hook"],
                 "alert_thresholds": [0.1, 10, "20.50", 99999999999999999.99]
             }"#,
         );
@@ -77,7 +74,6 @@ async fn unsafe_webhook_urls_are_refused_and_valid_settings_are_kept_exactly() {
         "debug_mode": false,
         // Exact values, in canonical form (trailing zeros dropped).
         "alert_thresholds": ["0.1", "10", "20.5", "99999999999999999.99"],
-        "webhook_urls": ["https://93.184.216.34/hook"],
     });
     assert_eq!(body, expected);
     assert_eq!(get_settings(&app, &owner).await, expected);
@@ -120,7 +116,6 @@ fn whole() -> Value {
         "net_terms_days": 45,
         "debug_mode": true,
         "alert_thresholds": ["10", "20.5"],
-        "webhook_urls": ["https://93.184.216.34/hook"],
     })
 }
 
@@ -154,7 +149,6 @@ async fn a_put_without_every_field_is_refused_and_changes_nothing() {
         "net_terms_days",
         "debug_mode",
         "alert_thresholds",
-        "webhook_urls",
     ] {
         let mut partial = whole();
         partial.as_object_mut().expect("an object").remove(field);
@@ -226,7 +220,7 @@ async fn a_patch_changes_what_it_names_and_keeps_the_rest() {
     assert_eq!(
         audit_targets(&app).await,
         [
-            Some("settings:display_name,billing_contact,tax_id,net_terms_days,debug_mode,alert_thresholds,webhook_urls".to_owned()),
+            Some("settings:display_name,billing_contact,tax_id,net_terms_days,debug_mode,alert_thresholds".to_owned()),
             Some("settings:display_name".to_owned()),
             Some("settings:billing_contact".to_owned()),
             Some("settings:alert_thresholds".to_owned()),
@@ -242,7 +236,7 @@ async fn a_patch_with_null_resets_a_field_to_its_default() {
     expect_status(send(request).await, 200).await;
 
     let change = json!({ "tax_id": null, "billing_contact": null, "debug_mode": null,
-                         "webhook_urls": null, "net_terms_days": null });
+                         "net_terms_days": null });
     let request = call(&app, Method::PATCH, "/api/settings", &owner).json(&change);
     let (_, saved) = expect_status(send(request).await, 200).await;
     let mut expected = whole();
@@ -250,7 +244,6 @@ async fn a_patch_with_null_resets_a_field_to_its_default() {
     expected["net_terms_days"] = Value::Null;
     expected["billing_contact"] = Value::Null;
     expected["debug_mode"] = json!(false);
-    expected["webhook_urls"] = json!([]);
     assert_eq!(saved, expected);
     assert_eq!(get_settings(&app, &owner).await, expected);
     assert_eq!(

@@ -1,32 +1,8 @@
-use std::net::IpAddr;
-
 use super::*;
-use crate::ports::{MockHostResolver, MockSettingsStore, MockWebhookSecretAdmin};
+use crate::ports::{MockSettingsStore, MockWebhookSecretAdmin};
 
-fn service(resolver: MockHostResolver, store: MockSettingsStore) -> SettingsService {
-    SettingsService::new(
-        Arc::new(store),
-        Arc::new(resolver),
-        Arc::new(MockWebhookSecretAdmin::new()),
-    )
-}
-
-fn with_url(url: &str) -> OrganizationSettings {
-    OrganizationSettings {
-        webhook_urls: vec![url.to_owned()],
-        ..OrganizationSettings::default()
-    }
-}
-
-fn resolving_to(addresses: &'static [&'static str]) -> MockHostResolver {
-    let mut resolver = MockHostResolver::new();
-    resolver.expect_resolve().returning(move |_, _| {
-        Ok(addresses
-            .iter()
-            .map(|a| a.parse::<IpAddr>().unwrap())
-            .collect())
-    });
-    resolver
+fn service(store: MockSettingsStore) -> SettingsService {
+    SettingsService::new(Arc::new(store), Arc::new(MockWebhookSecretAdmin::new()))
 }
 
 #[tokio::test]
@@ -44,63 +20,12 @@ async fn secret_pages_resume_after_the_key_given_and_are_bounded() {
         })
         .times(1)
         .returning(|_, _, _| Ok(vec![]));
-    let service = SettingsService::new(
-        Arc::new(MockSettingsStore::new()),
-        Arc::new(MockHostResolver::new()),
-        Arc::new(secrets),
-    );
+    let service = SettingsService::new(Arc::new(MockSettingsStore::new()), Arc::new(secrets));
     let page = service
         .list_secrets(organization, Some(after), 5_000)
         .await
         .unwrap();
     assert!(page.is_empty());
-}
-
-#[tokio::test]
-async fn names_that_resolve_inside_the_network_are_refused_and_nothing_is_written() {
-    let mut store = MockSettingsStore::new();
-    store.expect_put().never();
-    let service = service(resolving_to(&["93.184.216.34", "10.0.0.7"]), store);
-
-    let result = service
-        .put(
-            OrganizationId::new(),
-            with_url("https://rebind.example.com/hook"),
-            &AuditContext::default(),
-        )
-        .await;
-    assert!(matches!(
-        result,
-        Err(AppError::Invalid(DomainError::UnsafeUrl { .. }))
-    ));
-}
-
-#[tokio::test]
-async fn public_https_targets_are_saved_with_an_audit_record_naming_what_changed() {
-    let mut store = MockSettingsStore::new();
-    store
-        .expect_get()
-        .returning(|_| Ok(OrganizationSettings::default()));
-    store
-        .expect_put()
-        .withf(|_, settings, fields, audit| {
-            settings.webhook_urls.len() == 1
-                && fields == SettingsField::ALL
-                && audit.action == "settings.update"
-                && audit.target.as_deref() == Some("settings:webhook_urls")
-        })
-        .times(1)
-        .returning(|_, _, _, _| Ok(()));
-    let service = service(resolving_to(&["93.184.216.34"]), store);
-
-    service
-        .put(
-            OrganizationId::new(),
-            with_url("https://hooks.example.com/tollgate"),
-            &AuditContext::default(),
-        )
-        .await
-        .unwrap();
 }
 
 /// A patch writes the fields it names only, so a change another request made meanwhile
@@ -128,7 +53,7 @@ async fn a_patch_writes_only_the_fields_it_names_and_audits_those_that_change() 
         })
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    let service = service(MockHostResolver::new(), store);
+    let service = service(store);
 
     service
         .patch(
@@ -145,7 +70,7 @@ async fn a_patch_writes_only_the_fields_it_names_and_audits_those_that_change() 
 async fn a_patch_is_checked_as_a_whole_and_a_refused_one_writes_nothing() {
     let mut store = MockSettingsStore::new();
     store.expect_put().never();
-    let service = service(MockHostResolver::new(), store);
+    let service = service(store);
     let merged = OrganizationSettings {
         alert_thresholds: vec![
             tollgate_domain::money::UsdAmount::parse_json_number("t", "20").unwrap(),
@@ -162,27 +87,4 @@ async fn a_patch_is_checked_as_a_whole_and_a_refused_one_writes_nothing() {
         )
         .await;
     assert!(matches!(result, Err(AppError::Invalid(_))));
-}
-
-#[tokio::test]
-async fn unresolvable_and_literal_internal_targets_are_refused_before_resolving() {
-    let mut resolver = MockHostResolver::new();
-    resolver
-        .expect_resolve()
-        .returning(|_, _| Err(PortError::unavailable("dns", "NXDOMAIN")));
-    let service = service(resolver, MockSettingsStore::new());
-    for url in [
-        "https://nowhere.invalid/",
-        "https://169.254.169.254/",
-        "http://x.example/",
-    ] {
-        let result = service
-            .put(
-                OrganizationId::new(),
-                with_url(url),
-                &AuditContext::default(),
-            )
-            .await;
-        assert!(matches!(result, Err(AppError::Invalid(_))), "{url}");
-    }
 }
