@@ -181,6 +181,15 @@ pub(super) async fn pay_by_card_in(
         return Ok(false);
     }
     store(connection, organization, &mut record, Change::Paid).await?;
+    let at = record.invoice.paid_at().unwrap_or_else(Utc::now);
+    enqueue_in(
+        connection,
+        organization,
+        EventType::InvoicePaid,
+        at,
+        event_data(&record),
+    )
+    .await?;
     Ok(true)
 }
 

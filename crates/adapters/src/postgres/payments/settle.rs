@@ -13,11 +13,14 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tollgate_application::ports::{
     AttemptSettlement, AuditContext, AuditEntry, CardChange, ProviderEventId, SettlementOutcome,
 };
-use tollgate_domain::payment::{AttemptStatus, InvoicePaymentStatus, Transition};
+use tollgate_domain::{
+    outbound_webhook::EventType,
+    payment::{AttemptStatus, InvoicePaymentStatus, Transition},
+};
 use uuid::Uuid;
 
 use super::rows::broken;
-use crate::postgres::{audit::append_in, invoices::pay_by_card_in};
+use crate::postgres::{audit::append_in, invoices::pay_by_card_in, outbound_webhooks::enqueue_in};
 
 /// The only provider so far; the tables name it so that another can join.
 pub(super) const PROVIDER: &str = "stripe";
@@ -168,6 +171,20 @@ async fn settle_collection(
             append_in(connection, settlement.organization, &audit).await?;
         }
     }
+    let events = events_of(status);
+    if !events.is_empty() {
+        let data = payment_data(connection, settlement, status).await?;
+        for &event in events {
+            enqueue_in(
+                connection,
+                settlement.organization,
+                event,
+                settlement.at,
+                data.clone(),
+            )
+            .await?;
+        }
+    }
     if status == InvoicePaymentStatus::Succeeded || settlement.delinquent {
         diesel::sql_query(
             "UPDATE payment_customers SET delinquent = $3, updated_at = now()
@@ -180,6 +197,61 @@ async fn settle_collection(
         .await?;
     }
     Ok(())
+}
+
+/// What operators are told of an invoice's new payment status (`invoice.paid` is the invoice
+/// book's, sent when the invoice is marked paid).
+fn events_of(status: InvoicePaymentStatus) -> &'static [EventType] {
+    match status {
+        InvoicePaymentStatus::Succeeded => &[EventType::PaymentSucceeded],
+        InvoicePaymentStatus::Failed => {
+            &[EventType::PaymentFailed, EventType::InvoicePaymentFailed]
+        }
+        InvoicePaymentStatus::Uncollectible => {
+            &[EventType::PaymentFailed, EventType::InvoicePaymentExhausted]
+        }
+        InvoicePaymentStatus::RequiresAction => &[EventType::InvoicePaymentActionRequired],
+        _ => &[],
+    }
+}
+
+#[derive(QueryableByName)]
+struct Amount {
+    #[diesel(sql_type = Text)]
+    amount: String,
+    #[diesel(sql_type = Text)]
+    currency: String,
+}
+
+/// The attempt as an event's `data`: never the card, only the provider's payment id and why
+/// it failed.
+async fn payment_data(
+    connection: &mut AsyncPgConnection,
+    settlement: &AttemptSettlement,
+    status: InvoicePaymentStatus,
+) -> Result<serde_json::Value, diesel::result::Error> {
+    let amount: Amount = diesel::sql_query(
+        "SELECT amount::text AS amount, currency FROM payments
+         WHERE organization_id = $1 AND invoice_id = $2 AND attempt = $3",
+    )
+    .bind::<SqlUuid, _>(settlement.organization.as_uuid())
+    .bind::<SqlUuid, _>(settlement.invoice)
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(settlement.attempt))
+    .get_result(connection)
+    .await?;
+    let decline = settlement.decline.as_ref();
+    Ok(serde_json::json!({
+        "invoice_id": settlement.invoice,
+        "attempt": settlement.attempt,
+        "status": settlement.status.as_str(),
+        "invoice_payment_status": status.as_str(),
+        "amount": amount.amount,
+        "currency": amount.currency,
+        "provider_payment": settlement.provider_payment,
+        "failure_code": decline.and_then(|d| d.code()),
+        "decline_code": decline.and_then(|d| d.decline_code()),
+        "next_attempt_at": settlement.next_attempt_at,
+    }))
 }
 
 #[derive(QueryableByName)]

@@ -25,6 +25,8 @@ use crate::{
     identity::support::{call, expect_error, expect_status, pool, send},
 };
 
+const SETTINGS_KEY: &str = "tg_live_payment-events-settings-key-0123456789abcd";
+
 /// The collector as `tollgate worker` runs it, on the app's database and the stand-in.
 fn collector(app: &TestApp, stripe: &StripeStandIn) -> PaymentService {
     let url = url::Url::parse(&stripe.uri()).expect("the stand-in's URL");
@@ -134,6 +136,12 @@ async fn a_saved_card_pays_its_invoice_and_a_declined_one_is_tried_again_later()
     save_card(&app, &stripe, "cust_a", VISA).await;
     save_card(&app, &stripe, "cust_b", DECLINED).await;
     save_card(&app, &stripe, "cust_c", AUTHENTICATION_REQUIRED).await;
+    // An operator's endpoint for every event (a public address literal: nothing resolves it,
+    // and no delivery worker runs here).
+    crate::billing::api_key(&app, "default", SETTINGS_KEY, "settings:write").await;
+    let endpoint = call(&app, Method::POST, "/api/settings/webhooks", SETTINGS_KEY)
+        .json(&json!({ "url": "https://93.184.216.34/hook" }));
+    expect_status(send(endpoint).await, 201).await;
 
     let report = collector(&app, &stripe)
         .collect_due(10)
@@ -209,6 +217,26 @@ async fn a_saved_card_pays_its_invoice_and_a_declined_one_is_tried_again_later()
     assert_eq!(attempts[0]["status"], "requires_action", "{attempts:?}");
     let waiting = format!("invoice_id = '{action}' AND status = 'requires_action'");
     assert_eq!(app.count_where("invoice_collections", &waiting).await, 1);
+
+    // Each outcome reached the operator's endpoint as its events, queued with the change.
+    let queued: Vec<String> = app
+        .texts("SELECT event_type AS value FROM webhook_messages ORDER BY created_at, id")
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    for event in [
+        "invoice.paid",
+        "payment.succeeded",
+        "payment.failed",
+        "invoice.payment_failed",
+        "invoice.payment_action_required",
+    ] {
+        assert!(
+            queued.iter().any(|queued| queued == event),
+            "{event}: {queued:?}"
+        );
+    }
 
     // Nothing is due now: a second pass charges nothing.
     let report = collector(&app, &stripe)
