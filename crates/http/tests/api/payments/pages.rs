@@ -1,7 +1,8 @@
 //! The dashboard's card-payment pages over plain HTTP, Stripe at the stand-in: the payments
 //! list after a collector pass and its status links, an invoice's attempts on its page, a
 //! customer's cards and the "Add a card" post that sends the browser to Stripe, a viewer
-//! refused that post, and the list's off state without Stripe.
+//! refused that post, Stripe down failing only the cards section, and the list's off state
+//! without Stripe.
 
 use reqwest::{Method, header};
 use serde_json::Value;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use super::{
     collection::{collector, save_card},
     finalized_invoices_on, stripe_app,
-    stripe_stand_in::{DECLINED, StripeStandIn, VISA},
+    stripe_stand_in::{DECLINED, Fault, StripeStandIn, VISA},
 };
 use crate::{
     billing::WRITE_KEY,
@@ -165,6 +166,18 @@ async fn the_payment_pages_show_attempts_cards_and_send_billing_staff_to_stripe(
     )
     .await;
     assert_eq!(refused.status(), 403);
+
+    // Stripe down: the cards section says so, the rest of the page is still served.
+    stripe.fail_next(Fault::status(503).should_retry(false));
+    let degraded = html(&app, &viewer, &path).await;
+    let cards = degraded
+        .split("id=\"cards-heading\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the cards section");
+    assert!(cards.contains("role=\"alert\""), "{cards}");
+    assert!(!cards.contains("ending in 4242"), "{cards}");
+    assert!(degraded.contains("id=\"invoices-heading\""), "{degraded}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
