@@ -128,6 +128,15 @@ async fn the_payment_pages_show_attempts_cards_and_send_billing_staff_to_stripe(
         seen.contains(&format!(r#"action="/customers/{cust_a}/setup-link""#)),
         "{seen}"
     );
+    // Chrome holds the post's 303 to Stripe's page to the form's `form-action`.
+    let policy = page(&app, &billing, &path).await;
+    let csp = policy.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("text");
+    assert!(
+        csp.contains("form-action 'self' https://checkout.stripe.com;"),
+        "{csp}"
+    );
     let sent = post(
         &app,
         &billing,
