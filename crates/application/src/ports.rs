@@ -96,8 +96,8 @@ pub use payment_gateway::{
 #[cfg(any(test, feature = "mocks"))]
 pub use payments::MockPaymentLedger;
 pub use payments::{
-    AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange, Collection,
-    InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
+    AttemptFilter, AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange,
+    Collection, InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use period_close::MockOpenPeriodReader;

@@ -86,6 +86,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(customers::portal_link),
         )
         .route(
+            "/customers/{id}/setup-link",
+            web::post().to(customers::setup_link),
+        )
+        .route(
             "/customers/{id}/subscriptions/{subscription}/upgrade",
             web::post().to(customers::upgrade),
         )

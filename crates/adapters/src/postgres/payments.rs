@@ -14,11 +14,12 @@ use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
     ports::{
-        AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange, Collection,
-        InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId, SettlementOutcome,
+        AttemptFilter, AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange,
+        Collection, InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId,
+        SettlementOutcome,
     },
 };
-use tollgate_domain::organization::OrganizationId;
+use tollgate_domain::{organization::OrganizationId, payment::AttemptStatus};
 use uuid::Uuid;
 
 use self::rows::{ATTEMPT_COLUMNS, AttemptRow, CUSTOMER_COLUMNS, CustomerRow};
@@ -253,7 +254,7 @@ impl PaymentLedger for PgPaymentLedger {
     async fn attempts(
         &self,
         organization: OrganizationId,
-        invoice: Option<Uuid>,
+        filter: AttemptFilter,
         before: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>, PortError> {
@@ -261,11 +262,13 @@ impl PaymentLedger for PgPaymentLedger {
         let rows: Vec<AttemptRow> = diesel::sql_query(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payments
              WHERE organization_id = $1 AND ($2::uuid IS NULL OR invoice_id = $2)
-               AND ($3::uuid IS NULL OR id < $3)
-             ORDER BY id DESC LIMIT $4"
+               AND ($3::text IS NULL OR status = $3)
+               AND ($4::uuid IS NULL OR id < $4)
+             ORDER BY id DESC LIMIT $5"
         ))
         .bind::<SqlUuid, _>(organization.as_uuid())
-        .bind::<Nullable<SqlUuid>, _>(invoice)
+        .bind::<Nullable<SqlUuid>, _>(filter.invoice)
+        .bind::<Nullable<Text>, _>(filter.status.map(AttemptStatus::as_str))
         .bind::<Nullable<SqlUuid>, _>(before)
         .bind::<BigInt, _>(i64::from(limit))
         .load(&mut connection)

@@ -270,15 +270,15 @@ pub trait PaymentLedger: Send + Sync {
     /// `PortError` when the database fails.
     async fn event_seen(&self, event: &ProviderEventId) -> Result<bool, PortError>;
 
-    /// The organization's attempts, newest first, from `before` (an attempt id), optionally of
-    /// one invoice.
+    /// The organization's attempts that `filter` lets through, newest first, from `before`
+    /// (an attempt id).
     ///
     /// # Errors
     /// `PortError` when the database fails.
     async fn attempts(
         &self,
         organization: OrganizationId,
-        invoice: Option<Uuid>,
+        filter: AttemptFilter,
         before: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>, PortError>;
@@ -290,6 +290,15 @@ pub enum InvoiceClaim {
     Claimed(Box<Collection>),
     Busy,
     NotCollectable,
+}
+
+/// Which attempts a list shows; `None` lets any through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttemptFilter {
+    /// Only the attempts at this invoice.
+    pub invoice: Option<Uuid>,
+    /// Only the attempts in this status.
+    pub status: Option<AttemptStatus>,
 }
 
 /// A provider event's identity, stored with its effect.

@@ -25,8 +25,9 @@ use uuid::Uuid;
 use crate::{
     AppError, PortError,
     ports::{
-        AttemptKind, AttemptRecord, ChargeRequest, Clock, Collection, IdempotencyKey, InvoiceClaim,
-        PaymentError, PaymentGateway, PaymentLedger, SettlementOutcome,
+        AttemptFilter, AttemptKind, AttemptRecord, ChargeRequest, Clock, Collection,
+        IdempotencyKey, InvoiceClaim, PaymentError, PaymentGateway, PaymentLedger,
+        SettlementOutcome,
     },
 };
 
@@ -167,7 +168,15 @@ impl PaymentService {
         }
         let latest = self
             .ledger
-            .attempts(organization, Some(invoice), None, 1)
+            .attempts(
+                organization,
+                AttemptFilter {
+                    invoice: Some(invoice),
+                    status: None,
+                },
+                None,
+                1,
+            )
             .await?;
         latest.into_iter().next().ok_or_else(|| {
             AppError::Port(PortError::Internal {

@@ -61,7 +61,7 @@ pub(super) async fn wire(
             policy,
         )),
         secure: origin.starts_with("https://"),
-        csp: content_security_policy(kratos.as_ref()),
+        csp: content_security_policy(kratos.as_ref(), settings.stripe.is_enabled()),
         origin,
         fixed_origin,
         csrf_key: csrf_key.into(),

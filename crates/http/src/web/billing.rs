@@ -1,4 +1,5 @@
-//! `/billing/...`: invoices (list, detail, their PDFs, finalize and void), subscriptions with
+//! `/billing/...`: invoices (list, detail, their PDFs, finalize and void), card payment
+//! attempts (the list, and each invoice's on its page), subscriptions with
 //! their phases, plans with their versions and tier tables, and the plan form. Every figure
 //! comes from the services the JSON API calls (`routes/api/{invoices,subscriptions,plans}`).
 //!
@@ -10,6 +11,7 @@ mod invoice_actions;
 mod invoice_list;
 mod invoices;
 mod labels;
+mod payments;
 mod plan_form;
 mod plans;
 mod subscriptions;
@@ -42,6 +44,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/billing/credit-notes/{id}/pdf",
             web::get().to(invoices::credit_note_pdf),
         )
+        .route("/billing/payments", web::get().to(payments::list))
         .route("/billing/subscriptions", web::get().to(subscriptions::list))
         .route("/billing/plans", web::get().to(plans::list))
         .route("/billing/plans", web::post().to(plan_form::create))
@@ -61,6 +64,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 /// The billing section's own menu: path, label key.
 const SECTIONS: &[(&str, &str)] = &[
     ("/billing/invoices", key("billing-invoices")),
+    ("/billing/payments", key("billing-payments")),
     ("/billing/subscriptions", key("billing-subscriptions")),
     ("/billing/plans", key("billing-plans")),
 ];

@@ -1,9 +1,11 @@
 //! The customer pages, through the same billing and metering services as the API:
 //! `/customers` (search, this month's LLM cost, last activity, pages by id), the form that
 //! creates or changes a customer, and `/customers/{id}` (this month's usage, the open period's
-//! estimated charges, subscriptions with their plan changes, invoices, a portal link).
+//! estimated charges, subscriptions with their plan changes, invoices, the cards on file with
+//! the Stripe page to add one, a portal link).
 
 mod activity;
+mod cards;
 mod detail;
 mod form;
 mod list;
@@ -15,6 +17,7 @@ use tollgate_application::ports::CustomerRecord;
 use uuid::Uuid;
 
 pub use self::{
+    cards::setup_link,
     detail::page as detail,
     form::{create, edit, new, update},
     list::page as list,

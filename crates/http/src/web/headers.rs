@@ -16,12 +16,23 @@ use actix_web::{
 use super::timing::Timing;
 use crate::state::AppState;
 
-/// The policy, with Kratos's origin allowed as a form target when people sign in there.
-pub fn content_security_policy(kratos: Option<&url::Url>) -> String {
-    let form_action = match kratos {
-        Some(url) => format!("'self' {}", url.origin().ascii_serialization()),
-        None => "'self'".to_owned(),
-    };
+/// Where Stripe hosts the page a card is saved on.
+pub const STRIPE_CHECKOUT: &str = "https://checkout.stripe.com";
+
+/// The policy, with Kratos's origin allowed as a form target when people sign in there, and
+/// Stripe's Checkout when card payments are on: "Add a card" posts to our own route, which
+/// answers 303 to Stripe's page, and Chrome and Safari hold a form's redirects to
+/// `form-action` too, so without it the browser would refuse to follow.
+pub fn content_security_policy(kratos: Option<&url::Url>, stripe: bool) -> String {
+    let mut form_action = "'self'".to_owned();
+    if let Some(url) = kratos {
+        form_action.push(' ');
+        form_action.push_str(&url.origin().ascii_serialization());
+    }
+    if stripe {
+        form_action.push(' ');
+        form_action.push_str(STRIPE_CHECKOUT);
+    }
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"

@@ -3,15 +3,19 @@ use super::headers::content_security_policy;
 #[test]
 fn the_policy_is_exactly_the_documented_one() {
     assert_eq!(
-        content_security_policy(None),
+        content_security_policy(None, false),
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
     let kratos =
         url::Url::parse("https://auth.example.com/kratos/").unwrap_or_else(|_| unreachable!());
     assert!(
-        content_security_policy(Some(&kratos))
+        content_security_policy(Some(&kratos), false)
             .contains("form-action 'self' https://auth.example.com;")
+    );
+    assert!(
+        content_security_policy(Some(&kratos), true)
+            .contains("form-action 'self' https://auth.example.com https://checkout.stripe.com;")
     );
 }
 

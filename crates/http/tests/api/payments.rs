@@ -4,6 +4,7 @@
 mod collection;
 mod commands;
 mod ledger;
+mod pages;
 #[path = "../../../adapters/tests/support/stripe_stand_in.rs"]
 #[allow(
     dead_code,

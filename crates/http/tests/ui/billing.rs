@@ -160,6 +160,8 @@ async fn pages_by_role(app: &App, chromium: &Chromium, seeded: &Seeded) -> Vec<S
     let pages = [
         ("billing-invoices", "/billing/invoices", "Invoices"),
         ("billing-invoice", invoice.as_str(), ""),
+        // Without Stripe (the walk's app has none): the off state.
+        ("billing-payments", "/billing/payments", "Card payments"),
         (
             "billing-subscriptions",
             "/billing/subscriptions",

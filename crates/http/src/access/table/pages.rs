@@ -43,7 +43,8 @@ const SETTINGS_WRITE: Requirement = Requirement {
     roles: OWNER_ADMIN,
 };
 
-/// Creating and changing customers, their subscriptions and portal links.
+/// Creating and changing customers, their subscriptions, portal links and the Stripe page
+/// where a card is saved.
 const CUSTOMERS_WRITE: Requirement = Requirement {
     scope: Scope::BillingWrite,
     roles: BILLING_STAFF,
@@ -113,6 +114,7 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     ("POST", "/customers/{id}", CUSTOMERS_WRITE),
     ("GET", "/customers/{id}/edit", CUSTOMERS_WRITE),
     ("POST", "/customers/{id}/portal-links", CUSTOMERS_WRITE),
+    ("POST", "/customers/{id}/setup-link", CUSTOMERS_WRITE),
     (
         "POST",
         "/customers/{id}/subscriptions/{subscription}/upgrade",
@@ -172,6 +174,7 @@ pub(super) const PAGES: &[(&str, &str, Requirement)] = &[
     billing_write("/billing/invoices/{id}/finalize"),
     billing_write("/billing/invoices/{id}/void"),
     billing_read("/billing/credit-notes/{id}/pdf"),
+    billing_read("/billing/payments"),
     billing_read("/billing/subscriptions"),
     billing_read("/billing/plans"),
     billing_write("/billing/plans"),

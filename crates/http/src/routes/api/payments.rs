@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
-    ports::{AttemptRecord, CustomerRecord},
+    ports::{AttemptFilter, AttemptRecord, CustomerRecord},
     services::payments::PaymentService,
 };
-use tollgate_domain::{ErrorCode, billing::InvoiceStatus};
+use tollgate_domain::{ErrorCode, billing::InvoiceStatus, payment::AttemptStatus};
 use uuid::Uuid;
 
 use super::paging::{self, Paged};
@@ -86,6 +86,17 @@ impl From<AttemptRecord> for PaymentResponse {
 pub struct ListFilter {
     /// Only the attempts at this invoice.
     invoice: Option<String>,
+    /// Only the attempts in this status: `pending`, `processing`, `requires_action`,
+    /// `succeeded`, `failed` or `canceled`.
+    status: Option<String>,
+}
+
+/// A query value that cannot be a filter: 400 `invalid_query`, like every unreadable query.
+fn bad_query(message: String) -> ApiError {
+    ApiError::Invalid {
+        code: ErrorCode::InvalidQuery,
+        message,
+    }
 }
 
 /// `GET /api/billing/payments`: attempts, newest first.
@@ -96,22 +107,32 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (page, filter) = query.open()?;
     let payments = payments(&state)?;
-    let invoice = filter
-        .invoice
-        .as_deref()
-        .map(|text| {
-            Uuid::parse_str(text).map_err(|_| ApiError::Invalid {
-                code: ErrorCode::InvalidQuery,
-                message: "`invoice` is not an invoice id".to_owned(),
+    let filter = AttemptFilter {
+        invoice: filter
+            .invoice
+            .as_deref()
+            .map(|text| {
+                Uuid::parse_str(text)
+                    .map_err(|_| bad_query("`invoice` is not an invoice id".to_owned()))
             })
-        })
-        .transpose()?;
+            .transpose()?,
+        status: filter
+            .status
+            .as_deref()
+            .map(|text| {
+                text.parse::<AttemptStatus>().map_err(|_| {
+                    let known: Vec<&str> = AttemptStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    bad_query(format!("`status` must be one of {}", known.join(", ")))
+                })
+            })
+            .transpose()?,
+    };
     let limit = u32::try_from(page.fetch()).unwrap_or(u32::MAX);
     let records = payments
         .ledger()
         .attempts(
             caller.principal.organization,
-            invoice,
+            filter,
             page.after::<Uuid>(LIST)?,
             limit,
         )

@@ -11,7 +11,11 @@ use tollgate_domain::billing::{
 };
 use uuid::Uuid;
 
-use super::{Section, labels, may, params, sections};
+use super::{
+    Section, labels, may, params,
+    payments::{AttemptRow, of_invoice},
+    sections,
+};
 use crate::{
     routes::api::{credit_notes, invoices::attachment},
     state::AppState,
@@ -94,6 +98,9 @@ struct DetailPage {
     total: String,
     credit_notes: Vec<CreditNoteRow>,
     credit_notes_failure: Option<SectionFailure>,
+    /// The card payment attempts; `None` without Stripe.
+    attempts: Option<Vec<AttemptRow>>,
+    attempts_failure: Option<SectionFailure>,
     receipt: bool,
     can_finalize: bool,
     can_void: bool,
@@ -290,6 +297,7 @@ pub(super) async fn detail(
             (Vec::new(), Some(error.section_failure().ok_or(error)?))
         }
     };
+    let (attempts, attempts_failure) = of_invoice(state, visitor, timing, id, zone).await?;
     let invoice = &record.invoice;
     let writes = |verb: &str| {
         may(
@@ -319,6 +327,8 @@ pub(super) async fn detail(
         total: figures::money(invoice.total()),
         credit_notes,
         credit_notes_failure,
+        attempts,
+        attempts_failure,
         receipt: status == InvoiceStatus::Paid,
         can_finalize: status == InvoiceStatus::Draft && writes("finalize"),
         can_void: matches!(status, InvoiceStatus::Finalized | InvoiceStatus::Paid)

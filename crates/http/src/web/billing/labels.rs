@@ -4,6 +4,7 @@
 use tollgate_domain::{
     billing::{FeeTiming, Interval, InvoiceStatus, PhaseReason, Settlement, SubscriptionStatus},
     metering::Meter,
+    payment::AttemptStatus,
 };
 
 use crate::web::i18n::key;
@@ -21,6 +22,26 @@ pub fn invoice_status(status: InvoiceStatus) -> &'static str {
         InvoiceStatus::Finalized => key("invoice-status-finalized"),
         InvoiceStatus::Paid => key("invoice-status-paid"),
         InvoiceStatus::Voided => key("invoice-status-voided"),
+    }
+}
+
+/// The statuses the payments list filters by, in the order its links offer them: the
+/// outcomes people look for, and the two that are still waiting.
+pub const ATTEMPT_FILTERS: [AttemptStatus; 4] = [
+    AttemptStatus::Succeeded,
+    AttemptStatus::Failed,
+    AttemptStatus::RequiresAction,
+    AttemptStatus::Processing,
+];
+
+pub fn attempt_status(status: AttemptStatus) -> &'static str {
+    match status {
+        AttemptStatus::Pending => key("payment-status-pending"),
+        AttemptStatus::Processing => key("payment-status-processing"),
+        AttemptStatus::RequiresAction => key("payment-status-requires_action"),
+        AttemptStatus::Succeeded => key("payment-status-succeeded"),
+        AttemptStatus::Failed => key("payment-status-failed"),
+        AttemptStatus::Canceled => key("payment-status-canceled"),
     }
 }
 

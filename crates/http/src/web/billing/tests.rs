@@ -16,7 +16,7 @@ fn the_section_menu_marks_the_page_shown() {
     let shown = sections("/billing/plans");
     let current: Vec<&str> = shown.iter().filter(|s| s.current).map(|s| s.href).collect();
     assert_eq!(current, ["/billing/plans"]);
-    assert_eq!(shown.len(), 3);
+    assert_eq!(shown.len(), 4);
 }
 
 mod plan_form {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{
     activity::daily_usage,
+    cards::{CardRow, cards},
     customer,
     portal_link::LIFETIMES,
     sections::{
@@ -36,6 +37,8 @@ use crate::{
 #[derive(Deserialize)]
 pub struct DetailQuery {
     tz: Option<String>,
+    /// Where Stripe's card page sent the customer back: `saved` or `cancelled`.
+    card: Option<String>,
 }
 
 pub struct Fact {
@@ -61,6 +64,12 @@ struct DetailPage {
     invoices: Vec<InvoiceRow>,
     more_invoices: bool,
     invoices_failure: Option<SectionFailure>,
+    /// The cards on file; `None` without Stripe.
+    cards: Option<Vec<CardRow>>,
+    cards_failure: Option<SectionFailure>,
+    /// What Stripe's card page came back with, said above the cards.
+    card_notice: Option<String>,
+    can_add_card: bool,
     can_edit: bool,
     can_change_plan: bool,
     can_link: bool,
@@ -186,6 +195,19 @@ pub async fn page(
         Ok(section) => (section, None),
         Err(error) => degraded(error)?,
     };
+    let (cards, cards_failure) = match timing.measure("stripe", cards(&state, &record)).await {
+        Ok(cards) => (cards, None),
+        // The section stays, with the failure in its place.
+        Err(error) => {
+            let (_, failure): (Vec<CardRow>, _) = degraded(error)?;
+            (Some(Vec::new()), failure)
+        }
+    };
+    let card_notice = match query.card.as_deref() {
+        Some("saved") => Some(t.tr("customer-card-saved")),
+        Some("cancelled") => Some(t.tr("customer-card-cancelled")),
+        _ => None,
+    };
     let id = record.id;
     let mut layout = Layout::page(&visitor, &request, key("customer-title"), &timing);
     layout.title = record.customer.name().to_owned();
@@ -205,6 +227,10 @@ pub async fn page(
         invoices,
         more_invoices,
         invoices_failure,
+        can_add_card: cards.is_some() && visitor.may(&Method::POST, "/customers/{id}/setup-link"),
+        cards,
+        cards_failure,
+        card_notice,
         can_edit: visitor.may(&Method::POST, "/customers/{id}"),
         can_change_plan: visitor.may(
             &Method::POST,

@@ -28,7 +28,7 @@ use crate::{
 const SETTINGS_KEY: &str = "tg_live_payment-events-settings-key-0123456789abcd";
 
 /// The collector as `tollgate worker` runs it, on the app's database and the stand-in.
-fn collector(app: &TestApp, stripe: &StripeStandIn) -> PaymentService {
+pub(super) fn collector(app: &TestApp, stripe: &StripeStandIn) -> PaymentService {
     let url = url::Url::parse(&stripe.uri()).expect("the stand-in's URL");
     let config = StripeConfig::new(url, SecretString::from(super::stripe_stand_in::SECRET_KEY));
     PaymentService::new(

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use tollgate_adapters::postgres::PgPaymentLedger;
 use tollgate_application::ports::{
-    AttemptKind, AttemptSettlement, CardChange, PaymentCustomer, PaymentLedger, ProviderEventId,
-    SettlementOutcome,
+    AttemptFilter, AttemptKind, AttemptSettlement, CardChange, PaymentCustomer, PaymentLedger,
+    ProviderEventId, SettlementOutcome,
 };
 use tollgate_domain::{
     organization::OrganizationId,
@@ -163,7 +163,15 @@ async fn a_finalized_invoice_is_collected_once_and_paid_by_card() {
     );
     assert!(ledger.event_seen(&event("evt_2")).await.expect("read"));
     let listed = ledger
-        .attempts(card.organization, Some(collection.invoice), None, 10)
+        .attempts(
+            card.organization,
+            AttemptFilter {
+                invoice: Some(collection.invoice),
+                status: None,
+            },
+            None,
+            10,
+        )
         .await
         .expect("listed");
     assert_eq!(listed.len(), 1);
