@@ -15,7 +15,7 @@ use tollgate_application::ports::{
 };
 use tollgate_domain::{
     outbound_webhook::EventType,
-    payment::{AttemptStatus, InvoicePaymentStatus, Transition},
+    payment::{AttemptStatus, DeclineDetails, InvoicePaymentStatus, Transition},
 };
 use uuid::Uuid;
 
@@ -97,7 +97,7 @@ pub(super) async fn settle(
     .bind::<Nullable<Text>, _>(decline.and_then(|d| d.code()))
     .bind::<Nullable<Text>, _>(decline.and_then(|d| d.decline_code()))
     .bind::<Nullable<Text>, _>(decline.and_then(|d| d.advice_code()))
-    .bind::<Nullable<Text>, _>(decline.and_then(|d| d.message()))
+    .bind::<Nullable<Text>, _>(decline.and_then(DeclineDetails::message))
     .execute(connection)
     .await?;
     settle_collection(connection, settlement).await?;
