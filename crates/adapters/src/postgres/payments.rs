@@ -14,8 +14,8 @@ use diesel_async::RunQueryDsl;
 use tollgate_application::{
     PortError,
     ports::{
-        AttemptFilter, AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, CardChange,
-        Collection, InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId,
+        AttemptFilter, AttemptKind, AttemptRecord, AttemptReference, AttemptSettlement, AuditEntry,
+        CardChange, Collection, InvoiceClaim, PaymentCustomer, PaymentLedger, ProviderEventId,
         SettlementOutcome,
     },
 };
@@ -23,7 +23,7 @@ use tollgate_domain::{organization::OrganizationId, payment::AttemptStatus};
 use uuid::Uuid;
 
 use self::rows::{ATTEMPT_COLUMNS, AttemptRow, CUSTOMER_COLUMNS, CustomerRow};
-use super::{PgPool, error, transaction};
+use super::{PgPool, audit::append_in, error, transaction};
 
 pub struct PgPaymentLedger {
     pool: PgPool,
@@ -226,6 +226,31 @@ impl PaymentLedger for PgPaymentLedger {
         let (change, event) = (change.clone(), event.clone());
         transaction(&self.pool, move |connection| {
             Box::pin(async move { settle::change_card(connection, &change, &event, at).await })
+        })
+        .await
+    }
+
+    async fn set_default_card(
+        &self,
+        organization: OrganizationId,
+        customer: Uuid,
+        payment_method: Option<String>,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), PortError> {
+        let audit = audit.clone();
+        transaction(&self.pool, move |connection| {
+            Box::pin(async move {
+                settle::set_default_card(
+                    connection,
+                    organization.as_uuid(),
+                    customer,
+                    payment_method.as_deref(),
+                    at,
+                )
+                .await?;
+                append_in(connection, organization, &audit).await
+            })
         })
         .await
     }

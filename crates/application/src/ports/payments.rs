@@ -18,7 +18,7 @@ use tollgate_domain::{
 };
 use uuid::Uuid;
 
-use crate::PortError;
+use crate::{PortError, ports::AuditEntry};
 
 /// The payment provider's customer behind a billing customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +256,20 @@ pub trait PaymentLedger: Send + Sync {
         event: &ProviderEventId,
         at: DateTime<Utc>,
     ) -> Result<bool, PortError>;
+
+    /// Sets (or clears, with `None`) the card charged off-session, with its audit record, in
+    /// one transaction; a new card makes the customer's failed collections due at `at`.
+    ///
+    /// # Errors
+    /// `PortError` when the database fails.
+    async fn set_default_card(
+        &self,
+        organization: OrganizationId,
+        customer: Uuid,
+        payment_method: Option<String>,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), PortError>;
 
     /// Records an event that changes nothing (unknown, or about no Tollgate object), so that
     /// it is counted once. Answers `false` when its id was already recorded.

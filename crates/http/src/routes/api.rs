@@ -94,6 +94,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/api/billing/customers/{id}/payment-methods/setup-link",
             web::post().to(payments::setup_link),
         )
+        .route(
+            "/api/billing/customers/{id}/payment-methods/{pm}/default",
+            web::put().to(payments::set_default_card),
+        )
+        .route(
+            "/api/billing/customers/{id}/payment-methods/{pm}",
+            web::delete().to(payments::remove_card),
+        )
         .route("/api/billing/payments", web::get().to(payments::list))
         .route(
             "/api/billing/invoices/{id}/pay",

@@ -262,6 +262,50 @@ struct Owner {
     customer_id: Uuid,
 }
 
+/// See `PaymentLedger::set_default_card`.
+pub(super) async fn set_default_card(
+    connection: &mut AsyncPgConnection,
+    organization: Uuid,
+    customer: Uuid,
+    payment_method: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), diesel::result::Error> {
+    diesel::sql_query(
+        "UPDATE payment_customers SET default_payment_method = $3, updated_at = now()
+         WHERE organization_id = $1 AND customer_id = $2",
+    )
+    .bind::<SqlUuid, _>(organization)
+    .bind::<SqlUuid, _>(customer)
+    .bind::<Nullable<Text>, _>(payment_method)
+    .execute(&mut *connection)
+    .await?;
+    if payment_method.is_some() {
+        retry_failed_now(connection, organization, customer, at).await?;
+    }
+    Ok(())
+}
+
+/// A new card is worth trying at once on what failed with the old one.
+async fn retry_failed_now(
+    connection: &mut AsyncPgConnection,
+    organization: Uuid,
+    customer: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), diesel::result::Error> {
+    diesel::sql_query(
+        "UPDATE invoice_collections c SET next_attempt_at = $3, updated_at = now()
+         FROM billing_invoices i
+         WHERE c.invoice_id = i.id AND i.organization_id = $1 AND i.customer_id = $2
+           AND i.status = 'finalized' AND c.status IN ('none', 'failed')",
+    )
+    .bind::<SqlUuid, _>(organization)
+    .bind::<SqlUuid, _>(customer)
+    .bind::<Timestamptz, _>(at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 /// See `PaymentLedger::change_card`.
 pub(super) async fn change_card(
     connection: &mut AsyncPgConnection,
@@ -309,18 +353,7 @@ pub(super) async fn change_card(
         return Ok(false);
     };
     if matches!(change, CardChange::Saved { .. }) {
-        // A new card is worth trying at once on what failed with the old one.
-        diesel::sql_query(
-            "UPDATE invoice_collections c SET next_attempt_at = $3, updated_at = now()
-             FROM billing_invoices i
-             WHERE c.invoice_id = i.id AND i.organization_id = $1 AND i.customer_id = $2
-               AND i.status = 'finalized' AND c.status IN ('none', 'failed')",
-        )
-        .bind::<SqlUuid, _>(owner.organization_id)
-        .bind::<SqlUuid, _>(owner.customer_id)
-        .bind::<Timestamptz, _>(at)
-        .execute(connection)
-        .await?;
+        retry_failed_now(connection, owner.organization_id, owner.customer_id, at).await?;
     }
     Ok(true)
 }

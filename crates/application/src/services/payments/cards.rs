@@ -10,8 +10,8 @@ use super::PaymentService;
 use crate::{
     AppError,
     ports::{
-        CheckoutLink, CustomerRecord, CustomerRequest, IdempotencyKey, PaymentCustomer,
-        PaymentMethodSummary, SetupLinkRequest,
+        AuditContext, AuditEntry, CheckoutLink, CustomerRecord, CustomerRequest, IdempotencyKey,
+        PaymentCustomer, PaymentMethodSummary, SetupLinkRequest,
     },
 };
 
@@ -132,6 +132,109 @@ impl PaymentService {
                 card,
             })
             .collect())
+    }
+}
+
+/// What a change to a customer's cards answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardOutcome {
+    Done,
+    /// Not one of the customer's cards (or no card was ever saved).
+    UnknownCard,
+}
+
+impl PaymentService {
+    /// Makes `card`, one of the customer's saved cards, the one charged off-session (at the
+    /// provider too); failed collections are tried again at once with it.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the ledger fails; the provider's refusal or outage as such.
+    pub async fn set_default_card(
+        &self,
+        customer: &CustomerRecord,
+        card: &str,
+        context: &AuditContext,
+    ) -> Result<CardOutcome, AppError> {
+        let Some(payer) = self.known_card(customer, card).await? else {
+            return Ok(CardOutcome::UnknownCard);
+        };
+        let key = IdempotencyKey::new("pmdefault", &[&customer.id.to_string(), card])
+            .map_err(AppError::Invalid)?;
+        self.gateway
+            .set_default_payment_method(&payer.provider_customer, card, &key)
+            .await?;
+        let audit = AuditEntry::success(
+            context,
+            "payment_method.set_default",
+            Some(format!("customer:{}", customer.id)),
+        );
+        self.ledger
+            .set_default_card(
+                customer.organization,
+                customer.id,
+                Some(card.to_owned()),
+                self.clock.now(),
+                &audit,
+            )
+            .await?;
+        Ok(CardOutcome::Done)
+    }
+
+    /// Removes one of the customer's saved cards at the provider; when it was the card charged
+    /// off-session, the collector waits for another.
+    ///
+    /// # Errors
+    /// As [`set_default_card`](Self::set_default_card).
+    pub async fn remove_card(
+        &self,
+        customer: &CustomerRecord,
+        card: &str,
+        context: &AuditContext,
+    ) -> Result<CardOutcome, AppError> {
+        let Some(payer) = self.known_card(customer, card).await? else {
+            return Ok(CardOutcome::UnknownCard);
+        };
+        let key = IdempotencyKey::new("pmdetach", &[card]).map_err(AppError::Invalid)?;
+        self.gateway.detach_payment_method(card, &key).await?;
+        let audit = AuditEntry::success(
+            context,
+            "payment_method.remove",
+            Some(format!("customer:{}", customer.id)),
+        );
+        let remaining = payer
+            .default_payment_method
+            .filter(|default| default != card);
+        self.ledger
+            .set_default_card(
+                customer.organization,
+                customer.id,
+                remaining,
+                self.clock.now(),
+                &audit,
+            )
+            .await?;
+        Ok(CardOutcome::Done)
+    }
+
+    /// The customer's payment customer, if `card` is one of its saved cards: a card of
+    /// another customer is never touched.
+    async fn known_card(
+        &self,
+        customer: &CustomerRecord,
+        card: &str,
+    ) -> Result<Option<PaymentCustomer>, AppError> {
+        let Some(payer) = self
+            .ledger
+            .payment_customer(customer.organization, customer.id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let cards = self
+            .gateway
+            .list_payment_methods(&payer.provider_customer)
+            .await?;
+        Ok(cards.iter().any(|saved| saved.id == card).then_some(payer))
     }
 }
 

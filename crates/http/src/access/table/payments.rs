@@ -39,4 +39,20 @@ pub(super) const RULES: &[Rule] = &[
             roles: STAFF,
         },
     ),
+    (
+        "PUT",
+        "/api/billing/customers/{id}/payment-methods/{pm}/default",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
+    (
+        "DELETE",
+        "/api/billing/customers/{id}/payment-methods/{pm}",
+        Requirement {
+            scope: Scope::BillingWrite,
+            roles: BILLING_STAFF,
+        },
+    ),
 ];

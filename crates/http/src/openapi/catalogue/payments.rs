@@ -92,5 +92,40 @@ pub fn operations() -> Vec<Operation> {
                     "last4": "4242", "exp_month": 12, "exp_year": 2030, "default": true}]}"#,
             },
         },
+        Operation {
+            method: "PUT",
+            path: "/api/billing/customers/{id}/payment-methods/{pm}/default",
+            id: "setDefaultPaymentMethod",
+            tag: "payments",
+            summary: "Makes one of the customer's saved cards the one invoices are charged to \
+                (at Stripe too); failed collections are tried again at once. The cards after it",
+            query: None,
+            paged: false,
+            request: None,
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<CardsResponse>,
+                example: CARDS,
+            },
+        },
+        Operation {
+            method: "DELETE",
+            path: "/api/billing/customers/{id}/payment-methods/{pm}",
+            id: "removePaymentMethod",
+            tag: "payments",
+            summary: "Removes a saved card at Stripe; when it was the card charged, the \
+                collector waits for another. The cards after it",
+            query: None,
+            paged: false,
+            request: None,
+            answer: Answer::Json {
+                status: 200,
+                schema: dto::<CardsResponse>,
+                example: CARDS,
+            },
+        },
     ]
 }
+
+const CARDS: &str = r#"{"data": [{"id": "pm_1Q…", "kind": "card", "brand": "visa",
+    "last4": "4242", "exp_month": 12, "exp_year": 2030, "default": true}]}"#;

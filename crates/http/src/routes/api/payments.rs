@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tollgate_application::{
     ports::{AttemptFilter, AttemptRecord, CustomerRecord},
-    services::payments::PaymentService,
+    services::payments::{PaymentService, cards::CardOutcome},
 };
 use tollgate_domain::{ErrorCode, billing::InvoiceStatus, payment::AttemptStatus};
 use uuid::Uuid;
@@ -266,7 +266,14 @@ pub async fn cards(
 ) -> Result<HttpResponse, ApiError> {
     let payments = payments(&state)?;
     let customer = customer(&caller, &state, &id).await?;
-    let cards = payments.cards(&customer).await?;
+    answer_cards(payments, &customer).await
+}
+
+async fn answer_cards(
+    payments: &PaymentService,
+    customer: &CustomerRecord,
+) -> Result<HttpResponse, ApiError> {
+    let cards = payments.cards(customer).await?;
     let data: Vec<CardResponse> = cards
         .into_iter()
         .map(|on_file| CardResponse {
@@ -280,4 +287,46 @@ pub async fn cards(
         })
         .collect();
     Ok(HttpResponse::Ok().json(CardsResponse { data }))
+}
+
+/// `PUT /api/billing/customers/{id}/payment-methods/{pm}/default`: the card charged from now
+/// on; the customer's cards after it.
+pub async fn set_default_card(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let payments = payments(&state)?;
+    let (id, card) = path.into_inner();
+    let customer = customer(&caller, &state, &id).await?;
+    match payments
+        .set_default_card(&customer, &card, &caller.audit)
+        .await?
+    {
+        CardOutcome::Done => answer_cards(payments, &customer).await,
+        CardOutcome::UnknownCard => Err(ApiError::Missing {
+            what: "payment method",
+        }),
+    }
+}
+
+/// `DELETE /api/billing/customers/{id}/payment-methods/{pm}`: the card removed at Stripe;
+/// the customer's cards after it.
+pub async fn remove_card(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let payments = payments(&state)?;
+    let (id, card) = path.into_inner();
+    let customer = customer(&caller, &state, &id).await?;
+    match payments
+        .remove_card(&customer, &card, &caller.audit)
+        .await?
+    {
+        CardOutcome::Done => answer_cards(payments, &customer).await,
+        CardOutcome::UnknownCard => Err(ApiError::Missing {
+            what: "payment method",
+        }),
+    }
 }

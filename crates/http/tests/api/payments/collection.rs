@@ -450,3 +450,85 @@ async fn a_collector_killed_after_the_charge_asks_again_with_the_same_key() {
     let paid = format!("id = '{invoice}' AND status = 'paid'");
     assert_eq!(app.count_where("billing_invoices", &paid).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_are_made_default_and_removed_through_the_api_and_audited() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a", "cust_b"]).await;
+    let declined = save_card(&app, &stripe, "cust_a", DECLINED).await;
+    let customer = app
+        .scalar_text("SELECT id::text AS value FROM billing_customers WHERE external_id = 'cust_a'")
+        .await
+        .expect("the customer");
+    let provider_customer = app
+        .scalar_text(&format!(
+            "SELECT provider_customer_id AS value FROM payment_customers WHERE customer_id = '{customer}'"
+        ))
+        .await
+        .expect("its Stripe customer");
+    // The declined card fails the invoice; a second card is saved at Stripe, not yet default.
+    let report = collector(&app, &stripe)
+        .collect_due(10)
+        .await
+        .expect("a pass");
+    assert_eq!(report.failed, 1, "{report:?}");
+    let visa = stripe.attach(&provider_customer, VISA);
+    let cards = |path: &str| format!("/api/billing/customers/{customer}/payment-methods{path}");
+
+    let made_default = call(
+        &app,
+        Method::PUT,
+        &cards(&format!("/{visa}/default")),
+        WRITE_KEY,
+    );
+    let (_, listed) = expect_status(send(made_default).await, 200).await;
+    let default: Vec<&str> = listed["data"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .filter(|card| card["default"] == true)
+        .filter_map(|card| card["id"].as_str())
+        .collect();
+    assert_eq!(default, [visa.as_str()], "{listed}");
+    let defaulted = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == format!("/v1/customers/{provider_customer}"))
+        .count();
+    assert_eq!(defaulted, 1, "Stripe's customer is told its default card");
+    // The failed invoice is due again at once, and the new card pays it.
+    let report = collector(&app, &stripe)
+        .collect_due(10)
+        .await
+        .expect("a pass");
+    assert_eq!(report.succeeded, 1, "{report:?}");
+    let paid = format!("id = '{}' AND status = 'paid'", invoices["cust_a"]);
+    assert_eq!(app.count_where("billing_invoices", &paid).await, 1);
+
+    // Another customer's card, or one never saved: not found, nothing sent to Stripe.
+    let foreign = call(
+        &app,
+        Method::PUT,
+        &cards(&format!("/{declined}x/default")),
+        WRITE_KEY,
+    );
+    expect_error(send(foreign).await, 404, "not_found").await;
+
+    let removed = call(&app, Method::DELETE, &cards(&format!("/{visa}")), WRITE_KEY);
+    let (_, listed) = expect_status(send(removed).await, 200).await;
+    assert!(
+        listed["data"]
+            .as_array()
+            .expect("cards")
+            .iter()
+            .all(|card| card["id"] != visa.as_str() && card["default"] == false),
+        "{listed}"
+    );
+    let cleared = format!("customer_id = '{customer}' AND default_payment_method IS NULL");
+    assert_eq!(app.count_where("payment_customers", &cleared).await, 1);
+    for action in ["payment_method.set_default", "payment_method.remove"] {
+        let audited = format!("action = '{action}' AND target = 'customer:{customer}'");
+        assert_eq!(app.count_where("audit_log", &audited).await, 1, "{action}");
+    }
+}
