@@ -16,7 +16,9 @@ mod tests;
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tollgate_domain::payment::{DeclineDetails, DunningPolicy};
+use tollgate_domain::payment::{
+    AttemptStatus, DeclineDetails, DunningPolicy, InvoicePaymentStatus,
+};
 
 use self::decide::{Answer, settle};
 use tollgate_domain::{ErrorCode, organization::OrganizationId};
@@ -25,9 +27,9 @@ use uuid::Uuid;
 use crate::{
     AppError, PortError,
     ports::{
-        AttemptFilter, AttemptKind, AttemptRecord, ChargeRequest, Clock, Collection,
-        IdempotencyKey, InvoiceClaim, PaymentError, PaymentGateway, PaymentLedger,
-        SettlementOutcome,
+        AttemptFilter, AttemptKind, AttemptRecord, AttemptSettlement, CancelReason, ChargeRequest,
+        Clock, Collection, IdempotencyKey, InvoiceClaim, PaymentError, PaymentGateway,
+        PaymentLedger, SettlementOutcome,
     },
 };
 
@@ -184,6 +186,60 @@ impl PaymentService {
                 reason: "a charge left no attempt".to_owned(),
             })
         })
+    }
+
+    /// After an invoice was voided: a charge still waiting for its holder (3-D Secure) is
+    /// canceled at the provider, so the customer cannot pay a voided invoice. Answers how many
+    /// were canceled.
+    ///
+    /// # Errors
+    /// `AppError::Port` when the ledger fails; the provider's refusal or outage as such (the
+    /// void stands either way).
+    pub async fn invoice_voided(
+        &self,
+        organization: OrganizationId,
+        invoice: Uuid,
+    ) -> Result<usize, AppError> {
+        let waiting = self
+            .ledger
+            .attempts(
+                organization,
+                AttemptFilter {
+                    invoice: Some(invoice),
+                    status: Some(AttemptStatus::RequiresAction),
+                },
+                None,
+                100,
+            )
+            .await?;
+        let mut canceled = 0;
+        for attempt in waiting {
+            let Some(payment) = attempt.provider_payment.clone() else {
+                continue;
+            };
+            let key = IdempotencyKey::new("cancel", &[&payment]).map_err(AppError::Invalid)?;
+            self.gateway
+                .cancel_payment(&payment, CancelReason::Abandoned, &key)
+                .await?;
+            // The invoice's payment status stays what it was: voiding, not the customer, ended
+            // the attempt, and operators learn of it by `invoice.voided`.
+            let settlement = AttemptSettlement {
+                organization,
+                invoice,
+                attempt: attempt.attempt,
+                provider_payment: Some(payment),
+                status: AttemptStatus::Canceled,
+                decline: None,
+                invoice_status: InvoicePaymentStatus::RequiresAction,
+                next_attempt_at: None,
+                delinquent: false,
+                at: self.clock.now(),
+            };
+            if self.ledger.settle(&settlement, None).await? == SettlementOutcome::Applied {
+                canceled += 1;
+            }
+        }
+        Ok(canceled)
     }
 
     async fn collect(&self, collection: &Collection) -> Result<Collected, AppError> {

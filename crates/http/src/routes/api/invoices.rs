@@ -242,13 +242,16 @@ pub async fn void(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = invoice_id(&id)?;
-    found(
-        state
-            .billing
-            .invoices()
-            .void(caller.principal.organization, id, &caller.audit)
-            .await?,
-    )
+    let organization = caller.principal.organization;
+    let voided = state
+        .billing
+        .invoices()
+        .void(organization, id, &caller.audit)
+        .await?;
+    if voided.is_some() {
+        super::payments::cancel_after_void(&state, organization, id).await;
+    }
+    found(voided)
 }
 
 /// A payment made outside Tollgate (a bank transfer), as the operator saw it arrive.

@@ -12,7 +12,9 @@ use tollgate_application::{
     ports::{AttemptFilter, AttemptRecord, CustomerRecord},
     services::payments::{PaymentService, cards::CardOutcome},
 };
-use tollgate_domain::{ErrorCode, billing::InvoiceStatus, payment::AttemptStatus};
+use tollgate_domain::{
+    ErrorCode, billing::InvoiceStatus, organization::OrganizationId, payment::AttemptStatus,
+};
 use uuid::Uuid;
 
 use super::paging::{self, Paged};
@@ -328,5 +330,27 @@ pub async fn remove_card(
         CardOutcome::UnknownCard => Err(ApiError::Missing {
             what: "payment method",
         }),
+    }
+}
+
+/// After a void (the API's or the dashboard's): a charge still waiting for the customer is
+/// canceled at Stripe. The void has committed whatever happens here, so a failure is logged
+/// (the PaymentIntent then lapses at Stripe) rather than answered.
+pub(crate) async fn cancel_after_void(
+    state: &AppState,
+    organization: OrganizationId,
+    invoice: Uuid,
+) {
+    let Some(payments) = state.payments.as_ref() else {
+        return;
+    };
+    match payments.invoice_voided(organization, invoice).await {
+        Ok(0) => {}
+        Ok(canceled) => {
+            tracing::info!(%invoice, canceled, "a voided invoice's waiting charges were canceled")
+        }
+        Err(error) => {
+            tracing::warn!(%invoice, %error, "a voided invoice's waiting charge could not be canceled");
+        }
     }
 }

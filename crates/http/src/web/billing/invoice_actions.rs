@@ -161,6 +161,9 @@ async fn act(
                 .await
         }
     };
+    if matches!((&action, &done), (Action::Void, Ok(Some(_)))) {
+        crate::routes::api::payments::cancel_after_void(state, organization, id).await;
+    }
     match done {
         Ok(Some(_)) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, back))

@@ -532,3 +532,38 @@ async fn cards_are_made_default_and_removed_through_the_api_and_audited() {
         assert_eq!(app.count_where("audit_log", &audited).await, 1, "{action}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voiding_an_invoice_cancels_the_charge_waiting_for_its_holder() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a"]).await;
+    save_card(&app, &stripe, "cust_a", AUTHENTICATION_REQUIRED).await;
+    collector(&app, &stripe)
+        .collect_due(10)
+        .await
+        .expect("a pass");
+    let invoice = invoices["cust_a"].to_string();
+    let waiting = payments_of(&app, &invoice).await;
+    assert_eq!(waiting[0]["status"], "requires_action", "{waiting:?}");
+    let intent = waiting[0]["provider_payment"]
+        .as_str()
+        .expect("its PaymentIntent")
+        .to_owned();
+
+    let void = call(
+        &app,
+        Method::POST,
+        &format!("/api/billing/invoices/{invoice}/void"),
+        WRITE_KEY,
+    );
+    expect_status(send(void).await, 200).await;
+    let canceled = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == format!("/v1/payment_intents/{intent}/cancel"))
+        .count();
+    assert_eq!(canceled, 1);
+    let after = payments_of(&app, &invoice).await;
+    assert_eq!(after[0]["status"], "canceled", "{after:?}");
+}
