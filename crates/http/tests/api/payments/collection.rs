@@ -567,3 +567,28 @@ async fn voiding_an_invoice_cancels_the_charge_waiting_for_its_holder() {
     let after = payments_of(&app, &invoice).await;
     assert_eq!(after[0]["status"], "canceled", "{after:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_now_with_an_idempotency_key_answers_a_retry_without_charging_again() {
+    let stripe = StripeStandIn::start().await;
+    let app = stripe_app(&stripe).await;
+    let invoices = finalized_invoices_on(&app, &["cust_a"]).await;
+    save_card(&app, &stripe, "cust_a", VISA).await;
+    let path = format!("/api/billing/invoices/{}/pay", invoices["cust_a"]);
+    let pay_with = |key: &'static str| {
+        send(call(&app, Method::POST, &path, WRITE_KEY).header("Idempotency-Key", key))
+    };
+    let (_, first) = expect_status(pay_with("pay-once-1").await, 200).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    // A retry of the same request (a lost answer): the first answer, no second charge.
+    let (_, again) = expect_status(pay_with("pay-once-1").await, 200).await;
+    assert_eq!(again, first);
+    let charges = stripe
+        .requests()
+        .into_iter()
+        .filter(|seen| seen.path == "/v1/payment_intents" && seen.method == "POST")
+        .count();
+    assert_eq!(charges, 1, "the retry reached Stripe");
+    // Another key is another request: the invoice is paid, nothing to pay.
+    expect_error(pay_with("pay-once-2").await, 409, "invoice_not_payable").await;
+}
