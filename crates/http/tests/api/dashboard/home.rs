@@ -119,16 +119,21 @@ async fn each_offered_period_opens_and_a_custom_one_is_checked_field_by_field() 
 async fn seeded_calls_show_as_cards_a_daily_chart_and_the_top_customers_and_models() {
     let app = TestApp::spawn().await;
     let cookie = sign_in(&app, &["--org", "default", "--role", "owner"]).await;
+    // The three calls fall on one UTC day, yesterday's when today is younger than they are
+    // (the daily chart's cell adds them up), and within the last 7 days' window.
+    let now = chrono::Utc::now();
+    let into_today = i64::from(chrono::Timelike::num_seconds_from_midnight(&now.time()) / 60);
+    let shift = if into_today < 35 { into_today + 1 } else { 0 };
     let calls = vec![
-        call("gpt-4o", "acme", 1.25, 30),
-        call("gpt-4o", "acme", 0.75, 20),
-        call("claude-haiku", "globex", 0.5, 10),
+        call("gpt-4o", "acme", 1.25, 30 + shift),
+        call("gpt-4o", "acme", 0.75, 20 + shift),
+        call("claude-haiku", "globex", 0.5, 10 + shift),
     ];
     let accepted = app
         .post_usage(serde_json::to_vec(&calls).unwrap(), "application/json")
         .await;
     assert_eq!(accepted.status(), 202);
-    let html = page_showing(&app, &cookie, "/?period=today", "3 requests this period").await;
+    let html = page_showing(&app, &cookie, "/?period=7d", "3 requests this period").await;
     // The cost card: $2.50 exactly, new against an empty previous period.
     assert!(html.contains("title=\"2.5\">$2.50</dd>"), "{html}");
     assert!(html.contains("<dd class=\"change up\">new"), "{html}");
@@ -166,7 +171,7 @@ async fn seeded_calls_show_as_cards_a_daily_chart_and_the_top_customers_and_mode
 
     // A viewer sees the figures but not the delivery backlog.
     let viewer = sign_in(&app, &["--org", "default", "--role", "viewer"]).await;
-    let html = page(&app, &viewer, "/?period=today")
+    let html = page(&app, &viewer, "/?period=7d")
         .await
         .text()
         .await
