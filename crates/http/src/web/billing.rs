@@ -101,6 +101,14 @@ fn params(request: &HttpRequest) -> HashMap<String, String> {
         .collect()
 }
 
+/// The parameter `name` of `params`, trimmed; empty when absent (a filter left blank).
+fn param(params: &HashMap<String, String>, name: &str) -> String {
+    params
+        .get(name)
+        .map(|value| value.trim().to_owned())
+        .unwrap_or_default()
+}
+
 /// A query string of the non-empty `pairs`, for links that keep a view's filters.
 fn query_string(pairs: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());

@@ -301,15 +301,10 @@ pub async fn set_default_card(
     let payments = payments(&state)?;
     let (id, card) = path.into_inner();
     let customer = customer(&caller, &state, &id).await?;
-    match payments
+    let outcome = payments
         .set_default_card(&customer, &card, &caller.audit)
-        .await?
-    {
-        CardOutcome::Done => answer_cards(payments, &customer).await,
-        CardOutcome::UnknownCard => Err(ApiError::Missing {
-            what: "payment method",
-        }),
-    }
+        .await?;
+    after_card_change(outcome, payments, &customer).await
 }
 
 /// `DELETE /api/billing/customers/{id}/payment-methods/{pm}`: the card removed at Stripe;
@@ -322,15 +317,10 @@ pub async fn remove_card(
     let payments = payments(&state)?;
     let (id, card) = path.into_inner();
     let customer = customer(&caller, &state, &id).await?;
-    match payments
+    let outcome = payments
         .remove_card(&customer, &card, &caller.audit)
-        .await?
-    {
-        CardOutcome::Done => answer_cards(payments, &customer).await,
-        CardOutcome::UnknownCard => Err(ApiError::Missing {
-            what: "payment method",
-        }),
-    }
+        .await?;
+    after_card_change(outcome, payments, &customer).await
 }
 
 /// After a void (the API's or the dashboard's): a charge still waiting for the customer is
@@ -352,5 +342,20 @@ pub(crate) async fn cancel_after_void(
         Err(error) => {
             tracing::warn!(%invoice, %error, "a voided invoice's waiting charge could not be canceled");
         }
+    }
+}
+
+/// What a card change answers: the customer's cards after it, or 404 for a card that is not
+/// the customer's.
+async fn after_card_change(
+    outcome: CardOutcome,
+    payments: &PaymentService,
+    customer: &CustomerRecord,
+) -> Result<HttpResponse, ApiError> {
+    match outcome {
+        CardOutcome::Done => answer_cards(payments, customer).await,
+        CardOutcome::UnknownCard => Err(ApiError::Missing {
+            what: "payment method",
+        }),
     }
 }

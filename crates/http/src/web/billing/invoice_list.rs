@@ -12,7 +12,7 @@ use tollgate_domain::{billing::CurrencyCode, usage::CustomerId};
 use super::{
     Section,
     invoices::{number, period, status_class},
-    labels, params, query_string, sections,
+    labels, param, params, query_string, sections,
 };
 use crate::{
     routes::api::paging::{Page, next_cursor},
@@ -206,12 +206,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let t = catalog();
     let params = params(&request);
-    let get = |name: &str| {
-        params
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| param(&params, name);
     let filters = Filters {
         status: get("status"),
         customer: get("customer"),

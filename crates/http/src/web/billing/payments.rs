@@ -11,7 +11,7 @@ use tollgate_application::ports::{AttemptFilter, AttemptRecord};
 use tollgate_domain::payment::AttemptStatus;
 use uuid::Uuid;
 
-use super::{Section, labels, params, query_string, sections};
+use super::{Section, labels, param, params, query_string, sections};
 use crate::{
     routes::api::paging::Page,
     state::AppState,
@@ -131,12 +131,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let t = catalog();
     let params = params(&request);
-    let get = |name: &str| {
-        params
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| param(&params, name);
     let view = View {
         status: get("status"),
         tz: get("tz"),
