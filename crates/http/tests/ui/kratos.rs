@@ -95,24 +95,42 @@ async fn sign_in_through_kratos(
     Ok(found)
 }
 
-/// The whole flow on its own app, with Kratos configured.
-pub async fn kratos_login(chromium: &Chromium) -> Vec<String> {
+/// A sign-in journey through Kratos: the app, its tab and the stand-in it talks to.
+pub type KratosFlow = for<'a> fn(
+    &'a App,
+    &'a Tab,
+    &'a KratosStandIn,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Vec<String>, String>> + 'a>,
+>;
+
+/// `flow` (called `name` in problems) on its own app with Kratos configured, in a tab of its
+/// own; the stand-in's own findings are added to the flow's.
+pub async fn with_kratos(chromium: &Chromium, name: &str, flow: KratosFlow) -> Vec<String> {
     let kratos = KratosStandIn::start().await;
     let url = kratos.uri();
     let app = App::spawn_with(move |settings| settings.ory.kratos_public_url = url).await;
     kratos.serve(&app.address);
     let tab = chromium.tab().await;
-    let mut problems = match sign_in_through_kratos(&app, &tab, &kratos).await {
+    let mut problems = match flow(&app, &tab, &kratos).await {
         Ok(found) => found,
-        Err(error) => vec![format!("kratos login: {error}")],
+        Err(error) => vec![format!("{name}: {error}")],
     };
     problems.extend(
         kratos
             .problems()
             .into_iter()
-            .map(|problem| format!("kratos stand-in: {problem}")),
+            .map(|problem| format!("kratos stand-in ({name}): {problem}")),
     );
     chromium.dispose(tab).await;
     app.stop().await;
     problems
+}
+
+/// The whole flow on its own app, with Kratos configured.
+pub async fn kratos_login(chromium: &Chromium) -> Vec<String> {
+    with_kratos(chromium, "kratos login", |app, tab, kratos| {
+        Box::pin(sign_in_through_kratos(app, tab, kratos))
+    })
+    .await
 }

@@ -12,6 +12,7 @@ use crate::{
     app::App,
     audit::check_page_without_script,
     browser::{Chromium, Tab},
+    kratos::with_kratos,
     kratos_stand_in::{EMAIL, IDENTITY, KratosStandIn, PASSWORD},
 };
 
@@ -77,22 +78,10 @@ async fn sign_in_and_out(
 
 /// The whole journey on its own app, with Kratos configured and the tab's scripts off.
 pub async fn kratos_login(chromium: &Chromium) -> Vec<String> {
-    let kratos = KratosStandIn::start().await;
-    let url = kratos.uri();
-    let app = App::spawn_with(move |settings| settings.ory.kratos_public_url = url).await;
-    kratos.serve(&app.address);
-    let tab = chromium.tab().await;
-    let mut problems = match sign_in_and_out(&app, &tab, &kratos).await {
-        Ok(found) => found,
-        Err(error) => vec![format!("kratos login without javascript: {error}")],
-    };
-    problems.extend(
-        kratos
-            .problems()
-            .into_iter()
-            .map(|problem| format!("kratos stand-in (no script): {problem}")),
-    );
-    chromium.dispose(tab).await;
-    app.stop().await;
-    problems
+    with_kratos(
+        chromium,
+        "kratos login without javascript",
+        |app, tab, kratos| Box::pin(sign_in_and_out(app, tab, kratos)),
+    )
+    .await
 }
